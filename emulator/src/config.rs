@@ -1,0 +1,135 @@
+//! The optional TOML config file: Instant apps with their Clerk clients, and
+//! Clerk settings. Anything left out takes the emulator's default.
+//!
+//! ```toml
+//! [clerk]
+//! secret_key = "sk_test_emulator"
+//! email_claim = true
+//!
+//! [[apps]]
+//! id = "8d4a8e52-7f7b-4c43-9b39-3c1e2f0a5d61"
+//! admin_token = "emulator-admin-token"
+//! authorized_origins = ["http://localhost:3000"]
+//!
+//! [[apps.clerk_clients]]
+//! name = "clerk"
+//! # publishable_key defaults to the emulator's own Clerk role.
+//! ```
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// The default app id, printed at start and compiled into the app.
+pub const DEFAULT_APP_ID: &str = "8d4a8e52-7f7b-4c43-9b39-3c1e2f0a5d61";
+/// The default app's admin token.
+pub const DEFAULT_ADMIN_TOKEN: &str = "emulator-admin-token";
+/// The default Clerk client name.
+pub const DEFAULT_CLIENT_NAME: &str = "clerk";
+/// The default Clerk secret key (Backend API bearer).
+pub const DEFAULT_SECRET_KEY: &str = "sk_test_emulator";
+
+/// The whole config file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Clerk role settings.
+    #[serde(default)]
+    pub clerk: ClerkConfig,
+    /// Instant apps; empty means the one default app.
+    #[serde(default)]
+    pub apps: Vec<AppConfig>,
+}
+
+/// Clerk role settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClerkConfig {
+    /// Bearer token for the Backend API.
+    #[serde(default = "default_secret_key")]
+    pub secret_key: String,
+    /// Whether session tokens carry the `email` claim (Clerk's
+    /// "Customize session token" template).
+    #[serde(default = "yes")]
+    pub email_claim: bool,
+}
+
+impl Default for ClerkConfig {
+    fn default() -> Self {
+        Self {
+            secret_key: default_secret_key(),
+            email_claim: true,
+        }
+    }
+}
+
+/// One Instant app, as its dashboard's Auth tab would hold it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    /// App id (a UUID).
+    pub id: uuid::Uuid,
+    /// Admin token for `/admin/*`.
+    pub admin_token: String,
+    /// Origins allowed to call the runtime endpoints from a browser. When
+    /// absent, any loopback origin (`http://127.0.0.1:*`, `http://localhost:*`,
+    /// `http://[::1]:*`) is allowed.
+    #[serde(default)]
+    pub authorized_origins: Option<Vec<String>>,
+    /// Registered Clerk clients.
+    #[serde(default)]
+    pub clerk_clients: Vec<ClerkClientConfig>,
+}
+
+/// A Clerk client registered on an Instant app.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClerkClientConfig {
+    /// The name the app passes as `client_name`.
+    pub name: String,
+    /// The Clerk publishable key; defaults to the emulator's Clerk role.
+    #[serde(default)]
+    pub publishable_key: Option<String>,
+}
+
+impl FileConfig {
+    /// Reads and parses a config file.
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        use anyhow::Context as _;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+    }
+
+    /// The configured apps, or the default app when none is configured, with
+    /// every missing publishable key filled in with `own_publishable_key`.
+    pub fn resolved_apps(&self, own_publishable_key: &str) -> Vec<AppConfig> {
+        let mut apps = if self.apps.is_empty() {
+            vec![AppConfig {
+                id: DEFAULT_APP_ID.parse().expect("valid default app id"),
+                admin_token: DEFAULT_ADMIN_TOKEN.to_owned(),
+                authorized_origins: None,
+                clerk_clients: vec![ClerkClientConfig {
+                    name: DEFAULT_CLIENT_NAME.to_owned(),
+                    publishable_key: None,
+                }],
+            }]
+        } else {
+            self.apps.clone()
+        };
+        for client in apps.iter_mut().flat_map(|a| a.clerk_clients.iter_mut()) {
+            client
+                .publishable_key
+                .get_or_insert_with(|| own_publishable_key.to_owned());
+        }
+        apps
+    }
+}
+
+fn default_secret_key() -> String {
+    DEFAULT_SECRET_KEY.to_owned()
+}
+
+fn yes() -> bool {
+    true
+}

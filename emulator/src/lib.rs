@@ -1,0 +1,116 @@
+//! A local stand-in for Clerk and InstantDB.
+//!
+//! Two roles, each on its own loopback address:
+//! - [`clerk`]: Clerk's frontend API (JWKS, discovery, a clerk-js stand-in,
+//!   a sign-in UI) and the part of its Backend API that tests need.
+//! - [`instant`]: Instant's runtime auth endpoints and admin user endpoints,
+//!   verifying Clerk tokens as Instant does.
+//!
+//! State lives in SQLite ([`db`]), in a data dir or in memory.
+
+pub mod clerk;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod instant;
+pub mod keys;
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+
+use crate::cli::Cli;
+use crate::config::FileConfig;
+use crate::db::Db;
+
+/// Runs both roles until Ctrl-C or SIGTERM.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let file_config = match &cli.config {
+        Some(path) => FileConfig::load(path)?,
+        None => FileConfig::default(),
+    };
+
+    let data_dir: Option<PathBuf> = if cli.in_memory {
+        None
+    } else {
+        std::fs::create_dir_all(&cli.data_dir)
+            .with_context(|| format!("cannot create data dir {}", cli.data_dir.display()))?;
+        Some(cli.data_dir.clone())
+    };
+    let db = match &data_dir {
+        Some(dir) => Db::open(&dir.join("emulator.sqlite3"))
+            .with_context(|| format!("cannot open the database in {}", dir.display()))?,
+        None => Db::in_memory().context("cannot open an in-memory database")?,
+    };
+
+    let clerk_listener = TcpListener::bind(cli.clerk_addr)
+        .await
+        .with_context(|| format!("cannot listen on {} (Clerk role)", cli.clerk_addr))?;
+    let instant_listener = TcpListener::bind(cli.instant_addr)
+        .await
+        .with_context(|| format!("cannot listen on {} (Instant role)", cli.instant_addr))?;
+    let clerk_addr = clerk_listener.local_addr()?;
+    let instant_addr = instant_listener.local_addr()?;
+
+    let clerk_host = clerk_addr.to_string();
+    let publishable_key = keys::publishable_key_for(&clerk_host);
+    let clerk_settings = clerk::Settings {
+        host: clerk_host.clone(),
+        data_dir: data_dir.clone(),
+        secret_key: file_config.clerk.secret_key.clone(),
+        email_claim: file_config.clerk.email_claim && !cli.no_email_claim,
+    };
+    let apps = file_config.resolved_apps(&publishable_key);
+    let first_app = apps.first().cloned().context("config has no app")?;
+    let instant_settings = instant::Settings { apps };
+
+    let clerk_router = clerk::router(clerk_settings, db.clone()).await?;
+    let instant_router = instant::router(instant_settings, db.clone()).await?;
+
+    println!("Clerk role    http://{clerk_addr}  (users and sessions at /)");
+    println!("Instant role  http://{instant_addr}");
+    println!("INSTANT_APP_ID={}", first_app.id);
+    println!("INSTANT_API_URI=http://{instant_addr}");
+    println!("CLERK_PUBLISHABLE_KEY={publishable_key}");
+    println!(
+        "CLERK_CLIENT_NAME={}",
+        first_app
+            .clerk_clients
+            .first()
+            .map_or("", |c| c.name.as_str())
+    );
+    println!("CLERK_FRONTEND_API={}", keys::frontend_api_url(&clerk_host));
+    println!("ready");
+
+    let clerk_server =
+        axum::serve(clerk_listener, clerk_router).with_graceful_shutdown(shutdown_signal());
+    let instant_server =
+        axum::serve(instant_listener, instant_router).with_graceful_shutdown(shutdown_signal());
+    tokio::try_join!(
+        async { clerk_server.await.context("Clerk role stopped") },
+        async { instant_server.await.context("Instant role stopped") },
+    )?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,1 @@
+//! The Instant auth client and its reactive state.

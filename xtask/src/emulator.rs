@@ -1,0 +1,98 @@
+//! Starts the emulator binary and reads the values it prints.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+
+use crate::process::{run_checked, Guarded};
+use crate::workspace_root;
+
+/// A running emulator; stopped when dropped.
+pub struct Emulator {
+    _process: Guarded,
+    /// The `KEY=value` lines it printed (INSTANT_APP_ID, INSTANT_API_URI,
+    /// CLERK_PUBLISHABLE_KEY, CLERK_CLIENT_NAME, CLERK_FRONTEND_API).
+    pub values: BTreeMap<String, String>,
+}
+
+/// Builds the emulator (debug profile, shared with `cargo test`).
+pub fn build() -> anyhow::Result<()> {
+    run_checked(
+        Command::new("cargo")
+            .args(["build", "--quiet", "--package", "emulator"])
+            .current_dir(workspace_root()),
+    )
+    .context("building the emulator")
+}
+
+impl Emulator {
+    /// Starts `target/debug/emulator ARGS`, waits for its `ready` line, and
+    /// copies the rest of its output to `log` (stdout when `None`).
+    pub fn start(args: &[&str], log: Option<std::path::PathBuf>) -> anyhow::Result<Self> {
+        let binary = workspace_root().join("target/debug/emulator");
+        let mut process = Guarded::spawn(
+            Command::new(&binary)
+                .args(args)
+                .current_dir(workspace_root())
+                .stdout(Stdio::piped()),
+        )?;
+        let stdout = process
+            .child_mut()
+            .stdout
+            .take()
+            .context("emulator stdout")?;
+        let (sender, receiver) = mpsc::channel::<Option<String>>();
+        std::thread::spawn(move || {
+            let mut sink: Box<dyn std::io::Write + Send> =
+                match log.and_then(|path| std::fs::File::create(path).ok()) {
+                    Some(file) => Box::new(file),
+                    None => Box::new(std::io::stdout()),
+                };
+            let mut ready = false;
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = writeln!(sink, "{line}");
+                if !ready {
+                    ready = line == "ready";
+                    let _ = sender.send(Some(line));
+                }
+            }
+            let _ = sender.send(None);
+        });
+        let mut values = BTreeMap::new();
+        loop {
+            match receiver.recv_timeout(Duration::from_secs(30)) {
+                Ok(Some(line)) if line == "ready" => break,
+                Ok(Some(line)) => {
+                    if let Some((key, value)) = line.split_once('=') {
+                        values.insert(key.to_owned(), value.to_owned());
+                    }
+                }
+                Ok(None) => bail!("the emulator exited before it was ready (see its output above)"),
+                Err(_) => bail!("the emulator did not say `ready` within 30 s"),
+            }
+        }
+        Ok(Self {
+            _process: process,
+            values,
+        })
+    }
+
+    /// One printed value.
+    pub fn value(&self, key: &str) -> anyhow::Result<&str> {
+        self.values
+            .get(key)
+            .map(String::as_str)
+            .with_context(|| format!("the emulator did not print {key}"))
+    }
+
+    /// The values as environment variables for a child command.
+    pub fn apply_env(&self, command: &mut Command) {
+        for (key, value) in &self.values {
+            command.env(key, value);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! `cargo xtask …`: the project's own commands.
+//!
+//! - `setup`: install every missing tool (wasm target, Trunk, wasm-bindgen
+//!   CLI, wasm-opt, and with `--browser` Chromium and ChromeDriver).
+//! - `dev`: the emulator plus `trunk serve` at http://127.0.0.1:8080.
+//! - `test`: every test layer against a fresh in-memory emulator.
+
+mod dev;
+mod emulator;
+mod process;
+mod test;
+mod tools;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Project commands: setup, dev, test")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Install whatever tool is missing.
+    Setup {
+        /// Also install Chromium and ChromeDriver (needed by `test`).
+        #[arg(long)]
+        browser: bool,
+    },
+    /// Run the emulator and serve the app at http://127.0.0.1:8080 until Ctrl-C.
+    Dev,
+    /// Run every test layer (native, browser, end-to-end) against a fresh emulator.
+    Test(test::TestArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    process::install_interrupt_handler();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Setup { browser } => tools::setup(if browser {
+            tools::Needs::Browser
+        } else {
+            tools::Needs::Build
+        }),
+        Command::Dev => dev::run(),
+        Command::Test(args) => test::run(args),
+    };
+    process::stop_all();
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (xtask lives one level below it).
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits inside the workspace")
+        .to_path_buf()
+}

@@ -1,0 +1,174 @@
+//! `cargo xtask test`: every test layer against one fresh in-memory
+//! emulator on free loopback ports; the last line counts all layers
+//! together as `N passed, N failed`.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Stdio};
+
+use anyhow::Context as _;
+
+use crate::emulator::{self, Emulator};
+use crate::process::Guarded;
+use crate::tools::{self, Needs};
+use crate::workspace_root;
+
+/// Which layers to run.
+#[derive(clap::Args)]
+pub struct TestArgs {
+    /// Run only these layers (native, browser, e2e); all when empty.
+    #[arg(value_parser = ["native", "browser", "e2e"])]
+    layers: Vec<String>,
+}
+
+/// Pass/fail counts summed over `cargo test` result lines.
+#[derive(Default, Debug, PartialEq, Eq)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+}
+
+impl Tally {
+    /// Adds the counts of a `test result: …. N passed; M failed; …` line.
+    fn add_line(&mut self, line: &str) -> bool {
+        let Some(rest) = line.trim().strip_prefix("test result: ") else {
+            return false;
+        };
+        let count = |word: &str| -> Option<u64> {
+            rest.split(';').find_map(|part| {
+                let part = part
+                    .trim()
+                    .trim_start_matches("ok. ")
+                    .trim_start_matches("FAILED. ");
+                part.strip_suffix(word)?.trim().parse().ok()
+            })
+        };
+        match (count(" passed"), count(" failed")) {
+            (Some(p), Some(f)) => {
+                self.passed += p;
+                self.failed += f;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+pub fn run(args: TestArgs) -> anyhow::Result<()> {
+    let wants = |layer: &str| args.layers.is_empty() || args.layers.iter().any(|l| l == layer);
+    tools::setup(Needs::Browser)?;
+    emulator::build()?;
+    let log_dir = workspace_root().join("target/xtask");
+    std::fs::create_dir_all(&log_dir)?;
+    let emulator = Emulator::start(
+        &[
+            "--in-memory",
+            "--clerk-addr",
+            "127.0.0.1:0",
+            "--instant-addr",
+            "127.0.0.1:0",
+        ],
+        Some(log_dir.join("emulator.log")),
+    )?;
+    eprintln!(
+        "xtask: emulator up: Clerk {} / Instant {} (log: target/xtask/emulator.log)",
+        emulator.value("CLERK_FRONTEND_API")?,
+        emulator.value("INSTANT_API_URI")?
+    );
+
+    let mut total = Tally::default();
+    let mut broken_layers = Vec::new();
+
+    if wants("native") {
+        let mut command = cargo(&["test", "--workspace"]);
+        emulator.apply_env(&mut command);
+        run_layer("native", &mut command, &mut total, &mut broken_layers)?;
+    }
+    if wants("browser") {
+        let mut command = cargo(&[
+            "test",
+            "--package",
+            "clerk-instant",
+            "--target",
+            "wasm32-unknown-unknown",
+        ]);
+        emulator.apply_env(&mut command);
+        command
+            .env("CHROMEDRIVER", "chromedriver")
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "120");
+        run_layer("browser", &mut command, &mut total, &mut broken_layers)?;
+    }
+    if wants("e2e") && workspace_root().join("e2e/Cargo.toml").exists() {
+        let mut command = cargo(&["test", "--package", "e2e"]);
+        emulator.apply_env(&mut command);
+        run_layer("e2e", &mut command, &mut total, &mut broken_layers)?;
+    }
+    drop(emulator);
+
+    for layer in &broken_layers {
+        eprintln!(
+            "xtask: the {layer} layer failed outside any test (build error or crash; see above)"
+        );
+    }
+    let failed = total.failed + broken_layers.len() as u64;
+    println!("{} passed, {} failed", total.passed, failed);
+    anyhow::ensure!(failed == 0, "some tests failed");
+    Ok(())
+}
+
+fn cargo(args: &[&str]) -> Command {
+    let mut command = Command::new("cargo");
+    command.args(args).current_dir(workspace_root());
+    command
+}
+
+/// Runs one layer, echoing its output and adding its result lines to `total`.
+/// A non-zero exit that no result line accounts for marks the layer broken.
+fn run_layer(
+    name: &str,
+    command: &mut Command,
+    total: &mut Tally,
+    broken: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    eprintln!("xtask: === {name} tests ===");
+    command.stdout(Stdio::piped());
+    let mut process = Guarded::spawn(command)?;
+    let stdout = process.child_mut().stdout.take().context("test stdout")?;
+    let mut layer = Tally::default();
+    for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        println!("{line}");
+        layer.add_line(&line);
+    }
+    let status = process.wait()?;
+    eprintln!(
+        "xtask: {name}: {} passed, {} failed",
+        layer.passed, layer.failed
+    );
+    if !status.success() && layer.failed == 0 {
+        broken.push(name.to_owned());
+    }
+    total.passed += layer.passed;
+    total.failed += layer.failed;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Tally;
+
+    #[test]
+    fn counts_cargo_and_wasm_bindgen_result_lines() {
+        let mut tally = Tally::default();
+        assert!(tally.add_line(
+            "test result: ok. 12 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s"
+        ));
+        assert!(tally.add_line("test result: FAILED. 3 passed; 2 failed; 0 ignored"));
+        assert!(!tally.add_line("running 3 tests"));
+        assert_eq!(
+            tally,
+            Tally {
+                passed: 15,
+                failed: 2
+            }
+        );
+    }
+}

@@ -1,0 +1,164 @@
+//! Installs the tools the build and the tests need, when they are missing.
+//! Versions are pinned (see ../shared/TOOLCHAIN.md facts recorded in the
+//! README): Trunk 0.21.14, the wasm-bindgen CLI equal to Cargo.lock's
+//! wasm-bindgen, wasm-opt from binaryen 132.
+
+use std::process::Command;
+
+use anyhow::{bail, Context as _};
+
+use crate::process::run_checked;
+use crate::workspace_root;
+
+const TRUNK_VERSION: &str = "0.21.14";
+const BINARYEN_VERSION: &str = "132";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// What the caller is about to do.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// Build and serve the app.
+    Build,
+    /// Also run browser tests (Chromium and ChromeDriver).
+    Browser,
+}
+
+/// Installs every missing tool for `needs`.
+pub fn setup(needs: Needs) -> anyhow::Result<()> {
+    ensure_wasm_target()?;
+    ensure_trunk()?;
+    ensure_wasm_bindgen()?;
+    ensure_wasm_opt()?;
+    if needs == Needs::Browser {
+        ensure_browser()?;
+    }
+    // Trunk builds with --offline: every crate must be in the local cache.
+    run_checked(
+        Command::new("cargo")
+            .arg("fetch")
+            .current_dir(workspace_root()),
+    )
+    .context("cargo fetch")?;
+    Ok(())
+}
+
+/// The stdout of `program args`, or `None` when it cannot run.
+fn output_of(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn say(message: &str) {
+    eprintln!("xtask: {message}");
+}
+
+fn ensure_wasm_target() -> anyhow::Result<()> {
+    let installed = output_of("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if !installed.lines().any(|line| line.trim() == WASM_TARGET) {
+        say("installing the wasm32-unknown-unknown target");
+        run_checked(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
+    }
+    Ok(())
+}
+
+fn ensure_trunk() -> anyhow::Result<()> {
+    let found = output_of("trunk", &["--version"]).unwrap_or_default();
+    if !found.contains(TRUNK_VERSION) {
+        say(&format!(
+            "installing Trunk {TRUNK_VERSION} (takes a few minutes, once)"
+        ));
+        run_checked(Command::new("cargo").args([
+            "install",
+            "--locked",
+            "trunk",
+            "--version",
+            TRUNK_VERSION,
+        ]))?;
+    }
+    Ok(())
+}
+
+/// The wasm-bindgen version Cargo.lock resolved.
+pub fn locked_wasm_bindgen_version() -> anyhow::Result<String> {
+    let lock_path = workspace_root().join("Cargo.lock");
+    let lock = std::fs::read_to_string(&lock_path)
+        .with_context(|| format!("cannot read {}", lock_path.display()))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"wasm-bindgen\"" {
+            if let Some(version) = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = \""))
+                .and_then(|v| v.strip_suffix('"'))
+            {
+                return Ok(version.to_owned());
+            }
+        }
+    }
+    bail!("Cargo.lock has no wasm-bindgen package")
+}
+
+fn ensure_wasm_bindgen() -> anyhow::Result<()> {
+    let version = locked_wasm_bindgen_version()?;
+    let cli = output_of("wasm-bindgen", &["--version"]).unwrap_or_default();
+    let runner = output_of("wasm-bindgen-test-runner", &["--version"]).unwrap_or_default();
+    if !cli.contains(&version) || !runner.contains(&version) {
+        say(&format!("installing the wasm-bindgen CLI {version}"));
+        // Not --locked: its lock file pins a webpki-roots the registry lacks.
+        run_checked(Command::new("cargo").args([
+            "install",
+            "wasm-bindgen-cli",
+            "--force",
+            "--version",
+            &version,
+        ]))?;
+    }
+    Ok(())
+}
+
+fn ensure_wasm_opt() -> anyhow::Result<()> {
+    let wanted = format!("version {BINARYEN_VERSION}");
+    let found = output_of("wasm-opt", &["--version"]).unwrap_or_default();
+    if !found.contains(&wanted) {
+        // Debian's binaryen (108) builds a wasm that shows a blank page.
+        say(&format!(
+            "installing wasm-opt (binaryen {BINARYEN_VERSION}) with npm"
+        ));
+        run_checked(Command::new("npm").args([
+            "install",
+            "-g",
+            &format!("binaryen@{BINARYEN_VERSION}.0.0"),
+        ]))
+        .context("npm is needed to install wasm-opt (Node.js 18 or newer)")?;
+        let found = output_of("wasm-opt", &["--version"]).unwrap_or_default();
+        if !found.contains(&wanted) {
+            bail!(
+                "wasm-opt on PATH is {:?}, not binaryen {BINARYEN_VERSION}; put npm's global bin \
+                 directory before others on PATH (`npm prefix -g`/bin)",
+                found.trim()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn ensure_browser() -> anyhow::Result<()> {
+    let chromium = output_of("chromium", &["--version"]).is_some();
+    let driver = output_of("chromedriver", &["--version"]).is_some();
+    if chromium && driver {
+        return Ok(());
+    }
+    const APT: &str =
+        "apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver";
+    if unsafe { libc::geteuid() } != 0 {
+        bail!("Chromium and ChromeDriver are missing; install them with:\n  sudo sh -c '{APT}'");
+    }
+    say("installing Chromium and ChromeDriver with apt");
+    run_checked(
+        Command::new("sh")
+            .args(["-c", APT])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
+}
