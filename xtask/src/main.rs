@@ -4,7 +4,9 @@
 //!   CLI, wasm-opt, and with `--browser` Chromium and ChromeDriver).
 //! - `dev`: the emulator plus `trunk serve` at http://127.0.0.1:8080.
 //! - `test`: every test layer against a fresh in-memory emulator.
+//! - `bench`: the app's size and speed; `bench emulator`: exchange throughput.
 
+mod bench;
 mod dev;
 mod emulator;
 mod process;
@@ -32,6 +34,8 @@ enum Command {
     Dev,
     /// Run every test layer (native, browser, end-to-end) against a fresh emulator.
     Test(test::TestArgs),
+    /// Benchmarks: `bench` (the app) or `bench emulator`.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -45,6 +49,7 @@ fn main() -> std::process::ExitCode {
         }),
         Command::Dev => dev::run(),
         Command::Test(args) => test::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     process::stop_all();
     match result {

@@ -1,0 +1,96 @@
+//! Starts a real emulator process for a test and stops it on drop.
+//!
+//! Each test file gets its own emulator on free loopback ports (port 0), so
+//! tests never share state. Use `Emulator::start(&["--in-memory"])`.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// A running emulator process.
+pub struct Emulator {
+    child: Child,
+    /// `KEY=value` lines printed at start (INSTANT_APP_ID, INSTANT_API_URI,
+    /// CLERK_PUBLISHABLE_KEY, CLERK_CLIENT_NAME, CLERK_FRONTEND_API).
+    pub values: BTreeMap<String, String>,
+}
+
+impl Emulator {
+    /// Starts the emulator binary with `args` plus free ports for both roles.
+    pub fn start(args: &[&str]) -> Self {
+        Self::start_with_addrs(args, "127.0.0.1:0", "127.0.0.1:0")
+    }
+
+    /// Starts the emulator with explicit role addresses (e.g. to restart on
+    /// the same ports).
+    pub fn start_with_addrs(args: &[&str], clerk_addr: &str, instant_addr: &str) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_emulator"))
+            .args(args)
+            .args(["--clerk-addr", clerk_addr, "--instant-addr", instant_addr])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the emulator binary");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                // Keep draining after `ready` so the pipe never fills.
+                let _ = sender.send(line);
+            }
+        });
+        let mut values = BTreeMap::new();
+        loop {
+            let line = receiver
+                .recv_timeout(Duration::from_secs(30))
+                .expect("emulator printed `ready` within 30 s");
+            if line == "ready" {
+                break;
+            }
+            if let Some((key, value)) = line.split_once('=') {
+                values.insert(key.to_owned(), value.to_owned());
+            }
+        }
+        Self { child, values }
+    }
+
+    /// Base URL of the Instant role, e.g. `http://127.0.0.1:41234`.
+    pub fn instant_url(&self) -> &str {
+        &self.values["INSTANT_API_URI"]
+    }
+
+    /// Base URL of the Clerk role.
+    pub fn clerk_url(&self) -> &str {
+        &self.values["CLERK_FRONTEND_API"]
+    }
+
+    /// The default app id.
+    pub fn app_id(&self) -> &str {
+        &self.values["INSTANT_APP_ID"]
+    }
+
+    /// The emulator's Clerk publishable key.
+    pub fn publishable_key(&self) -> &str {
+        &self.values["CLERK_PUBLISHABLE_KEY"]
+    }
+
+    /// The OS process id (for kill -9 tests).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills the process with SIGKILL and waits for it.
+    pub fn kill_hard(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.kill_hard();
+    }
+}

@@ -1,0 +1,16 @@
+//! `cargo xtask bench [emulator]`: measurements, never timed tests.
+
+/// Which benchmark to run.
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    /// `emulator` for exchange throughput; nothing for the app's size and speed.
+    #[arg(value_parser = ["app", "emulator"], default_value = "app")]
+    target: String,
+}
+
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    match args.target.as_str() {
+        "emulator" => anyhow::bail!("`cargo xtask bench emulator` is not written yet"),
+        _ => anyhow::bail!("`cargo xtask bench` (the app) is not written yet"),
+    }
+}
