@@ -1,2 +1,54 @@
 //! Everything that touches `window.Clerk`: publishable keys, the script
-//! loader, bindings, and Leptos components and hooks.
+//! loader, bindings, and Leptos components and hooks — the Leptos
+//! counterparts of `@clerk/nextjs`'s `ClerkProvider`, `SignedIn`,
+//! `SignedOut`, `Show`, `SignInButton` and `useAuth()`.
+//!
+//! This module knows nothing of Instant or of the app; it could be its own
+//! crate.
+//!
+//! ```no_run
+//! use leptos::prelude::*;
+//! use clerk_instant::clerk::{use_clerk_auth, ClerkProvider, SignInButton, SignedIn, SignedOut};
+//!
+//! #[component]
+//! fn Account() -> impl IntoView {
+//!     let auth = use_clerk_auth();
+//!     view! {
+//!         <p>{move || auth.email.get()}</p>
+//!         <button on:click=move |_| {
+//!             leptos::task::spawn_local(async move {
+//!                 let _ = auth.sign_out().await;
+//!             })
+//!         }>"Sign out"</button>
+//!     }
+//! }
+//!
+//! #[component]
+//! fn App() -> impl IntoView {
+//!     view! {
+//!         <ClerkProvider publishable_key="pk_test_Y2xlcmsuZXhhbXBsZS5jb20k">
+//!             <SignedOut><SignInButton /></SignedOut>
+//!             <SignedIn><Account /></SignedIn>
+//!         </ClerkProvider>
+//!     }
+//! }
+//! ```
+
+mod bridge;
+mod components;
+mod error;
+mod hooks;
+mod key;
+mod loader;
+mod provider;
+mod state;
+
+pub use components::{
+    ClerkFailed, ClerkLoaded, ClerkLoading, Show, ShowWhen, SignInButton, SignedIn, SignedOut,
+};
+pub use error::{ClerkError, Result};
+pub use hooks::{try_use_clerk_auth, use_clerk_auth, GetTokenOptions, UseClerkAuthReturn};
+pub use key::{InstanceKind, PublishableKey};
+pub use loader::{CLERK_SCRIPT_PATH, DEFAULT_LOAD_TIMEOUT, UI_SCRIPT_PATH};
+pub use provider::{ClerkProvider, SignInMode};
+pub use state::{ClerkSession, ClerkState, ClerkUser, Resource};

@@ -1,0 +1,292 @@
+//! Bindings to the part of `window.Clerk` (clerk-js v6) this crate uses.
+//!
+//! This is the only module that talks to JavaScript directly. Every call
+//! that can throw is bound with `catch`, and every value that clerk-js may
+//! leave `undefined` or `null` is read as a [`JsValue`] and checked, so a
+//! surprising clerk-js turns into a [`ClerkError`], never a panic.
+
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use super::error::{ClerkError, Result};
+use super::state::{ClerkState, ClerkUser, Resource};
+
+#[wasm_bindgen]
+extern "C" {
+    /// `window.Clerk`.
+    #[derive(Clone, Debug)]
+    type JsClerk;
+
+    #[wasm_bindgen(method, getter)]
+    fn loaded(this: &JsClerk) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn user(this: &JsClerk) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn session(this: &JsClerk) -> JsValue;
+    #[wasm_bindgen(method, catch)]
+    fn load(this: &JsClerk, options: &JsValue) -> std::result::Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = addListener)]
+    fn add_listener(this: &JsClerk, callback: &Function) -> std::result::Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = openSignIn)]
+    fn open_sign_in(this: &JsClerk, options: &JsValue) -> std::result::Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = redirectToSignIn)]
+    fn redirect_to_sign_in(
+        this: &JsClerk,
+        options: &JsValue,
+    ) -> std::result::Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = signOut)]
+    fn sign_out(this: &JsClerk) -> std::result::Result<JsValue, JsValue>;
+
+    /// The object `addListener` callbacks receive.
+    type JsResources;
+    #[wasm_bindgen(method, getter)]
+    fn user(this: &JsResources) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn session(this: &JsResources) -> JsValue;
+
+    /// `Clerk.user`.
+    type JsUser;
+    #[wasm_bindgen(method, getter)]
+    fn id(this: &JsUser) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = primaryEmailAddress)]
+    fn primary_email_address(this: &JsUser) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = fullName)]
+    fn full_name(this: &JsUser) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = firstName)]
+    fn first_name(this: &JsUser) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = lastName)]
+    fn last_name(this: &JsUser) -> JsValue;
+
+    /// `Clerk.user.primaryEmailAddress`.
+    type JsEmailAddress;
+    #[wasm_bindgen(method, getter, js_name = emailAddress)]
+    fn email_address(this: &JsEmailAddress) -> JsValue;
+
+    /// `Clerk.session`.
+    type JsSession;
+    #[wasm_bindgen(method, getter)]
+    fn id(this: &JsSession) -> JsValue;
+    #[wasm_bindgen(method, catch, js_name = getToken)]
+    fn get_token(this: &JsSession, options: &JsValue) -> std::result::Result<JsValue, JsValue>;
+}
+
+/// A handle on `window.Clerk`, once its script has run.
+#[derive(Clone, Debug)]
+pub(crate) struct Clerk {
+    js: JsClerk,
+}
+
+impl Clerk {
+    /// `window.Clerk`, if a clerk-js script has defined it.
+    pub(crate) fn from_window() -> Option<Self> {
+        let window = web_sys::window()?;
+        let value = Reflect::get(&window, &JsValue::from_str("Clerk")).ok()?;
+        value.is_object().then(|| Self {
+            js: value.unchecked_into(),
+        })
+    }
+
+    /// `Clerk.loaded`.
+    pub(crate) fn is_loaded(&self) -> bool {
+        self.js.loaded().as_bool().unwrap_or(false)
+    }
+
+    /// The state clerk-js reports right now.
+    pub(crate) fn state(&self) -> ClerkState {
+        ClerkState::from_resources(
+            self.is_loaded(),
+            read_user(self.js.user()),
+            read_session_id(self.js.session()),
+        )
+    }
+
+    /// `Clerk.load({ ui: { ClerkUI: window.__internal_ClerkUICtor } })`:
+    /// clerk-js v6 takes its UI from the separately loaded `@clerk/ui`.
+    pub(crate) async fn load(&self) -> Result<()> {
+        let failed = |error: JsValue| ClerkError::LoadFailed {
+            message: error_message(&error),
+        };
+        let ui = Object::new();
+        let ui_constructor = web_sys::window()
+            .and_then(|window| Reflect::get(&window, &"__internal_ClerkUICtor".into()).ok())
+            .unwrap_or(JsValue::UNDEFINED);
+        let options = Object::new();
+        Reflect::set(&ui, &"ClerkUI".into(), &ui_constructor).map_err(failed)?;
+        Reflect::set(&options, &"ui".into(), &ui).map_err(failed)?;
+        let returned = self.js.load(&options).map_err(failed)?;
+        settle(returned).await.map_err(failed)?;
+        Ok(())
+    }
+
+    /// `Clerk.addListener(callback)`: `callback` gets the new state after
+    /// every change (and at once, when Clerk is loaded). The listener stays
+    /// until the returned guard is dropped.
+    pub(crate) fn add_listener(
+        &self,
+        callback: impl FnMut(ClerkState) + 'static,
+    ) -> Result<ListenerGuard> {
+        let mut callback = callback;
+        let clerk = self.clone();
+        let closure = Closure::<dyn FnMut(JsValue)>::new(move |resources: JsValue| {
+            let state = if resources.is_object() {
+                let resources: &JsResources = resources.unchecked_ref();
+                ClerkState::from_resources(
+                    clerk.is_loaded(),
+                    read_user(resources.user()),
+                    read_session_id(resources.session()),
+                )
+            } else {
+                clerk.state()
+            };
+            callback(state);
+        });
+        let unsubscribe = self
+            .js
+            .add_listener(closure.as_ref().unchecked_ref())
+            .map_err(|error| call_failed("addListener", &error))?;
+        Ok(ListenerGuard {
+            unsubscribe: unsubscribe.dyn_into::<Function>().ok(),
+            _closure: closure,
+        })
+    }
+
+    /// `Clerk.openSignIn()`: the sign-in modal.
+    pub(crate) fn open_sign_in(&self) -> Result<()> {
+        self.js
+            .open_sign_in(&Object::new())
+            .map(drop)
+            .map_err(|error| call_failed("openSignIn", &error))
+    }
+
+    /// `Clerk.redirectToSignIn()`: the hosted sign-in page, back here after.
+    pub(crate) async fn redirect_to_sign_in(&self) -> Result<()> {
+        let returned = self
+            .js
+            .redirect_to_sign_in(&Object::new())
+            .map_err(|error| call_failed("redirectToSignIn", &error))?;
+        settle(returned)
+            .await
+            .map_err(|error| call_failed("redirectToSignIn", &error))?;
+        Ok(())
+    }
+
+    /// `Clerk.signOut()`.
+    pub(crate) async fn sign_out(&self) -> Result<()> {
+        let returned = self
+            .js
+            .sign_out()
+            .map_err(|error| call_failed("signOut", &error))?;
+        settle(returned)
+            .await
+            .map_err(|error| call_failed("signOut", &error))?;
+        Ok(())
+    }
+
+    /// `Clerk.session.getToken({ skipCache })`: `None` when nobody is
+    /// signed in or Clerk has no token to give (yet).
+    pub(crate) async fn get_token(&self, skip_cache: bool) -> Result<Option<String>> {
+        let session = self.js.session();
+        if !session.is_object() {
+            return Ok(None);
+        }
+        let session: JsSession = session.unchecked_into();
+        let failed = |error: JsValue| call_failed("getToken", &error);
+        let options = Object::new();
+        Reflect::set(&options, &"skipCache".into(), &skip_cache.into()).map_err(failed)?;
+        let returned = session.get_token(&options).map_err(failed)?;
+        let token = settle(returned).await.map_err(failed)?;
+        Ok(token.as_string().filter(|token| !token.is_empty()))
+    }
+}
+
+/// Keeps a Clerk listener subscribed; dropping it unsubscribes.
+pub(crate) struct ListenerGuard {
+    unsubscribe: Option<Function>,
+    _closure: Closure<dyn FnMut(JsValue)>,
+}
+
+impl Drop for ListenerGuard {
+    fn drop(&mut self) {
+        if let Some(unsubscribe) = &self.unsubscribe {
+            // An unsubscribe that throws leaves nothing for us to clean up.
+            let _ = unsubscribe.call0(&JsValue::NULL);
+        }
+    }
+}
+
+/// Awaits `value` if it is a Promise (or any thenable), else takes it as is.
+async fn settle(value: JsValue) -> std::result::Result<JsValue, JsValue> {
+    JsFuture::from(Promise::resolve(&value)).await
+}
+
+fn call_failed(operation: &'static str, error: &JsValue) -> ClerkError {
+    ClerkError::Call {
+        operation,
+        message: error_message(error),
+    }
+}
+
+/// The message of a thrown value: an `Error`'s message, a thrown string, or
+/// whatever JavaScript prints for it.
+pub(crate) fn error_message(error: &JsValue) -> String {
+    if let Some(error) = error.dyn_ref::<js_sys::Error>() {
+        return String::from(error.message());
+    }
+    if let Some(text) = error.as_string() {
+        return text;
+    }
+    js_sys::JSON::stringify(error)
+        .ok()
+        .and_then(|text| text.as_string())
+        .unwrap_or_else(|| "an unknown error".to_owned())
+}
+
+fn optional_string(value: JsValue) -> Option<String> {
+    value.as_string().filter(|text| !text.is_empty())
+}
+
+fn read_user(value: JsValue) -> Resource<ClerkUser> {
+    if value.is_undefined() {
+        return Resource::Unknown;
+    }
+    if !value.is_object() {
+        return Resource::Absent;
+    }
+    let user: JsUser = value.unchecked_into();
+    let Some(id) = optional_string(user.id()) else {
+        // A user without an id cannot be matched to anything: treat it as
+        // clerk-js still settling.
+        return Resource::Unknown;
+    };
+    let email_address = user.primary_email_address();
+    let email = if email_address.is_object() {
+        optional_string(
+            email_address
+                .unchecked_into::<JsEmailAddress>()
+                .email_address(),
+        )
+    } else {
+        None
+    };
+    Resource::Present(ClerkUser {
+        id,
+        email,
+        full_name: optional_string(user.full_name()),
+        first_name: optional_string(user.first_name()),
+        last_name: optional_string(user.last_name()),
+    })
+}
+
+fn read_session_id(value: JsValue) -> Resource<String> {
+    if value.is_undefined() {
+        return Resource::Unknown;
+    }
+    if !value.is_object() {
+        return Resource::Absent;
+    }
+    match optional_string(value.unchecked_into::<JsSession>().id()) {
+        Some(id) => Resource::Present(id),
+        None => Resource::Unknown,
+    }
+}

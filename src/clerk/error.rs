@@ -1,0 +1,126 @@
+//! The one error type of the Clerk module.
+
+/// Everything that can go wrong between the app and `window.Clerk`.
+///
+/// `Clone` so it can live in a signal; every message says what to fix.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ClerkError {
+    /// No publishable key was configured.
+    #[error(
+        "No Clerk publishable key is configured. Copy it from the Clerk dashboard \
+         (API keys → Publishable key; it starts with `pk_`)."
+    )]
+    MissingPublishableKey,
+
+    /// The publishable key is not `pk_test_`/`pk_live_` + base64 of `"<host>$"`.
+    #[error("The Clerk publishable key `{key}` is malformed: {reason}")]
+    MalformedPublishableKey {
+        /// The key as given (publishable keys are public, so it may be shown).
+        key: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The page is not running in a browser window (no `window`/`document`).
+    #[error("Clerk needs a browser window, and there is none here.")]
+    NoBrowser,
+
+    /// A Clerk script could not be fetched or run.
+    #[error("Could not load Clerk's script from {url}. Is the Clerk frontend API reachable?")]
+    ScriptFailed {
+        /// The script's address.
+        url: String,
+    },
+
+    /// The scripts loaded but `window.Clerk` never appeared.
+    #[error("Clerk's script from {url} loaded but did not define `window.Clerk`.")]
+    MissingGlobal {
+        /// The script's address.
+        url: String,
+    },
+
+    /// Loading did not finish within the time limit.
+    #[error(
+        "Clerk did not finish loading from {frontend_api} within {seconds} s. \
+         Check that the publishable key names your Clerk instance and that it is reachable."
+    )]
+    LoadTimedOut {
+        /// The frontend API the key names.
+        frontend_api: String,
+        /// The time limit that passed.
+        seconds: u64,
+    },
+
+    /// `Clerk.load()` rejected.
+    #[error("Clerk failed to load: {message}")]
+    LoadFailed {
+        /// Clerk's own message.
+        message: String,
+    },
+
+    /// A call into a loaded Clerk threw or rejected.
+    #[error("Clerk's {operation} failed: {message}")]
+    Call {
+        /// The Clerk method that failed, e.g. `getToken`.
+        operation: &'static str,
+        /// Clerk's own message.
+        message: String,
+    },
+
+    /// A call that needs a loaded Clerk came before loading finished.
+    #[error("Clerk has not finished loading yet.")]
+    NotLoaded,
+}
+
+impl ClerkError {
+    /// Whether this error means Clerk itself is not set up or reachable (bad
+    /// key, scripts that never load), as opposed to one call that failed.
+    /// Apps show a setup screen for these.
+    pub fn is_setup_problem(&self) -> bool {
+        matches!(
+            self,
+            Self::MissingPublishableKey
+                | Self::MalformedPublishableKey { .. }
+                | Self::ScriptFailed { .. }
+                | Self::MissingGlobal { .. }
+                | Self::LoadTimedOut { .. }
+                | Self::LoadFailed { .. }
+        )
+    }
+}
+
+/// `Result` with [`ClerkError`] as the default error.
+pub type Result<T, E = ClerkError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn setup_problems_are_told_apart_from_failed_calls() {
+        assert!(ClerkError::MissingPublishableKey.is_setup_problem());
+        assert!(ClerkError::LoadTimedOut {
+            frontend_api: "https://clerk.example.com".into(),
+            seconds: 15
+        }
+        .is_setup_problem());
+        assert!(!ClerkError::Call {
+            operation: "getToken",
+            message: "boom".into()
+        }
+        .is_setup_problem());
+        assert!(!ClerkError::NotLoaded.is_setup_problem());
+    }
+
+    #[test]
+    fn messages_say_what_to_fix() {
+        let timeout = ClerkError::LoadTimedOut {
+            frontend_api: "https://clerk.example.com".into(),
+            seconds: 15,
+        };
+        assert!(timeout.to_string().contains("within 15 s"));
+        assert!(ClerkError::MissingPublishableKey
+            .to_string()
+            .contains("Publishable key"));
+    }
+}

@@ -1,0 +1,177 @@
+//! [`ClerkProvider`]: loads Clerk and shares its state with the components
+//! and hooks below it.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use send_wrapper::SendWrapper;
+
+use super::bridge::{Clerk, ListenerGuard};
+use super::error::{ClerkError, Result};
+use super::key::PublishableKey;
+use super::loader::{load_clerk, DEFAULT_LOAD_TIMEOUT};
+use super::state::ClerkState;
+
+/// How a sign-in button sends the person to sign in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SignInMode {
+    /// Clerk's sign-in modal over the current page (`Clerk.openSignIn()`).
+    #[default]
+    Modal,
+    /// Clerk's sign-in page, coming back here afterwards
+    /// (`Clerk.redirectToSignIn()`).
+    Redirect,
+}
+
+/// What [`ClerkProvider`] shares with the components and hooks below it.
+#[derive(Clone, Copy)]
+pub(crate) struct ClerkContext {
+    /// Clerk's state, kept up to date by a Clerk listener.
+    pub(crate) state: RwSignal<ClerkState>,
+    /// A sign-in asked for before Clerk loaded, done once it has.
+    pub(crate) queued_sign_in: RwSignal<Option<SignInMode>>,
+    /// The most recent failed call (sign-in, sign-out, token), for display.
+    pub(crate) last_call_error: RwSignal<Option<ClerkError>>,
+}
+
+impl ClerkContext {
+    /// The loaded `window.Clerk`, or [`ClerkError::NotLoaded`].
+    pub(crate) fn loaded_clerk(&self) -> Result<Clerk> {
+        if !self.state.with_untracked(ClerkState::is_loaded) {
+            return Err(ClerkError::NotLoaded);
+        }
+        Clerk::from_window().ok_or(ClerkError::NotLoaded)
+    }
+
+    /// Opens sign-in now when Clerk is loaded, or queues it until it is.
+    pub(crate) fn start_sign_in(&self, mode: SignInMode) {
+        match self.loaded_clerk() {
+            Ok(clerk) => self.open_sign_in(&clerk, mode),
+            Err(_) => self.queued_sign_in.set(Some(mode)),
+        }
+    }
+
+    fn open_sign_in(&self, clerk: &Clerk, mode: SignInMode) {
+        let context = *self;
+        match mode {
+            SignInMode::Modal => {
+                if let Err(error) = clerk.open_sign_in() {
+                    context.last_call_error.try_set(Some(error));
+                }
+            }
+            SignInMode::Redirect => {
+                let clerk = clerk.clone();
+                spawn_local(async move {
+                    if let Err(error) = clerk.redirect_to_sign_in().await {
+                        context.last_call_error.try_set(Some(error));
+                    }
+                });
+            }
+        }
+    }
+
+    /// Called once Clerk has loaded: follows its state and runs a queued
+    /// sign-in.
+    fn attach(&self, clerk: &Clerk) -> Result<ListenerGuard> {
+        let context = *self;
+        let guard = clerk.add_listener(move |reported| {
+            context
+                .state
+                .try_update(|state| *state = state.next(reported));
+        })?;
+        // The listener fires at once for a loaded Clerk, but not every
+        // clerk-js build promises that: read the state directly too.
+        self.state
+            .update(|state| *state = state.next(clerk.state()));
+        if let Some(mode) = self.queued_sign_in.get_untracked() {
+            self.queued_sign_in.set(None);
+            self.open_sign_in(clerk, mode);
+        }
+        Ok(guard)
+    }
+}
+
+/// Loads Clerk (the port of `<ClerkProvider>` from Clerk's React SDKs) and
+/// makes its state available to [`SignedIn`](super::SignedIn),
+/// [`SignedOut`](super::SignedOut), [`SignInButton`](super::SignInButton)
+/// and [`use_clerk_auth`](super::use_clerk_auth) below it.
+///
+/// The children render at once; Clerk-dependent parts of them wait for
+/// Clerk by themselves. A missing or malformed key, or clerk-js failing to
+/// load within `load_timeout` (15 s by default), puts Clerk in
+/// [`ClerkState::Failed`]; show it with [`ClerkFailed`](super::ClerkFailed).
+///
+/// ```no_run
+/// use leptos::prelude::*;
+/// use clerk_instant::clerk::{ClerkProvider, SignInButton, SignedIn, SignedOut};
+///
+/// #[component]
+/// fn App() -> impl IntoView {
+///     view! {
+///         <ClerkProvider publishable_key="pk_test_Y2xlcmsuZXhhbXBsZS5jb20k">
+///             <SignedOut><SignInButton /></SignedOut>
+///             <SignedIn><p>"Welcome back!"</p></SignedIn>
+///         </ClerkProvider>
+///     }
+/// }
+/// ```
+#[component]
+pub fn ClerkProvider(
+    /// The Clerk publishable key (`pk_test_…` or `pk_live_…`).
+    #[prop(into)]
+    publishable_key: String,
+    /// How long loading clerk-js may take before it counts as failed.
+    #[prop(optional)]
+    load_timeout: Option<Duration>,
+    /// The app.
+    children: Children,
+) -> impl IntoView {
+    let context = ClerkContext {
+        state: RwSignal::new(ClerkState::NotLoaded),
+        queued_sign_in: RwSignal::new(None),
+        last_call_error: RwSignal::new(None),
+    };
+    provide_context(context);
+
+    // The listener lives as long as this provider; `on_cleanup` needs
+    // `Send`, and this only ever runs on the browser's one thread.
+    let listener: SendWrapper<Rc<RefCell<ListenerSlot>>> = SendWrapper::new(Rc::default());
+    let slot = SendWrapper::new(Rc::clone(&listener));
+    on_cleanup(move || {
+        let mut slot = slot.borrow_mut();
+        slot.disposed = true;
+        slot.guard = None;
+    });
+
+    match PublishableKey::parse(&publishable_key) {
+        Err(error) => context.state.set(ClerkState::Failed(error)),
+        Ok(key) => {
+            let timeout = load_timeout.unwrap_or(DEFAULT_LOAD_TIMEOUT);
+            spawn_local(async move {
+                let loaded = load_clerk(&key, timeout).await;
+                let mut slot = listener.borrow_mut();
+                if slot.disposed {
+                    return;
+                }
+                match loaded.and_then(|clerk| context.attach(&clerk)) {
+                    Ok(guard) => slot.guard = Some(guard),
+                    Err(error) => {
+                        context.queued_sign_in.try_set(None);
+                        context.state.try_set(ClerkState::Failed(error));
+                    }
+                }
+            });
+        }
+    }
+
+    children()
+}
+
+#[derive(Default)]
+struct ListenerSlot {
+    disposed: bool,
+    guard: Option<ListenerGuard>,
+}

@@ -1,0 +1,202 @@
+//! What the app knows about Clerk at a moment: plain Rust data, so it can
+//! live in signals and be tested without a browser.
+
+use super::error::ClerkError;
+
+/// A person signed in to Clerk, copied out of `Clerk.user`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClerkUser {
+    /// Clerk's user id (`user_…`), the `sub` of its session tokens.
+    pub id: String,
+    /// The primary email address, if the user has one.
+    pub email: Option<String>,
+    /// First and last name together, if known.
+    pub full_name: Option<String>,
+    /// First name, if known.
+    pub first_name: Option<String>,
+    /// Last name, if known.
+    pub last_name: Option<String>,
+}
+
+/// An active Clerk session, copied out of `Clerk.session`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClerkSession {
+    /// Clerk's session id (`sess_…`).
+    pub id: String,
+    /// The person the session belongs to.
+    pub user: ClerkUser,
+}
+
+/// One of clerk-js's resource fields (`Clerk.user`, `Clerk.session`).
+///
+/// clerk-js tells "not known" (`undefined`: still loading, or switching
+/// sessions) apart from "nobody" (`null`: signed out).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resource<T> {
+    /// `undefined`: not loaded yet, or in transition.
+    Unknown,
+    /// `null`: known to be absent.
+    Absent,
+    /// An object.
+    Present(T),
+}
+
+/// Clerk's state as the app sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum ClerkState {
+    /// Clerk has not finished loading (or is between two sessions): nothing
+    /// is known yet, so neither signed-in nor signed-out content shows.
+    #[default]
+    NotLoaded,
+    /// Loaded, nobody signed in.
+    SignedOut,
+    /// Loaded, with an active session.
+    SignedIn(ClerkSession),
+    /// Clerk could not be set up (bad key, scripts that never loaded).
+    Failed(ClerkError),
+}
+
+impl ClerkState {
+    /// Derives the state from what clerk-js exposes, the way Clerk's own
+    /// React hooks do: not loaded, or any field `undefined` → not loaded;
+    /// both present → signed in; otherwise signed out.
+    pub fn from_resources(
+        loaded: bool,
+        user: Resource<ClerkUser>,
+        session_id: Resource<String>,
+    ) -> Self {
+        if !loaded {
+            return Self::NotLoaded;
+        }
+        match (user, session_id) {
+            (Resource::Unknown, _) | (_, Resource::Unknown) => Self::NotLoaded,
+            (Resource::Present(user), Resource::Present(id)) => {
+                Self::SignedIn(ClerkSession { id, user })
+            }
+            _ => Self::SignedOut,
+        }
+    }
+
+    /// The next state after clerk-js reports a change. A failure stays: once
+    /// Clerk could not be set up, nothing it reports later is trusted.
+    pub fn next(&self, reported: Self) -> Self {
+        match self {
+            Self::Failed(_) => self.clone(),
+            _ => reported,
+        }
+    }
+
+    /// Whether Clerk has loaded and knows who (if anyone) is signed in.
+    pub fn is_loaded(&self) -> bool {
+        matches!(self, Self::SignedOut | Self::SignedIn(_))
+    }
+
+    /// Whether someone is signed in.
+    pub fn is_signed_in(&self) -> bool {
+        matches!(self, Self::SignedIn(_))
+    }
+
+    /// Whether Clerk loaded and nobody is signed in.
+    pub fn is_signed_out(&self) -> bool {
+        matches!(self, Self::SignedOut)
+    }
+
+    /// The active session, when signed in.
+    pub fn session(&self) -> Option<&ClerkSession> {
+        match self {
+            Self::SignedIn(session) => Some(session),
+            _ => None,
+        }
+    }
+
+    /// The signed-in user, when signed in.
+    pub fn user(&self) -> Option<&ClerkUser> {
+        self.session().map(|session| &session.user)
+    }
+
+    /// Why Clerk could not be set up, when it could not.
+    pub fn error(&self) -> Option<&ClerkError> {
+        match self {
+            Self::Failed(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ada() -> ClerkUser {
+        ClerkUser {
+            id: "user_ada".into(),
+            email: Some("ada@example.com".into()),
+            full_name: Some("Ada Lovelace".into()),
+            first_name: Some("Ada".into()),
+            last_name: Some("Lovelace".into()),
+        }
+    }
+
+    #[test]
+    fn nothing_is_known_before_load() {
+        let state = ClerkState::from_resources(
+            false,
+            Resource::Present(ada()),
+            Resource::Present("sess_1".into()),
+        );
+        assert_eq!(state, ClerkState::NotLoaded);
+        assert!(!state.is_loaded());
+        assert!(!state.is_signed_in());
+        assert!(!state.is_signed_out());
+        assert_eq!(ClerkState::default(), ClerkState::NotLoaded);
+    }
+
+    #[test]
+    fn undefined_fields_mean_a_transition_not_a_sign_out() {
+        for (user, session) in [
+            (Resource::Unknown, Resource::Unknown),
+            (Resource::Present(ada()), Resource::Unknown),
+            (Resource::Unknown, Resource::Absent),
+        ] {
+            let state = ClerkState::from_resources(true, user, session);
+            assert_eq!(state, ClerkState::NotLoaded);
+        }
+    }
+
+    #[test]
+    fn null_fields_mean_signed_out() {
+        let state = ClerkState::from_resources(true, Resource::Absent, Resource::Absent);
+        assert!(state.is_signed_out());
+        assert!(state.is_loaded());
+        assert_eq!(state.user(), None);
+        // A user without a session is not signed in either.
+        let state = ClerkState::from_resources(true, Resource::Present(ada()), Resource::Absent);
+        assert!(state.is_signed_out());
+    }
+
+    #[test]
+    fn user_and_session_mean_signed_in() {
+        let state = ClerkState::from_resources(
+            true,
+            Resource::Present(ada()),
+            Resource::Present("sess_1".into()),
+        );
+        assert!(state.is_signed_in());
+        assert!(state.is_loaded());
+        assert_eq!(state.user().map(|u| u.id.as_str()), Some("user_ada"));
+        assert_eq!(state.session().map(|s| s.id.as_str()), Some("sess_1"));
+        assert_eq!(state.error(), None);
+    }
+
+    #[test]
+    fn a_failure_is_not_overwritten_by_later_reports() {
+        let failed = ClerkState::Failed(ClerkError::MissingPublishableKey);
+        assert_eq!(failed.next(ClerkState::SignedOut), failed);
+        assert_eq!(failed.error(), Some(&ClerkError::MissingPublishableKey));
+        assert!(!failed.is_loaded());
+        assert_eq!(
+            ClerkState::NotLoaded.next(ClerkState::SignedOut),
+            ClerkState::SignedOut
+        );
+    }
+}
