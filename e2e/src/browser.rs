@@ -1,0 +1,632 @@
+//! A headless Chromium session driven over WebDriver (fantoccini), with the
+//! helpers a test needs to act as a person: find things by role and name or
+//! by label, wait for text, take screenshots, and notice every console error
+//! and unhandled promise rejection.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::{Element, ElementRef};
+use fantoccini::wd::WindowHandle;
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// How long the `wait_*` helpers wait by default. Generous because a cold
+/// wasm start on a busy 2-core machine can take seconds.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(20);
+
+/// Chromium flags for a quiet headless run on a machine without a display
+/// or network (see the project's toolchain notes).
+pub const CHROMIUM_FLAGS: [&str; 8] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+];
+
+/// What can go wrong in a browser session.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The session could not be created.
+    #[error("cannot open a Chromium session through ChromeDriver: {0}")]
+    NewSession(#[from] fantoccini::error::NewSessionError),
+    /// A WebDriver command failed.
+    #[error("{action}: {source}")]
+    Command {
+        /// What the harness was doing.
+        action: String,
+        /// The WebDriver error.
+        source: fantoccini::error::CmdError,
+    },
+    /// Something awaited did not happen in time.
+    #[error("{what} within {seconds} s. The page at {url} shows:\n{page_text}")]
+    Timeout {
+        /// What was awaited, e.g. `text "Signed in" did not appear`.
+        what: String,
+        /// How long.
+        seconds: u64,
+        /// The page's URL then.
+        url: String,
+        /// The page's visible text then (shortened).
+        page_text: String,
+    },
+    /// The page logged errors or left promise rejections unhandled.
+    #[error("the browser console reported problems {when}:\n{}", .problems.join("\n"))]
+    Console {
+        /// When they were noticed, e.g. `after step 2`.
+        when: String,
+        /// One line per problem.
+        problems: Vec<String>,
+    },
+    /// A screenshot or the profile dir could not be written.
+    #[error("{action}: {source}")]
+    Io {
+        /// What the harness was doing.
+        action: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The browser log could not be fetched from ChromeDriver.
+    #[error("cannot read the browser log from ChromeDriver: {0}")]
+    Log(#[from] reqwest::Error),
+}
+
+/// Result of this module.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+fn command_error(action: impl Into<String>) -> impl FnOnce(fantoccini::error::CmdError) -> Error {
+    let action = action.into();
+    move |source| Error::Command { action, source }
+}
+
+/// Window size and where screenshots go.
+#[derive(Debug, Clone)]
+pub struct BrowserOptions {
+    /// Viewport width in CSS pixels.
+    pub width: u32,
+    /// Viewport height in CSS pixels.
+    pub height: u32,
+    /// Directory for [`Browser::screenshot`] files.
+    pub screenshot_dir: PathBuf,
+    /// Parent of the throw-away Chromium profile dir.
+    pub profile_parent: PathBuf,
+}
+
+/// One entry of Chromium's console as ChromeDriver reports it.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct LogEntry {
+    /// `SEVERE`, `WARNING`, `INFO` or `DEBUG`.
+    pub level: String,
+    /// Where it came from: `javascript`, `console-api`, `network`, ….
+    #[serde(default)]
+    pub source: String,
+    /// The text, prefixed by the script URL and position.
+    pub message: String,
+}
+
+impl LogEntry {
+    /// Whether a person watching the console would call this a problem:
+    /// errors (console.error, uncaught exceptions, failed requests) and
+    /// unhandled promise rejections (Chromium reports them as `Uncaught (in
+    /// promise)`).
+    pub fn is_problem(&self) -> bool {
+        self.level == "SEVERE" || self.message.contains("Uncaught")
+    }
+}
+
+/// A headless Chromium window (and its tabs), closed by [`Browser::close`].
+pub struct Browser {
+    client: Client,
+    driver_url: String,
+    session_id: String,
+    http: reqwest::Client,
+    options: BrowserOptions,
+    /// Problems already read from the log and not yet reported.
+    pending_problems: Vec<String>,
+    _profile: tempfile::TempDir,
+}
+
+impl std::fmt::Debug for Browser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Browser")
+            .field("session_id", &self.session_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Browser {
+    /// Opens a fresh headless Chromium (new profile) through the
+    /// ChromeDriver at `driver_url`, with the browser log switched on.
+    pub async fn open(driver_url: &str, options: BrowserOptions) -> Result<Self> {
+        let io = |action: &str| {
+            let action = action.to_owned();
+            move |source| Error::Io { action, source }
+        };
+        std::fs::create_dir_all(&options.profile_parent)
+            .map_err(io("creating the profile parent dir"))?;
+        std::fs::create_dir_all(&options.screenshot_dir)
+            .map_err(io("creating the screenshot dir"))?;
+        let profile = tempfile::Builder::new()
+            .prefix("chromium-profile-")
+            .tempdir_in(&options.profile_parent)
+            .map_err(io("creating a Chromium profile dir"))?;
+
+        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| (*f).to_owned()).collect();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        args.push(format!(
+            "--window-size={},{}",
+            options.width, options.height
+        ));
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": { "args": args },
+            "goog:loggingPrefs": { "browser": "ALL" },
+        });
+        let Value::Object(capabilities) = capabilities else {
+            unreachable!("a JSON object literal")
+        };
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(driver_url)
+            .await?;
+        let session_id = client
+            .session_id()
+            .await
+            .map_err(command_error("reading the session id"))?
+            .unwrap_or_default();
+        let browser = Self {
+            client,
+            driver_url: driver_url.trim_end_matches('/').to_owned(),
+            session_id,
+            http: reqwest::Client::new(),
+            options,
+            pending_problems: Vec::new(),
+            _profile: profile,
+        };
+        browser.fit_viewport().await?;
+        Ok(browser)
+    }
+
+    /// Resizes the window so that the viewport (and so each screenshot) is
+    /// exactly the configured size.
+    async fn fit_viewport(&self) -> Result<()> {
+        let (width, height) = (self.options.width, self.options.height);
+        self.client
+            .set_window_size(width, height)
+            .await
+            .map_err(command_error("setting the window size"))?;
+        let inner = self
+            .client
+            .execute("return [window.innerWidth, window.innerHeight];", vec![])
+            .await
+            .map_err(command_error("reading the viewport size"))?;
+        let inner: Vec<u32> = serde_json::from_value(inner).unwrap_or_default();
+        if let [inner_width, inner_height] = inner[..] {
+            if (inner_width, inner_height) != (width, height) {
+                let grow_w = width + width.saturating_sub(inner_width);
+                let grow_h = height + height.saturating_sub(inner_height);
+                self.client
+                    .set_window_size(grow_w, grow_h)
+                    .await
+                    .map_err(command_error("setting the window size"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The WebDriver client, for anything the helpers do not cover.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Navigates to `url` and waits for the load event.
+    pub async fn goto(&self, url: &str) -> Result<()> {
+        self.client
+            .goto(url)
+            .await
+            .map_err(command_error(format!("opening {url}")))
+    }
+
+    /// Reloads the current page.
+    pub async fn reload(&self) -> Result<()> {
+        self.client
+            .refresh()
+            .await
+            .map_err(command_error("reloading the page"))
+    }
+
+    /// The current URL.
+    pub async fn current_url(&self) -> Result<String> {
+        self.client
+            .current_url()
+            .await
+            .map(|url| url.to_string())
+            .map_err(command_error("reading the URL"))
+    }
+
+    /// The page's visible text (`document.body.innerText`).
+    pub async fn page_text(&self) -> Result<String> {
+        let text = self
+            .client
+            .execute(
+                "return document.body ? document.body.innerText : '';",
+                vec![],
+            )
+            .await
+            .map_err(command_error("reading the page text"))?;
+        Ok(text.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// A timeout error that shows the page as it is now.
+    async fn timeout(&self, what: String, waited: Duration) -> Error {
+        let url = self.current_url().await.unwrap_or_default();
+        let mut page_text = self.page_text().await.unwrap_or_default();
+        if page_text.len() > 1500 {
+            let mut cut = 1500;
+            while !page_text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            page_text.truncate(cut);
+            page_text.push('…');
+        }
+        Error::Timeout {
+            what,
+            seconds: waited.as_secs(),
+            url,
+            page_text,
+        }
+    }
+
+    /// Waits until the visible text contains `text`.
+    pub async fn wait_for_text(&self, text: &str) -> Result<()> {
+        self.wait_for_text_within(text, DEFAULT_WAIT).await
+    }
+
+    /// Waits up to `limit` until the visible text contains `text`.
+    pub async fn wait_for_text_within(&self, text: &str, limit: Duration) -> Result<()> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if self.page_text().await?.contains(text) {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(self
+                    .timeout(format!("the text {text:?} did not appear"), limit)
+                    .await);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the visible text no longer contains `text`.
+    pub async fn wait_for_text_gone(&self, text: &str) -> Result<()> {
+        let deadline = Instant::now() + DEFAULT_WAIT;
+        loop {
+            if !self.page_text().await?.contains(text) {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(self
+                    .timeout(format!("the text {text:?} did not go away"), DEFAULT_WAIT)
+                    .await);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the URL's path is `path`.
+    pub async fn wait_for_path(&self, path: &str) -> Result<()> {
+        let deadline = Instant::now() + DEFAULT_WAIT;
+        loop {
+            let url = self
+                .client
+                .current_url()
+                .await
+                .map_err(command_error("reading the URL"))?;
+            if url.path() == path {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(self
+                    .timeout(
+                        format!("the URL path did not become {path:?}"),
+                        DEFAULT_WAIT,
+                    )
+                    .await);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Finds the first visible element with this ARIA `role` (`button`,
+    /// `link`, `textbox`, `dialog`, `heading`, …; implicit roles of HTML
+    /// elements count) whose accessible name is `name`, ignoring case and
+    /// surrounding space (a name that merely contains `name` is taken when
+    /// none is equal). Looks inside open shadow roots too. `None` if absent.
+    pub async fn find_by_role(&self, role: &str, name: &str) -> Result<Option<Element>> {
+        let found = self
+            .client
+            .execute(FIND_BY_ROLE_JS, vec![json!(role), json!(name)])
+            .await
+            .map_err(command_error(format!("looking for the {role} {name:?}")))?;
+        Ok(self.element_from(found))
+    }
+
+    /// Waits for [`Browser::find_by_role`] to find the element.
+    pub async fn wait_for_role(&self, role: &str, name: &str) -> Result<Element> {
+        let deadline = Instant::now() + DEFAULT_WAIT;
+        loop {
+            if let Some(element) = self.find_by_role(role, name).await? {
+                return Ok(element);
+            }
+            if Instant::now() >= deadline {
+                return Err(self
+                    .timeout(format!("no {role} named {name:?} appeared"), DEFAULT_WAIT)
+                    .await);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Clicks the button named `name` once it is there (as a person would:
+    /// a real pointer click, which fails if something covers the button).
+    pub async fn click_button(&self, name: &str) -> Result<()> {
+        let deadline = Instant::now() + DEFAULT_WAIT;
+        loop {
+            let button = self.wait_for_role("button", name).await?;
+            match button.click().await {
+                Ok(()) => return Ok(()),
+                // Re-rendered or still animating in: look again.
+                Err(_) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(source) => {
+                    return Err(Error::Command {
+                        action: format!("clicking the button {name:?}"),
+                        source,
+                    })
+                }
+            }
+        }
+    }
+
+    /// Clicks the link named `name`.
+    pub async fn click_link(&self, name: &str) -> Result<()> {
+        let link = self.wait_for_role("link", name).await?;
+        link.click()
+            .await
+            .map_err(command_error(format!("clicking the link {name:?}")))
+    }
+
+    /// Types `text` into the text field labelled `label` (by its `<label>`,
+    /// `aria-label`, `aria-labelledby` or, failing those, placeholder).
+    pub async fn fill_field(&self, label: &str, text: &str) -> Result<()> {
+        let field = self.wait_for_role("textbox", label).await?;
+        field
+            .clear()
+            .await
+            .map_err(command_error(format!("clearing the field {label:?}")))?;
+        field
+            .send_keys(text)
+            .await
+            .map_err(command_error(format!("typing into the field {label:?}")))
+    }
+
+    /// Turns a JSON element reference returned by a script into an element.
+    fn element_from(&self, value: Value) -> Option<Element> {
+        let id = value
+            .as_object()?
+            .get("element-6066-11e4-a52e-4f735466cecf")?
+            .as_str()?
+            .to_owned();
+        Some(Element::from_element_id(
+            self.client.clone(),
+            ElementRef::from(id),
+        ))
+    }
+
+    /// `localStorage.getItem(key)` on the current page.
+    pub async fn local_storage(&self, key: &str) -> Result<Option<String>> {
+        let value = self
+            .client
+            .execute(
+                "return window.localStorage.getItem(arguments[0]);",
+                vec![json!(key)],
+            )
+            .await
+            .map_err(command_error(format!("reading localStorage {key:?}")))?;
+        Ok(value.as_str().map(str::to_owned))
+    }
+
+    /// Saves a PNG of the viewport as `<screenshot dir>/<name>.png`.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        let png = self
+            .client
+            .screenshot()
+            .await
+            .map_err(command_error(format!("taking the screenshot {name}")))?;
+        let path = self.options.screenshot_dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).map_err(|source| Error::Io {
+            action: format!("writing {}", path.display()),
+            source,
+        })?;
+        Ok(path)
+    }
+
+    /// The screenshot directory.
+    pub fn screenshot_dir(&self) -> &Path {
+        &self.options.screenshot_dir
+    }
+
+    /// The current tab.
+    pub async fn current_tab(&self) -> Result<WindowHandle> {
+        self.client
+            .window()
+            .await
+            .map_err(command_error("reading the current tab"))
+    }
+
+    /// Opens a new tab and switches to it. The tab's log is read by the
+    /// next console check, so the current tab's is read first.
+    pub async fn open_tab(&mut self) -> Result<WindowHandle> {
+        self.collect_problems().await?;
+        let tab = self
+            .client
+            .new_window(true)
+            .await
+            .map_err(command_error("opening a tab"))?;
+        self.client
+            .switch_to_window(tab.handle.clone())
+            .await
+            .map_err(command_error("switching to the new tab"))?;
+        Ok(tab.handle)
+    }
+
+    /// Switches to `tab`, reading the console of the tab it leaves first
+    /// (ChromeDriver reports the log of the current tab only).
+    pub async fn switch_to_tab(&mut self, tab: &WindowHandle) -> Result<()> {
+        self.collect_problems().await?;
+        self.client
+            .switch_to_window(tab.clone())
+            .await
+            .map_err(command_error("switching tabs"))
+    }
+
+    /// Reads (and clears) ChromeDriver's browser log of the current tab.
+    pub async fn take_log(&self) -> Result<Vec<LogEntry>> {
+        #[derive(Deserialize)]
+        struct Reply {
+            value: Vec<LogEntry>,
+        }
+        let reply: Reply = self
+            .http
+            .post(format!(
+                "{}/session/{}/se/log",
+                self.driver_url, self.session_id
+            ))
+            .json(&json!({ "type": "browser" }))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        Ok(reply.value)
+    }
+
+    /// Moves the problems in the current tab's log to the pending list.
+    async fn collect_problems(&mut self) -> Result<()> {
+        let log = self.take_log().await?;
+        self.pending_problems.extend(
+            log.into_iter()
+                .filter(LogEntry::is_problem)
+                .map(|entry| format!("[{} {}] {}", entry.level, entry.source, entry.message)),
+        );
+        Ok(())
+    }
+
+    /// Fails if the page logged an error or left a promise rejection
+    /// unhandled since the last check; `when` names the moment for the
+    /// message, e.g. `during step 2`.
+    pub async fn check_console(&mut self, when: &str) -> Result<()> {
+        self.collect_problems().await?;
+        if self.pending_problems.is_empty() {
+            return Ok(());
+        }
+        Err(Error::Console {
+            when: when.to_owned(),
+            problems: std::mem::take(&mut self.pending_problems),
+        })
+    }
+
+    /// Ends the WebDriver session, which quits Chromium.
+    pub async fn close(self) -> Result<()> {
+        self.client
+            .close()
+            .await
+            .map_err(command_error("closing the browser"))
+    }
+}
+
+/// `arguments[0]` = role, `arguments[1]` = accessible name. Returns the
+/// first visible match (exact name first, then a name containing it).
+const FIND_BY_ROLE_JS: &str = r#"
+const [role, wanted] = arguments;
+const norm = (s) => (s || '').replace(/\s+/g, ' ').trim().toLowerCase();
+const want = norm(wanted);
+const implicit = {
+  button: 'button, input[type=button], input[type=submit], input[type=reset], summary',
+  link: 'a[href]',
+  textbox: 'input:not([type]), input[type=text], input[type=email], input[type=search], input[type=tel], input[type=url], input[type=password], textarea',
+  dialog: 'dialog',
+  heading: 'h1, h2, h3, h4, h5, h6',
+  checkbox: 'input[type=checkbox]',
+  radio: 'input[type=radio]',
+  option: 'option',
+  listitem: 'li',
+  alert: '',
+  status: 'output',
+};
+const selector = [`[role~="${role}"]`, implicit[role] || ''].filter(Boolean).join(', ');
+const all = [];
+const collect = (root) => {
+  root.querySelectorAll(selector).forEach((el) => all.push(el));
+  root.querySelectorAll('*').forEach((el) => { if (el.shadowRoot) collect(el.shadowRoot); });
+};
+collect(document);
+const byIds = (el, ids) => ids.split(/\s+/).map((id) => {
+  const root = el.getRootNode();
+  const ref = (root.getElementById ? root.getElementById(id) : null) || document.getElementById(id);
+  return ref ? ref.textContent : '';
+}).join(' ');
+const nameOf = (el) => {
+  if (el.getAttribute('aria-labelledby')) return byIds(el, el.getAttribute('aria-labelledby'));
+  if (el.getAttribute('aria-label')) return el.getAttribute('aria-label');
+  if (el.labels && el.labels.length) return Array.from(el.labels).map((l) => l.textContent).join(' ');
+  if (el.tagName === 'INPUT' && ['button', 'submit', 'reset'].includes(el.type)) return el.value;
+  if (['INPUT', 'TEXTAREA'].includes(el.tagName)) return el.getAttribute('placeholder') || el.getAttribute('title') || '';
+  if (el.tagName === 'DIALOG' || role === 'dialog') {
+    const h = el.querySelector('h1, h2, h3, h4, h5, h6');
+    return el.getAttribute('title') || (h ? h.textContent : '');
+  }
+  return el.textContent || el.getAttribute('title') || '';
+};
+const visible = (el) => {
+  if (el.closest('[hidden], [aria-hidden="true"], [inert]')) return false;
+  const style = getComputedStyle(el);
+  if (style.visibility === 'hidden' || style.display === 'none') return false;
+  return el.getClientRects().length > 0;
+};
+const candidates = all.filter(visible).map((el) => [el, norm(nameOf(el))]);
+const exact = candidates.find(([, name]) => name === want);
+if (exact) return exact[0];
+const partial = candidates.find(([, name]) => want && name.includes(want));
+return partial ? partial[0] : null;
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::LogEntry;
+
+    fn entry(level: &str, message: &str) -> LogEntry {
+        LogEntry {
+            level: level.to_owned(),
+            source: "javascript".to_owned(),
+            message: message.to_owned(),
+        }
+    }
+
+    #[test]
+    fn errors_and_unhandled_rejections_are_problems_other_logs_are_not() {
+        assert!(entry("SEVERE", "app.js 1:1 Uncaught Error: boom").is_problem());
+        assert!(entry("SEVERE", "console-api 2:3 \"failed\"").is_problem());
+        assert!(entry("WARNING", "Uncaught (in promise) TypeError").is_problem());
+        assert!(!entry("INFO", "console-api 2:3 \"hello\"").is_problem());
+        assert!(!entry("WARNING", "deprecated API").is_problem());
+    }
+}
