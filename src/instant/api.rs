@@ -1,0 +1,485 @@
+//! Instant's auth endpoints over HTTP: request bodies, the answers, and how
+//! an error answer becomes an [`InstantError`] that says what Instant said.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{InstantConfig, InstantError, Result, User};
+
+/// Sign in with an ID token.
+pub(crate) const ID_TOKEN_PATH: &str = "/runtime/oauth/id_token";
+/// End a session (revoke its refresh token).
+pub(crate) const SIGN_OUT_PATH: &str = "/runtime/signout";
+
+/// How long a request may take before it counts as a network failure.
+#[cfg(target_arch = "wasm32")]
+const REQUEST_TIMEOUT_MS: u32 = 30_000;
+
+/// Longest piece of a non-JSON error body repeated in a message.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
+const MAX_BODY_EXCERPT: usize = 200;
+
+/// Body of `POST /runtime/oauth/id_token`. The refresh token, when there is
+/// one, lets Instant keep the same session for the same user.
+pub(crate) fn id_token_body(
+    app_id: &str,
+    client_name: &str,
+    id_token: &str,
+    refresh_token: Option<&str>,
+) -> Value {
+    let mut body = json!({
+        "app_id": app_id,
+        "client_name": client_name,
+        "id_token": id_token,
+    });
+    if let Some(refresh_token) = refresh_token {
+        body["refresh_token"] = json!(refresh_token);
+    }
+    body
+}
+
+/// Body of `POST /runtime/signout`.
+pub(crate) fn sign_out_body(app_id: &str, refresh_token: &str) -> Value {
+    json!({ "app_id": app_id, "refresh_token": refresh_token })
+}
+
+/// Reads the success answer of the ID-token exchange: `{user, created}`.
+pub(crate) fn decode_sign_in(body: &str) -> Result<User> {
+    #[derive(Deserialize)]
+    struct SignedIn {
+        user: Option<Value>,
+    }
+    let answer: SignedIn =
+        serde_json::from_str(body).map_err(|error| InstantError::BadResponse {
+            reason: format!("the sign-in answer is not the expected JSON ({error})"),
+        })?;
+    let user =
+        answer
+            .user
+            .filter(|user| !user.is_null())
+            .ok_or_else(|| InstantError::BadResponse {
+                reason: "the sign-in answer has no user".into(),
+            })?;
+    let user: User = serde_json::from_value(user).map_err(|error| InstantError::BadResponse {
+        reason: format!("the user in the sign-in answer is incomplete ({error})"),
+    })?;
+    if user.refresh_token.trim().is_empty() {
+        return Err(InstantError::BadResponse {
+            reason: "the user in the sign-in answer has an empty refresh token".into(),
+        });
+    }
+    Ok(user)
+}
+
+/// Turns an error answer into an [`InstantError::Api`] carrying Instant's own
+/// words: `message`, else `error` (what `oauth-error` uses), plus `type` and
+/// `hint`. A body that says nothing (empty, HTML, no text fields) still gives
+/// a sentence naming the status.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
+pub(crate) fn decode_error(status: u16, body: &str) -> InstantError {
+    let parsed: Option<Value> = serde_json::from_str(body).ok();
+    let fields = parsed.as_ref().and_then(Value::as_object);
+    let text_field = |name: &str| {
+        fields
+            .and_then(|fields| fields.get(name))
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|text| !text.is_empty())
+            .map(str::to_owned)
+    };
+    let kind = text_field("type");
+    let hint = fields
+        .and_then(|fields| fields.get("hint"))
+        .and_then(hint_text);
+    let message = text_field("message")
+        .or_else(|| text_field("error"))
+        .or_else(|| text_field("error_description"))
+        .unwrap_or_else(|| {
+            let plain = if parsed.is_none() {
+                plain_text_excerpt(body)
+            } else {
+                None
+            };
+            describe_status(status, kind.as_deref(), plain.as_deref())
+        });
+    InstantError::Api {
+        status,
+        kind,
+        message,
+        hint,
+    }
+}
+
+/// A `hint` as one line of text: strings as they are, an `errors` list as
+/// its messages, anything else as compact JSON.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
+fn hint_text(hint: &Value) -> Option<String> {
+    let text = match hint {
+        Value::Null => return None,
+        Value::String(text) => text.trim().to_owned(),
+        Value::Object(fields) => {
+            let messages: Vec<&str> = fields
+                .get("errors")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|error| error.get("message").and_then(Value::as_str))
+                .collect();
+            if messages.is_empty() {
+                hint.to_string()
+            } else {
+                messages.join("; ")
+            }
+        }
+        other => other.to_string(),
+    };
+    (!text.is_empty()).then_some(text)
+}
+
+/// Up to [`MAX_BODY_EXCERPT`] characters of a plain-text body, on one line.
+/// HTML error pages are markup, not words for a person: skipped.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
+fn plain_text_excerpt(body: &str) -> Option<String> {
+    let body = body.trim();
+    if body.is_empty() || body.starts_with('<') {
+        return None;
+    }
+    let one_line = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut excerpt: String = one_line.chars().take(MAX_BODY_EXCERPT).collect();
+    if excerpt.len() < one_line.len() {
+        excerpt.push('…');
+    }
+    Some(excerpt)
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
+fn describe_status(status: u16, kind: Option<&str>, plain: Option<&str>) -> String {
+    let what = match status {
+        500..=599 => "Instant had a problem on its side",
+        401 | 403 => "Instant did not allow the request",
+        404 => "Instant does not know this endpoint (check the API URI)",
+        429 => "Instant is getting too many requests; try again in a moment",
+        _ => "Instant refused the request",
+    };
+    let kind = kind.map(|kind| format!(", {kind}")).unwrap_or_default();
+    match plain {
+        Some(plain) => format!("{what} (HTTP {status}{kind}): {plain}"),
+        None => format!("{what} (HTTP {status}{kind})."),
+    }
+}
+
+/// Exchanges an ID token for a session.
+pub(crate) async fn sign_in_with_id_token(
+    config: &InstantConfig,
+    client_name: &str,
+    id_token: &str,
+    refresh_token: Option<&str>,
+) -> Result<User> {
+    let body = id_token_body(&config.app_id, client_name, id_token, refresh_token);
+    let answer = post(config, ID_TOKEN_PATH, &body).await?;
+    decode_sign_in(&answer)
+}
+
+/// Revokes a session's refresh token.
+pub(crate) async fn sign_out(config: &InstantConfig, refresh_token: &str) -> Result<()> {
+    post(
+        config,
+        SIGN_OUT_PATH,
+        &sign_out_body(&config.app_id, refresh_token),
+    )
+    .await
+    .map(drop)
+}
+
+/// POSTs `body` as JSON; the answer's text on a 2xx status, else the decoded
+/// error. Gives up after [`REQUEST_TIMEOUT_MS`].
+#[cfg(target_arch = "wasm32")]
+async fn post(config: &InstantConfig, path: &str, body: &Value) -> Result<String> {
+    use gloo_net::http::Request;
+
+    let network = |reason: String| InstantError::Network {
+        uri: config.api_uri.clone(),
+        reason,
+    };
+    if let Some(problem) = config.api_uri_problem() {
+        return Err(network(problem));
+    }
+
+    let controller = web_sys::AbortController::new().ok();
+    let signal = controller.as_ref().map(web_sys::AbortController::signal);
+    let _timeout = controller.clone().map(|controller| {
+        gloo_timers::callback::Timeout::new(REQUEST_TIMEOUT_MS, move || controller.abort())
+    });
+    let timed_out = || signal.as_ref().is_some_and(web_sys::AbortSignal::aborted);
+    let failure = |error: gloo_net::Error| {
+        if timed_out() {
+            network(format!(
+                "no answer within {} seconds",
+                REQUEST_TIMEOUT_MS / 1000
+            ))
+        } else {
+            network(error.to_string())
+        }
+    };
+
+    let response = Request::post(&config.endpoint(path))
+        .header("content-type", "application/json")
+        .abort_signal(signal.as_ref())
+        .body(body.to_string())
+        .map_err(failure)?
+        .send()
+        .await
+        .map_err(failure)?;
+    let status = response.status();
+    let text = response.text().await.map_err(failure)?;
+    if (200..300).contains(&status) {
+        Ok(text)
+    } else {
+        Err(decode_error(status, &text))
+    }
+}
+
+/// Outside a browser there is no `fetch`: every request fails the same way,
+/// without panicking.
+#[cfg(not(target_arch = "wasm32"))]
+async fn post(config: &InstantConfig, path: &str, _body: &Value) -> Result<String> {
+    let reason = config.api_uri_problem().unwrap_or_else(|| {
+        format!(
+            "this build is not running in a browser, so it cannot fetch {}",
+            config.endpoint(path)
+        )
+    });
+    Err(InstantError::Network {
+        uri: config.api_uri.clone(),
+        reason,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(error: InstantError) -> (u16, Option<String>, String, Option<String>) {
+        match error {
+            InstantError::Api {
+                status,
+                kind,
+                message,
+                hint,
+            } => (status, kind, message, hint),
+            other => panic!("expected an Api error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn id_token_body_sends_the_refresh_token_only_when_there_is_one() {
+        let without = id_token_body("app", "clerk", "jwt", None);
+        assert_eq!(
+            without,
+            json!({"app_id": "app", "client_name": "clerk", "id_token": "jwt"})
+        );
+        let with = id_token_body("app", "clerk", "jwt", Some("r1"));
+        assert_eq!(with["refresh_token"], json!("r1"));
+    }
+
+    #[test]
+    fn sign_out_body_names_app_and_token() {
+        assert_eq!(
+            sign_out_body("app", "r1"),
+            json!({"app_id": "app", "refresh_token": "r1"})
+        );
+    }
+
+    #[test]
+    fn decodes_the_sign_in_answer() {
+        let body = r#"{"user": {"id": "u1", "email": "ada@example.com", "imageURL": null,
+            "type": "user", "app_id": "app", "created_at": "2025-01-02T03:04:05Z",
+            "isGuest": false, "refresh_token": "r1"}, "created": true}"#;
+        let user = decode_sign_in(body).unwrap();
+        assert_eq!(user.id, "u1");
+        assert_eq!(user.refresh_token, "r1");
+    }
+
+    #[test]
+    fn an_unreadable_sign_in_answer_is_a_bad_response() {
+        for body in [
+            "",
+            "<html>ok</html>",
+            "[]",
+            "{}",
+            r#"{"user": null}"#,
+            r#"{"user": {"id": "u1"}}"#,
+            r#"{"user": {"id": "u1", "refresh_token": " "}}"#,
+        ] {
+            let error = decode_sign_in(body).unwrap_err();
+            assert!(
+                matches!(error, InstantError::BadResponse { .. }),
+                "{body:?} gave {error:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn message_type_and_string_hint() {
+        let (status, kind, message, hint) = api(decode_error(
+            400,
+            r#"{"type": "param-missing", "message": "Missing parameter: app_id", "hint": "send app_id"}"#,
+        ));
+        assert_eq!(status, 400);
+        assert_eq!(kind.as_deref(), Some("param-missing"));
+        assert_eq!(message, "Missing parameter: app_id");
+        assert_eq!(hint.as_deref(), Some("send app_id"));
+    }
+
+    #[test]
+    fn oauth_error_uses_the_error_field() {
+        let (status, kind, message, hint) = api(decode_error(
+            400,
+            r#"{"type": "oauth-error", "error": "The id_token is expired."}"#,
+        ));
+        assert_eq!(status, 400);
+        assert_eq!(kind.as_deref(), Some("oauth-error"));
+        assert_eq!(message, "The id_token is expired.");
+        assert_eq!(hint, None);
+    }
+
+    #[test]
+    fn message_wins_over_error_when_both_are_present() {
+        let (_, _, message, _) = api(decode_error(
+            400,
+            r#"{"type": "oauth-error", "message": "Invalid token", "error": "jwt expired"}"#,
+        ));
+        assert_eq!(message, "Invalid token");
+    }
+
+    #[test]
+    fn object_hints_become_text() {
+        let (_, _, message, hint) = api(decode_error(
+            400,
+            r#"{"type": "record-not-found", "message": "Record not found: app-oauth-client",
+                "hint": {"record-type": "app-oauth-client", "args": [{"client_name": "nope"}]}}"#,
+        ));
+        assert_eq!(message, "Record not found: app-oauth-client");
+        let hint = hint.unwrap();
+        assert!(
+            hint.contains("app-oauth-client") && hint.contains("nope"),
+            "{hint}"
+        );
+
+        let (_, _, _, hint) = api(decode_error(
+            400,
+            r#"{"type": "validation-failed", "message": "Validation failed",
+                "hint": {"errors": [{"message": "id_token is required"}, {"message": "app_id is not a uuid"}]}}"#,
+        ));
+        assert_eq!(
+            hint.as_deref(),
+            Some("id_token is required; app_id is not a uuid")
+        );
+
+        let (_, _, _, hint) = api(decode_error(400, r#"{"message": "m", "hint": null}"#));
+        assert_eq!(hint, None);
+        let (_, _, _, hint) = api(decode_error(400, r#"{"message": "m", "hint": "  "}"#));
+        assert_eq!(hint, None);
+        let (_, _, _, hint) = api(decode_error(400, r#"{"message": "m", "hint": ["a", 1]}"#));
+        assert_eq!(hint.as_deref(), Some(r#"["a",1]"#));
+    }
+
+    #[test]
+    fn unknown_server_error() {
+        let (status, kind, message, _) = api(decode_error(
+            500,
+            r#"{"type": "unknown", "message": "Something went wrong. Please try again."}"#,
+        ));
+        assert_eq!(status, 500);
+        assert_eq!(kind.as_deref(), Some("unknown"));
+        assert_eq!(message, "Something went wrong. Please try again.");
+    }
+
+    #[test]
+    fn json_without_text_still_names_the_status() {
+        for body in [
+            r#"{}"#,
+            r#"{"message": ""}"#,
+            r#"{"message": 3}"#,
+            "null",
+            "[1,2]",
+        ] {
+            let (status, _, message, _) = api(decode_error(400, body));
+            assert_eq!(status, 400);
+            assert_eq!(message, "Instant refused the request (HTTP 400).", "{body}");
+        }
+        let (_, kind, message, _) = api(decode_error(403, r#"{"type": "permission-denied"}"#));
+        assert_eq!(kind.as_deref(), Some("permission-denied"));
+        assert_eq!(
+            message,
+            "Instant did not allow the request (HTTP 403, permission-denied)."
+        );
+    }
+
+    #[test]
+    fn non_json_bodies() {
+        let (_, kind, message, hint) = api(decode_error(502, "Bad Gateway\n"));
+        assert_eq!(kind, None);
+        assert_eq!(hint, None);
+        assert_eq!(
+            message,
+            "Instant had a problem on its side (HTTP 502): Bad Gateway"
+        );
+
+        let (_, _, message, _) = api(decode_error(
+            503,
+            "<!doctype html><html><body><h1>503</h1></body></html>",
+        ));
+        assert_eq!(message, "Instant had a problem on its side (HTTP 503).");
+
+        let (_, _, message, _) = api(decode_error(404, ""));
+        assert_eq!(
+            message,
+            "Instant does not know this endpoint (check the API URI) (HTTP 404)."
+        );
+
+        let long = "x".repeat(1000);
+        let (_, _, message, _) = api(decode_error(400, &long));
+        assert!(message.ends_with('…'));
+        assert!(message.chars().count() < 300, "{message}");
+
+        // Not valid UTF-8 boundaries to cut at: multi-byte text is cut by characters.
+        let (_, _, message, _) = api(decode_error(400, &"é".repeat(500)));
+        assert!(message.ends_with('…'));
+    }
+
+    #[test]
+    fn never_just_api_error_status() {
+        for (status, body) in [
+            (400, ""),
+            (400, "{}"),
+            (500, "oops"),
+            (429, ""),
+            (401, "null"),
+        ] {
+            let message = decode_error(status, body).message();
+            assert!(!message.starts_with("API Error"), "{message}");
+            assert!(message.contains("Instant"), "{message}");
+        }
+    }
+
+    #[test]
+    fn requests_outside_a_browser_fail_without_panicking() {
+        let config = InstantConfig::new("app").with_api_uri("http://127.0.0.1:9");
+        let error = poll_ready(sign_out(&config, "r1")).unwrap_err();
+        assert!(matches!(error, InstantError::Network { .. }), "{error:?}");
+    }
+
+    /// Polls a future that is ready at once (the native `post` never waits).
+    fn poll_ready<F: std::future::Future>(future: F) -> F::Output {
+        use std::task::{Context, Poll, Waker};
+        let mut future = std::pin::pin!(future);
+        match future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready(output) => output,
+            Poll::Pending => panic!("the native request path should not wait"),
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! The client handle: [`init`] and [`Instant`].
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+use super::state::AuthEvent;
+use super::storage::{self, StorageListener};
+use super::{Auth, AuthState, InstantConfig, UseAuthReturn, User};
+
+/// A cheap, cloneable handle on one Instant app, like the JS client's
+/// `init({ appId })`.
+///
+/// Clone it rather than calling [`init`] again: each `init` keeps its own
+/// state, and only other tabs (not other handles in the same page) are
+/// followed through storage events.
+///
+/// ```no_run
+/// use clerk_instant::instant::{init, InstantConfig};
+///
+/// let db = init(InstantConfig::new("my-app-id"));
+/// // Known at once from storage, without a request:
+/// if let Some(user) = db.auth().user() {
+///     leptos::logging::log!("signed in as {:?}", user.email);
+/// }
+/// ```
+#[derive(Clone)]
+pub struct Instant {
+    pub(crate) inner: Arc<ClientInner>,
+}
+
+/// Makes a handle for `config` and reads the stored session synchronously,
+/// so the auth state is known at once (signed in after a reload, with no
+/// request). From then on the handle follows sign-in and sign-out in other
+/// tabs.
+///
+/// ```no_run
+/// use clerk_instant::instant::{init, AuthState, InstantConfig};
+///
+/// let db = init(InstantConfig::new("my-app-id").with_api_uri("http://127.0.0.1:8788"));
+/// let state = db.use_auth().state;
+/// ```
+pub fn init(config: InstantConfig) -> Instant {
+    let storage_key = storage::storage_key(&config.app_id);
+    let stored = storage::load(&storage_key, &config.app_id);
+    let session = Arc::new(Session {
+        state: ArcRwSignal::new(AuthState::from_stored(stored)),
+        generation: AtomicU64::new(0),
+    });
+    // The listener holds the session, not the client, so that dropping the
+    // last handle drops the listener (which removes itself from the window).
+    let listener = {
+        let session = Arc::clone(&session);
+        storage::listen(
+            storage_key.clone(),
+            config.app_id.clone(),
+            move |stored: Option<User>| {
+                // Whatever this tab had in flight is now out of date.
+                session.begin();
+                session.apply(AuthEvent::OtherTabChanged(stored));
+            },
+        )
+    };
+    Instant {
+        inner: Arc::new(ClientInner {
+            config,
+            storage_key,
+            session,
+            _listener: listener,
+        }),
+    }
+}
+
+impl Instant {
+    /// The configuration this handle was made with.
+    pub fn config(&self) -> &InstantConfig {
+        &self.inner.config
+    }
+
+    /// Sign-in and sign-out, like the JS client's `db.auth`.
+    pub fn auth(&self) -> Auth {
+        Auth {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+
+    /// Reactive auth state, like the JS client's `db.useAuth()`. The signals
+    /// belong to the current reactive owner (call it in a component).
+    ///
+    /// ```no_run
+    /// use clerk_instant::instant::{init, InstantConfig};
+    /// use leptos::prelude::*;
+    ///
+    /// #[component]
+    /// fn Status() -> impl IntoView {
+    ///     let db = init(InstantConfig::new("my-app-id"));
+    ///     let auth = db.use_auth();
+    ///     move || {
+    ///         if auth.is_loading.get() {
+    ///             "Loading…".to_owned()
+    ///         } else if let Some(error) = auth.error.get() {
+    ///             format!("Error signing in to Instant! {}", error.message())
+    ///         } else if let Some(user) = auth.user.get() {
+    ///             format!("Signed in as {}", user.email.unwrap_or(user.id))
+    ///         } else {
+    ///             "Signed out".to_owned()
+    ///         }
+    ///     }
+    /// }
+    /// ```
+    pub fn use_auth(&self) -> UseAuthReturn {
+        UseAuthReturn::new(&self.inner.session.state)
+    }
+}
+
+impl fmt::Debug for Instant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+/// What every clone of a handle shares.
+pub(crate) struct ClientInner {
+    pub(crate) config: InstantConfig,
+    pub(crate) storage_key: String,
+    pub(crate) session: Arc<Session>,
+    _listener: StorageListener,
+}
+
+impl ClientInner {
+    /// The refresh token of the current session: the stored one (which other
+    /// tabs may have updated), else the one in memory.
+    pub(crate) fn current_refresh_token(&self) -> Option<String> {
+        storage::load(&self.storage_key, &self.config.app_id)
+            .map(|user| user.refresh_token)
+            .or_else(|| {
+                self.session
+                    .state
+                    .with_untracked(|state| state.user().map(|user| user.refresh_token.clone()))
+            })
+    }
+}
+
+impl fmt::Debug for ClientInner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Instant")
+            .field("config", &self.config)
+            .field("state", &self.session.state.get_untracked())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The reactive auth state and a generation counter.
+pub(crate) struct Session {
+    pub(crate) state: ArcRwSignal<AuthState>,
+    /// Bumped by every sign-in, sign-out and change from another tab, so that
+    /// an answer arriving after a later call cannot overwrite that call's
+    /// outcome.
+    generation: AtomicU64,
+}
+
+impl Session {
+    /// Starts a new generation and returns it.
+    pub(crate) fn begin(&self) -> u64 {
+        self.generation.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Whether no sign-in, sign-out or other-tab change happened since
+    /// `generation` began.
+    pub(crate) fn is_current(&self, generation: u64) -> bool {
+        self.generation.load(Ordering::SeqCst) == generation
+    }
+
+    /// Applies `event`, notifying subscribers only when the state changes.
+    pub(crate) fn apply(&self, event: AuthEvent) {
+        let next = self.state.with_untracked(|state| state.next(event));
+        if self.state.with_untracked(|state| *state != next) {
+            self.state.set(next);
+        }
+    }
+
+    /// The current state, untracked.
+    pub(crate) fn current(&self) -> AuthState {
+        self.state.get_untracked()
+    }
+}

@@ -1,0 +1,139 @@
+//! The one error type of the Instant client.
+
+/// `Result` with [`InstantError`] as the default error.
+pub type Result<T, E = InstantError> = std::result::Result<T, E>;
+
+/// Everything that can go wrong talking to Instant. `Clone` so that it can sit
+/// in reactive state ([`AuthState::Error`](super::AuthState::Error)) and be
+/// shown by any component.
+///
+/// [`message`](Self::message) is the sentence to show a person;
+/// [`hint`](Self::hint) is the detail that helps fix it. `Display` joins both.
+///
+/// ```
+/// use clerk_instant::instant::InstantError;
+///
+/// let error = InstantError::Api {
+///     status: 400,
+///     kind: Some("oauth-error".into()),
+///     message: "The id_token is expired.".into(),
+///     hint: None,
+/// };
+/// assert_eq!(error.message(), "The id_token is expired.");
+/// assert_eq!(error.to_string(), "The id_token is expired.");
+/// ```
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum InstantError {
+    /// The request never got an answer: offline, DNS, a closed port, a
+    /// refused cross-origin request or a timeout.
+    #[error("Could not reach Instant at {uri}. Check your connection and try again. ({reason})")]
+    Network {
+        /// The API base URI that could not be reached.
+        uri: String,
+        /// What the browser reported, e.g. `TypeError: Failed to fetch`.
+        reason: String,
+    },
+    /// Instant answered with an error status.
+    #[error("{message}{}", hint.as_deref().map(|hint| format!(" ({hint})")).unwrap_or_default())]
+    Api {
+        /// The HTTP status.
+        status: u16,
+        /// Instant's error `type`, e.g. `oauth-error` or `record-not-found`.
+        kind: Option<String>,
+        /// Instant's `message` (or `error`, which token failures use instead),
+        /// or a description of the status when the body says nothing.
+        message: String,
+        /// Instant's `hint`, as text.
+        hint: Option<String>,
+    },
+    /// Instant answered with success, but not with what the client expected.
+    #[error("Instant sent an answer this app cannot read: {reason}")]
+    BadResponse {
+        /// What was wrong with the answer.
+        reason: String,
+    },
+    /// There was no usable ID token to sign in with (for example Clerk gave
+    /// none); no request was made.
+    #[error("Could not get a sign-in token: {reason}")]
+    Token {
+        /// Why there was no token.
+        reason: String,
+    },
+}
+
+impl InstantError {
+    /// The sentence to show a person, without the technical detail.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Network { uri, .. } => {
+                format!("Could not reach Instant at {uri}. Check your connection and try again.")
+            }
+            Self::Api { message, .. } => message.clone(),
+            Self::BadResponse { .. } | Self::Token { .. } => self.to_string(),
+        }
+    }
+
+    /// Detail that helps fix the problem: Instant's `hint` for API errors,
+    /// the browser's own words for network errors.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::Network { reason, .. } => Some(format!(
+                "The browser said: {reason}. If your connection works, check the API URI \
+                 and that this site's origin is allowed for the Instant app."
+            )),
+            Self::Api { hint, .. } => hint.clone(),
+            Self::BadResponse { .. } | Self::Token { .. } => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn network_error_reads_as_plain_words() {
+        let error = InstantError::Network {
+            uri: "http://127.0.0.1:9".into(),
+            reason: "TypeError: Failed to fetch".into(),
+        };
+        assert_eq!(
+            error.message(),
+            "Could not reach Instant at http://127.0.0.1:9. Check your connection and try again."
+        );
+        assert!(error.hint().unwrap().contains("TypeError: Failed to fetch"));
+        assert!(error.to_string().starts_with(&error.message()));
+    }
+
+    #[test]
+    fn api_error_display_adds_the_hint() {
+        let error = InstantError::Api {
+            status: 400,
+            kind: Some("record-not-found".into()),
+            message: "Record not found: oauth-client".into(),
+            hint: Some("client name: nope".into()),
+        };
+        assert_eq!(error.message(), "Record not found: oauth-client");
+        assert_eq!(error.hint().as_deref(), Some("client name: nope"));
+        assert_eq!(
+            error.to_string(),
+            "Record not found: oauth-client (client name: nope)"
+        );
+    }
+
+    #[test]
+    fn token_and_bad_response_explain_themselves() {
+        let token = InstantError::Token {
+            reason: "Clerk returned no session token".into(),
+        };
+        assert_eq!(
+            token.message(),
+            "Could not get a sign-in token: Clerk returned no session token"
+        );
+        assert_eq!(token.hint(), None);
+        let bad = InstantError::BadResponse {
+            reason: "no user".into(),
+        };
+        assert!(bad.message().contains("no user"));
+    }
+}

@@ -1,0 +1,215 @@
+//! The persisted session: one `localStorage` key per app id holding the
+//! [`User`] JSON (with its refresh token), and the `storage` events through
+//! which other tabs follow sign-in and sign-out.
+//!
+//! Storage that is missing, blocked or corrupt never panics: the client then
+//! treats the person as signed out, or keeps the session in memory only.
+
+use super::User;
+
+/// The key a session for `app_id` is kept under: `instant.<app_id>.user`.
+pub(crate) fn storage_key(app_id: &str) -> String {
+    format!("instant.{app_id}.user")
+}
+
+/// The session stored as `raw`, if it is a usable one for `app_id`.
+///
+/// Anything else (not JSON, not a user, an empty id or refresh token, a user
+/// of another app) is no session: corrupt storage means signed out.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build has storage
+pub(crate) fn parse_stored_user(raw: &str, app_id: &str) -> Option<User> {
+    let user: User = serde_json::from_str(raw).ok()?;
+    let usable = !user.id.trim().is_empty()
+        && !user.refresh_token.trim().is_empty()
+        && user.app_id.as_deref().is_none_or(|stored| stored == app_id);
+    usable.then_some(user)
+}
+
+#[cfg(target_arch = "wasm32")]
+pub(crate) use browser::*;
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) use memory_only::*;
+
+/// Outside a browser (native unit tests, a server build) there is no
+/// `localStorage`: sessions live in memory and no other tab exists.
+#[cfg(not(target_arch = "wasm32"))]
+mod memory_only {
+    use super::User;
+
+    pub(crate) fn load(_key: &str, _app_id: &str) -> Option<User> {
+        None
+    }
+
+    pub(crate) fn save(_key: &str, _user: &User) {}
+
+    pub(crate) fn clear(_key: &str) {}
+
+    /// Nothing to listen to.
+    pub(crate) struct StorageListener;
+
+    pub(crate) fn listen(
+        _key: String,
+        _app_id: String,
+        _on_change: impl Fn(Option<User>) + 'static,
+    ) -> StorageListener {
+        StorageListener
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod browser {
+    use gloo_storage::{LocalStorage, Storage as _};
+    use leptos::prelude::{window_event_listener, WindowListenerHandle};
+    use wasm_bindgen::JsValue;
+
+    use super::{parse_stored_user, User};
+
+    /// `localStorage`, if this page may use it. Checked before every gloo-storage
+    /// call, because gloo-storage panics when storage is unavailable (e.g. blocked
+    /// by the browser's privacy settings).
+    fn local_storage() -> Option<web_sys::Storage> {
+        web_sys::window()?.local_storage().ok().flatten()
+    }
+
+    /// Reads the stored session. A corrupt entry is removed, so that it does not
+    /// linger, and read as signed out.
+    pub(crate) fn load(key: &str, app_id: &str) -> Option<User> {
+        let storage = local_storage()?;
+        let raw = storage.get_item(key).ok().flatten()?;
+        let user = parse_stored_user(&raw, app_id);
+        if user.is_none() {
+            leptos::logging::warn!("instant: ignoring an unreadable session stored under {key}");
+            let _ = storage.remove_item(key);
+        }
+        user
+    }
+
+    /// Stores the session. When the browser refuses (storage blocked or full),
+    /// the session lives on in memory for this page only.
+    pub(crate) fn save(key: &str, user: &User) {
+        if local_storage().is_none() {
+            return;
+        }
+        if let Err(error) = LocalStorage::set(key, user) {
+            leptos::logging::warn!(
+                "instant: could not store the session ({error}); it lasts until the page closes"
+            );
+        }
+    }
+
+    /// Removes the stored session.
+    pub(crate) fn clear(key: &str) {
+        if local_storage().is_some() {
+            LocalStorage::delete(key);
+        }
+    }
+
+    /// Listens for other tabs changing the session; removed on drop.
+    pub(crate) struct StorageListener(Option<WindowListenerHandle>);
+
+    impl Drop for StorageListener {
+        fn drop(&mut self) {
+            if let Some(handle) = self.0.take() {
+                handle.remove();
+            }
+        }
+    }
+
+    /// Calls `on_change` with the new session whenever another tab writes or
+    /// removes `key` (or clears all of `localStorage`).
+    pub(crate) fn listen(
+        key: String,
+        app_id: String,
+        on_change: impl Fn(Option<User>) + 'static,
+    ) -> StorageListener {
+        let handle = window_event_listener(leptos::ev::storage, move |event| {
+            let from_local_storage = match (event.storage_area(), local_storage()) {
+                (Some(area), Some(local)) => JsValue::from(area) == JsValue::from(local),
+                _ => false,
+            };
+            if !from_local_storage {
+                return;
+            }
+            match event.key() {
+                // `localStorage.clear()` in another tab: no key, everything gone.
+                None => on_change(None),
+                Some(changed) if changed == key => on_change(
+                    event
+                        .new_value()
+                        .and_then(|raw| parse_stored_user(&raw, &app_id)),
+                ),
+                Some(_) => {}
+            }
+        });
+        StorageListener(Some(handle))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const APP: &str = "8d4a8e52-7f7b-4c43-9b39-3c1e2f0a5d61";
+
+    #[test]
+    fn one_key_per_app() {
+        assert_eq!(storage_key(APP), format!("instant.{APP}.user"));
+        assert_ne!(storage_key("a"), storage_key("b"));
+    }
+
+    #[test]
+    fn reads_a_stored_user() {
+        let raw = format!(
+            r#"{{"id":"u1","email":"ada@example.com","imageURL":null,"app_id":"{APP}",
+                "created_at":"2025-01-02T03:04:05Z","isGuest":false,"refresh_token":"r1"}}"#
+        );
+        let user = parse_stored_user(&raw, APP).unwrap();
+        assert_eq!(user.id, "u1");
+        assert_eq!(user.refresh_token, "r1");
+    }
+
+    #[test]
+    fn a_user_written_by_the_client_reads_back() {
+        let user = User {
+            id: "u1".into(),
+            email: None,
+            image_url: None,
+            app_id: Some(APP.into()),
+            created_at: Some("1700000000000".into()),
+            is_guest: false,
+            refresh_token: "r1".into(),
+        };
+        let raw = serde_json::to_string(&user).unwrap();
+        assert_eq!(parse_stored_user(&raw, APP), Some(user));
+    }
+
+    #[test]
+    fn corrupt_storage_reads_as_signed_out() {
+        for raw in [
+            "",
+            "not json",
+            "{",
+            "null",
+            "42",
+            "\"a string\"",
+            "[]",
+            "{}",
+            r#"{"id":"u1"}"#,
+            r#"{"id":"u1","refresh_token":""}"#,
+            r#"{"id":"","refresh_token":"r1"}"#,
+            r#"{"id":"u1","refresh_token":7}"#,
+            r#"{"id":"u1","refresh_token":"r1","created_at":{"nested":true}}"#,
+            "\u{0}\u{ffff}",
+        ] {
+            assert_eq!(parse_stored_user(raw, APP), None, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn a_session_of_another_app_is_ignored() {
+        let raw = r#"{"id":"u1","app_id":"other-app","refresh_token":"r1"}"#;
+        assert_eq!(parse_stored_user(raw, APP), None);
+        let without_app = r#"{"id":"u1","refresh_token":"r1"}"#;
+        assert!(parse_stored_user(without_app, APP).is_some());
+    }
+}
