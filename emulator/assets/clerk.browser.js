@@ -1,0 +1,616 @@
+/*
+ * Clerk emulator: stand-in for clerk-js v6's browser bundle
+ * (/npm/@clerk/clerk-js@6/dist/clerk.browser.js).
+ *
+ * Plain JavaScript, no build step. Like the real bundle it creates
+ * `window.Clerk` from the `data-clerk-publishable-key` attribute of its
+ * <script> tag, and the frontend API host comes from that key. It implements
+ * the subset of clerk-js that the app uses:
+ *
+ *   Clerk.load({ ui: { ClerkUI } })   → Promise<void>
+ *   Clerk.loaded, Clerk.status        ("loading" → "ready", or "error")
+ *   Clerk.user, Clerk.session, Clerk.client
+ *                                     (undefined before load, null signed out)
+ *   Clerk.addListener(cb)             → unsubscribe(); cb({client, session, user, organization})
+ *   Clerk.openSignIn(props?), Clerk.closeSignIn()
+ *   Clerk.redirectToSignIn(opts?)     → Promise, Clerk.buildSignInUrl(opts?)
+ *   Clerk.signOut(opts? | cb?, opts?) → Promise<void>
+ *   Clerk.session.getToken({ skipCache }) → Promise<string | null>
+ *   Clerk.__emulator.signIn({ emailAddress, firstName?, lastName? }) → Promise<void>
+ *                                     (test hook; real clerk-js has none)
+ *
+ * Sessions belong to the page's origin: localStorage keeps the session id
+ * and a per-session secret that the emulator checks, so a session survives
+ * reloads and other tabs of the origin follow sign-in and sign-out through
+ * `storage` events. Tokens are cached in memory and refreshed before they
+ * expire; a session revoked on the server shows as signed out at the next
+ * load or token fetch.
+ */
+(function () {
+  'use strict';
+
+  var VERSION = '6.0.0-emulator';
+  var TICKET_PARAM = '__clerk_ticket';
+  // A cached token is handed out while it has more than this left.
+  var TOKEN_MIN_REMAINING_MS = 10000;
+  // A fresh token is fetched this long before the cached one expires.
+  var TOKEN_REFRESH_BEFORE_MS = 15000;
+
+  var script = document.currentScript || document.querySelector('script[data-clerk-publishable-key]');
+  var scriptKey = script ? script.getAttribute('data-clerk-publishable-key') : null;
+
+  function isLoopbackHost(hostname) {
+    var host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+  }
+
+  /** The frontend API origin named by a publishable key, or an Error. */
+  function frontendApiFromKey(key) {
+    var match = /^pk_(test|live)_([A-Za-z0-9+/=_-]+)$/.exec(key || '');
+    if (!match) {
+      return new Error('Clerk: missing or malformed publishable key "' + (key || '') +
+        '": add data-clerk-publishable-key="pk_test_…" to the clerk.browser.js script tag');
+    }
+    var encoded = match[2].replace(/-/g, '+').replace(/_/g, '/');
+    while (encoded.length % 4) encoded += '=';
+    var decoded;
+    try {
+      decoded = atob(encoded);
+    } catch (err) {
+      return new Error('Clerk: the publishable key is not base64 of "<frontend-api-host>$"');
+    }
+    if (decoded.slice(-1) !== '$' || decoded.length < 2 || decoded.indexOf('.') < 0 || /[\/\s]/.test(decoded)) {
+      return new Error('Clerk: the publishable key is not base64 of "<frontend-api-host>$"');
+    }
+    var host = decoded.slice(0, -1);
+    var hostname = host.replace(/:\d+$/, '');
+    return (isLoopbackHost(hostname) ? 'http://' : 'https://') + host;
+  }
+
+  /** An error answered by the emulator, with Clerk's `errors` array. */
+  function ClerkApiError(status, body) {
+    var first = body && Array.isArray(body.errors) && body.errors[0] ? body.errors[0] : {};
+    var message = first.long_message || first.message || 'Clerk emulator request failed (HTTP ' + status + ')';
+    var err = new Error(message);
+    err.name = 'ClerkAPIResponseError';
+    err.status = status;
+    err.clerkError = true;
+    err.errors = (body && Array.isArray(body.errors) ? body.errors : []).map(function (e) {
+      return { code: e.code, message: e.message, longMessage: e.long_message, meta: e.meta || {} };
+    });
+    return err;
+  }
+
+  /** Whether an error means the browser's session is gone. */
+  function isSignedOutError(err) {
+    return !!err && err.clerkError === true && (err.status === 401 || err.status === 403 || err.status === 404);
+  }
+
+  function expiryMsOf(jwt) {
+    try {
+      var payload = jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      while (payload.length % 4) payload += '=';
+      var exp = JSON.parse(atob(payload)).exp;
+      if (typeof exp === 'number') return exp * 1000;
+    } catch (err) {
+      // Fall through to Clerk's default lifetime.
+    }
+    return Date.now() + 60000;
+  }
+
+  function toDate(ms) {
+    return typeof ms === 'number' ? new Date(ms) : null;
+  }
+
+  function takeTicketFromUrl() {
+    var url;
+    try {
+      url = new URL(location.href);
+    } catch (err) {
+      return null;
+    }
+    var ticket = url.searchParams.get(TICKET_PARAM);
+    if (!ticket) return null;
+    // Strip it at once, so a reload or a shared link never replays it.
+    url.searchParams.delete(TICKET_PARAM);
+    try {
+      history.replaceState(history.state, '', url.pathname + url.search + url.hash);
+    } catch (err) {
+      // Not fatal: the ticket is single-use anyway.
+    }
+    return ticket;
+  }
+
+  function Clerk(publishableKey) {
+    var self = this;
+    var frontendApi = frontendApiFromKey(publishableKey);
+    var keyError = frontendApi instanceof Error ? frontendApi : null;
+    if (keyError) frontendApi = '';
+    var storageKey = '__clerk_emulator_session:' + frontendApi;
+
+    var state = {
+      loaded: false,
+      status: 'loading',
+      user: undefined,
+      session: undefined,
+      client: undefined
+    };
+    var listeners = [];
+    var loadPromise = null;
+    var uiCtor = null;
+    var ui = null;
+    var credentials = null; // { session_id, session_secret }
+    var tokenCache = null; // { sessionId, jwt, expMs }
+    var tokenFetch = null;
+    var refreshTimer = null;
+
+    // --- storage -----------------------------------------------------------
+
+    function readCredentials() {
+      try {
+        var raw = window.localStorage.getItem(storageKey);
+        if (!raw) return null;
+        var parsed = JSON.parse(raw);
+        if (parsed && typeof parsed.session_id === 'string' && typeof parsed.session_secret === 'string') {
+          return { session_id: parsed.session_id, session_secret: parsed.session_secret };
+        }
+      } catch (err) {
+        // Unreadable storage counts as signed out.
+      }
+      return null;
+    }
+
+    function writeCredentials(creds) {
+      credentials = creds;
+      try {
+        window.localStorage.setItem(storageKey, JSON.stringify(creds));
+      } catch (err) {
+        console.warn('[Clerk emulator] cannot keep the session in localStorage; it will not survive a reload', err);
+      }
+    }
+
+    /** Forgets `creds` locally, unless another tab already replaced them. */
+    function forgetCredentials(creds) {
+      if (credentials === creds) credentials = null;
+      try {
+        var stored = readCredentials();
+        if (stored && creds && stored.session_id === creds.session_id) {
+          window.localStorage.removeItem(storageKey);
+        }
+      } catch (err) {
+        // Nothing stored, nothing to forget.
+      }
+    }
+
+    // --- HTTP --------------------------------------------------------------
+
+    function post(path, body) {
+      return fetch(frontendApi + path, {
+        method: 'POST',
+        credentials: 'omit',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body)
+      }).catch(function (err) {
+        throw new Error('Clerk emulator unreachable at ' + frontendApi + ' (' + (err && err.message) + ')');
+      }).then(function (response) {
+        return response.json().catch(function () { return null; }).then(function (json) {
+          if (!response.ok) throw ClerkApiError(response.status, json);
+          return json;
+        });
+      });
+    }
+
+    // --- state -------------------------------------------------------------
+
+    function buildUser(json) {
+      var emails = (json.email_addresses || []).map(function (e) {
+        return {
+          id: e.id,
+          emailAddress: e.email_address,
+          verification: { status: 'verified', strategy: 'admin' },
+          toString: function () { return e.email_address; }
+        };
+      });
+      var primary = emails.filter(function (e) { return e.id === json.primary_email_address_id; })[0] || emails[0] || null;
+      var first = json.first_name || null;
+      var last = json.last_name || null;
+      var fullName = [first, last].filter(Boolean).join(' ') || null;
+      return {
+        id: json.id,
+        firstName: first,
+        lastName: last,
+        fullName: fullName,
+        username: null,
+        imageUrl: '',
+        hasImage: false,
+        primaryEmailAddressId: primary ? primary.id : null,
+        primaryEmailAddress: primary,
+        emailAddresses: emails,
+        publicMetadata: {},
+        unsafeMetadata: {},
+        createdAt: toDate(json.created_at),
+        updatedAt: toDate(json.updated_at),
+        lastSignInAt: toDate(json.last_sign_in_at)
+      };
+    }
+
+    function buildSession(json, user) {
+      var session = {
+        id: json.id,
+        status: 'active',
+        user: user,
+        actor: null,
+        lastActiveAt: toDate(json.last_active_at),
+        expireAt: toDate(json.expire_at),
+        createdAt: toDate(json.created_at),
+        getToken: function (options) {
+          return getToken(session, options);
+        },
+        end: function () {
+          return self.signOut({ sessionId: session.id });
+        }
+      };
+      return session;
+    }
+
+    function clientFor(session) {
+      var sessions = session ? [session] : [];
+      return {
+        sessions: sessions,
+        signedInSessions: sessions,
+        activeSessions: sessions,
+        lastActiveSessionId: session ? session.id : null
+      };
+    }
+
+    function setSignedIn(data) {
+      if (state.session && state.session.id !== data.session.id) clearTokens();
+      var user = buildUser(data.user);
+      var session = buildSession(data.session, user);
+      state.user = user;
+      state.session = session;
+      state.client = clientFor(session);
+    }
+
+    function setSignedOut() {
+      clearTokens();
+      state.user = null;
+      state.session = null;
+      state.client = clientFor(null);
+    }
+
+    function clearTokens() {
+      tokenCache = null;
+      tokenFetch = null;
+      if (refreshTimer !== null) {
+        clearTimeout(refreshTimer);
+        refreshTimer = null;
+      }
+    }
+
+    function snapshot() {
+      return { client: state.client, session: state.session, user: state.user, organization: null };
+    }
+
+    function callListener(listener) {
+      try {
+        listener(snapshot());
+      } catch (err) {
+        console.error('[Clerk emulator] a listener threw', err);
+      }
+    }
+
+    function emit() {
+      listeners.slice().forEach(callListener);
+    }
+
+    /**
+     * Checks stored credentials with the emulator: signed in if the session
+     * is live, signed out (and storage cleared) if the emulator says it is
+     * gone. Network failures are thrown.
+     */
+    function restore(creds) {
+      return post('/__emulator/client/session', creds).then(function (data) {
+        credentials = creds;
+        setSignedIn(data);
+      }, function (err) {
+        if (!isSignedOutError(err)) throw err;
+        forgetCredentials(creds);
+        setSignedOut();
+      });
+    }
+
+    // --- tokens ------------------------------------------------------------
+
+    function scheduleRefresh(expMs) {
+      if (refreshTimer !== null) clearTimeout(refreshTimer);
+      var delay = Math.max(expMs - Date.now() - TOKEN_REFRESH_BEFORE_MS, 1000);
+      refreshTimer = setTimeout(function () {
+        refreshTimer = null;
+        if (!credentials) return;
+        fetchToken().catch(function (err) {
+          console.warn('[Clerk emulator] background token refresh failed', err);
+        });
+      }, delay);
+    }
+
+    function fetchToken() {
+      if (tokenFetch) return tokenFetch;
+      var creds = credentials;
+      if (!creds) return Promise.resolve(null);
+      var pending = post('/__emulator/client/token', creds).then(function (data) {
+        if (credentials !== creds) return null;
+        var expMs = expiryMsOf(data.jwt);
+        tokenCache = { sessionId: creds.session_id, jwt: data.jwt, expMs: expMs };
+        scheduleRefresh(expMs);
+        return data.jwt;
+      }, function (err) {
+        if (isSignedOutError(err) && credentials === creds) {
+          // Revoked or ended elsewhere: show the person as signed out.
+          forgetCredentials(creds);
+          setSignedOut();
+          emit();
+          return null;
+        }
+        throw err;
+      });
+      tokenFetch = pending;
+      var clear = function () {
+        if (tokenFetch === pending) tokenFetch = null;
+      };
+      pending.then(clear, clear);
+      return pending;
+    }
+
+    function getToken(session, options) {
+      options = options || {};
+      if (options.template) {
+        return Promise.reject(new Error('The Clerk emulator has no JWT templates; call getToken() without "template"'));
+      }
+      if (!state.session || state.session !== session || !credentials) return Promise.resolve(null);
+      var cached = tokenCache;
+      if (!options.skipCache && cached && cached.sessionId === session.id &&
+          cached.expMs - Date.now() > TOKEN_MIN_REMAINING_MS) {
+        return Promise.resolve(cached.jwt);
+      }
+      if (options.skipCache && tokenFetch) {
+        // A fetch already under way may have started before the caller's
+        // reason to skip the cache; wait for it, then fetch anew.
+        return tokenFetch.catch(function () { return null; }).then(function () {
+          return state.session === session ? fetchToken() : null;
+        });
+      }
+      return fetchToken();
+    }
+
+    // --- sign-in and sign-out ----------------------------------------------
+
+    /** Signs in as `account` ({user_id} or {email_address, first_name, last_name}). */
+    function signInWith(account) {
+      return post('/__emulator/client/sign-in', account).then(function (data) {
+        var previous = credentials;
+        writeCredentials({ session_id: data.session.id, session_secret: data.session_secret });
+        setSignedIn(data);
+        emit();
+        if (previous && previous.session_id !== data.session.id) {
+          post('/__emulator/client/sign-out', previous).catch(function () {});
+        }
+      });
+    }
+
+    function onStorage(event) {
+      if (!state.loaded) return;
+      if (event.storageArea && event.storageArea !== window.localStorage) return;
+      if (event.key !== null && event.key !== storageKey) return;
+      var stored = readCredentials();
+      if (!stored) {
+        if (state.session !== null || credentials) {
+          credentials = null;
+          setSignedOut();
+          emit();
+        }
+        return;
+      }
+      if (credentials && stored.session_id === credentials.session_id) return;
+      // Another tab signed in (perhaps as someone else): follow it.
+      restore(stored).then(emit, function (err) {
+        console.warn('[Clerk emulator] cannot follow the sign-in of another tab', err);
+      });
+    }
+
+    function ensureLoaded() {
+      if (state.loaded) return Promise.resolve();
+      if (loadPromise) return loadPromise;
+      return Promise.reject(new Error('Clerk: call Clerk.load() first'));
+    }
+
+    function getUi() {
+      if (ui) return ui;
+      if (typeof uiCtor !== 'function') return null;
+      try {
+        ui = new uiCtor({ frontendApi: frontendApi });
+      } catch (err) {
+        console.error('[Clerk emulator] cannot create the UI', err);
+        ui = null;
+      }
+      return ui;
+    }
+
+    function absoluteUrl(url) {
+      try {
+        return new URL(url, location.href).href;
+      } catch (err) {
+        return location.href;
+      }
+    }
+
+    function load(options) {
+      options = options || {};
+      if (keyError) {
+        state.status = 'error';
+        return Promise.reject(keyError);
+      }
+      uiCtor = (options.ui && options.ui.ClerkUI) || window.__internal_ClerkUICtor || null;
+      window.addEventListener('storage', onStorage);
+
+      var ticket = takeTicketFromUrl();
+      var stored = readCredentials();
+      var start = Promise.resolve();
+      if (ticket) {
+        start = post('/__emulator/client/tickets', { ticket: ticket }).then(function (data) {
+          writeCredentials({ session_id: data.session.id, session_secret: data.session_secret });
+          setSignedIn(data);
+          if (stored && stored.session_id !== data.session.id) {
+            post('/__emulator/client/sign-out', stored).catch(function () {});
+          }
+        }, function (err) {
+          if (!err || !err.clerkError) throw err;
+          console.warn('[Clerk emulator] ' + err.message);
+        });
+      }
+      return start.then(function () {
+        if (state.session) return undefined;
+        var creds = readCredentials();
+        return creds ? restore(creds) : undefined;
+      }).then(function () {
+        if (!state.session) setSignedOut();
+        state.loaded = true;
+        state.status = 'ready';
+        emit();
+      }, function (err) {
+        state.status = 'error';
+        throw err;
+      });
+    }
+
+    // --- public surface ----------------------------------------------------
+
+    Object.defineProperties(this, {
+      version: { get: function () { return VERSION; }, enumerable: true },
+      publishableKey: { get: function () { return publishableKey || ''; }, enumerable: true },
+      frontendApi: { get: function () { return frontendApi; }, enumerable: true },
+      loaded: { get: function () { return state.loaded; }, enumerable: true },
+      status: { get: function () { return state.status; }, enumerable: true },
+      user: { get: function () { return state.user; }, enumerable: true },
+      session: { get: function () { return state.session; }, enumerable: true },
+      client: { get: function () { return state.client; }, enumerable: true },
+      organization: { get: function () { return state.loaded ? null : undefined; }, enumerable: true },
+      isSignedIn: { get: function () { return !!state.session; }, enumerable: true }
+    });
+
+    /** Loads the session of this origin; resolves once `status` is "ready". */
+    this.load = function (options) {
+      if (!loadPromise) loadPromise = load(options);
+      return loadPromise;
+    };
+
+    /** Calls `listener` now (if loaded) and after every change; returns an unsubscribe function. */
+    this.addListener = function (listener) {
+      if (typeof listener !== 'function') throw new TypeError('Clerk.addListener needs a function');
+      listeners.push(listener);
+      if (state.loaded) callListener(listener);
+      return function unsubscribe() {
+        var index = listeners.indexOf(listener);
+        if (index >= 0) listeners.splice(index, 1);
+      };
+    };
+
+    /** The URL of the emulator's /sign-in page that comes back to `redirectUrl` (default: here). */
+    this.buildSignInUrl = function (options) {
+      options = options || {};
+      var target = options.signInForceRedirectUrl || options.forceRedirectUrl || options.redirectUrl ||
+        options.signInFallbackRedirectUrl || options.fallbackRedirectUrl || location.href;
+      return frontendApi + '/sign-in?redirect_url=' + encodeURIComponent(absoluteUrl(target));
+    };
+
+    /** Goes to the emulator's /sign-in page, which comes back here signed in. */
+    this.redirectToSignIn = function (options) {
+      location.assign(self.buildSignInUrl(options));
+      return new Promise(function () {});
+    };
+
+    /** Opens the account picker as a modal (or redirects when no UI was given to load). */
+    this.openSignIn = function (props) {
+      props = props || {};
+      ensureLoaded().then(function () {
+        if (state.session) {
+          console.warn('[Clerk emulator] openSignIn: already signed in (single-session mode)');
+          return;
+        }
+        var picker = getUi();
+        if (!picker) {
+          self.redirectToSignIn(props);
+          return;
+        }
+        picker.openSignIn({
+          appLabel: location.host,
+          onAccount: function (account) {
+            return signInWith(account).then(function () {
+              picker.closeSignIn();
+              var target = props.forceRedirectUrl || props.signInForceRedirectUrl ||
+                props.fallbackRedirectUrl || props.signInFallbackRedirectUrl || props.redirectUrl;
+              if (target) location.assign(absoluteUrl(target));
+            });
+          }
+        });
+      }, function (err) {
+        console.error('[Clerk emulator] openSignIn: Clerk did not load', err);
+      });
+    };
+
+    /** Closes the sign-in modal if it is open. */
+    this.closeSignIn = function () {
+      if (ui) ui.closeSignIn();
+    };
+
+    /**
+     * Ends the session on the emulator, then here; other tabs of this origin
+     * follow. Accepts `(options)`, `(callback)` or `(callback, options)`;
+     * options: `sessionId`, `redirectUrl`.
+     */
+    this.signOut = function (first, second) {
+      var callback = typeof first === 'function' ? first : (typeof second === 'function' ? second : null);
+      var options = (first && typeof first === 'object') ? first : ((second && typeof second === 'object') ? second : {});
+      return ensureLoaded().then(function () {
+        var creds = credentials;
+        if (!creds || (options.sessionId && options.sessionId !== creds.session_id)) return undefined;
+        return post('/__emulator/client/sign-out', creds).catch(function (err) {
+          console.warn('[Clerk emulator] the emulator did not confirm the sign-out; signing out here anyway', err);
+        }).then(function () {
+          if (credentials !== creds) return;
+          forgetCredentials(creds);
+          setSignedOut();
+          emit();
+        });
+      }).then(function () {
+        if (callback) callback();
+        if (options.redirectUrl) location.assign(absoluteUrl(options.redirectUrl));
+      });
+    };
+
+    /** Emulator-only helpers for tests. */
+    this.__emulator = Object.freeze({
+      /**
+       * Signs in as the user with `emailAddress` (created with the names if
+       * new) through the same path as the picker; resolves once `user` and
+       * `session` are set and listeners were told.
+       */
+      signIn: function (params) {
+        return ensureLoaded().then(function () {
+          if (!params || typeof params.emailAddress !== 'string' || !params.emailAddress.trim()) {
+            throw new TypeError('Clerk.__emulator.signIn needs { emailAddress, firstName?, lastName? }');
+          }
+          return signInWith({
+            email_address: params.emailAddress.trim(),
+            first_name: params.firstName || null,
+            last_name: params.lastName || null
+          });
+        });
+      },
+      /** The localStorage key holding this origin's session. */
+      storageKey: storageKey
+    });
+  }
+
+  window.Clerk = new Clerk(scriptKey);
+})();

@@ -1,0 +1,384 @@
+/*
+ * Clerk emulator: stand-in for @clerk/ui's browser bundle
+ * (/npm/@clerk/ui@1/dist/ui.browser.js).
+ *
+ * Plain JavaScript, no build step. It defines `window.__internal_ClerkUICtor`,
+ * which the app hands to `Clerk.load({ ui: { ClerkUI } })`. The UI is an
+ * account picker in the manner of the Firebase Auth Emulator: choose an
+ * account that exists, or add one with an email address and a name. No
+ * password: the emulator signs in anyone.
+ *
+ * The UI never talks to the session endpoints itself: whoever opens it
+ * passes `onAccount(account)`, an async function that signs in as
+ * `{user_id}` or `{email_address, first_name, last_name}` and rejects with an
+ * Error whose message is shown in the picker.
+ */
+(function () {
+  'use strict';
+
+  var script = document.currentScript;
+  // Where this script came from is the emulator's Clerk role.
+  var UI_ORIGIN = script && script.src ? new URL(script.src, location.href).origin : location.origin;
+  var STYLE_ID = 'cle-emulator-styles';
+  var nextId = 0;
+
+  function ensureStyles(frontendApi) {
+    if (document.getElementById(STYLE_ID)) return;
+    var link = document.createElement('link');
+    link.id = STYLE_ID;
+    link.rel = 'stylesheet';
+    link.href = frontendApi + '/__emulator/assets/ui.css';
+    (document.head || document.documentElement).appendChild(link);
+  }
+
+  /** Creates an element; `props` are properties (or `attrs` for attributes). */
+  function el(tag, props, children) {
+    var node = document.createElement(tag);
+    var key;
+    props = props || {};
+    for (key in props) {
+      if (!Object.prototype.hasOwnProperty.call(props, key)) continue;
+      if (key === 'attrs') {
+        for (var name in props.attrs) {
+          if (Object.prototype.hasOwnProperty.call(props.attrs, name)) {
+            node.setAttribute(name, props.attrs[name]);
+          }
+        }
+      } else if (key === 'text') {
+        node.textContent = props.text;
+      } else {
+        node[key] = props[key];
+      }
+    }
+    (children || []).forEach(function (child) {
+      if (child) node.appendChild(child);
+    });
+    return node;
+  }
+
+  function errorMessage(err) {
+    if (err && typeof err.message === 'string' && err.message) return err.message;
+    return 'Something went wrong; try again.';
+  }
+
+  function looksLikeEmail(value) {
+    return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value) && !/\.$/.test(value);
+  }
+
+  function fetchAccounts(frontendApi) {
+    return fetch(frontendApi + '/__emulator/accounts', { credentials: 'omit' }).then(function (response) {
+      if (!response.ok) throw new Error('Could not list accounts (HTTP ' + response.status + ')');
+      return response.json();
+    }).then(function (body) {
+      return Array.isArray(body.accounts) ? body.accounts : [];
+    });
+  }
+
+  /**
+   * Renders the picker card into `container` and returns
+   * `{ element, focusFirst() }`.
+   *
+   * options: `frontendApi`, `appLabel` (shown as "to continue to …"),
+   * `onAccount(account) → Promise`, `titleId` (for aria-labelledby).
+   */
+  function renderPicker(container, options) {
+    var uid = ++nextId;
+    var titleId = options.titleId || 'cle-title-' + uid;
+    var view = 'loading';
+    var accounts = [];
+    var busy = false;
+
+    var title = el('h1', { className: 'cle-title', id: titleId, text: 'Sign in' });
+    var subtitle = el('p', {
+      className: 'cle-subtitle',
+      text: options.appLabel ? 'to continue to ' + options.appLabel : 'to continue'
+    });
+    var error = el('div', { className: 'cle-error', attrs: { role: 'alert', 'aria-live': 'assertive' } });
+    var body = el('div', { className: 'cle-body' });
+    var footer = el('p', {
+      className: 'cle-footer',
+      text: 'Clerk emulator: accounts are local and need no password. Anyone who can reach this emulator can sign in as anyone.'
+    });
+    var card = el('div', { className: 'cle-card', tabIndex: -1, attrs: { 'data-clerk-emulator-picker': '' } }, [
+      el('div', { className: 'cle-badge', text: 'Clerk emulator' }),
+      title,
+      subtitle,
+      error,
+      body,
+      footer
+    ]);
+    container.appendChild(card);
+
+    function setError(text) {
+      error.textContent = text || '';
+    }
+
+    function setBusy(on) {
+      busy = on;
+      var controls = card.querySelectorAll('button, input');
+      for (var i = 0; i < controls.length; i++) controls[i].disabled = on;
+    }
+
+    function choose(account, button, label) {
+      if (busy) return;
+      setError('');
+      setBusy(true);
+      var before = button ? button.textContent : null;
+      if (button && label) button.textContent = label;
+      Promise.resolve()
+        .then(function () { return options.onAccount(account); })
+        .then(function () {
+          // The opener closes the modal or navigates away; re-enable in case
+          // it keeps the picker on screen.
+          setBusy(false);
+          if (button && before !== null && label) button.textContent = before;
+        }, function (err) {
+          setBusy(false);
+          if (button && before !== null && label) button.textContent = before;
+          setError(errorMessage(err));
+          focusFirst();
+        });
+    }
+
+    function renderChoose() {
+      title.textContent = 'Choose an account';
+      var list = el('ul', { className: 'cle-accounts', attrs: { 'aria-label': 'Accounts' } });
+      accounts.forEach(function (account) {
+        var email = account.email_address || '';
+        var name = account.full_name || email;
+        var initial = (account.first_name || email || '?').charAt(0);
+        var button = el('button', {
+          type: 'button',
+          className: 'cle-account',
+          attrs: {
+            'data-email': email,
+            'data-user-id': account.id,
+            'aria-label': 'Sign in as ' + (account.full_name ? account.full_name + ' (' + email + ')' : email)
+          }
+        }, [
+          el('span', { className: 'cle-avatar', text: initial, attrs: { 'aria-hidden': 'true' } }),
+          el('span', { className: 'cle-account-text' }, [
+            el('span', { className: 'cle-account-name', text: name }),
+            account.full_name ? el('span', { className: 'cle-account-email', text: email }) : null
+          ])
+        ]);
+        button.addEventListener('click', function () {
+          choose({ user_id: account.id }, null, null);
+        });
+        list.appendChild(el('li', {}, [button]));
+      });
+      var add = el('button', {
+        type: 'button',
+        className: 'cle-button cle-secondary cle-add',
+        text: 'Add another account'
+      });
+      add.addEventListener('click', function () {
+        setError('');
+        show('add');
+      });
+      body.replaceChildren(el('p', { className: 'cle-section', text: 'Accounts on this emulator' }), list, add);
+    }
+
+    function field(labelText, input) {
+      return el('label', { className: 'cle-field' }, [document.createTextNode(labelText), input]);
+    }
+
+    function renderAdd() {
+      title.textContent = accounts.length ? 'Add an account' : 'Sign in';
+      var email = el('input', {
+        type: 'email',
+        name: 'email_address',
+        className: 'cle-input',
+        required: true,
+        autocomplete: 'email',
+        spellcheck: false,
+        attrs: { placeholder: 'name@example.com', 'aria-required': 'true' }
+      });
+      var first = el('input', { type: 'text', name: 'first_name', className: 'cle-input', autocomplete: 'given-name' });
+      var last = el('input', { type: 'text', name: 'last_name', className: 'cle-input', autocomplete: 'family-name' });
+      var submit = el('button', { type: 'submit', className: 'cle-button cle-primary', text: 'Continue' });
+      var form = el('form', { className: 'cle-form', noValidate: true, attrs: { 'aria-label': 'Add an account' } }, [
+        field('Email address', email),
+        el('div', { className: 'cle-row' }, [field('First name', first), field('Last name', last)]),
+        submit
+      ]);
+      if (accounts.length) {
+        var back = el('button', { type: 'button', className: 'cle-button cle-secondary', text: 'Back to accounts' });
+        back.addEventListener('click', function () {
+          setError('');
+          show('choose');
+        });
+        form.appendChild(back);
+      }
+      form.addEventListener('submit', function (event) {
+        event.preventDefault();
+        var value = email.value.trim();
+        if (!looksLikeEmail(value)) {
+          email.setAttribute('aria-invalid', 'true');
+          setError('Enter an email address like name@example.com.');
+          email.focus();
+          return;
+        }
+        email.removeAttribute('aria-invalid');
+        choose({
+          email_address: value,
+          first_name: first.value.trim() || null,
+          last_name: last.value.trim() || null
+        }, submit, 'Signing in…');
+      });
+      body.replaceChildren(form);
+    }
+
+    function show(next) {
+      view = next;
+      if (view === 'loading') {
+        body.replaceChildren(el('p', { className: 'cle-status', text: 'Loading accounts…', attrs: { role: 'status' } }));
+      } else if (view === 'choose') {
+        renderChoose();
+      } else {
+        renderAdd();
+      }
+      focusFirst();
+    }
+
+    function focusFirst() {
+      if (!card.isConnected) return;
+      var target = body.querySelector('.cle-account, input, button');
+      if (target && !target.disabled) target.focus();
+      else card.focus();
+    }
+
+    show('loading');
+    fetchAccounts(options.frontendApi).then(function (list) {
+      accounts = list;
+      show(accounts.length ? 'choose' : 'add');
+    }, function (err) {
+      setError(errorMessage(err) + ' You can still add an account.');
+      show('add');
+    });
+
+    return { element: card, focusFirst: focusFirst };
+  }
+
+  function focusable(root) {
+    var nodes = root.querySelectorAll('button, input, a[href], [tabindex]:not([tabindex="-1"])');
+    var list = [];
+    for (var i = 0; i < nodes.length; i++) {
+      if (!nodes[i].disabled && nodes[i].offsetParent !== null) list.push(nodes[i]);
+    }
+    return list;
+  }
+
+  /**
+   * The UI object clerk-js creates from `load({ ui: { ClerkUI } })`.
+   * `options.frontendApi` is the emulator's Clerk origin (defaults to where
+   * this script was loaded from).
+   */
+  function ClerkUI(options) {
+    if (!(this instanceof ClerkUI)) throw new TypeError('ClerkUI must be called with new');
+    this.frontendApi = (options && options.frontendApi) || UI_ORIGIN;
+    this._modal = null;
+    ensureStyles(this.frontendApi);
+  }
+
+  /** Whether the sign-in modal is open. */
+  Object.defineProperty(ClerkUI.prototype, 'isSignInOpen', {
+    get: function () { return this._modal !== null; }
+  });
+
+  /**
+   * Opens the account picker as a modal over the page.
+   * options: `onAccount(account) → Promise`, `appLabel`, `onClose()`.
+   */
+  ClerkUI.prototype.openSignIn = function (options) {
+    var self = this;
+    if (this._modal) {
+      this._modal.picker.focusFirst();
+      return;
+    }
+    options = options || {};
+    var previousFocus = document.activeElement;
+    var titleId = 'cle-modal-title-' + (++nextId);
+    var close = el('button', {
+      type: 'button',
+      className: 'cle-close',
+      text: '×',
+      attrs: { 'aria-label': 'Close' }
+    });
+    var dialog = el('div', {
+      className: 'cle-modal',
+      attrs: { role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': titleId }
+    }, [close]);
+    var backdrop = el('div', { className: 'cle-backdrop', attrs: { 'aria-hidden': 'true' } });
+    var root = el('div', { className: 'cle-root', attrs: { 'data-clerk-emulator-modal': '' } }, [backdrop, dialog]);
+
+    function onKeyDown(event) {
+      if (event.key === 'Escape') {
+        event.preventDefault();
+        self.closeSignIn();
+        return;
+      }
+      if (event.key !== 'Tab') return;
+      // Keep focus inside the dialog.
+      var items = focusable(dialog);
+      if (!items.length) return;
+      var first = items[0];
+      var last = items[items.length - 1];
+      if (event.shiftKey && (document.activeElement === first || !dialog.contains(document.activeElement))) {
+        event.preventDefault();
+        last.focus();
+      } else if (!event.shiftKey && (document.activeElement === last || !dialog.contains(document.activeElement))) {
+        event.preventDefault();
+        first.focus();
+      }
+    }
+
+    close.addEventListener('click', function () { self.closeSignIn(); });
+    backdrop.addEventListener('click', function () { self.closeSignIn(); });
+    root.addEventListener('keydown', onKeyDown);
+    document.body.appendChild(root);
+
+    var picker = renderPicker(dialog, {
+      frontendApi: this.frontendApi,
+      appLabel: options.appLabel || location.host,
+      titleId: titleId,
+      onAccount: function (account) {
+        return Promise.resolve(options.onAccount ? options.onAccount(account) : undefined);
+      }
+    });
+    this._modal = { root: root, picker: picker, previousFocus: previousFocus, onClose: options.onClose };
+  };
+
+  /** Closes the modal, if open, and gives focus back where it was. */
+  ClerkUI.prototype.closeSignIn = function () {
+    var modal = this._modal;
+    if (!modal) return;
+    this._modal = null;
+    modal.root.remove();
+    if (modal.previousFocus && typeof modal.previousFocus.focus === 'function' && modal.previousFocus.isConnected) {
+      modal.previousFocus.focus();
+    }
+    if (typeof modal.onClose === 'function') {
+      try { modal.onClose(); } catch (err) { console.error(err); }
+    }
+  };
+
+  /**
+   * Renders the picker inline into `container` (the /sign-in page).
+   * options as for `openSignIn`.
+   */
+  ClerkUI.prototype.mountSignIn = function (container, options) {
+    options = options || {};
+    container.replaceChildren();
+    return renderPicker(container, {
+      frontendApi: this.frontendApi,
+      appLabel: options.appLabel,
+      onAccount: function (account) {
+        return Promise.resolve(options.onAccount ? options.onAccount(account) : undefined);
+      }
+    });
+  };
+
+  ClerkUI.version = '1.0.0-emulator';
+  window.__internal_ClerkUICtor = ClerkUI;
+})();

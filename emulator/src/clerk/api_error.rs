@@ -1,0 +1,177 @@
+//! Clerk-style error responses: `{"errors": [{"message", "long_message",
+//! "code", "meta"?}], "clerk_trace_id"}`, used by the Backend API and by the
+//! stand-in's frontend endpoints alike.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use super::signing::SigningError;
+use super::store::StoreError;
+
+/// A request the Clerk role refuses, with the Clerk error it answers with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Missing or wrong `Authorization: Bearer <secret key>`.
+    #[error(
+        "Unable to authenticate the request: send the instance's secret key as \
+         `Authorization: Bearer <secret key>`"
+    )]
+    Unauthenticated,
+    /// The body is not the JSON the endpoint takes.
+    #[error("The request body is invalid: {0}")]
+    MalformedBody(String),
+    /// The query string could not be read.
+    #[error("The query string is invalid: {0}")]
+    MalformedQuery(String),
+    /// A required parameter is absent or empty.
+    #[error("{0} must be included")]
+    MissingParam(&'static str),
+    /// A parameter has a value the endpoint does not accept.
+    #[error("{param} is invalid: {reason}")]
+    InvalidParam {
+        /// The parameter's name.
+        param: &'static str,
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
+    /// An email address already belongs to another user.
+    #[error("That email address is taken: {0}. Please try another.")]
+    EmailTaken(String),
+    /// No such user, session, or route.
+    #[error("{0}")]
+    NotFound(String),
+    /// The session exists but can no longer be used.
+    #[error("Session {id} is {status}, not active")]
+    SessionNotActive {
+        /// The session id.
+        id: String,
+        /// Its status.
+        status: String,
+    },
+    /// The browser's session credentials do not match a live session for
+    /// this origin: the person is signed out.
+    #[error("{0}")]
+    SignedOut(String),
+    /// The request's `Origin` is not one this endpoint serves.
+    #[error("{0}")]
+    OriginNotAllowed(String),
+    /// A sign-in ticket was unknown, used, expired, or for another origin.
+    #[error(
+        "This sign-in link was already used, has expired, or belongs to another \
+         origin; sign in again"
+    )]
+    TicketInvalid,
+    /// The method is not served on this path.
+    #[error("This method is not allowed on this path")]
+    MethodNotAllowed,
+    /// The database or the signing key failed.
+    #[error("Internal error: {0}")]
+    Internal(String),
+}
+
+/// Result alias for this module's users.
+pub type Result<T, E = ApiError> = std::result::Result<T, E>;
+
+impl ApiError {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::Unauthenticated | Self::SignedOut(_) => StatusCode::UNAUTHORIZED,
+            Self::MalformedBody(_) | Self::MalformedQuery(_) | Self::TicketInvalid => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::MissingParam(_)
+            | Self::InvalidParam { .. }
+            | Self::EmailTaken(_)
+            | Self::SessionNotActive { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::OriginNotAllowed(_) => StatusCode::FORBIDDEN,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "authentication_invalid",
+            Self::MalformedBody(_) => "request_body_invalid",
+            Self::MalformedQuery(_) => "request_query_invalid",
+            Self::MissingParam(_) => "form_param_missing",
+            Self::InvalidParam { .. } => "form_param_format_invalid",
+            Self::EmailTaken(_) => "form_identifier_exists",
+            Self::NotFound(_) => "resource_not_found",
+            Self::SessionNotActive { .. } => "session_not_active",
+            Self::SignedOut(_) => "signed_out",
+            Self::OriginNotAllowed(_) => "origin_invalid",
+            Self::TicketInvalid => "ticket_invalid",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::Internal(_) => "internal_clerk_error",
+        }
+    }
+
+    fn short_message(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "Invalid authentication",
+            Self::MalformedBody(_) => "Request body invalid",
+            Self::MalformedQuery(_) => "Query string invalid",
+            Self::MissingParam(_) => "missing data",
+            Self::InvalidParam { .. } => "is invalid",
+            Self::EmailTaken(_) => "That email address is taken. Please try another.",
+            Self::NotFound(_) => "not found",
+            Self::SessionNotActive { .. } => "Session is not active",
+            Self::SignedOut(_) => "Signed out",
+            Self::OriginNotAllowed(_) => "Origin not allowed",
+            Self::TicketInvalid => "Sign-in link invalid",
+            Self::MethodNotAllowed => "Method not allowed",
+            Self::Internal(_) => "Oops, an unexpected error occurred",
+        }
+    }
+
+    fn param_name(&self) -> Option<&'static str> {
+        match self {
+            Self::MissingParam(param) | Self::InvalidParam { param, .. } => Some(param),
+            Self::EmailTaken(_) => Some("email_address"),
+            _ => None,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Self::Internal(reason) = &self {
+            tracing::error!(%reason, "Clerk role internal error");
+        }
+        let mut error = serde_json::json!({
+            "message": self.short_message(),
+            "long_message": self.to_string(),
+            "code": self.code(),
+        });
+        if let Some(param) = self.param_name() {
+            error["meta"] = serde_json::json!({ "param_name": param });
+        }
+        let body = serde_json::json!({
+            "errors": [error],
+            "clerk_trace_id": uuid::Uuid::new_v4().simple().to_string(),
+        });
+        (self.status(), Json(body)).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::EmailTaken(email) => Self::EmailTaken(email),
+            StoreError::UserNotFound(id) => Self::NotFound(format!("No user was found with id {id}")),
+            StoreError::SessionNotFound(id) => {
+                Self::NotFound(format!("No session was found with id {id}"))
+            }
+            StoreError::Sqlite(e) => Self::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<SigningError> for ApiError {
+    fn from(err: SigningError) -> Self {
+        Self::Internal(err.to_string())
+    }
+}
