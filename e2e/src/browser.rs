@@ -348,7 +348,8 @@ impl Browser {
     /// `link`, `textbox`, `dialog`, `heading`, …; implicit roles of HTML
     /// elements count) whose accessible name is `name`, ignoring case and
     /// surrounding space (a name that merely contains `name` is taken when
-    /// none is equal). Looks inside open shadow roots too. `None` if absent.
+    /// none is equal; an empty `name` takes any). Looks inside open shadow
+    /// roots too. `None` if absent.
     pub async fn find_by_role(&self, role: &str, name: &str) -> Result<Option<Element>> {
         let found = self
             .client
@@ -603,6 +604,7 @@ const visible = (el) => {
   return el.getClientRects().length > 0;
 };
 const candidates = all.filter(visible).map((el) => [el, norm(nameOf(el))]);
+if (!want) return candidates.length ? candidates[0][0] : null;
 const exact = candidates.find(([, name]) => name === want);
 if (exact) return exact[0];
 const partial = candidates.find(([, name]) => want && name.includes(want));

@@ -5,11 +5,13 @@
 //! - `dev`: the emulator plus `trunk serve` at http://127.0.0.1:8080.
 //! - `test`: every test layer against a fresh in-memory emulator.
 //! - `bench`: the app's size and speed; `bench emulator`: exchange throughput.
+//! - `screenshots`: regenerate the README's screenshots in `docs/`.
 
 mod bench;
 mod dev;
 mod emulator;
 mod process;
+mod screenshots;
 mod test;
 mod tools;
 
@@ -36,6 +38,8 @@ enum Command {
     Test(test::TestArgs),
     /// Benchmarks: `bench` (the app) or `bench emulator`.
     Bench(bench::BenchArgs),
+    /// Regenerate the README's screenshots in docs/screenshots/ (runs the e2e flow).
+    Screenshots,
 }
 
 fn main() -> std::process::ExitCode {
@@ -50,6 +54,7 @@ fn main() -> std::process::ExitCode {
         Command::Dev => dev::run(),
         Command::Test(args) => test::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Screenshots => screenshots::run(),
     };
     process::stop_all();
     match result {

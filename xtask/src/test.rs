@@ -3,12 +3,13 @@
 //! together as `N passed, N failed`.
 
 use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::Context as _;
 
 use crate::emulator::{self, Emulator};
-use crate::process::Guarded;
+use crate::process::{run_checked, Guarded};
 use crate::tools::{self, Needs};
 use crate::workspace_root;
 
@@ -79,7 +80,8 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
     let mut broken_layers = Vec::new();
 
     if wants("native") {
-        let mut command = cargo(&["test", "--workspace"]);
+        // The e2e crate is its own layer (it needs the release build).
+        let mut command = cargo(&["test", "--workspace", "--exclude", "e2e"]);
         emulator.apply_env(&mut command);
         run_layer("native", &mut command, &mut total, &mut broken_layers)?;
     }
@@ -98,9 +100,16 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
         run_layer("browser", &mut command, &mut total, &mut broken_layers)?;
     }
     if wants("e2e") && workspace_root().join("e2e/Cargo.toml").exists() {
-        let mut command = cargo(&["test", "--package", "e2e"]);
-        emulator.apply_env(&mut command);
-        run_layer("e2e", &mut command, &mut total, &mut broken_layers)?;
+        match build_e2e_dist(&emulator) {
+            Ok(dist) => {
+                let mut command = e2e_command(&emulator, &dist);
+                run_layer("e2e", &mut command, &mut total, &mut broken_layers)?;
+            }
+            Err(err) => {
+                eprintln!("xtask: {err:#}");
+                broken_layers.push("e2e".to_owned());
+            }
+        }
     }
     drop(emulator);
 
@@ -113,6 +122,34 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
     println!("{} passed, {} failed", total.passed, failed);
     anyhow::ensure!(failed == 0, "some tests failed");
     Ok(())
+}
+
+/// Where the e2e layer's release build of the app goes.
+pub const E2E_DIST: &str = "target/e2e/dist";
+
+/// Builds the release app with `emulator`'s values compiled in (the app
+/// reads them with `option_env!`), for the e2e layer and `screenshots`.
+pub fn build_e2e_dist(emulator: &Emulator) -> anyhow::Result<PathBuf> {
+    let dist = workspace_root().join(E2E_DIST);
+    eprintln!("xtask: building the release app for the e2e layer into {E2E_DIST}");
+    let mut trunk = Command::new("trunk");
+    trunk
+        .args(["build", "--release", "--dist"])
+        .arg(&dist)
+        .env("TRUNK_SKIP_VERSION_CHECK", "true")
+        .current_dir(workspace_root());
+    emulator.apply_env(&mut trunk);
+    run_checked(&mut trunk)
+        .context("building the app for the e2e layer (trunk build --release)")?;
+    Ok(dist)
+}
+
+/// `cargo test -p e2e` against `emulator` and the app built into `dist`.
+pub fn e2e_command(emulator: &Emulator, dist: &Path) -> Command {
+    let mut command = cargo(&["test", "--package", "e2e"]);
+    emulator.apply_env(&mut command);
+    command.env("E2E_DIST_DIR", dist);
+    command
 }
 
 fn cargo(args: &[&str]) -> Command {

@@ -1,0 +1,73 @@
+//! `cargo xtask screenshots`: regenerates the README's screenshots in
+//! `docs/screenshots/` by running the end-to-end flow (the same harness and
+//! steps as `cargo xtask test e2e`) and copying the main states out of
+//! `target/screenshots/`.
+
+use std::process::Command;
+
+use anyhow::Context as _;
+
+use crate::emulator::{self, Emulator};
+use crate::process::run_checked;
+use crate::test::{build_e2e_dist, e2e_command};
+use crate::tools::{self, Needs};
+use crate::workspace_root;
+
+/// The end-to-end test that takes the screenshots.
+const FLOW_TEST: &str = "flow";
+
+/// `(file the flow saves in target/screenshots/, name under docs/screenshots/)`.
+const DOC_SCREENSHOTS: [(&str, &str); 5] = [
+    ("01-signed-out", "signed-out"),
+    ("02a-account-picker", "account-picker"),
+    ("02-signed-in", "signed-in"),
+    ("03-account-page", "account-page"),
+    ("07-missing-email-claim", "missing-email-claim"),
+];
+
+pub fn run() -> anyhow::Result<()> {
+    tools::setup(Needs::Browser)?;
+    emulator::build()?;
+    let log_dir = workspace_root().join("target/xtask");
+    std::fs::create_dir_all(&log_dir)?;
+    let emulator = Emulator::start(
+        &[
+            "--in-memory",
+            "--clerk-addr",
+            "127.0.0.1:0",
+            "--instant-addr",
+            "127.0.0.1:0",
+        ],
+        Some(log_dir.join("emulator.log")),
+    )?;
+    let dist = build_e2e_dist(&emulator)?;
+
+    let shots = workspace_root().join("target/screenshots");
+    for (from, _) in DOC_SCREENSHOTS {
+        // A stale file must not pass for a fresh one.
+        let _ = std::fs::remove_file(shots.join(format!("{from}.png")));
+    }
+    let mut command: Command = e2e_command(&emulator, &dist);
+    command.args(["--test", FLOW_TEST]);
+    run_checked(&mut command).context("the end-to-end flow failed, so no screenshot was copied")?;
+    drop(emulator);
+
+    let docs = workspace_root().join("docs/screenshots");
+    std::fs::create_dir_all(&docs)?;
+    for (from, to) in DOC_SCREENSHOTS {
+        let source = shots.join(format!("{from}.png"));
+        let target = docs.join(format!("{to}.png"));
+        std::fs::copy(&source, &target).with_context(|| {
+            format!(
+                "copying {} (did the flow stop taking it?)",
+                source.display()
+            )
+        })?;
+        let size = std::fs::metadata(&target)?.len();
+        eprintln!(
+            "xtask: docs/screenshots/{to}.png ({} KB)",
+            size.div_ceil(1024)
+        );
+    }
+    Ok(())
+}
