@@ -161,7 +161,9 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::EmailTaken(email) => Self::EmailTaken(email),
-            StoreError::UserNotFound(id) => Self::NotFound(format!("No user was found with id {id}")),
+            StoreError::UserNotFound(id) => {
+                Self::NotFound(format!("No user was found with id {id}"))
+            }
             StoreError::SessionNotFound(id) => {
                 Self::NotFound(format!("No session was found with id {id}"))
             }

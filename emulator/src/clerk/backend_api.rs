@@ -146,7 +146,9 @@ async fn delete_user(
         .await
         .map_err(store::StoreError::from)?;
     if deleted == 0 {
-        return Err(ApiError::NotFound(format!("No user was found with id {id}")));
+        return Err(ApiError::NotFound(format!(
+            "No user was found with id {id}"
+        )));
     }
     Ok(Json(json!({ "object": "user", "id": id, "deleted": true })))
 }
@@ -199,7 +201,9 @@ async fn list_sessions(
             )
         })
         .await?;
-    Ok(Json(Value::Array(sessions.iter().map(session_json).collect())))
+    Ok(Json(Value::Array(
+        sessions.iter().map(session_json).collect(),
+    )))
 }
 
 async fn get_session(
@@ -227,7 +231,9 @@ async fn create_session_token(
             .filter(|secs| (1..=MAX_TOKEN_LIFETIME_SECS).contains(secs))
             .ok_or_else(|| ApiError::InvalidParam {
                 param: "expires_in_seconds",
-                reason: format!("use a whole number of seconds from 1 to {MAX_TOKEN_LIFETIME_SECS}"),
+                reason: format!(
+                    "use a whole number of seconds from 1 to {MAX_TOKEN_LIFETIME_SECS}"
+                ),
             })?,
     };
     let (session, user) = load_session_and_user(&state, id).await?;
@@ -480,8 +486,10 @@ impl QueryParams {
 
     /// `limit` (1–500, default 10) and `offset` (default 0), as Clerk pages.
     fn paging(&self) -> Result<(i64, i64)> {
-        let number = |name: &'static str, default: i64, range: std::ops::RangeInclusive<i64>| {
-            match self.first(name) {
+        let number =
+            |name: &'static str, default: i64, range: std::ops::RangeInclusive<i64>| match self
+                .first(name)
+            {
                 None => Ok(default),
                 Some(raw) => raw
                     .parse::<i64>()
@@ -495,8 +503,7 @@ impl QueryParams {
                             range.end()
                         ),
                     }),
-            }
-        };
+            };
         Ok((
             number("limit", 10, 1..=500)?,
             number("offset", 0, 0..=i64::from(i32::MAX))?,
@@ -514,7 +521,15 @@ mod tests {
             normalize_email("  Ada@Example.COM ", "email_address").unwrap(),
             "ada@example.com"
         );
-        for bad in ["", "ada", "ada@", "@example.com", "a b@example.com", "a@b", "a@@b.c"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "a b@example.com",
+            "a@b",
+            "a@@b.c",
+        ] {
             assert!(normalize_email(bad, "email_address").is_err(), "{bad:?}");
         }
     }
@@ -540,12 +555,17 @@ mod tests {
     fn paging_is_checked() {
         assert_eq!(QueryParams::parse(None).paging().unwrap(), (10, 0));
         assert_eq!(
-            QueryParams::parse(Some("limit=5&offset=2")).paging().unwrap(),
+            QueryParams::parse(Some("limit=5&offset=2"))
+                .paging()
+                .unwrap(),
             (5, 2)
         );
         assert!(QueryParams::parse(Some("limit=0")).paging().is_err());
         assert!(QueryParams::parse(Some("offset=x")).paging().is_err());
         let query = QueryParams::parse(Some("email_address=a%40b.c&email_address[]=d%40e.f"));
-        assert_eq!(query.all("email_address").collect::<Vec<_>>(), ["a@b.c", "d@e.f"]);
+        assert_eq!(
+            query.all("email_address").collect::<Vec<_>>(),
+            ["a@b.c", "d@e.f"]
+        );
     }
 }

@@ -31,13 +31,12 @@ use serde_json::{json, Map, Value};
 
 use super::api_error::{ApiError, Result};
 use super::backend_api::{
-    json_object, load_session_and_user, normalize_email, optional_string, session_json,
-    user_json,
+    json_object, load_session_and_user, normalize_email, optional_string, session_json, user_json,
 };
 use super::store::{self, Session, User};
 use super::{
-    hash_secret, is_loopback_origin, loopback_cors, now_ms, origin_of, random_secret,
-    ClerkState, TOKEN_LIFETIME_SECS,
+    hash_secret, is_loopback_origin, loopback_cors, now_ms, origin_of, random_secret, ClerkState,
+    TOKEN_LIFETIME_SECS,
 };
 
 /// The clerk-js stand-in (creates `window.Clerk`).
@@ -60,7 +59,10 @@ const PICKER_LIMIT: i64 = 500;
 pub(crate) fn router(state: ClerkState) -> Router {
     let public = Router::new()
         .route("/.well-known/jwks.json", get(jwks))
-        .route("/.well-known/openid-configuration", get(openid_configuration))
+        .route(
+            "/.well-known/openid-configuration",
+            get(openid_configuration),
+        )
         .layer(
             tower_http::cors::CorsLayer::new()
                 .allow_origin(tower_http::cors::Any)
@@ -73,13 +75,19 @@ pub(crate) fn router(state: ClerkState) -> Router {
         .route("/__emulator/client/session", post(client_session))
         .route("/__emulator/client/token", post(client_token))
         .route("/__emulator/client/sign-out", post(client_sign_out))
-        .route("/__emulator/settings", get(get_settings).post(post_settings))
+        .route(
+            "/__emulator/settings",
+            get(get_settings).post(post_settings),
+        )
         .layer(loopback_cors());
     Router::new()
         .route("/", get(|| async { page(DASHBOARD_HTML) }))
         .route("/sign-in", get(|| async { page(SIGN_IN_HTML) }))
         .route("/npm/@clerk/{package}/dist/{file}", get(npm_asset))
-        .route("/__emulator/assets/ui.css", get(|| async { asset("text/css", UI_CSS) }))
+        .route(
+            "/__emulator/assets/ui.css",
+            get(|| async { asset("text/css", UI_CSS) }),
+        )
         .route("/__emulator/dashboard", get(dashboard))
         .route(
             "/__emulator/dashboard/sessions/{id}/revoke",
@@ -206,7 +214,8 @@ fn account_from(body: &Map<String, Value>) -> Result<Account> {
     if let Some(id) = optional_string(body, "user_id")? {
         return Ok(Account::UserId(id));
     }
-    let raw = optional_string(body, "email_address")?.ok_or(ApiError::MissingParam("email_address"))?;
+    let raw =
+        optional_string(body, "email_address")?.ok_or(ApiError::MissingParam("email_address"))?;
     Ok(Account::Email {
         email: normalize_email(&raw, "email_address")?,
         first_name: optional_string(body, "first_name")?,
@@ -292,7 +301,9 @@ async fn client_sign_in(
 
     match (redirect, ticket, secret) {
         (Some(mut redirect), Some(ticket), _) => {
-            redirect.query_pairs_mut().append_pair(TICKET_PARAM, &ticket);
+            redirect
+                .query_pairs_mut()
+                .append_pair(TICKET_PARAM, &ticket);
             Ok(Json(json!({ "redirect_url": redirect.as_str() })))
         }
         (_, _, Some(secret)) => Ok(Json(browser_session_json(&session, &user, Some(&secret)))),
@@ -338,14 +349,15 @@ async fn browser_session(
         optional_string(&body, "session_id")?.ok_or(ApiError::MissingParam("session_id"))?;
     let secret = optional_string(&body, "session_secret")?
         .ok_or(ApiError::MissingParam("session_secret"))?;
-    let (session, user) = load_session_and_user(state, session_id)
-        .await
-        .map_err(|err| match err {
-            ApiError::NotFound(_) => {
-                ApiError::SignedOut("This session does not exist (any more)".to_owned())
-            }
-            other => other,
-        })?;
+    let (session, user) =
+        load_session_and_user(state, session_id)
+            .await
+            .map_err(|err| match err {
+                ApiError::NotFound(_) => {
+                    ApiError::SignedOut("This session does not exist (any more)".to_owned())
+                }
+                other => other,
+            })?;
     let credentials_match = session.secret_hash.as_deref() == Some(hash_secret(&secret).as_str())
         && session.origin.as_deref() == Some(origin.as_str());
     if !credentials_match {
@@ -432,7 +444,10 @@ async fn post_settings(
             })
         }
     }
-    tracing::info!(email_claim = state.email_claim(), "session token template changed");
+    tracing::info!(
+        email_claim = state.email_claim(),
+        "session token template changed"
+    );
     Ok(Json(json!({ "email_claim": state.email_claim() })))
 }
 

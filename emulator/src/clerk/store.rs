@@ -480,7 +480,10 @@ pub fn create_ticket(
     now: i64,
 ) -> Result<()> {
     // Drop expired tickets now and then so the table stays small.
-    conn.execute("DELETE FROM clerk_sign_in_tickets WHERE expires_at <= ?1", [now])?;
+    conn.execute(
+        "DELETE FROM clerk_sign_in_tickets WHERE expires_at <= ?1",
+        [now],
+    )?;
     conn.execute(
         "INSERT INTO clerk_sign_in_tickets (ticket_hash, session_id, origin, expires_at)
          VALUES (?1, ?2, ?3, ?4)",
@@ -563,7 +566,10 @@ mod tests {
         assert!(session.is_active());
         let later = 10 + SESSION_LIFETIME_MS;
         assert_eq!(
-            get_session(&conn, &session.id, later).unwrap().unwrap().status,
+            get_session(&conn, &session.id, later)
+                .unwrap()
+                .unwrap()
+                .status,
             "expired"
         );
         let revoked = finish_session(&mut conn, &session.id, "revoked", 20).unwrap();
@@ -583,23 +589,33 @@ mod tests {
         let origin = "http://127.0.0.1:3000";
         let session = create_session(&mut conn, &user.id, Some(origin), None, 10).unwrap();
         create_ticket(&conn, "t1", &session.id, origin, 10).unwrap();
-        assert!(redeem_ticket(&mut conn, "t1", "http://127.0.0.1:4000", "h", 11)
+        assert!(
+            redeem_ticket(&mut conn, "t1", "http://127.0.0.1:4000", "h", 11)
+                .unwrap()
+                .is_none()
+        );
+        // The wrong-origin attempt used the ticket up.
+        assert!(redeem_ticket(&mut conn, "t1", origin, "h", 11)
             .unwrap()
             .is_none());
-        // The wrong-origin attempt used the ticket up.
-        assert!(redeem_ticket(&mut conn, "t1", origin, "h", 11).unwrap().is_none());
 
         create_ticket(&conn, "t2", &session.id, origin, 10).unwrap();
-        let redeemed = redeem_ticket(&mut conn, "t2", origin, "h", 11).unwrap().unwrap();
+        let redeemed = redeem_ticket(&mut conn, "t2", origin, "h", 11)
+            .unwrap()
+            .unwrap();
         assert_eq!(redeemed.secret_hash.as_deref(), Some("h"));
         create_ticket(&conn, "t3", &session.id, origin, 10).unwrap();
         assert!(
-            redeem_ticket(&mut conn, "t3", origin, "h2", 11).unwrap().is_none(),
+            redeem_ticket(&mut conn, "t3", origin, "h2", 11)
+                .unwrap()
+                .is_none(),
             "a session's secret is issued only once"
         );
         create_ticket(&conn, "t4", &session.id, origin, 10).unwrap();
-        assert!(redeem_ticket(&mut conn, "t4", origin, "h", 10 + TICKET_LIFETIME_MS)
-            .unwrap()
-            .is_none());
+        assert!(
+            redeem_ticket(&mut conn, "t4", origin, "h", 10 + TICKET_LIFETIME_MS)
+                .unwrap()
+                .is_none()
+        );
     }
 }
