@@ -1,0 +1,210 @@
+//! `/account`: who the person is in Instant and in Clerk. Only for someone
+//! signed in to both; anyone else is sent to `/`.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use leptos_router::NavigateOptions;
+
+use super::session::use_session_link;
+use crate::clerk::{use_clerk_auth, ClerkState};
+use crate::instant::{use_auth, AuthState, User};
+
+/// Whether the account page can show, must wait, or must send the person
+/// home.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AccountAccess {
+    /// Not settled yet (Clerk loading, an exchange or sign-out running).
+    Wait,
+    /// Signed in to both, with the Instant session made for this Clerk user.
+    Show {
+        /// The Instant user.
+        user: User,
+        /// The Clerk user id.
+        clerk_user_id: String,
+    },
+    /// Not signed in to both: go to `/`.
+    Redirect,
+}
+
+/// Decides [`AccountAccess`]; pure, so it is tested natively.
+pub fn account_access(
+    clerk: &ClerkState,
+    instant: &AuthState,
+    owner_matches: bool,
+    busy: bool,
+) -> AccountAccess {
+    match clerk {
+        ClerkState::NotLoaded => AccountAccess::Wait,
+        ClerkState::SignedOut | ClerkState::Failed(_) => AccountAccess::Redirect,
+        ClerkState::SignedIn(_) if busy || instant.is_loading() => AccountAccess::Wait,
+        ClerkState::SignedIn(session) => match instant {
+            AuthState::SignedIn(user) if owner_matches => AccountAccess::Show {
+                user: user.clone(),
+                clerk_user_id: session.user.id.clone(),
+            },
+            _ => AccountAccess::Redirect,
+        },
+    }
+}
+
+/// The account page.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let clerk = use_clerk_auth();
+    let auth = use_auth();
+    let link = use_session_link();
+    let busy = link.busy();
+    let owner_matches = link.owner_matches();
+    let access = Memo::new(move |_| {
+        account_access(
+            &clerk.state.get(),
+            &auth.state.get(),
+            owner_matches.get(),
+            busy.get().is_some(),
+        )
+    });
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if access.get() == AccountAccess::Redirect {
+            navigate(
+                "/",
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        }
+    });
+    view! {
+        <section class="card" aria-labelledby="account-title">
+            <h2 id="account-title">"Account"</h2>
+            <div class="status-region" aria-live="polite">
+                {move || match access.get() {
+                    AccountAccess::Show { user, clerk_user_id } => {
+                        view! { <AccountDetails user clerk_user_id /> }.into_any()
+                    }
+                    AccountAccess::Wait => view! { <p class="status">"Loading…"</p> }.into_any(),
+                    AccountAccess::Redirect => {
+                        view! { <p class="status">"Not signed in; going to the home page…"</p> }
+                            .into_any()
+                    }
+                }}
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn AccountDetails(user: User, clerk_user_id: String) -> impl IntoView {
+    let created = user.created_at.clone().map(|raw| {
+        let shown = readable_time(&raw).unwrap_or_else(|| raw.clone());
+        view! { <time datetime=raw>{shown}</time> }
+    });
+    view! {
+        <dl class="facts">
+            <dt>"Instant user id"</dt>
+            <dd><code class="instant-user-id">{user.id}</code></dd>
+            <dt>"Email"</dt>
+            <dd class="instant-email">{user.email.unwrap_or_else(|| "none".to_owned())}</dd>
+            <dt>"Created"</dt>
+            <dd class="instant-created">{created}</dd>
+            <dt>"Clerk user id"</dt>
+            <dd><code class="clerk-user-id">{clerk_user_id}</code></dd>
+        </dl>
+    }
+}
+
+/// `created_at` (RFC 3339, or milliseconds since the epoch) as a date a
+/// person reads; `None` when the browser cannot make sense of it.
+fn readable_time(raw: &str) -> Option<String> {
+    let date = match raw.parse::<f64>() {
+        Ok(millis) => js_sys::Date::new(&millis.into()),
+        Err(_) => js_sys::Date::new(&raw.into()),
+    };
+    if date.get_time().is_nan() {
+        return None;
+    }
+    Some(String::from(date.to_utc_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clerk::{ClerkError, ClerkSession, ClerkUser};
+
+    fn clerk_signed_in() -> ClerkState {
+        ClerkState::SignedIn(ClerkSession {
+            id: "sess_1".into(),
+            user: ClerkUser {
+                id: "user_a".into(),
+                email: None,
+                full_name: None,
+                first_name: None,
+                last_name: None,
+            },
+        })
+    }
+
+    fn user() -> User {
+        User {
+            id: "2f1a0c44-0000-4000-8000-000000000001".into(),
+            email: Some("ada@example.com".into()),
+            image_url: None,
+            app_id: None,
+            created_at: Some("2025-01-14T10:00:00Z".into()),
+            is_guest: false,
+            refresh_token: "refresh".into(),
+        }
+    }
+
+    #[test]
+    fn shows_only_when_signed_in_to_both_for_the_same_account() {
+        assert_eq!(
+            account_access(
+                &clerk_signed_in(),
+                &AuthState::SignedIn(user()),
+                true,
+                false
+            ),
+            AccountAccess::Show {
+                user: user(),
+                clerk_user_id: "user_a".into()
+            }
+        );
+    }
+
+    #[test]
+    fn waits_while_anything_is_in_flight() {
+        assert_eq!(
+            account_access(&ClerkState::NotLoaded, &AuthState::SignedOut, false, false),
+            AccountAccess::Wait
+        );
+        assert_eq!(
+            account_access(&clerk_signed_in(), &AuthState::SigningIn, false, false),
+            AccountAccess::Wait
+        );
+        assert_eq!(
+            account_access(&clerk_signed_in(), &AuthState::SignedOut, false, true),
+            AccountAccess::Wait
+        );
+    }
+
+    #[test]
+    fn anyone_not_signed_in_to_both_goes_home() {
+        for (clerk, instant, owner_matches) in [
+            (ClerkState::SignedOut, AuthState::SignedIn(user()), true),
+            (
+                ClerkState::Failed(ClerkError::MissingPublishableKey),
+                AuthState::SignedOut,
+                false,
+            ),
+            (clerk_signed_in(), AuthState::SignedOut, false),
+            (clerk_signed_in(), AuthState::SignedIn(user()), false),
+        ] {
+            assert_eq!(
+                account_access(&clerk, &instant, owner_matches, false),
+                AccountAccess::Redirect
+            );
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! The home page: the example from Instant's Clerk guide.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use super::help::EmailClaimHelp;
+use super::session::use_session_link;
+use super::sync::{self, Panel};
+use crate::clerk::{ClerkLoading, SignInButton, SignedIn, SignedOut};
+use crate::instant::{use_auth, AuthState, InstantError, User};
+
+/// `ClerkProvider` > `SignedOut` (`SignInButton`) + `SignedIn`
+/// (`ClerkSignedIn`), as in the guide (the provider sits in the app).
+#[component]
+pub fn HomePage() -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="home-title">
+            <h2 id="home-title">"Clerk → Instant"</h2>
+            <div class="status-region" aria-live="polite">
+                <ClerkLoading>
+                    <p class="status">"Loading…"</p>
+                </ClerkLoading>
+                <SignedOut>
+                    <p>"Sign in with Clerk to start an Instant session."</p>
+                    <SignInButton class="button primary" />
+                </SignedOut>
+                <SignedIn>
+                    <ClerkSignedIn />
+                </SignedIn>
+            </div>
+        </section>
+    }
+}
+
+/// The signed-in part of the guide's page: on mount it exchanges Clerk's
+/// session token for an Instant session (unless one for this Clerk account
+/// is already stored), then shows Instant's auth state.
+#[component]
+pub fn ClerkSignedIn() -> impl IntoView {
+    let auth = use_auth();
+    let link = use_session_link();
+    let busy = link.busy();
+    let owner_matches = link.owner_matches();
+    let started = RwSignal::new(false);
+
+    // The guide's `useEffect(signInToInstantWithClerkToken, [])`, minus the
+    // call when the stored session is already this account's.
+    Effect::new(move |_| {
+        if started.get_untracked() {
+            return;
+        }
+        let state = auth.state.get();
+        if state == AuthState::Unknown {
+            return;
+        }
+        started.set(true);
+        if state == AuthState::SignedOut {
+            link.exchange();
+        }
+    });
+
+    let panel = Memo::new(move |_| {
+        sync::panel(
+            &auth.state.get(),
+            busy.get(),
+            owner_matches.get(),
+            started.get(),
+        )
+    });
+    move || match panel.get() {
+        Panel::Loading => view! { <p class="status">"Loading…"</p> }.into_any(),
+        Panel::SigningOut => view! { <p class="status">"Signing out…"</p> }.into_any(),
+        Panel::Error(error) => view! { <ExchangeError error /> }.into_any(),
+        Panel::SignedIn(user) => view! { <SignedInToBoth user /> }.into_any(),
+        Panel::SignInPrompt => view! {
+            <p>"You are signed in to Clerk but not to Instant."</p>
+            <button type="button" class="button primary" on:click=move |_| link.exchange()>
+                "Sign in to Instant"
+            </button>
+        }
+        .into_any(),
+    }
+}
+
+/// "Error signing in to Instant!" with Instant's own words and a Retry.
+#[component]
+fn ExchangeError(error: InstantError) -> impl IntoView {
+    let link = use_session_link();
+    let about_email = sync::is_about_missing_email(&error);
+    let hint = error.hint();
+    view! {
+        <div class="panel error">
+            <p class="status">
+                <strong>"Error signing in to Instant! "</strong>
+                {error.message()}
+            </p>
+            {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
+            {about_email.then(|| view! { <EmailClaimHelp /> })}
+            <button type="button" class="button" on:click=move |_| link.retry()>
+                "Retry"
+            </button>
+        </div>
+    }
+}
+
+/// "Signed in with Instant through Clerk!" and the chained Sign out.
+#[component]
+fn SignedInToBoth(user: User) -> impl IntoView {
+    let link = use_session_link();
+    let lacks_email = sync::lacks_email(&user);
+    let who = user.email.clone().unwrap_or_else(|| user.id.clone());
+    view! {
+        <div class="panel success">
+            <p class="status">"Signed in with Instant through Clerk!"</p>
+            <p class="muted">"Instant user: "<span class="who">{who}</span></p>
+            {lacks_email.then(|| view! { <EmailClaimHelp /> })}
+            <div class="actions">
+                <A href="/account" attr:class="button">
+                    "Account"
+                </A>
+                <button
+                    type="button"
+                    class="button primary"
+                    on:click=move |_| link.sign_out_of_both()
+                >
+                    "Sign out"
+                </button>
+            </div>
+        </div>
+    }
+}

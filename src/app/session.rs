@@ -1,0 +1,256 @@
+//! The link between the Clerk session and the Instant session: which Clerk
+//! account the stored Instant session belongs to, the token exchange, the
+//! chained sign-out, and the effect that makes Instant follow Clerk.
+//!
+//! The Instant client knows nothing of Clerk, so the app remembers the
+//! Clerk user id of the Instant session itself, in its own localStorage key.
+
+use gloo_storage::{LocalStorage, Storage as _};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::sync::{self, Busy, SyncAction};
+use super::token::fetch_session_token;
+use crate::clerk::{use_clerk_auth, ClerkState, GetTokenOptions, UseClerkAuthReturn};
+use crate::instant::{use_instant, Instant};
+
+/// How long to wait before asking Clerk again for a token it did not have.
+const TOKEN_RETRY_DELAY_MS: u32 = 300;
+
+/// The localStorage key holding the Clerk user id that the stored Instant
+/// session of `app_id` belongs to.
+pub fn owner_storage_key(app_id: &str) -> String {
+    format!("clerk-instant.{app_id}.clerk-user-id")
+}
+
+/// Shared by the pages: see the module docs.
+#[derive(Clone, Copy)]
+pub struct SessionLink {
+    /// The Clerk user id the Instant session was made for.
+    owner: RwSignal<Option<String>>,
+    busy: RwSignal<Option<Busy>>,
+    client_name: StoredValue<String>,
+    owner_key: StoredValue<String>,
+    instant: StoredValue<Instant>,
+    clerk: UseClerkAuthReturn,
+}
+
+impl SessionLink {
+    /// Work in progress (exchange or sign-out).
+    pub fn busy(&self) -> Signal<Option<Busy>> {
+        self.busy.into()
+    }
+
+    /// Whether the Instant session was made for the Clerk user signed in now.
+    pub fn owner_matches(&self) -> Signal<bool> {
+        let owner = self.owner;
+        let clerk_user_id = self.clerk.user_id;
+        Signal::derive(move || {
+            let clerk_user_id = clerk_user_id.get();
+            clerk_user_id.is_some() && owner.get() == clerk_user_id
+        })
+    }
+
+    /// Gets a Clerk token and exchanges it for an Instant session (unless
+    /// an exchange or sign-out is already under way).
+    pub fn exchange(self) {
+        if self.busy.try_get_untracked().flatten().is_some() {
+            return;
+        }
+        self.busy.set(Some(Busy::Exchanging));
+        spawn_local(async move {
+            self.run_exchange().await;
+            self.busy.try_set(None);
+        });
+    }
+
+    /// Clears a shown error and exchanges again (the Retry button).
+    pub fn retry(self) {
+        if let Some(instant) = self.instant.try_get_value() {
+            instant.auth().clear_error();
+        }
+        self.exchange();
+    }
+
+    /// Signs out of Instant, then of Clerk (the guide's Sign out button).
+    /// A failed Instant revoke does not stop the Clerk sign-out: the person
+    /// is signed out of Instant here either way.
+    pub fn sign_out_of_both(self) {
+        if self.busy.try_get_untracked().flatten() == Some(Busy::SigningOut) {
+            return;
+        }
+        self.busy.set(Some(Busy::SigningOut));
+        spawn_local(async move {
+            self.sign_out_of_instant().await;
+            if let Err(error) = self.clerk.sign_out().await {
+                leptos::logging::warn!("Clerk sign-out failed: {error}");
+            }
+            self.busy.try_set(None);
+        });
+    }
+
+    async fn run_exchange(self) {
+        let (Some(instant), Some(client_name), Some(Some(clerk_user_id))) = (
+            self.instant.try_get_value(),
+            self.client_name.try_get_value(),
+            self.clerk.user_id.try_get_untracked(),
+        ) else {
+            return;
+        };
+        let auth = instant.auth();
+        let clerk = self.clerk;
+        let token =
+            fetch_session_token(
+                move |skip_cache| async move {
+                    clerk.get_token_with(GetTokenOptions { skip_cache }).await
+                },
+                || gloo_timers::future::TimeoutFuture::new(TOKEN_RETRY_DELAY_MS),
+            )
+            .await;
+        let token = match token {
+            Ok(token) => token,
+            Err(error) => {
+                auth.report_error(error);
+                return;
+            }
+        };
+        // The session is now the token's: remember whose it is even if the
+        // person switched accounts meanwhile (the sync effect then sees the
+        // mismatch and switches).
+        if auth
+            .sign_in_with_id_token(&client_name, &token)
+            .await
+            .is_ok()
+        {
+            self.set_owner(Some(clerk_user_id));
+        }
+    }
+
+    async fn sign_out_of_instant(self) {
+        let Some(instant) = self.instant.try_get_value() else {
+            return;
+        };
+        self.set_owner(None);
+        if let Err(error) = instant.auth().sign_out().await {
+            // Signed out locally all the same; the server lets the session
+            // expire on its own.
+            leptos::logging::warn!("Instant did not confirm the sign-out: {error}");
+        }
+    }
+
+    fn set_owner(&self, clerk_user_id: Option<String>) {
+        let Some(key) = self.owner_key.try_get_value() else {
+            return;
+        };
+        match &clerk_user_id {
+            Some(id) => {
+                if let Err(error) = LocalStorage::set(&key, id) {
+                    leptos::logging::warn!("Cannot remember the session's Clerk account: {error}");
+                }
+            }
+            None => LocalStorage::delete(&key),
+        }
+        self.owner.try_set(clerk_user_id);
+    }
+
+    /// Carries out what [`sync::decide`] says.
+    fn follow_clerk(self, action: SyncAction) {
+        match action {
+            SyncAction::Nothing => {}
+            SyncAction::ClearInstantError => {
+                if let Some(instant) = self.instant.try_get_value() {
+                    instant.auth().clear_error();
+                }
+            }
+            SyncAction::SignOutOfInstant => {
+                self.busy.set(Some(Busy::SigningOut));
+                spawn_local(async move {
+                    self.sign_out_of_instant().await;
+                    self.busy.try_set(None);
+                });
+            }
+            SyncAction::SwitchAccount { .. } => {
+                self.busy.set(Some(Busy::Exchanging));
+                spawn_local(async move {
+                    self.sign_out_of_instant().await;
+                    self.run_exchange().await;
+                    self.busy.try_set(None);
+                });
+            }
+        }
+    }
+}
+
+/// Makes the [`SessionLink`] for the pages below and starts the effect that
+/// keeps Instant in step with Clerk: a Clerk sign-out (here or in another
+/// tab) ends the Instant session, and another Clerk account gets its own
+/// Instant session. Must sit inside both `ClerkProvider` and the Instant
+/// context.
+#[component]
+pub fn SessionLinkProvider(
+    /// The Clerk client name registered on the Instant app.
+    #[prop(into)]
+    client_name: String,
+    /// The pages.
+    children: Children,
+) -> impl IntoView {
+    let instant = use_instant();
+    let owner_key = owner_storage_key(&instant.config().app_id);
+    let owner = RwSignal::new(LocalStorage::get::<String>(&owner_key).ok());
+    let instant_state = instant.use_auth().state;
+    let link = SessionLink {
+        owner,
+        busy: RwSignal::new(None),
+        client_name: StoredValue::new(client_name),
+        owner_key: StoredValue::new(owner_key.clone()),
+        instant: StoredValue::new(instant),
+        clerk: use_clerk_auth(),
+    };
+    provide_context(link);
+
+    // Another tab may write the owner (after its own exchange or sign-out).
+    let storage_listener = window_event_listener(leptos::ev::storage, move |event| {
+        if event.key().is_none_or(|key| key == owner_key) {
+            let stored = LocalStorage::get::<String>(&owner_key).ok();
+            owner.try_set(stored);
+        }
+    });
+    on_cleanup(move || storage_listener.remove());
+
+    let clerk_state = link.clerk.state;
+    let owner_key = link.owner_key;
+    // The effect's value is the Clerk state last decided on; while busy,
+    // nothing is decided, so a Clerk change then is still seen afterwards.
+    Effect::new(move |decided_on: Option<Option<ClerkState>>| {
+        let decided_on = decided_on.flatten();
+        let clerk = clerk_state.get();
+        let instant = instant_state.get();
+        let busy = link.busy.get();
+        owner.track();
+        if busy.is_some() {
+            return decided_on;
+        }
+        // Storage, not the signal: another tab writes the owner right after
+        // its session, and its storage event may not have arrived yet.
+        let stored_owner = owner_key
+            .try_get_value()
+            .and_then(|key| LocalStorage::get::<String>(&key).ok());
+        let clerk_changed = decided_on.as_ref() != Some(&clerk);
+        link.follow_clerk(sync::decide(
+            &clerk,
+            clerk_changed,
+            &instant,
+            stored_owner.as_deref(),
+            busy,
+        ));
+        Some(clerk)
+    });
+
+    children()
+}
+
+/// The [`SessionLink`] from [`SessionLinkProvider`].
+pub fn use_session_link() -> SessionLink {
+    use_context::<SessionLink>()
+        .expect("use_session_link() needs a <SessionLinkProvider> above the component")
+}

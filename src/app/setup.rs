@@ -1,0 +1,83 @@
+//! The setup screen: shown instead of a blank page when Clerk cannot start
+//! (no or a malformed publishable key, or clerk-js not loading in time).
+
+use leptos::prelude::*;
+
+use super::help::ClerkSetupSteps;
+use crate::clerk::{ClerkError, PublishableKey};
+use crate::config::AppConfig;
+
+/// Says what went wrong and how to set Clerk up.
+#[component]
+pub fn SetupScreen(
+    /// Why Clerk could not start.
+    error: ClerkError,
+) -> impl IntoView {
+    let config = use_context::<AppConfig>();
+    let configured_key = config
+        .as_ref()
+        .map(|config| config.clerk_publishable_key.trim().to_owned())
+        .filter(|key| !key.is_empty());
+    let frontend_api = configured_key
+        .as_deref()
+        .and_then(|key| PublishableKey::parse(key).ok())
+        .map(|key| key.frontend_api_url());
+    let client_name = config.map(|config| config.clerk_client_name);
+    // A key problem needs a rebuild; a load problem may pass on its own.
+    let can_retry = matches!(
+        error,
+        ClerkError::ScriptFailed { .. }
+            | ClerkError::MissingGlobal { .. }
+            | ClerkError::LoadTimedOut { .. }
+            | ClerkError::LoadFailed { .. }
+    );
+    let reload = |_| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().reload();
+        }
+    };
+    view! {
+        <section class="card setup" aria-labelledby="setup-title">
+            <h2 id="setup-title">"Finish setting up Clerk"</h2>
+            <p class="problem" role="alert">{error.to_string()}</p>
+            <p>"To sign in with Clerk and hold an Instant session, follow Instant's three Clerk setup steps:"</p>
+            <ClerkSetupSteps />
+            <p>
+                "Then build this app with "<code>"CLERK_PUBLISHABLE_KEY"</code>" set to the key, "
+                <code>"CLERK_CLIENT_NAME"</code>" to the client name and "<code>"INSTANT_APP_ID"</code>
+                " to your Instant app id. To try it without accounts, "<code>"cargo xtask dev"</code>
+                " runs a local emulator of both services and sets them for you."
+            </p>
+            <dl class="facts">
+                <dt>"Publishable key in this build"</dt>
+                <dd>
+                    {configured_key
+                        .map(|key| view! { <code>{key}</code> }.into_any())
+                        .unwrap_or_else(|| "none".into_any())}
+                </dd>
+                {frontend_api
+                    .map(|url| {
+                        view! {
+                            <dt>"Clerk frontend API it names"</dt>
+                            <dd><code>{url}</code></dd>
+                        }
+                    })}
+                {client_name
+                    .map(|name| {
+                        view! {
+                            <dt>"Clerk client name"</dt>
+                            <dd><code>{name}</code></dd>
+                        }
+                    })}
+            </dl>
+            {can_retry
+                .then(|| {
+                    view! {
+                        <button type="button" class="button" on:click=reload>
+                            "Try again"
+                        </button>
+                    }
+                })}
+        </section>
+    }
+}

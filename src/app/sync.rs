@@ -1,0 +1,356 @@
+//! Keeping the Instant session in step with the Clerk session: pure
+//! decisions, tested without a browser. `session.rs` carries them out.
+
+use crate::clerk::ClerkState;
+use crate::instant::{AuthState, InstantError, User};
+
+/// Work in progress that other decisions must wait for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Busy {
+    /// Getting a Clerk token and exchanging it for an Instant session.
+    Exchanging,
+    /// Signing out of Instant, then Clerk.
+    SigningOut,
+}
+
+/// What to do so that Instant follows Clerk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SyncAction {
+    /// Nothing: in step, or waiting for something to settle.
+    Nothing,
+    /// Clerk is signed out (perhaps in another tab): end the Instant session.
+    SignOutOfInstant,
+    /// Clerk is signed out and an old Instant error is left: clear it, so
+    /// the next person to sign in starts afresh.
+    ClearInstantError,
+    /// The Instant session belongs to another Clerk account (or to one we
+    /// cannot tell): end it and exchange a token of the current account.
+    SwitchAccount {
+        /// The Clerk user the new Instant session is for.
+        clerk_user_id: String,
+    },
+}
+
+/// Decides how Instant should follow Clerk.
+///
+/// `owner` is the Clerk user id that the stored Instant session was made
+/// for. `clerk_changed` says whether Clerk's state differs from the last one
+/// decided on: only a move on the Clerk side calls for action. When just
+/// the Instant side moved, that was this tab's own exchange or another tab
+/// (whose Clerk change this tab's Clerk follows shortly); acting then would
+/// end a session another tab has just made.
+///
+/// The first exchange after a Clerk sign-in is not decided here: as in
+/// Instant's guide, the signed-in part of the page starts it.
+pub fn decide(
+    clerk: &ClerkState,
+    clerk_changed: bool,
+    instant: &AuthState,
+    owner: Option<&str>,
+    busy: Option<Busy>,
+) -> SyncAction {
+    if busy.is_some() || !clerk_changed {
+        return SyncAction::Nothing;
+    }
+    match clerk {
+        ClerkState::NotLoaded | ClerkState::Failed(_) => SyncAction::Nothing,
+        ClerkState::SignedOut => match instant {
+            AuthState::SignedIn(_) => SyncAction::SignOutOfInstant,
+            AuthState::Error(_) => SyncAction::ClearInstantError,
+            _ => SyncAction::Nothing,
+        },
+        ClerkState::SignedIn(session) => match instant {
+            AuthState::SignedIn(_) if owner != Some(session.user.id.as_str()) => {
+                SyncAction::SwitchAccount {
+                    clerk_user_id: session.user.id.clone(),
+                }
+            }
+            _ => SyncAction::Nothing,
+        },
+    }
+}
+
+/// What the signed-in part of the home page shows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Panel {
+    /// "Loading…": nothing final yet.
+    Loading,
+    /// "Signing out…".
+    SigningOut,
+    /// "Error signing in to Instant! …" with a Retry button.
+    Error(InstantError),
+    /// "Signed in with Instant through Clerk!" with a Sign out button.
+    SignedIn(User),
+    /// A "Sign in to Instant" button.
+    SignInPrompt,
+}
+
+/// Picks the panel. `owner_matches`: the Instant session was made for the
+/// Clerk user now signed in; `first_exchange_started`: the page has already
+/// started its own exchange (until then a signed-out Instant is about to
+/// sign in, so it shows as loading, not as a button).
+pub fn panel(
+    instant: &AuthState,
+    busy: Option<Busy>,
+    owner_matches: bool,
+    first_exchange_started: bool,
+) -> Panel {
+    if busy == Some(Busy::SigningOut) {
+        return Panel::SigningOut;
+    }
+    match instant {
+        AuthState::Error(error) => Panel::Error(error.clone()),
+        AuthState::SignedIn(user) if owner_matches => Panel::SignedIn(user.clone()),
+        AuthState::SignedOut if busy.is_none() && first_exchange_started => Panel::SignInPrompt,
+        _ => Panel::Loading,
+    }
+}
+
+/// Whether an Instant user lacks the email that the Clerk session token
+/// should have carried.
+pub fn lacks_email(user: &User) -> bool {
+    user.email
+        .as_deref()
+        .is_none_or(|email| email.trim().is_empty())
+}
+
+/// Whether a failed exchange is about the token's missing `email` claim.
+pub fn is_about_missing_email(error: &InstantError) -> bool {
+    let text = format!("{} {}", error.message(), error.hint().unwrap_or_default()).to_lowercase();
+    text.contains("email") && (text.contains("claim") || text.contains("missing"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clerk::{ClerkError, ClerkSession, ClerkUser};
+
+    fn clerk_signed_in(id: &str) -> ClerkState {
+        ClerkState::SignedIn(ClerkSession {
+            id: format!("sess_{id}"),
+            user: ClerkUser {
+                id: id.into(),
+                email: Some(format!("{id}@example.com")),
+                full_name: None,
+                first_name: None,
+                last_name: None,
+            },
+        })
+    }
+
+    fn instant_user(email: Option<&str>) -> User {
+        User {
+            id: "2f1a0c44-0000-4000-8000-000000000001".into(),
+            email: email.map(Into::into),
+            image_url: None,
+            app_id: None,
+            created_at: None,
+            is_guest: false,
+            refresh_token: "refresh".into(),
+        }
+    }
+
+    fn instant_signed_in() -> AuthState {
+        AuthState::SignedIn(instant_user(Some("ada@example.com")))
+    }
+
+    fn network_error() -> InstantError {
+        InstantError::Network {
+            uri: "http://127.0.0.1:9".into(),
+            reason: "TypeError: Failed to fetch".into(),
+        }
+    }
+
+    #[test]
+    fn nothing_happens_before_clerk_has_loaded_or_when_it_failed() {
+        for clerk in [
+            ClerkState::NotLoaded,
+            ClerkState::Failed(ClerkError::MissingPublishableKey),
+        ] {
+            assert_eq!(
+                decide(&clerk, true, &instant_signed_in(), None, None),
+                SyncAction::Nothing
+            );
+        }
+    }
+
+    #[test]
+    fn a_clerk_sign_out_ends_the_instant_session() {
+        assert_eq!(
+            decide(
+                &ClerkState::SignedOut,
+                true,
+                &instant_signed_in(),
+                Some("user_a"),
+                None
+            ),
+            SyncAction::SignOutOfInstant
+        );
+        assert_eq!(
+            decide(
+                &ClerkState::SignedOut,
+                true,
+                &AuthState::SignedOut,
+                None,
+                None
+            ),
+            SyncAction::Nothing
+        );
+        assert_eq!(
+            decide(
+                &ClerkState::SignedOut,
+                true,
+                &AuthState::Error(network_error()),
+                None,
+                None
+            ),
+            SyncAction::ClearInstantError
+        );
+    }
+
+    #[test]
+    fn the_same_clerk_user_keeps_the_stored_session() {
+        assert_eq!(
+            decide(
+                &clerk_signed_in("user_a"),
+                true,
+                &instant_signed_in(),
+                Some("user_a"),
+                None
+            ),
+            SyncAction::Nothing
+        );
+    }
+
+    #[test]
+    fn another_or_unknown_clerk_user_switches_accounts() {
+        for owner in [Some("user_a"), None] {
+            assert_eq!(
+                decide(
+                    &clerk_signed_in("user_b"),
+                    true,
+                    &instant_signed_in(),
+                    owner,
+                    None
+                ),
+                SyncAction::SwitchAccount {
+                    clerk_user_id: "user_b".into()
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn the_first_exchange_is_left_to_the_page() {
+        for instant in [
+            AuthState::SignedOut,
+            AuthState::SigningIn,
+            AuthState::Error(network_error()),
+        ] {
+            assert_eq!(
+                decide(&clerk_signed_in("user_a"), true, &instant, None, None),
+                SyncAction::Nothing
+            );
+        }
+    }
+
+    #[test]
+    fn a_move_on_the_instant_side_alone_changes_nothing() {
+        // Another tab signed in to Instant before this tab's Clerk followed.
+        assert_eq!(
+            decide(
+                &ClerkState::SignedOut,
+                false,
+                &instant_signed_in(),
+                Some("user_a"),
+                None
+            ),
+            SyncAction::Nothing
+        );
+        // Another tab switched accounts before this tab's Clerk followed.
+        assert_eq!(
+            decide(
+                &clerk_signed_in("user_a"),
+                false,
+                &instant_signed_in(),
+                Some("user_b"),
+                None
+            ),
+            SyncAction::Nothing
+        );
+    }
+
+    #[test]
+    fn nothing_is_decided_while_busy() {
+        for busy in [Busy::Exchanging, Busy::SigningOut] {
+            assert_eq!(
+                decide(
+                    &ClerkState::SignedOut,
+                    true,
+                    &instant_signed_in(),
+                    None,
+                    Some(busy)
+                ),
+                SyncAction::Nothing
+            );
+        }
+    }
+
+    #[test]
+    fn panel_follows_the_guide() {
+        assert_eq!(
+            panel(&AuthState::SigningIn, None, false, true),
+            Panel::Loading
+        );
+        assert_eq!(
+            panel(&AuthState::Error(network_error()), None, false, true),
+            Panel::Error(network_error())
+        );
+        assert_eq!(
+            panel(&instant_signed_in(), None, true, true),
+            Panel::SignedIn(instant_user(Some("ada@example.com")))
+        );
+        assert_eq!(
+            panel(&AuthState::SignedOut, None, false, true),
+            Panel::SignInPrompt
+        );
+    }
+
+    #[test]
+    fn panel_waits_instead_of_flashing_a_button_or_a_stale_user() {
+        // Before the page's first exchange started.
+        assert_eq!(
+            panel(&AuthState::SignedOut, None, false, false),
+            Panel::Loading
+        );
+        // While an exchange runs.
+        assert_eq!(
+            panel(&AuthState::SignedOut, Some(Busy::Exchanging), false, true),
+            Panel::Loading
+        );
+        // The stored session belongs to the previous account.
+        assert_eq!(
+            panel(&instant_signed_in(), None, false, true),
+            Panel::Loading
+        );
+        assert_eq!(
+            panel(&instant_signed_in(), Some(Busy::SigningOut), true, true),
+            Panel::SigningOut
+        );
+    }
+
+    #[test]
+    fn missing_email_is_recognised() {
+        assert!(lacks_email(&instant_user(None)));
+        assert!(lacks_email(&instant_user(Some(" "))));
+        assert!(!lacks_email(&instant_user(Some("ada@example.com"))));
+        let claim_error = InstantError::Api {
+            status: 400,
+            kind: Some("oauth-error".into()),
+            message: "The id_token is missing the email claim.".into(),
+            hint: None,
+        };
+        assert!(is_about_missing_email(&claim_error));
+        assert!(!is_about_missing_email(&network_error()));
+    }
+}
