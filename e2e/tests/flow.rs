@@ -1,0 +1,417 @@
+//! The whole flow as a person meets it: the release build of the app served
+//! over HTTP, the emulator playing Clerk and Instant, headless Chromium
+//! driven through ChromeDriver. One test walks the seven steps in order
+//! (each builds on the one before); each step saves a screenshot in
+//! `target/screenshots/` and fails on any console error or unhandled
+//! promise rejection.
+//!
+//! Run it with `cargo xtask test e2e` (which builds the app for the
+//! emulator it starts), or alone with `cargo test -p e2e` (which starts an
+//! emulator and builds the app itself; see the README).
+
+use std::time::{Duration, Instant};
+
+use e2e::{Browser, Harness, InstantUser};
+
+/// The person who signs up in steps 2–6.
+const PERSON: Person = Person {
+    email: "ada.lovelace@example.com",
+    first_name: "Ada",
+    last_name: "Lovelace",
+};
+/// The person who signs up while the email claim is off (step 7).
+const PERSON_WITHOUT_CLAIM: Person = Person {
+    email: "grace.hopper@example.com",
+    first_name: "Grace",
+    last_name: "Hopper",
+};
+
+/// What the app and the emulator's account picker show; read from their
+/// sources (src/app, src/clerk, emulator/assets/ui.browser.js).
+mod text {
+    /// Clerk's `<SignInButton>`.
+    pub const SIGN_IN: &str = "Sign in";
+    /// The example's signed-in message.
+    pub const SIGNED_IN: &str = "Signed in with Instant through Clerk!";
+    /// The example's sign-out button.
+    pub const SIGN_OUT: &str = "Sign out";
+    /// The picker's button that leads to the add-account form.
+    pub const ADD_ACCOUNT: &str = "Add another account";
+    /// The picker's form fields and submit button.
+    pub const EMAIL: &str = "Email address";
+    pub const FIRST_NAME: &str = "First name";
+    pub const LAST_NAME: &str = "Last name";
+    pub const CONTINUE: &str = "Continue";
+    /// The app's nav link (shown when signed in to both) to `/account`.
+    pub const ACCOUNT: &str = "Account";
+    /// The app's explanation when the Clerk token has no `email` claim…
+    pub const NO_EMAIL: &str = "Clerk's session token has no email";
+    /// …and the Clerk dashboard section where the claim is added.
+    pub const ADD_THE_CLAIM: &str = "Customize session token";
+}
+
+struct Person {
+    email: &'static str,
+    first_name: &'static str,
+    last_name: &'static str,
+}
+
+impl Person {
+    /// The picker's button for this existing account.
+    fn account_button(&self) -> String {
+        format!(
+            "Sign in as {} {} ({})",
+            self.first_name, self.last_name, self.email
+        )
+    }
+}
+
+/// Why a step failed.
+#[derive(Debug, thiserror::Error)]
+enum StepError {
+    #[error(transparent)]
+    Browser(#[from] e2e::browser::Error),
+    #[error(transparent)]
+    Emulator(#[from] e2e::emulator::Error),
+    #[error("{0}")]
+    Check(String),
+}
+
+type StepResult<T = ()> = Result<T, StepError>;
+
+fn check(condition: bool, message: impl FnOnce() -> String) -> StepResult {
+    if condition {
+        Ok(())
+    } else {
+        Err(StepError::Check(message()))
+    }
+}
+
+/// The walk's state: the browser, the step in progress, what earlier steps
+/// learnt.
+struct Flow<'h> {
+    harness: &'h Harness,
+    browser: Browser,
+    step: (u8, &'static str),
+    instant_user: Option<InstantUser>,
+}
+
+impl<'h> Flow<'h> {
+    fn begin(&mut self, number: u8, title: &'static str) {
+        self.step = (number, title);
+        eprintln!("e2e: step {number}/7: {title}");
+    }
+
+    /// Every step ends here: a screenshot, then the console check.
+    async fn end(&mut self, screenshot: &str) -> StepResult {
+        self.browser.screenshot(screenshot).await?;
+        let when = format!("in step {} ({})", self.step.0, self.step.1);
+        self.browser.check_console(&when).await?;
+        Ok(())
+    }
+
+    async fn walk(&mut self) -> StepResult {
+        self.step_1_signed_out_page().await?;
+        self.step_2_sign_in_through_the_picker().await?;
+        self.step_3_account_page().await?;
+        self.step_4_reload_keeps_the_session().await?;
+        self.step_5_sign_out_in_one_tab_ends_both().await?;
+        self.step_6_same_person_same_instant_user().await?;
+        self.step_7_missing_email_claim_is_explained().await?;
+        Ok(())
+    }
+
+    async fn step_1_signed_out_page(&mut self) -> StepResult {
+        self.begin(1, "the page loads and shows the Sign in button");
+        self.browser.goto(&self.harness.url("/")).await?;
+        self.browser.wait_for_role("button", text::SIGN_IN).await?;
+        let page = self.browser.page_text().await?;
+        check(!page.contains(text::SIGNED_IN), || {
+            format!("a fresh browser must be signed out, but the page says:\n{page}")
+        })?;
+        self.end("01-signed-out").await
+    }
+
+    /// Opens the picker from the app's Sign in button and signs up `person`
+    /// with the add-account form; the form is screenshot as `picker_shot`.
+    async fn add_account_through_picker(
+        &mut self,
+        person: &Person,
+        picker_shot: &str,
+    ) -> StepResult {
+        self.browser.click_button(text::SIGN_IN).await?;
+        self.browser.wait_for_role("dialog", "").await?;
+        // The emulator is shared with the other test layers: when it already
+        // has accounts the picker lists them first.
+        let email_field = self.browser.find_by_role("textbox", text::EMAIL).await?;
+        if email_field.is_none() {
+            self.browser.click_button(text::ADD_ACCOUNT).await?;
+        }
+        self.browser.fill_field(text::EMAIL, person.email).await?;
+        self.browser
+            .fill_field(text::FIRST_NAME, person.first_name)
+            .await?;
+        self.browser
+            .fill_field(text::LAST_NAME, person.last_name)
+            .await?;
+        self.browser.screenshot(picker_shot).await?;
+        self.browser.click_button(text::CONTINUE).await?;
+        Ok(())
+    }
+
+    async fn step_2_sign_in_through_the_picker(&mut self) -> StepResult {
+        self.begin(2, "Sign in → account picker → add an account → signed in");
+        let before = self.harness.emulator.request_counts().await?;
+        self.add_account_through_picker(&PERSON, "02a-account-picker")
+            .await?;
+        self.browser.wait_for_text(text::SIGNED_IN).await?;
+        self.browser.wait_for_role("button", text::SIGN_OUT).await?;
+        let after = self.harness.emulator.request_counts().await?;
+        check(after.oauth_id_token > before.oauth_id_token, || {
+            "the app showed the signed-in state without an exchange call".to_owned()
+        })?;
+        let user = self
+            .harness
+            .emulator
+            .instant_user_by_email(PERSON.email)
+            .await?
+            .ok_or_else(|| {
+                StepError::Check(format!(
+                    "Instant has no user with the email {} after the sign-in",
+                    PERSON.email
+                ))
+            })?;
+        self.instant_user = Some(user);
+        self.end("02-signed-in").await
+    }
+
+    async fn step_3_account_page(&mut self) -> StepResult {
+        self.begin(3, "/account shows the Instant user's id and email");
+        self.browser.click_link(text::ACCOUNT).await?;
+        self.browser.wait_for_path("/account").await?;
+        let user = self.instant_user.clone().unwrap_or_else(|| unreachable!());
+        self.browser.wait_for_text(&user.id).await?;
+        let page = self.browser.page_text().await?;
+        check(page.contains(PERSON.email), || {
+            format!("/account does not show the email {}:\n{page}", PERSON.email)
+        })?;
+        self.end("03-account-page").await
+    }
+
+    async fn step_4_reload_keeps_the_session(&mut self) -> StepResult {
+        self.begin(4, "reload: still signed in, no new exchange call");
+        let user = self.instant_user.clone().unwrap_or_else(|| unreachable!());
+        let before = self.harness.emulator.request_counts().await?;
+        // Reload /account (a deep link the server answers with the app):
+        // a signed-out page would send the person to `/`.
+        self.browser.reload().await?;
+        self.browser.wait_for_text(&user.id).await?;
+        self.browser.click_link("Home").await?;
+        self.browser.wait_for_text(text::SIGNED_IN).await?;
+        self.browser.wait_for_role("button", text::SIGN_OUT).await?;
+        // An exchange the app started on load would land within this time.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        self.browser.wait_for_text(text::SIGNED_IN).await?;
+        let path = self.browser.current_url().await?;
+        check(path == self.harness.url("/"), || {
+            format!("the Home link led to {path}")
+        })?;
+        let after = self.harness.emulator.request_counts().await?;
+        check(after.oauth_id_token == before.oauth_id_token, || {
+            format!(
+                "the reload made {} exchange call(s); the session should come from storage",
+                after.oauth_id_token - before.oauth_id_token
+            )
+        })?;
+        self.end("04-after-reload").await
+    }
+
+    /// The refresh token the app keeps in `localStorage`.
+    async fn stored_refresh_token(&self) -> StepResult<Option<String>> {
+        let key = format!(
+            "instant.{}.user",
+            self.harness.emulator.values().instant_app_id
+        );
+        let Some(stored) = self.browser.local_storage(&key).await? else {
+            return Ok(None);
+        };
+        let json: serde_json::Value = serde_json::from_str(&stored).map_err(|err| {
+            StepError::Check(format!("localStorage {key} is not JSON ({err}): {stored}"))
+        })?;
+        Ok(json
+            .get("refresh_token")
+            .and_then(|token| token.as_str())
+            .map(str::to_owned))
+    }
+
+    /// Whether `window.Clerk` has a signed-in user in the current tab.
+    async fn clerk_signed_in(&self) -> StepResult<bool> {
+        let user = self
+            .browser
+            .client()
+            .execute(
+                "return window.Clerk ? (window.Clerk.user ? 'user' : String(window.Clerk.user)) : 'none';",
+                vec![],
+            )
+            .await
+            .map_err(|source| e2e::browser::Error::Command {
+                action: "reading window.Clerk.user".to_owned(),
+                source,
+            })?;
+        Ok(user == "user")
+    }
+
+    /// Waits until the current tab shows the signed-out page, with neither
+    /// an Instant session in storage nor a Clerk user.
+    async fn wait_signed_out_everywhere_in_this_tab(&self) -> StepResult {
+        self.browser.wait_for_role("button", text::SIGN_IN).await?;
+        self.browser.wait_for_text_gone(text::SIGNED_IN).await?;
+        let deadline = Instant::now() + e2e::browser::DEFAULT_WAIT;
+        loop {
+            let instant = self.stored_refresh_token().await?.is_some();
+            let clerk = self.clerk_signed_in().await?;
+            if !instant && !clerk {
+                return Ok(());
+            }
+            check(Instant::now() < deadline, || {
+                format!(
+                    "still signed in here: Instant session in storage: {instant}, Clerk user: {clerk}"
+                )
+            })?;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn step_5_sign_out_in_one_tab_ends_both(&mut self) -> StepResult {
+        self.begin(5, "a second tab; Sign out in the first signs both out");
+        let refresh_token = self.stored_refresh_token().await?.ok_or_else(|| {
+            StepError::Check("no Instant refresh token in localStorage while signed in".into())
+        })?;
+        check(
+            self.harness
+                .emulator
+                .refresh_token_verifies(&refresh_token)
+                .await?,
+            || "the stored refresh token does not verify while signed in".to_owned(),
+        )?;
+        let first_tab = self.browser.current_tab().await?;
+        let second_tab = self.browser.open_tab().await?;
+        self.browser.goto(&self.harness.url("/")).await?;
+        self.browser.wait_for_text(text::SIGNED_IN).await?;
+        self.browser.screenshot("05a-second-tab-signed-in").await?;
+
+        self.browser.switch_to_tab(&first_tab).await?;
+        self.browser.click_button(text::SIGN_OUT).await?;
+        self.wait_signed_out_everywhere_in_this_tab().await?;
+        self.browser.screenshot("05b-first-tab-signed-out").await?;
+
+        self.browser.switch_to_tab(&second_tab).await?;
+        self.wait_signed_out_everywhere_in_this_tab().await?;
+        self.browser.screenshot("05c-second-tab-signed-out").await?;
+        self.browser.check_console("in step 5, second tab").await?;
+        self.browser
+            .client()
+            .close_window()
+            .await
+            .map_err(|source| e2e::browser::Error::Command {
+                action: "closing the second tab".to_owned(),
+                source,
+            })?;
+        self.browser.switch_to_tab(&first_tab).await?;
+
+        // The server-side revoke may land just after the page updates.
+        let deadline = Instant::now() + e2e::browser::DEFAULT_WAIT;
+        while self
+            .harness
+            .emulator
+            .refresh_token_verifies(&refresh_token)
+            .await?
+        {
+            check(Instant::now() < deadline, || {
+                "the refresh token still verifies on the server after Sign out".to_owned()
+            })?;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.end("05-signed-out").await
+    }
+
+    async fn step_6_same_person_same_instant_user(&mut self) -> StepResult {
+        self.begin(
+            6,
+            "sign in again as the same person → the same Instant user",
+        );
+        self.browser.click_button(text::SIGN_IN).await?;
+        self.browser.wait_for_role("dialog", "").await?;
+        self.browser.click_button(&PERSON.account_button()).await?;
+        self.browser.wait_for_text(text::SIGNED_IN).await?;
+        let first = self.instant_user.clone().unwrap_or_else(|| unreachable!());
+        let now = self
+            .harness
+            .emulator
+            .instant_user_by_email(PERSON.email)
+            .await?;
+        check(now.as_ref() == Some(&first), || {
+            format!(
+                "Instant's user for {} was {first:?}, now {now:?}",
+                PERSON.email
+            )
+        })?;
+        self.browser.click_link(text::ACCOUNT).await?;
+        self.browser.wait_for_text(&first.id).await?;
+        self.end("06-signed-in-again").await
+    }
+
+    async fn step_7_missing_email_claim_is_explained(&mut self) -> StepResult {
+        self.begin(7, "without the email claim the page explains how to add it");
+        self.browser.click_link("Home").await?;
+        self.browser.click_button(text::SIGN_OUT).await?;
+        self.wait_signed_out_everywhere_in_this_tab().await?;
+        self.harness.emulator.set_email_claim(false).await?;
+        self.add_account_through_picker(&PERSON_WITHOUT_CLAIM, "07a-picker-without-claim")
+            .await?;
+        self.browser.wait_for_text(text::NO_EMAIL).await?;
+        let page = self.browser.page_text().await?;
+        check(page.contains(text::ADD_THE_CLAIM), || {
+            format!("the page does not say where to add the claim:\n{page}")
+        })?;
+        let by_email = self
+            .harness
+            .emulator
+            .instant_user_by_email(PERSON_WITHOUT_CLAIM.email)
+            .await?;
+        check(by_email.is_none(), || {
+            format!("with the claim off, Instant should not know the email, yet has {by_email:?}")
+        })?;
+        self.end("07-missing-email-claim").await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_person_signs_in_reloads_signs_out_in_two_tabs_and_signs_in_again() {
+    let harness =
+        Harness::start().unwrap_or_else(|err| panic!("cannot set up the end-to-end run: {err}"));
+    let browser = harness
+        .open_browser()
+        .await
+        .unwrap_or_else(|err| panic!("cannot open Chromium: {err}"));
+    let mut flow = Flow {
+        harness: &harness,
+        browser,
+        step: (0, "setting up"),
+        instant_user: None,
+    };
+    let outcome = flow.walk().await;
+    // Leave the shared emulator as the other layers expect it.
+    let restored = harness.emulator.set_email_claim(true).await;
+    if outcome.is_err() {
+        if let Ok(path) = flow.browser.screenshot("failure").await {
+            eprintln!("e2e: the page at the failure: {}", path.display());
+        }
+    }
+    let (number, title) = flow.step;
+    let _ = flow.browser.close().await;
+    if let Err(err) = outcome {
+        panic!("step {number} ({title}) failed: {err}");
+    }
+    restored.expect("switching the email claim back on");
+}
