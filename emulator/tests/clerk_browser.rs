@@ -1,0 +1,676 @@
+//! The clerk-js stand-in in real headless Chromium: loaded by a test app on
+//! its own loopback origin exactly as the app loads it, signed in through
+//! the account picker by clicking and typing, and followed across reloads
+//! and tabs. Tokens from the browser are verified against the published
+//! JWKS with an independent JOSE implementation.
+
+#[path = "support/browser.rs"]
+mod browser;
+#[path = "support/clerk.rs"]
+mod clerk_support;
+mod support;
+
+use std::time::Duration;
+
+use fantoccini::key::Key;
+use fantoccini::Locator;
+use serde_json::{json, Value};
+
+use browser::{Browser, TestApp};
+use clerk_support::{verify_session_token, ClerkApi};
+use support::Emulator;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+struct Fixture {
+    emulator: Emulator,
+    api: ClerkApi,
+    app: TestApp,
+    browser: Browser,
+}
+
+impl Fixture {
+    async fn start() -> Self {
+        let emulator = Emulator::start(&["--in-memory"]);
+        let api = ClerkApi::new(emulator.clerk_url());
+        let app = TestApp::start(emulator.clerk_url(), emulator.publishable_key()).await;
+        let browser = Browser::start().await;
+        Self {
+            emulator,
+            api,
+            app,
+            browser,
+        }
+    }
+
+    async fn close(self) {
+        self.browser.close().await;
+    }
+
+    /// Opens the test app at `path` and waits until the stand-in loaded.
+    async fn open_app(&self, path: &str) {
+        self.browser
+            .client
+            .goto(&format!("{}{path}", self.app.origin))
+            .await
+            .expect("navigate to the test app");
+        self.wait_for_state_not("loading").await;
+    }
+
+    async fn wait_for_state(&self, state: &str) {
+        self.browser
+            .wait_for_js(
+                &format!("#state to be {state}"),
+                &format!(
+                    "return document.getElementById('state') && \
+                     document.getElementById('state').dataset.state === '{state}'"
+                ),
+                WAIT,
+            )
+            .await;
+    }
+
+    async fn wait_for_state_not(&self, state: &str) {
+        self.browser
+            .wait_for_js(
+                &format!("#state to leave {state}"),
+                &format!(
+                    "var el = document.getElementById('state'); \
+                     return !!el && el.dataset.state !== '{state}'"
+                ),
+                WAIT,
+            )
+            .await;
+    }
+
+    async fn state_text(&self) -> String {
+        self.browser
+            .js(
+                "return document.getElementById('state').textContent",
+                vec![],
+            )
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Verifies a token from the page against the JWKS.
+    async fn verify(&self, jwt: &Value) -> clerk_support::VerifiedToken {
+        let jwt = jwt.as_str().unwrap_or_else(|| panic!("a token, got {jwt}"));
+        verify_session_token(&self.api.jwks().await, jwt, self.emulator.clerk_url())
+            .expect("browser token verifies against the JWKS")
+    }
+
+    async fn token_fetches(&self) -> usize {
+        self.browser
+            .js(
+                "return window.__fetches.filter(function (u) { \
+                   return u.endsWith('/__emulator/client/token'); }).length",
+                vec![],
+            )
+            .await
+            .as_u64()
+            .unwrap_or_default() as usize
+    }
+
+    async fn active_element_text(&self) -> String {
+        let element = self
+            .browser
+            .client
+            .active_element()
+            .await
+            .expect("active element");
+        element.text().await.unwrap_or_default()
+    }
+}
+
+#[tokio::test]
+async fn picker_sign_in_survives_reload_and_sign_out_reaches_other_tabs() {
+    let fx = Fixture::start().await;
+    let c = &fx.browser.client;
+    fx.open_app("/").await;
+
+    // Before load: undefined; after: loaded, ready, signed out (null).
+    assert_eq!(
+        fx.browser.js("return window.__beforeLoad", vec![]).await,
+        json!({ "user": "undefined", "session": "undefined", "loaded": false, "status": "loading" })
+    );
+    assert_eq!(
+        fx.browser
+            .js(
+                "return [Clerk.loaded, Clerk.status, Clerk.user === null, Clerk.session === null]",
+                vec![]
+            )
+            .await,
+        json!([true, "ready", true, true])
+    );
+    assert_eq!(fx.state_text().await, "Signed out");
+
+    // Open the picker by clicking; with no accounts yet it asks for one.
+    c.find(Locator::Css("#open-sign-in"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let dialog = fx.browser.wait_for_css("[role=dialog]", WAIT).await;
+    assert_eq!(
+        dialog.attr("aria-modal").await.unwrap().as_deref(),
+        Some("true")
+    );
+    let email = fx
+        .browser
+        .wait_for_css("input[name=email_address]", WAIT)
+        .await;
+    let focused = c.active_element().await.unwrap();
+    assert_eq!(
+        focused.attr("name").await.unwrap().as_deref(),
+        Some("email_address")
+    );
+
+    // A wrong address is explained, not sent.
+    email.send_keys("alan").await.unwrap();
+    c.find(Locator::Css("[role=dialog] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let alert = fx
+        .browser
+        .wait_for_css("[role=dialog] [role=alert]", WAIT)
+        .await;
+    assert!(alert.text().await.unwrap().contains("name@example.com"));
+    assert_eq!(
+        fx.browser.js("return Clerk.user", vec![]).await,
+        Value::Null
+    );
+
+    email.clear().await.unwrap();
+    email.send_keys("Alan@Example.com").await.unwrap();
+    c.find(Locator::Css("input[name=first_name]"))
+        .await
+        .unwrap()
+        .send_keys("Alan")
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=last_name]"))
+        .await
+        .unwrap()
+        .send_keys("Turing")
+        .await
+        .unwrap();
+    c.find(Locator::Css("[role=dialog] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fx.wait_for_state("signed-in").await;
+    fx.browser.wait_for_css_gone("[role=dialog]", WAIT).await;
+    assert_eq!(fx.state_text().await, "Signed in as alan@example.com");
+
+    let who = fx
+        .browser
+        .js(
+            "var u = Clerk.user, s = Clerk.session; return { id: u.id, email: \
+             u.primaryEmailAddress.emailAddress, fullName: u.fullName, firstName: u.firstName, \
+             lastName: u.lastName, sessionId: s.id, status: s.status, sameUser: s.user === u }",
+            vec![],
+        )
+        .await;
+    let user_id = who["id"].as_str().unwrap().to_owned();
+    let session_id = who["sessionId"].as_str().unwrap().to_owned();
+    assert!(user_id.starts_with("user_"), "{who}");
+    assert!(session_id.starts_with("sess_"), "{who}");
+    assert_eq!(who["email"], "alan@example.com");
+    assert_eq!(who["fullName"], "Alan Turing");
+    assert_eq!(who["firstName"], "Alan");
+    assert_eq!(who["lastName"], "Turing");
+    assert_eq!(who["status"], "active");
+    assert_eq!(who["sameUser"], true);
+
+    // The token: Clerk-shaped, azp = the app page's origin.
+    let jwt = fx
+        .browser
+        .js("return Clerk.session.getToken()", vec![])
+        .await;
+    let token = fx.verify(&jwt).await;
+    assert_eq!(token.header["typ"], "JWT");
+    assert_eq!(token.str("azp"), fx.app.origin);
+    assert_eq!(token.str("sub"), user_id);
+    assert_eq!(token.str("sid"), session_id);
+    assert_eq!(token.str("iss"), fx.emulator.clerk_url());
+    assert_eq!(token.str("email"), "alan@example.com");
+    assert_eq!(token.int("exp") - token.int("iat"), 60);
+    assert_eq!(token.int("iat") - token.int("nbf"), 10);
+    assert_eq!(token.int("v"), 2);
+    assert_eq!(
+        token.claim_names(),
+        ["azp", "email", "exp", "fva", "iat", "iss", "nbf", "sid", "sub", "v"]
+    );
+
+    // Cached in memory; skipCache asks the emulator again.
+    assert_eq!(fx.token_fetches().await, 1);
+    let again = fx
+        .browser
+        .js("return Clerk.session.getToken()", vec![])
+        .await;
+    assert_eq!(again, jwt);
+    assert_eq!(fx.token_fetches().await, 1);
+    let fresh = fx
+        .browser
+        .js("return Clerk.session.getToken({ skipCache: true })", vec![])
+        .await;
+    assert_eq!(fx.token_fetches().await, 2);
+    fx.verify(&fresh).await;
+
+    // A reload keeps the session.
+    c.refresh().await.unwrap();
+    fx.wait_for_state_not("loading").await;
+    assert_eq!(fx.state_text().await, "Signed in as alan@example.com");
+    assert_eq!(
+        fx.browser
+            .js("return [Clerk.user.id, Clerk.session.id]", vec![])
+            .await,
+        json!([user_id, session_id])
+    );
+    let after_reload = fx
+        .browser
+        .js("return Clerk.session.getToken()", vec![])
+        .await;
+    assert_eq!(fx.verify(&after_reload).await.str("sid"), session_id);
+
+    // A second tab of the same origin is signed in too.
+    let first_tab = c.window().await.unwrap();
+    let second_tab = c.new_window(true).await.unwrap().handle;
+    c.switch_to_window(second_tab.clone()).await.unwrap();
+    fx.open_app("/other").await;
+    assert_eq!(fx.state_text().await, "Signed in as alan@example.com");
+    assert_eq!(
+        fx.browser.js("return Clerk.session.id", vec![]).await,
+        json!(session_id)
+    );
+
+    // Sign out in the first tab: the emulator ends the session ...
+    c.switch_to_window(first_tab).await.unwrap();
+    c.find(Locator::Css("#sign-out"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fx.wait_for_state("signed-out").await;
+    assert_eq!(
+        fx.browser
+            .js(
+                "return [Clerk.user === null, Clerk.session === null]",
+                vec![]
+            )
+            .await,
+        json!([true, true])
+    );
+    assert_eq!(fx.api.session(&session_id).await["status"], "ended");
+
+    // ... and the second tab follows without a reload.
+    c.switch_to_window(second_tab).await.unwrap();
+    fx.wait_for_state("signed-out").await;
+    assert_eq!(
+        fx.browser
+            .js(
+                "return [Clerk.user, Clerk.session, window.__clerkEvents]",
+                vec![]
+            )
+            .await,
+        json!([null, null, [user_id, null]])
+    );
+    fx.close().await;
+}
+
+#[tokio::test]
+async fn picker_lists_existing_accounts_and_works_by_keyboard() {
+    let fx = Fixture::start().await;
+    let c = &fx.browser.client;
+    let grace = fx
+        .api
+        .create_user("grace@example.com", Some("Grace"), Some("Hopper"))
+        .await;
+    fx.api
+        .create_user("ada@example.com", Some("Ada"), None)
+        .await;
+    fx.open_app("/").await;
+
+    // Keyboard only: focus the app's button and press Enter.
+    let open = c.find(Locator::Css("#open-sign-in")).await.unwrap();
+    open.send_keys(&Key::Enter.to_string()).await.unwrap();
+    fx.browser
+        .wait_for_css("[role=dialog] .cle-account", WAIT)
+        .await;
+    let accounts = c
+        .find_all(Locator::Css("[role=dialog] .cle-account"))
+        .await
+        .unwrap();
+    let mut labels = Vec::new();
+    for account in &accounts {
+        labels.push(account.text().await.unwrap());
+    }
+    assert_eq!(accounts.len(), 2, "{labels:?}");
+    assert!(
+        labels
+            .iter()
+            .any(|l| l.contains("Grace Hopper") && l.contains("grace@example.com")),
+        "{labels:?}"
+    );
+    assert!(
+        labels
+            .iter()
+            .any(|l| l.contains("Ada") && l.contains("ada@example.com")),
+        "{labels:?}"
+    );
+
+    // Focus starts on the first account; Escape closes and gives focus back.
+    let focused = c.active_element().await.unwrap();
+    assert_eq!(
+        focused.attr("class").await.unwrap().as_deref(),
+        Some("cle-account")
+    );
+    focused.send_keys(&Key::Escape.to_string()).await.unwrap();
+    fx.browser.wait_for_css_gone("[role=dialog]", WAIT).await;
+    let focused = c.active_element().await.unwrap();
+    assert_eq!(
+        focused.attr("id").await.unwrap().as_deref(),
+        Some("open-sign-in")
+    );
+
+    // Reopen; Tab stays inside the dialog (Shift+Tab from the first control
+    // wraps to the last, Tab from the last wraps to the first).
+    focused.send_keys(&Key::Enter.to_string()).await.unwrap();
+    fx.browser
+        .wait_for_css("[role=dialog] .cle-account", WAIT)
+        .await;
+    let shift_tab = format!("{}{}", Key::Shift, Key::Tab);
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&shift_tab)
+        .await
+        .unwrap();
+    let close = c.active_element().await.unwrap();
+    assert_eq!(
+        close.attr("aria-label").await.unwrap().as_deref(),
+        Some("Close")
+    );
+    close.send_keys(&shift_tab).await.unwrap();
+    assert_eq!(fx.active_element_text().await, "Add another account");
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Tab.to_string())
+        .await
+        .unwrap();
+    let wrapped = c.active_element().await.unwrap();
+    assert_eq!(
+        wrapped.attr("aria-label").await.unwrap().as_deref(),
+        Some("Close")
+    );
+
+    // Choose Grace with the keyboard.
+    let grace_button = c
+        .find(Locator::Css(
+            "[role=dialog] .cle-account[data-email='grace@example.com']",
+        ))
+        .await
+        .unwrap();
+    grace_button
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    fx.wait_for_state("signed-in").await;
+    fx.browser.wait_for_css_gone("[role=dialog]", WAIT).await;
+    assert_eq!(fx.state_text().await, "Signed in as grace@example.com");
+    assert_eq!(
+        fx.browser.js("return Clerk.user.id", vec![]).await,
+        grace["id"]
+    );
+    assert_eq!(
+        fx.browser.js("return Clerk.user.fullName", vec![]).await,
+        "Grace Hopper"
+    );
+
+    // Once signed in, openSignIn shows nothing (single-session, as Clerk).
+    fx.browser
+        .js("Clerk.openSignIn(); return true", vec![])
+        .await;
+    assert!(c
+        .find_all(Locator::Css("[role=dialog]"))
+        .await
+        .unwrap()
+        .is_empty());
+    fx.close().await;
+}
+
+#[tokio::test]
+async fn sign_in_page_hands_the_session_back_and_dashboard_revokes_it() {
+    let fx = Fixture::start().await;
+    let c = &fx.browser.client;
+    fx.open_app("/other?tab=2").await;
+    assert_eq!(fx.state_text().await, "Signed out");
+
+    // redirectToSignIn goes to the emulator's page with the way back.
+    fx.browser
+        .js(
+            "setTimeout(function () { Clerk.redirectToSignIn(); }, 0); return true",
+            vec![],
+        )
+        .await;
+    let sign_in_prefix = format!("{}/sign-in?redirect_url=", fx.emulator.clerk_url());
+    fx.browser
+        .wait_for_js(
+            "the sign-in page",
+            &format!(
+                "return location.href.indexOf({}) === 0",
+                json!(sign_in_prefix)
+            ),
+            WAIT,
+        )
+        .await;
+    let url = c.current_url().await.unwrap();
+    let redirect = url
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_url")
+        .map(|(_, v)| v.into_owned());
+    assert_eq!(redirect, Some(format!("{}/other?tab=2", fx.app.origin)));
+
+    // No accounts yet: add one, submitting with Enter.
+    let email = fx
+        .browser
+        .wait_for_css("input[name=email_address]", WAIT)
+        .await;
+    email.send_keys("joan@example.com").await.unwrap();
+    c.find(Locator::Css("input[name=first_name]"))
+        .await
+        .unwrap()
+        .send_keys("Joan")
+        .await
+        .unwrap();
+    email.send_keys(&Key::Enter.to_string()).await.unwrap();
+
+    // Back on the app, signed in, with the ticket gone from the URL.
+    fx.browser
+        .wait_for_js(
+            "the app after sign-in",
+            &format!(
+                "return location.origin === {} && !!document.getElementById('state') && \
+                 document.getElementById('state').dataset.state === 'signed-in'",
+                json!(fx.app.origin)
+            ),
+            WAIT,
+        )
+        .await;
+    let url = c.current_url().await.unwrap();
+    assert_eq!(url.path(), "/other");
+    assert_eq!(url.query(), Some("tab=2"), "ticket stripped, the rest kept");
+    assert_eq!(fx.state_text().await, "Signed in as joan@example.com");
+    let session_id = fx
+        .browser
+        .js("return Clerk.session.id", vec![])
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let jwt = fx
+        .browser
+        .js("return Clerk.session.getToken()", vec![])
+        .await;
+    let token = fx.verify(&jwt).await;
+    assert_eq!(token.str("azp"), fx.app.origin);
+    assert_eq!(token.str("sid"), session_id);
+
+    // A reload keeps it (the ticket is not replayed).
+    c.refresh().await.unwrap();
+    fx.wait_for_state_not("loading").await;
+    assert_eq!(fx.state_text().await, "Signed in as joan@example.com");
+
+    // The dashboard lists the live session; revoke it there.
+    c.goto(&format!("{}/", fx.emulator.clerk_url()))
+        .await
+        .unwrap();
+    let row = format!("tr[data-session-id='{session_id}']");
+    fx.browser.wait_for_css(&row, WAIT).await;
+    let row_text = c
+        .find(Locator::Css(&row))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(row_text.contains("joan@example.com"), "{row_text}");
+    assert!(row_text.contains(&fx.app.origin), "{row_text}");
+    c.find(Locator::Css(&format!("{row} button")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fx.browser.wait_for_css_gone(&row, WAIT).await;
+    assert_eq!(fx.api.session(&session_id).await["status"], "revoked");
+
+    // The app sees it at its next load, and forgets the stored session.
+    fx.open_app("/").await;
+    assert_eq!(fx.state_text().await, "Signed out");
+    assert_eq!(
+        fx.browser
+            .js(
+                "return localStorage.getItem(Clerk.__emulator.storageKey)",
+                vec![]
+            )
+            .await,
+        Value::Null
+    );
+    fx.close().await;
+}
+
+#[tokio::test]
+async fn test_hook_settings_switch_and_revocation_reach_a_loaded_page() {
+    let fx = Fixture::start().await;
+    fx.open_app("/").await;
+
+    // The test hook resolves once the state is set and listeners were told.
+    let after = fx
+        .browser
+        .js(
+            "return Clerk.__emulator.signIn({ emailAddress: 'kat@example.com', firstName: 'Kat' })\
+               .then(function () { return { name: Clerk.user.firstName, \
+                 email: Clerk.user.primaryEmailAddress.emailAddress, \
+                 told: window.__clerkEvents[window.__clerkEvents.length - 1] === Clerk.user.id }; })",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        after,
+        json!({ "name": "Kat", "email": "kat@example.com", "told": true })
+    );
+    fx.wait_for_state("signed-in").await;
+    let session_id = fx
+        .browser
+        .js("return Clerk.session.id", vec![])
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let with_email = fx
+        .verify(
+            &fx.browser
+                .js("return Clerk.session.getToken()", vec![])
+                .await,
+        )
+        .await;
+    assert_eq!(with_email.str("email"), "kat@example.com");
+
+    // The page may switch the template off (CORS from a loopback origin),
+    // and reach the Backend API too.
+    let switched = fx
+        .browser
+        .js(
+            "return fetch(arguments[0] + '/__emulator/settings', { method: 'POST', \
+               headers: { authorization: 'Bearer sk_test_emulator', 'content-type': 'application/json' }, \
+               body: JSON.stringify({ email_claim: false }) }).then(function (r) { return r.json(); })",
+            vec![json!(fx.emulator.clerk_url())],
+        )
+        .await;
+    assert_eq!(switched, json!({ "email_claim": false }));
+    let without_email = fx
+        .verify(
+            &fx.browser
+                .js("return Clerk.session.getToken({ skipCache: true })", vec![])
+                .await,
+        )
+        .await;
+    assert!(
+        !without_email.claims.contains_key("email"),
+        "{:?}",
+        without_email.claims
+    );
+    let users = fx
+        .browser
+        .js(
+            "return fetch(arguments[0] + '/v1/users', { headers: { authorization: 'Bearer sk_test_emulator' } })\
+               .then(function (r) { return r.json(); }).then(function (u) { return u.map(function (x) { return x.id; }); })",
+            vec![json!(fx.emulator.clerk_url())],
+        )
+        .await;
+    assert_eq!(
+        users,
+        json!([fx.browser.js("return Clerk.user.id", vec![]).await])
+    );
+
+    // Revoked through the Backend API: the next token fetch finds out.
+    fx.api.revoke_session(&session_id).await;
+    let result = fx
+        .browser
+        .js(
+            "return Clerk.session.getToken({ skipCache: true }).then(function (t) { \
+               return [t, Clerk.user, Clerk.session]; })",
+            vec![],
+        )
+        .await;
+    assert_eq!(result, json!([null, null, null]));
+    fx.wait_for_state("signed-out").await;
+
+    // A page with a malformed publishable key gets a clear load error.
+    let broken = TestApp::start(fx.emulator.clerk_url(), "pk_test_bm90LWEtaG9zdA").await;
+    fx.browser
+        .client
+        .goto(&format!("{}/", broken.origin))
+        .await
+        .unwrap();
+    fx.wait_for_state("error").await;
+    assert!(
+        fx.state_text().await.contains("publishable key"),
+        "{}",
+        fx.state_text().await
+    );
+    assert_eq!(fx.browser.js("return Clerk.status", vec![]).await, "error");
+    fx.close().await;
+}

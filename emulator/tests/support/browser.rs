@@ -1,0 +1,373 @@
+//! Real headless Chromium for tests, driven over WebDriver (fantoccini)
+//! through Debian's `chromedriver`, plus a tiny app page served from its own
+//! loopback origin that loads the Clerk stand-in exactly as the app does.
+//!
+//! Include with `#[path = "support/browser.rs"] mod browser;`. Reusable by
+//! the end-to-end tests: [`Browser::start`] needs only `chromedriver` on
+//! PATH.
+//!
+//! Every process started here is stopped on drop: the WebDriver session is
+//! ended (Chromium quits), then chromedriver's whole process group is killed
+//! and the fresh profile directory removed.
+
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+/// Flags for Chromium on a machine with no display and a closed network.
+pub const CHROMIUM_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1280,900",
+];
+
+/// A chromedriver process on a free loopback port.
+pub struct ChromeDriver {
+    child: Child,
+    /// `http://127.0.0.1:<port>`
+    pub url: String,
+    /// The WebDriver session to end on drop, if one is open.
+    session_id: Option<String>,
+    profile_dir: PathBuf,
+}
+
+impl ChromeDriver {
+    /// Starts chromedriver and waits until it answers `/status`.
+    pub fn start() -> Self {
+        let port = free_port();
+        let mut command = Command::new("chromedriver");
+        command
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        #[cfg(unix)]
+        {
+            // Its own process group, so Chromium and its helpers can be
+            // killed together whatever happens to the session.
+            use std::os::unix::process::CommandExt as _;
+            command.process_group(0);
+        }
+        let child = command
+            .spawn()
+            .expect("start chromedriver (Debian package chromium-driver)");
+        let profile_dir =
+            std::env::temp_dir().join(format!("clerk-emulator-chromium-{}", uuid::Uuid::new_v4()));
+        let driver = Self {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            session_id: None,
+            profile_dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let ready = std::net::TcpStream::connect(("127.0.0.1", port)).is_ok();
+            if ready {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not listen within 20 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        driver
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        if let Some(session_id) = self.session_id.take() {
+            // Ending the session makes chromedriver quit Chromium cleanly. A
+            // thread of its own: blocking HTTP must not run on the runtime.
+            let url = format!("{}/session/{session_id}", self.url);
+            let _ = std::thread::spawn(move || {
+                let client = reqwest::blocking::Client::builder()
+                    .timeout(Duration::from_secs(10))
+                    .build();
+                if let Ok(client) = client {
+                    let _ = client.delete(url).send();
+                }
+            })
+            .join();
+        }
+        #[cfg(unix)]
+        {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", self.child.id())])
+                .stderr(Stdio::null())
+                .status();
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile_dir);
+    }
+}
+
+/// A headless Chromium session.
+pub struct Browser {
+    /// The WebDriver client.
+    pub client: Client,
+    driver: ChromeDriver,
+}
+
+impl Browser {
+    /// Starts chromedriver and a fresh Chromium profile.
+    pub async fn start() -> Self {
+        let mut driver = ChromeDriver::start();
+        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| (*s).to_owned()).collect();
+        args.push(format!("--user-data-dir={}", driver.profile_dir.display()));
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".into(), json!("chrome"));
+        capabilities.insert("goog:chromeOptions".into(), json!({ "args": args }));
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&driver.url)
+            .await
+            .expect("chromedriver starts a Chromium session");
+        driver.session_id = client.session_id().await.ok().flatten();
+        Self { client, driver }
+    }
+
+    /// Ends the session (Chromium quits) and stops chromedriver.
+    pub async fn close(mut self) {
+        let client = self.client.clone();
+        if client.close().await.is_ok() {
+            self.driver.session_id = None;
+        }
+    }
+
+    /// Runs `script` (may return a Promise, which WebDriver awaits) with
+    /// `args`, panicking with the script on a WebDriver error.
+    pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Polls `script` until it returns something truthy (not null/false/""),
+    /// within `timeout`; returns that value.
+    pub async fn wait_for_js(&self, what: &str, script: &str, timeout: Duration) -> Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let value = self.client.execute(script, vec![]).await;
+            if let Ok(value) = &value {
+                let truthy = match value {
+                    Value::Null | Value::Bool(false) => false,
+                    Value::String(s) => !s.is_empty(),
+                    _ => true,
+                };
+                if truthy {
+                    return value.clone();
+                }
+            }
+            if Instant::now() > deadline {
+                let state = self
+                    .client
+                    .execute(
+                        "return document.body ? document.body.innerText : ''",
+                        vec![],
+                    )
+                    .await
+                    .ok();
+                panic!("timed out waiting for {what}; last result {value:?}; page text {state:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits for an element matching `css` to be displayed.
+    pub async fn wait_for_css(
+        &self,
+        css: &str,
+        timeout: Duration,
+    ) -> fantoccini::elements::Element {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                if element.is_displayed().await.unwrap_or(false) {
+                    return element;
+                }
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {css}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until no displayed element matches `css`.
+    pub async fn wait_for_css_gone(&self, css: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let present = match self.client.find_all(Locator::Css(css)).await {
+                Ok(found) => !found.is_empty(),
+                Err(_) => false,
+            };
+            if !present {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {css} to go"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// A free loopback TCP port (bound, read, released).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// A tiny app on its own loopback origin (not the Clerk role's): `/` and
+/// `/other` serve the same page, which injects
+/// `/npm/@clerk/ui@1/dist/ui.browser.js`, then
+/// `/npm/@clerk/clerk-js@6/dist/clerk.browser.js` with
+/// `data-clerk-publishable-key`, then calls
+/// `Clerk.load({ ui: { ClerkUI: window.__internal_ClerkUICtor } })`, as the
+/// app's loader does. The page shows the state in `#state`
+/// (`data-state` = `loading` | `signed-in` | `signed-out` | `error`), has
+/// buttons `#open-sign-in` (`Clerk.openSignIn()`) and `#sign-out`, and
+/// records what `Clerk.user`/`session`/`loaded`/`status` were before load in
+/// `window.__beforeLoad`, every listener call in `window.__clerkEvents` (the
+/// user id or null), and every fetch URL in `window.__fetches`.
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`
+    pub origin: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestApp {
+    /// Serves the page for the Clerk role at `frontend_api` with `publishable_key`.
+    pub async fn start(frontend_api: &str, publishable_key: &str) -> Self {
+        let html = app_page(frontend_api, publishable_key);
+        let page = move || {
+            let html = html.clone();
+            async move { axum::response::Html(html) }
+        };
+        let router = axum::Router::new()
+            .route("/", axum::routing::get(page.clone()))
+            .route("/other", axum::routing::get(page));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the test app");
+        let origin = format!("http://{}", listener.local_addr().expect("address"));
+        let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(async {
+                    let _ = stop.await;
+                })
+                .await;
+        });
+        Self {
+            origin,
+            shutdown: Some(shutdown),
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+fn app_page(frontend_api: &str, publishable_key: &str) -> String {
+    let frontend_api = Value::String(frontend_api.to_owned()).to_string();
+    let publishable_key = Value::String(publishable_key.to_owned()).to_string();
+    format!(
+        r#"<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Clerk stand-in test app</title></head>
+<body>
+<main>
+  <h1>Test app</h1>
+  <p id="state" data-state="loading">Loading…</p>
+  <button type="button" id="open-sign-in">Sign in</button>
+  <button type="button" id="sign-out">Sign out</button>
+</main>
+<script>
+(function () {{
+  var frontendApi = {frontend_api};
+  var publishableKey = {publishable_key};
+  window.__clerkEvents = [];
+  // Every fetch the page makes, so tests can tell a cached token from a new one.
+  window.__fetches = [];
+  var originalFetch = window.fetch;
+  window.fetch = function (input) {{
+    window.__fetches.push(String(input && input.url ? input.url : input));
+    return originalFetch.apply(this, arguments);
+  }};
+  function inject(src, attributes) {{
+    return new Promise(function (resolve, reject) {{
+      var script = document.createElement('script');
+      script.src = src;
+      script.async = true;
+      Object.keys(attributes).forEach(function (name) {{ script.setAttribute(name, attributes[name]); }});
+      script.onload = resolve;
+      script.onerror = function () {{ reject(new Error('cannot load ' + src)); }};
+      document.head.appendChild(script);
+    }});
+  }}
+  function render(event) {{
+    var el = document.getElementById('state');
+    if (event.user) {{
+      el.dataset.state = 'signed-in';
+      el.textContent = 'Signed in as ' + event.user.primaryEmailAddress.emailAddress;
+    }} else {{
+      el.dataset.state = 'signed-out';
+      el.textContent = 'Signed out';
+    }}
+  }}
+  inject(frontendApi + '/npm/@clerk/ui@1/dist/ui.browser.js', {{}})
+    .then(function () {{
+      return inject(frontendApi + '/npm/@clerk/clerk-js@6/dist/clerk.browser.js',
+        {{ 'data-clerk-publishable-key': publishableKey }});
+    }})
+    .then(function () {{
+      window.__beforeLoad = {{
+        user: String(window.Clerk.user),
+        session: String(window.Clerk.session),
+        loaded: window.Clerk.loaded,
+        status: window.Clerk.status
+      }};
+      return window.Clerk.load({{ ui: {{ ClerkUI: window.__internal_ClerkUICtor }} }});
+    }})
+    .then(function () {{
+      window.Clerk.addListener(function (event) {{
+        window.__clerkEvents.push(event.user ? event.user.id : null);
+        render(event);
+      }});
+    }})
+    .catch(function (err) {{
+      var el = document.getElementById('state');
+      el.dataset.state = 'error';
+      el.textContent = 'Error: ' + err.message;
+    }});
+  document.getElementById('open-sign-in').addEventListener('click', function () {{ window.Clerk.openSignIn(); }});
+  document.getElementById('sign-out').addEventListener('click', function () {{ window.Clerk.signOut(); }});
+}})();
+</script>
+</body>
+</html>
+"#
+    )
+}
