@@ -111,7 +111,8 @@ pub(crate) fn decode_error(status: u16, body: &str) -> InstantError {
 }
 
 /// A `hint` as one line of text: strings as they are, an `errors` list as
-/// its messages, anything else as compact JSON.
+/// its messages, other objects as `key: value` pairs, anything else as
+/// compact JSON.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
 fn hint_text(hint: &Value) -> Option<String> {
     let text = match hint {
@@ -126,7 +127,14 @@ fn hint_text(hint: &Value) -> Option<String> {
                 .filter_map(|error| error.get("message").and_then(Value::as_str))
                 .collect();
             if messages.is_empty() {
-                hint.to_string()
+                fields
+                    .iter()
+                    .map(|(key, value)| match value {
+                        Value::String(text) => format!("{key}: {text}"),
+                        other => format!("{key}: {other}"),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
             } else {
                 messages.join("; ")
             }
@@ -360,11 +368,12 @@ mod tests {
                 "hint": {"record-type": "app-oauth-client", "args": [{"client_name": "nope"}]}}"#,
         ));
         assert_eq!(message, "Record not found: app-oauth-client");
-        let hint = hint.unwrap();
-        assert!(
-            hint.contains("app-oauth-client") && hint.contains("nope"),
-            "{hint}"
+        assert_eq!(
+            hint.as_deref(),
+            Some(r#"args: [{"client_name":"nope"}], record-type: app-oauth-client"#)
         );
+        let (_, _, _, hint) = api(decode_error(400, r#"{"message": "m", "hint": {}}"#));
+        assert_eq!(hint, None);
 
         let (_, _, _, hint) = api(decode_error(
             400,

@@ -1,0 +1,269 @@
+#![cfg(target_arch = "wasm32")]
+//! The Instant client in headless Chromium against the running emulator:
+//! real Clerk tokens, real HTTP, real `localStorage`.
+
+mod instant_support;
+
+use clerk_instant::instant::{init, AuthState, InstantConfig, InstantError};
+use instant_support::*;
+use leptos::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+async fn sign_in_creates_the_instant_user_and_persists_the_session() {
+    let db = fresh_client();
+    let email = unique_email("first-sign-in");
+    assert_eq!(admin_user_by_email(&email).await, None);
+    let token = clerk_token_for(&email).await;
+
+    let user = within_deadline(
+        "sign-in",
+        db.auth().sign_in_with_id_token(client_name(), &token),
+    )
+    .await
+    .expect("sign-in with a fresh Clerk token");
+
+    assert_eq!(user.email.as_deref(), Some(email.as_str()));
+    let created = admin_user_by_email(&email)
+        .await
+        .expect("Instant should have created the user");
+    assert_eq!(created["id"].as_str(), Some(user.id.as_str()));
+
+    let auth = db.use_auth();
+    assert_eq!(auth.user.get_untracked(), Some(user.clone()));
+    assert_eq!(auth.error.get_untracked(), None);
+    assert!(!auth.is_loading.get_untracked());
+    assert_eq!(db.auth().user(), Some(user.clone()));
+
+    let stored: serde_json::Value =
+        serde_json::from_str(&stored_session().expect("a stored session")).unwrap();
+    assert_eq!(stored["id"].as_str(), Some(user.id.as_str()));
+    assert_eq!(
+        stored["refresh_token"].as_str(),
+        Some(user.refresh_token.as_str())
+    );
+    assert!(refresh_token_verifies(&user.refresh_token).await);
+}
+
+#[wasm_bindgen_test]
+async fn a_reload_is_signed_in_from_storage_without_any_exchange() {
+    let db = fresh_client();
+    let token = clerk_token_for(&unique_email("reload")).await;
+    let user = db
+        .auth()
+        .sign_in_with_id_token(client_name(), &token)
+        .await
+        .unwrap();
+    drop(db);
+
+    let exchanges_before = exchange_count().await;
+    // What a reload does: a new handle with the same configuration.
+    let reloaded = init(config());
+    let auth = reloaded.use_auth();
+    assert_eq!(
+        auth.state.get_untracked(),
+        AuthState::SignedIn(user.clone())
+    );
+    assert!(!auth.is_loading.get_untracked());
+    assert_eq!(exchange_count().await, exchanges_before);
+}
+
+#[wasm_bindgen_test]
+async fn signing_in_again_sends_the_stored_refresh_token_and_keeps_the_session() {
+    let db = fresh_client();
+    let session = clerk_session(&unique_email("again")).await;
+    let first = db
+        .auth()
+        .sign_in_with_id_token(client_name(), &clerk_token(&session).await)
+        .await
+        .unwrap();
+    let second = db
+        .auth()
+        .sign_in_with_id_token(client_name(), &clerk_token(&session).await)
+        .await
+        .unwrap();
+    assert_eq!(second.id, first.id);
+    assert_eq!(
+        second.refresh_token, first.refresh_token,
+        "Instant reuses the refresh token the client sent"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn sign_out_clears_storage_and_the_refresh_token_stops_working() {
+    let db = fresh_client();
+    let token = clerk_token_for(&unique_email("sign-out")).await;
+    let user = db
+        .auth()
+        .sign_in_with_id_token(client_name(), &token)
+        .await
+        .unwrap();
+    assert!(refresh_token_verifies(&user.refresh_token).await);
+
+    within_deadline("sign-out", db.auth().sign_out())
+        .await
+        .expect("sign-out");
+
+    assert_eq!(stored_session(), None);
+    assert_eq!(db.use_auth().state.get_untracked(), AuthState::SignedOut);
+    assert_eq!(db.auth().user(), None);
+    assert!(!refresh_token_verifies(&user.refresh_token).await);
+    // A reload stays signed out.
+    assert_eq!(
+        init(config()).use_auth().state.get_untracked(),
+        AuthState::SignedOut
+    );
+}
+
+#[wasm_bindgen_test]
+async fn an_unknown_client_name_shows_instants_message() {
+    let db = fresh_client();
+    let token = clerk_token_for(&unique_email("unknown-client")).await;
+    let error = db
+        .auth()
+        .sign_in_with_id_token("no-such-client", &token)
+        .await
+        .unwrap_err();
+
+    let InstantError::Api {
+        status,
+        kind,
+        message,
+        hint,
+    } = &error
+    else {
+        panic!("expected Instant's refusal, got {error:?}");
+    };
+    // Instant's own words, not a status code.
+    let (raw_status, raw) = raw_exchange("no-such-client", &token).await;
+    assert_eq!(*status, raw_status);
+    assert_eq!(Some(message.as_str()), raw["message"].as_str());
+    assert_eq!(kind.as_deref(), raw["type"].as_str());
+    assert!(
+        hint.as_deref()
+            .is_some_and(|hint| hint.contains("no-such-client")),
+        "{hint:?}"
+    );
+    assert!(!message.starts_with("API Error"), "{message}");
+    assert!(
+        error.to_string().contains("no-such-client"),
+        "the text should name the client: {error}"
+    );
+    assert_eq!(db.use_auth().error.get_untracked(), Some(error));
+    assert_eq!(stored_session(), None);
+}
+
+#[wasm_bindgen_test]
+async fn a_garbage_token_shows_the_token_error_text() {
+    let db = fresh_client();
+    let error = db
+        .auth()
+        .sign_in_with_id_token(client_name(), "not-a-jwt")
+        .await
+        .unwrap_err();
+    let InstantError::Api { kind, message, .. } = &error else {
+        panic!("expected Instant's refusal, got {error:?}");
+    };
+    assert_eq!(kind.as_deref(), Some("oauth-error"));
+    // Token failures carry their text in `error`, not `message`.
+    let (_, raw) = raw_exchange(client_name(), "not-a-jwt").await;
+    assert_eq!(raw["message"], serde_json::Value::Null, "{raw}");
+    assert_eq!(Some(message.as_str()), raw["error"].as_str());
+    assert!(
+        !message.is_empty() && !message.starts_with("API Error"),
+        "{message}"
+    );
+    assert_eq!(db.use_auth().error.get_untracked(), Some(error));
+}
+
+#[wasm_bindgen_test]
+async fn an_unreachable_api_is_a_network_error_in_plain_words() {
+    clear_storage();
+    // Port 9 (discard) on loopback: nothing listens, the connection is refused.
+    let db = init(InstantConfig::new(app_id()).with_api_uri("http://127.0.0.1:9"));
+    let error = within_deadline(
+        "sign-in against a closed port",
+        db.auth().sign_in_with_id_token(client_name(), "any-token"),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&error, InstantError::Network { uri, .. } if uri == "http://127.0.0.1:9"),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.message(),
+        "Could not reach Instant at http://127.0.0.1:9. Check your connection and try again."
+    );
+    assert_eq!(db.use_auth().error.get_untracked(), Some(error));
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_revoke_still_signs_out_locally() {
+    let db = fresh_client();
+    let token = clerk_token_for(&unique_email("offline-sign-out")).await;
+    let user = db
+        .auth()
+        .sign_in_with_id_token(client_name(), &token)
+        .await
+        .unwrap();
+
+    // The same stored session, but Instant cannot be reached any more.
+    let offline = init(InstantConfig::new(app_id()).with_api_uri("http://127.0.0.1:9"));
+    assert_eq!(offline.auth().user(), Some(user.clone()));
+    let error = within_deadline("offline sign-out", offline.auth().sign_out())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, InstantError::Network { .. }), "{error:?}");
+    assert_eq!(
+        offline.use_auth().state.get_untracked(),
+        AuthState::SignedOut
+    );
+    assert_eq!(stored_session(), None);
+}
+
+#[wasm_bindgen_test]
+async fn corrupt_storage_reads_as_signed_out() {
+    for raw in ["not json", "{}", r#"{"id":"u1"}"#, "null"] {
+        store_raw(raw);
+        let db = init(config());
+        assert_eq!(
+            db.use_auth().state.get_untracked(),
+            AuthState::SignedOut,
+            "{raw}"
+        );
+        assert_eq!(stored_session(), None, "the unreadable {raw:?} is removed");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn other_tabs_sign_in_and_sign_out_are_followed() {
+    // Sign in once for a real stored session, then start from signed out.
+    let token = clerk_token_for(&unique_email("other-tab")).await;
+    let user = fresh_client()
+        .auth()
+        .sign_in_with_id_token(client_name(), &token)
+        .await
+        .unwrap();
+    let session = stored_session().unwrap();
+    clear_storage();
+
+    let db = init(config());
+    let auth = db.use_auth();
+    assert_eq!(auth.state.get_untracked(), AuthState::SignedOut);
+
+    let other_tab = OtherTab::open();
+    other_tab.store_session(&session);
+    wait_until("this tab follows the other tab's sign-in", || {
+        auth.user.get_untracked().as_ref() == Some(&user)
+    })
+    .await;
+
+    other_tab.remove_session();
+    wait_until("this tab follows the other tab's sign-out", || {
+        auth.state.get_untracked() == AuthState::SignedOut
+    })
+    .await;
+}
