@@ -347,9 +347,9 @@ impl Browser {
     /// Finds the first visible element with this ARIA `role` (`button`,
     /// `link`, `textbox`, `dialog`, `heading`, …; implicit roles of HTML
     /// elements count) whose accessible name is `name`, ignoring case and
-    /// surrounding space (a name that merely contains `name` is taken when
-    /// none is equal; an empty `name` takes any). Looks inside open shadow
-    /// roots too. `None` if absent.
+    /// runs of white space (an empty `name` takes any). A name that merely
+    /// contains `name` does not count: "Sign in to Instant" is not "Sign in".
+    /// Looks inside open shadow roots too. `None` if absent.
     pub async fn find_by_role(&self, role: &str, name: &str) -> Result<Option<Element>> {
         let found = self
             .client
@@ -555,7 +555,7 @@ impl Browser {
 }
 
 /// `arguments[0]` = role, `arguments[1]` = accessible name. Returns the
-/// first visible match (exact name first, then a name containing it).
+/// first visible match.
 const FIND_BY_ROLE_JS: &str = r#"
 const [role, wanted] = arguments;
 const norm = (s) => (s || '').replace(/\s+/g, ' ').trim().toLowerCase();
@@ -606,9 +606,7 @@ const visible = (el) => {
 const candidates = all.filter(visible).map((el) => [el, norm(nameOf(el))]);
 if (!want) return candidates.length ? candidates[0][0] : null;
 const exact = candidates.find(([, name]) => name === want);
-if (exact) return exact[0];
-const partial = candidates.find(([, name]) => want && name.includes(want));
-return partial ? partial[0] : null;
+return exact ? exact[0] : null;
 "#;
 
 #[cfg(test)]

@@ -263,7 +263,7 @@ impl<'h> Flow<'h> {
 
     /// Waits until the current tab shows the signed-out page, with neither
     /// an Instant session in storage nor a Clerk user.
-    async fn wait_signed_out_everywhere_in_this_tab(&self) -> StepResult {
+    async fn wait_signed_out_everywhere_in_this_tab(&self, tab: &str) -> StepResult {
         self.browser.wait_for_role("button", text::SIGN_IN).await?;
         self.browser.wait_for_text_gone(text::SIGNED_IN).await?;
         let deadline = Instant::now() + e2e::browser::DEFAULT_WAIT;
@@ -275,7 +275,8 @@ impl<'h> Flow<'h> {
             }
             check(Instant::now() < deadline, || {
                 format!(
-                    "still signed in here: Instant session in storage: {instant}, Clerk user: {clerk}"
+                    "the {tab} is still signed in: Instant session in storage: {instant}, \
+                     Clerk user: {clerk}"
                 )
             })?;
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -302,11 +303,13 @@ impl<'h> Flow<'h> {
 
         self.browser.switch_to_tab(&first_tab).await?;
         self.browser.click_button(text::SIGN_OUT).await?;
-        self.wait_signed_out_everywhere_in_this_tab().await?;
+        self.wait_signed_out_everywhere_in_this_tab("first tab")
+            .await?;
         self.browser.screenshot("05b-first-tab-signed-out").await?;
 
         self.browser.switch_to_tab(&second_tab).await?;
-        self.wait_signed_out_everywhere_in_this_tab().await?;
+        self.wait_signed_out_everywhere_in_this_tab("second tab")
+            .await?;
         self.browser.screenshot("05c-second-tab-signed-out").await?;
         self.browser.check_console("in step 5, second tab").await?;
         self.browser
@@ -365,7 +368,7 @@ impl<'h> Flow<'h> {
         self.begin(7, "without the email claim the page explains how to add it");
         self.browser.click_link("Home").await?;
         self.browser.click_button(text::SIGN_OUT).await?;
-        self.wait_signed_out_everywhere_in_this_tab().await?;
+        self.wait_signed_out_everywhere_in_this_tab("tab").await?;
         self.harness.emulator.set_email_claim(false).await?;
         self.add_account_through_picker(&PERSON_WITHOUT_CLAIM, "07a-picker-without-claim")
             .await?;

@@ -142,6 +142,12 @@ async fn finds_fields_and_buttons_by_label_and_name_and_takes_screenshots() {
         .await
         .unwrap()
         .is_none());
+    // Only the whole name counts.
+    assert!(browser
+        .find_by_role("button", "Cont")
+        .await
+        .unwrap()
+        .is_none());
 
     let path = browser.screenshot("harness-page").await.unwrap();
     let png = std::fs::read(&path).unwrap();
