@@ -526,7 +526,7 @@
     /** Goes to the emulator's /sign-in page, which comes back here signed in. */
     this.redirectToSignIn = function (options) {
       location.assign(self.buildSignInUrl(options));
-      return new Promise(function () {});
+      return Promise.resolve();
     };
 
     /** Opens the account picker as a modal (or redirects when no UI was given to load). */

@@ -294,7 +294,7 @@ async fn picker_sign_in_survives_reload_and_sign_out_reaches_other_tabs() {
     );
 
     // Sign out in the first tab: the emulator ends the session ...
-    c.switch_to_window(first_tab).await.unwrap();
+    c.switch_to_window(first_tab.clone()).await.unwrap();
     c.find(Locator::Css("#sign-out"))
         .await
         .unwrap()
@@ -324,6 +324,25 @@ async fn picker_sign_in_survives_reload_and_sign_out_reaches_other_tabs() {
             )
             .await,
         json!([null, null, [user_id, null]])
+    );
+
+    // Signing in in the second tab reaches the first one as well.
+    fx.browser
+        .js(
+            "return Clerk.__emulator.signIn({ emailAddress: 'alan@example.com' })\
+               .then(function () { return true; })",
+            vec![],
+        )
+        .await;
+    let new_session = fx.browser.js("return Clerk.session.id", vec![]).await;
+    assert_ne!(new_session, json!(session_id));
+    c.switch_to_window(first_tab).await.unwrap();
+    fx.wait_for_state("signed-in").await;
+    assert_eq!(
+        fx.browser
+            .js("return [Clerk.user.id, Clerk.session.id]", vec![])
+            .await,
+        json!([user_id, new_session])
     );
     fx.close().await;
 }
@@ -644,6 +663,38 @@ async fn test_hook_settings_switch_and_revocation_reach_a_loaded_page() {
         users,
         json!([fx.browser.js("return Clerk.user.id", vec![]).await])
     );
+
+    // A token close to expiry is not handed out, and the cache is refreshed
+    // in the background before expiry: with the page's clock 50 s ahead, a
+    // fresh 60 s token has 10 s left, so the refresh is due in a second.
+    let fetched = fx.token_fetches().await;
+    fx.browser
+        .js(
+            "window.__realNow = Date.now; \
+             Date.now = function () { return window.__realNow() + 50000; }; \
+             return Clerk.session.getToken().then(function () { return true; })",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        fx.token_fetches().await,
+        fetched + 1,
+        "a nearly expired token is refetched"
+    );
+    fx.browser
+        .wait_for_js(
+            "a background token refresh",
+            &format!(
+                "return window.__fetches.filter(function (u) {{ \
+                   return u.endsWith('/__emulator/client/token'); }}).length >= {}",
+                fetched + 2
+            ),
+            WAIT,
+        )
+        .await;
+    fx.browser
+        .js("Date.now = window.__realNow; return true", vec![])
+        .await;
 
     // Revoked through the Backend API: the next token fetch finds out.
     fx.api.revoke_session(&session_id).await;

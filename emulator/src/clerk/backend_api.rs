@@ -5,6 +5,7 @@
 //! |---|---|---|
 //! | `POST /v1/users` | `{email_address: [..], first_name?, last_name?}` | user |
 //! | `GET /v1/users` | `?email_address=&limit=&offset=` | `[user]` |
+//! | `GET /v1/users/count` | `?email_address=` | `{object: "total_count", total_count}` |
 //! | `GET /v1/users/{id}` | | user |
 //! | `DELETE /v1/users/{id}` | | `{object: "user", id, deleted: true}` |
 //! | `POST /v1/sessions` | `{user_id}` | session |
@@ -34,6 +35,7 @@ const MAX_TOKEN_LIFETIME_SECS: i64 = 24 * 60 * 60;
 pub(crate) fn router(state: ClerkState) -> Router {
     Router::new()
         .route("/users", get(list_users).post(create_user))
+        .route("/users/count", get(count_users))
         .route("/users/{id}", get(get_user).delete(delete_user))
         .route("/sessions", get(list_sessions).post(create_session))
         .route("/sessions/{id}", get(get_session))
@@ -112,6 +114,27 @@ async fn list_users(
         .call(move |conn| store::list_users(conn, &emails, limit, offset))
         .await?;
     Ok(Json(Value::Array(users.iter().map(user_json).collect())))
+}
+
+/// What `@clerk/backend`'s `getUserList` asks for next to the list.
+async fn count_users(
+    State(state): State<ClerkState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Value>> {
+    state.authorize(&headers)?;
+    let query = QueryParams::parse(query.as_deref());
+    let emails = query
+        .all("email_address")
+        .map(|raw| normalize_email(raw, "email_address"))
+        .collect::<Result<Vec<_>>>()?;
+    let count = state
+        .db()
+        .call(move |conn| store::count_users(conn, &emails))
+        .await?;
+    Ok(Json(
+        json!({ "object": "total_count", "total_count": count }),
+    ))
 }
 
 async fn get_user(

@@ -340,6 +340,23 @@ pub fn list_users(
     Ok(users)
 }
 
+/// How many users there are; when `emails` is not empty, how many own one of
+/// them.
+pub fn count_users(conn: &Connection, emails: &[String]) -> Result<i64> {
+    if emails.is_empty() {
+        return Ok(conn.query_row("SELECT COUNT(*) FROM clerk_users", [], |row| row.get(0))?);
+    }
+    let mut owners: Vec<String> = Vec::new();
+    for email in emails {
+        if let Some(id) = find_user_id_by_email(conn, email)? {
+            if !owners.contains(&id) {
+                owners.push(id);
+            }
+        }
+    }
+    Ok(owners.len() as i64)
+}
+
 /// Starts an active session for `user_id`.
 pub fn create_session(
     conn: &mut Connection,
