@@ -1,0 +1,398 @@
+//! The Instant role's HTTP handlers.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, Method, Uri};
+use axum::Json;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::api::{ApiError, Params, Result};
+use super::origins::OriginPolicy;
+use super::store::{SignIn, StoreError, User};
+use super::verify::VerifyError;
+use super::{App, Counted};
+
+type Shared = State<Arc<super::State>>;
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict { .. } => ApiError::OAuth(format!("Cannot sign in: {err}.")),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<VerifyError> for ApiError {
+    fn from(err: VerifyError) -> Self {
+        ApiError::OAuth(err.to_string())
+    }
+}
+
+/// The `user` object Instant returns; `refresh_token` only where the caller
+/// has it (sign-in, refresh-token checks).
+fn user_json(user: &User, refresh_token: Option<Uuid>) -> Value {
+    let mut body = json!({
+        "id": user.id,
+        "email": user.email,
+        "imageURL": null,
+        "type": "user",
+        "app_id": user.app_id,
+        "created_at": user.created_at,
+        "isGuest": false,
+    });
+    if let (Some(token), Value::Object(map)) = (refresh_token, &mut body) {
+        map.insert("refresh_token".to_owned(), json!(token));
+    }
+    body
+}
+
+impl super::State {
+    fn app(&self, app_id: Uuid) -> Result<&App> {
+        self.apps.get(&app_id).ok_or_else(|| {
+            let mut known: Vec<String> = self.apps.keys().map(Uuid::to_string).collect();
+            known.sort();
+            ApiError::RecordNotFound {
+                message: format!(
+                    "Record not found: app. No app has the id {app_id}; check the app id you \
+                     pass to init() (INSTANT_APP_ID). This server has: {}.",
+                    known.join(", ")
+                ),
+                hint: json!({ "record-type": "app", "app-id": app_id }),
+            }
+        })
+    }
+}
+
+/// Refuses a browser call from an origin the app does not authorize.
+/// Calls without an `Origin` header (servers, curl) are not browser calls.
+fn check_origin(headers: &HeaderMap, policy: &OriginPolicy, app_id: Option<Uuid>) -> Result<()> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = String::from_utf8_lossy(origin.as_bytes()).into_owned();
+    if policy.allows(&origin) {
+        return Ok(());
+    }
+    let whose = match app_id {
+        Some(id) => format!("app {id}"),
+        None => "any app on this server".to_owned(),
+    };
+    Err(ApiError::ValidationFailed {
+        message: format!(
+            "Validation failed for origin: {origin} is not an authorized origin of {whose} \
+             (it allows {}). Add it to the app's authorized origins (Instant dashboard → \
+             Auth → Authorized origins; for the emulator, authorized_origins in the config \
+             file), or serve the page from an origin that is listed.",
+            policy.describe()
+        ),
+        hint: json!({
+            "data-type": "origin",
+            "input": origin,
+            "errors": [{ "message": "Unauthorized origin." }],
+        }),
+    })
+}
+
+/// `GET /health`.
+pub async fn health() -> Json<Value> {
+    Json(json!({ "ok": true, "role": "instant" }))
+}
+
+/// `POST /runtime/oauth/id_token`.
+pub async fn id_token(
+    State(state): Shared,
+    headers: HeaderMap,
+    params: Params,
+) -> Result<Json<Value>> {
+    state.stats.count(Counted::OauthIdToken);
+    let app_id = params.required_uuid("app_id", "your Instant app id (a UUID)")?;
+    let id_token = params.required_str(
+        "id_token",
+        "the Clerk session token from session.getToken() (a string)",
+    )?;
+    let client_name = params.required_str(
+        "client_name",
+        "the Clerk client name registered on the Instant dashboard's Auth tab (a string)",
+    )?;
+    let nonce = params.optional_str("nonce", "a string")?;
+    let refresh_token = params.optional_uuid(
+        "refresh_token",
+        "the current session's refresh token (a UUID string)",
+    )?;
+    params.optional_object("extra_fields", "an object")?;
+
+    let app = state.app(app_id)?;
+    check_origin(&headers, &app.origins, Some(app.id))?;
+    let client = app
+        .clients
+        .get(client_name)
+        .ok_or_else(|| ApiError::RecordNotFound {
+            message: format!(
+                "Record not found: app-oauth-client. No Clerk client named {client_name:?} is \
+                 registered on app {app_id}; registered: {}. Pass the client name shown on \
+                 the Instant dashboard's Auth tab (CLERK_CLIENT_NAME).",
+                app.client_names()
+                    .iter()
+                    .map(|n| format!("{n:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            hint: json!({ "record-type": "app-oauth-client", "client_name": client_name }),
+        })?;
+
+    let verified = state.verifier.verify(client, id_token, nonce).await?;
+    let signed_in = state
+        .store
+        .sign_in(SignIn {
+            app_id,
+            issuer: verified.issuer,
+            sub: verified.sub,
+            email: verified.email,
+            refresh_token,
+        })
+        .await?;
+    Ok(Json(json!({
+        "user": user_json(&signed_in.user, Some(signed_in.refresh_token)),
+        "created": signed_in.created,
+    })))
+}
+
+/// `POST /runtime/signout`: `{app_id, refresh_token}` → `{}`, whether or not
+/// the token was still valid (as Instant does).
+pub async fn signout(
+    State(state): Shared,
+    headers: HeaderMap,
+    params: Params,
+) -> Result<Json<Value>> {
+    state.stats.count(Counted::Signout);
+    let app_id = params.required_uuid("app_id", "your Instant app id (a UUID)")?;
+    let refresh_token = params.required_uuid(
+        "refresh_token",
+        "the refresh token to revoke (a UUID string)",
+    )?;
+    let app = state.app(app_id)?;
+    check_origin(&headers, &app.origins, Some(app.id))?;
+    state.store.sign_out(app_id, refresh_token).await?;
+    Ok(Json(json!({})))
+}
+
+/// `POST /runtime/auth/verify_refresh_token`: `{"app-id", "refresh-token"}`.
+pub async fn verify_refresh_token(
+    State(state): Shared,
+    headers: HeaderMap,
+    params: Params,
+) -> Result<Json<Value>> {
+    state.stats.count(Counted::VerifyRefreshToken);
+    let app_id = params.required_uuid("app-id", "your Instant app id (a UUID)")?;
+    let refresh_token = params.required_uuid(
+        "refresh-token",
+        "the refresh token to check (a UUID string)",
+    )?;
+    let app = state.app(app_id)?;
+    check_origin(&headers, &app.origins, Some(app.id))?;
+    let user = state
+        .store
+        .user_by_refresh_token(app_id, refresh_token)
+        .await?
+        .ok_or_else(|| ApiError::RecordNotFound {
+            message: "Record not found: app-user. This refresh token is not valid for this \
+                      app: it was signed out, its user was deleted, or it belongs to another \
+                      app. Sign in again."
+                .to_owned(),
+            hint: json!({ "record-type": "app-user" }),
+        })?;
+    Ok(Json(
+        json!({ "user": user_json(&user, Some(refresh_token)) }),
+    ))
+}
+
+/// Which user an admin call names.
+enum UserRef {
+    Id(Uuid),
+    Email(String),
+    RefreshToken(Uuid),
+}
+
+/// Checks the admin headers and reads which user the query names.
+fn admin_request<'a>(
+    state: &'a super::State,
+    headers: &HeaderMap,
+    query: std::result::Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<(&'a App, UserRef)> {
+    let Query(query) = query.map_err(|rejection| ApiError::ParamMalformed {
+        message: format!("Could not read the query string: {rejection}."),
+        hint: json!({ "in": ["query"] }),
+    })?;
+    let header_app_id = headers
+        .get("app-id")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned());
+    let app_id_text = match (header_app_id, query.get("app_id")) {
+        (Some(header), Some(param)) if header != param.trim() => {
+            return Err(ApiError::ParamMalformed {
+                message: format!(
+                    "The app-id header ({header}) and the app_id parameter ({param}) name \
+                     different apps; send one app id."
+                ),
+                hint: json!({ "in": ["headers", "app-id"] }),
+            })
+        }
+        (Some(header), _) => header,
+        (None, Some(param)) => param.trim().to_owned(),
+        (None, None) => {
+            return Err(ApiError::ParamMissing {
+                message: "Missing parameter: app-id. Send your app id in the app-id header."
+                    .to_owned(),
+                hint: json!({ "in": ["headers", "app-id"] }),
+            })
+        }
+    };
+    let app_id = Uuid::parse_str(&app_id_text).map_err(|_| ApiError::ParamMalformed {
+        message: format!("Malformed parameter: app-id must be a UUID, got {app_id_text:?}."),
+        hint: json!({ "in": ["headers", "app-id"], "original-input": app_id_text }),
+    })?;
+    let app = state.app(app_id)?;
+    check_origin(headers, &app.origins, Some(app.id))?;
+
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .ok_or_else(|| ApiError::ParamMissing {
+            message: "Missing parameter: authorization. Send the app's admin token as \
+                      `Authorization: Bearer <admin token>`."
+                .to_owned(),
+            hint: json!({ "in": ["headers", "authorization"] }),
+        })?;
+    let token = token
+        .strip_prefix("Bearer ")
+        .or_else(|| token.strip_prefix("bearer "))
+        .map(str::trim)
+        .unwrap_or_default();
+    if token != app.admin_token {
+        return Err(ApiError::RecordNotFound {
+            message: format!(
+                "Record not found: app-admin-token. The bearer token is not the admin token of \
+                 app {app_id}; send `Authorization: Bearer <admin token>` with the token from \
+                 the dashboard (the emulator's default is emulator-admin-token)."
+            ),
+            hint: json!({ "record-type": "app-admin-token" }),
+        });
+    }
+
+    let malformed = |name: &str, value: &str| ApiError::ParamMalformed {
+        message: format!("Malformed parameter: {name} must be a UUID, got {value:?}."),
+        hint: json!({ "in": ["query", name], "original-input": value }),
+    };
+    let user = if let Some(email) = query.get("email") {
+        UserRef::Email(email.clone())
+    } else if let Some(token) = query.get("refresh_token") {
+        UserRef::RefreshToken(
+            Uuid::parse_str(token.trim()).map_err(|_| malformed("refresh_token", token))?,
+        )
+    } else if let Some(id) = query.get("id") {
+        UserRef::Id(Uuid::parse_str(id.trim()).map_err(|_| malformed("id", id))?)
+    } else {
+        return Err(ApiError::ValidationFailed {
+            message: "Validation failed for params: Please provide a user id, email, or \
+                      refresh_token (e.g. /admin/users?email=ada@example.com)."
+                .to_owned(),
+            hint: json!({ "data-type": "params", "input": query }),
+        });
+    };
+    Ok((app, user))
+}
+
+async fn find_user(state: &super::State, app: &App, user: &UserRef) -> Result<Option<User>> {
+    Ok(match user {
+        UserRef::Id(id) => state.store.user_by_id(app.id, *id).await?,
+        UserRef::Email(email) => state.store.user_by_email(app.id, email.clone()).await?,
+        UserRef::RefreshToken(token) => state.store.user_by_refresh_token(app.id, *token).await?,
+    })
+}
+
+/// `GET /admin/users?email=|id=|refresh_token=` → `{user}` (null if none).
+pub async fn admin_get_user(
+    State(state): Shared,
+    headers: HeaderMap,
+    query: std::result::Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Json<Value>> {
+    let (app, user_ref) = admin_request(&state, &headers, query)?;
+    let user = find_user(&state, app, &user_ref).await?;
+    let refresh_token = match user_ref {
+        UserRef::RefreshToken(token) => Some(token),
+        _ => None,
+    };
+    Ok(Json(json!({
+        "user": user.map(|u| user_json(&u, refresh_token)),
+    })))
+}
+
+/// `DELETE /admin/users?email=|id=|refresh_token=` → `{deleted}` (the user,
+/// or null if none). Its links and refresh tokens go with it.
+pub async fn admin_delete_user(
+    State(state): Shared,
+    headers: HeaderMap,
+    query: std::result::Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Json<Value>> {
+    let (app, user_ref) = admin_request(&state, &headers, query)?;
+    let Some(user) = find_user(&state, app, &user_ref).await? else {
+        return Ok(Json(json!({ "deleted": null })));
+    };
+    let deleted = state.store.delete_user(app.id, user.id).await?;
+    Ok(Json(json!({
+        "deleted": deleted.then(|| user_json(&user, None)),
+    })))
+}
+
+/// `GET /__emulator/stats`: call counts since start, all apps together.
+pub async fn stats(State(state): Shared, headers: HeaderMap) -> Result<Json<Value>> {
+    // Any origin one of the apps accepts may read the counts.
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let origin = String::from_utf8_lossy(origin.as_bytes());
+        let allowed = OriginPolicy::Loopback.allows(&origin)
+            || state.apps.values().any(|app| app.origins.allows(&origin));
+        if !allowed {
+            check_origin(&headers, &OriginPolicy::Loopback, None)?;
+        }
+    }
+    Ok(Json(state.stats.to_json()))
+}
+
+/// Anything else: 404 with the list of endpoints.
+pub async fn not_found(method: Method, uri: Uri) -> (axum::http::StatusCode, Json<Value>) {
+    (
+        axum::http::StatusCode::NOT_FOUND,
+        Json(json!({
+            "type": "record-not-found",
+            "message": format!(
+                "No such endpoint: {method} {}. The Instant role serves POST \
+                 /runtime/oauth/id_token, POST /runtime/signout, POST \
+                 /runtime/auth/verify_refresh_token, GET and DELETE /admin/users, GET \
+                 /__emulator/stats.",
+                uri.path()
+            ),
+            "hint": { "path": uri.path() },
+        })),
+    )
+}
+
+/// A known path with the wrong method: 405 saying which method to use.
+pub async fn method_not_allowed(method: Method, uri: Uri) -> (axum::http::StatusCode, Json<Value>) {
+    let allowed = match uri.path() {
+        "/admin/users" => "GET or DELETE",
+        "/health" | "/__emulator/stats" => "GET",
+        _ => "POST",
+    };
+    (
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        Json(json!({
+            "type": "validation-failed",
+            "message": format!("{method} is not allowed on {}; use {allowed}.", uri.path()),
+            "hint": { "path": uri.path(), "allowed": allowed },
+        })),
+    )
+}

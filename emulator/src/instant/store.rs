@@ -1,0 +1,482 @@
+//! The Instant role's tables: app users, their links to Clerk users, and
+//! refresh tokens, which are stored only as sha256 hashes.
+//!
+//! One user per (app, email): a UNIQUE constraint, and sign-in runs as one
+//! `BEGIN IMMEDIATE` transaction (find, create, link, issue), so any number
+//! of concurrent first sign-ins for one email create exactly one user.
+//! Committed transactions are in the WAL file before the response is sent,
+//! so an acknowledged sign-in survives the process being killed.
+
+use rusqlite::{params, Connection, OptionalExtension as _, TransactionBehavior};
+use sha2::{Digest as _, Sha256};
+use uuid::Uuid;
+
+use crate::db::Db;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The email belongs to one user and the Clerk user is linked to another.
+    #[error(
+        "the email {email} belongs to Instant user {by_email}, but Clerk user {sub} is \
+         linked to Instant user {by_link}; delete one of them (DELETE /admin/users) to \
+         resolve the conflict"
+    )]
+    Conflict {
+        /// The token's email.
+        email: String,
+        /// The token's sub.
+        sub: String,
+        /// The user found by email.
+        by_email: Uuid,
+        /// The user found by the link.
+        by_link: Uuid,
+    },
+    /// A stored value is not what this module wrote.
+    #[error("corrupt row in {table}: {detail}")]
+    Corrupt {
+        /// The table.
+        table: &'static str,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+/// Result of a store operation.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An app user as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// User id.
+    pub id: Uuid,
+    /// App id.
+    pub app_id: Uuid,
+    /// Lower-case email, if known.
+    pub email: Option<String>,
+    /// Creation time, RFC 3339.
+    pub created_at: String,
+}
+
+/// What a sign-in needs from a verified token.
+#[derive(Debug, Clone)]
+pub struct SignIn {
+    /// The app.
+    pub app_id: Uuid,
+    /// The Clerk instance (the discovery issuer).
+    pub issuer: String,
+    /// The Clerk user id.
+    pub sub: String,
+    /// The email, if the token carries one.
+    pub email: Option<String>,
+    /// A refresh token sent with the sign-in, reused if it is the user's.
+    pub refresh_token: Option<Uuid>,
+}
+
+/// The outcome of a sign-in.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The user.
+    pub user: User,
+    /// The refresh token to hand back (new, or the one sent).
+    pub refresh_token: Uuid,
+    /// Whether the user was created by this sign-in.
+    pub created: bool,
+}
+
+/// The Instant role's storage.
+#[derive(Clone)]
+pub struct Store {
+    db: Db,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS instant_users (
+    id          TEXT PRIMARY KEY,
+    app_id      TEXT NOT NULL,
+    email       TEXT,
+    created_at  TEXT NOT NULL,
+    UNIQUE (app_id, email)
+);
+CREATE TABLE IF NOT EXISTS instant_user_links (
+    app_id   TEXT NOT NULL,
+    issuer   TEXT NOT NULL,
+    sub      TEXT NOT NULL,
+    user_id  TEXT NOT NULL REFERENCES instant_users(id) ON DELETE CASCADE,
+    PRIMARY KEY (app_id, issuer, sub)
+);
+CREATE INDEX IF NOT EXISTS instant_user_links_user ON instant_user_links(user_id);
+CREATE TABLE IF NOT EXISTS instant_refresh_tokens (
+    token_sha256  BLOB PRIMARY KEY,
+    app_id        TEXT NOT NULL,
+    user_id       TEXT NOT NULL REFERENCES instant_users(id) ON DELETE CASCADE,
+    created_at    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS instant_refresh_tokens_user ON instant_refresh_tokens(user_id);
+";
+
+const USER_COLUMNS: &str = "u.id, u.app_id, u.email, u.created_at";
+
+/// sha256 of the token's hyphenated lower-case form: the only thing stored.
+fn token_hash(token: Uuid) -> [u8; 32] {
+    Sha256::digest(token.as_hyphenated().to_string().as_bytes()).into()
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
+}
+
+fn parse_uuid(table: &'static str, text: &str) -> Result<Uuid> {
+    Uuid::parse_str(text).map_err(|_| StoreError::Corrupt {
+        table,
+        detail: format!("{text:?} is not a uuid"),
+    })
+}
+
+fn read_user(
+    row: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(String, String, Option<String>, String)> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+}
+
+fn to_user(raw: (String, String, Option<String>, String)) -> Result<User> {
+    Ok(User {
+        id: parse_uuid("instant_users", &raw.0)?,
+        app_id: parse_uuid("instant_users", &raw.1)?,
+        email: raw.2,
+        created_at: raw.3,
+    })
+}
+
+fn user_where(
+    conn: &Connection,
+    condition: &str,
+    args: &[&dyn rusqlite::ToSql],
+) -> Result<Option<User>> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM instant_users u WHERE {condition}");
+    conn.prepare_cached(&sql)?
+        .query_row(args, read_user)
+        .optional()?
+        .map(to_user)
+        .transpose()
+}
+
+impl Store {
+    /// A store over the shared database.
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// Creates the tables if needed.
+    pub async fn migrate(&self) -> Result<()> {
+        self.db
+            .call(|conn| conn.execute_batch(SCHEMA))
+            .await
+            .map_err(StoreError::from)
+    }
+
+    /// Finds the user by email or by the Clerk link, or creates one; links
+    /// the sub; issues a refresh token, or reuses the one sent when it is
+    /// this user's. All in one transaction.
+    pub async fn sign_in(&self, request: SignIn) -> Result<SignedIn> {
+        self.db
+            .call(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let signed_in = sign_in_tx(&tx, &request)?;
+                tx.commit()?;
+                Ok(signed_in)
+            })
+            .await
+    }
+
+    /// The user a refresh token belongs to.
+    pub async fn user_by_refresh_token(&self, app_id: Uuid, token: Uuid) -> Result<Option<User>> {
+        self.db
+            .call(move |conn| {
+                let hash = token_hash(token);
+                user_where(
+                    conn,
+                    "u.id = (SELECT user_id FROM instant_refresh_tokens \
+                     WHERE token_sha256 = ?1 AND app_id = ?2)",
+                    &[&hash.as_slice(), &app_id.to_string()],
+                )
+            })
+            .await
+    }
+
+    /// Revokes a refresh token; whether it existed.
+    pub async fn sign_out(&self, app_id: Uuid, token: Uuid) -> Result<bool> {
+        self.db
+            .call(move |conn| {
+                let deleted = conn
+                    .prepare_cached(
+                        "DELETE FROM instant_refresh_tokens WHERE token_sha256 = ?1 AND app_id = ?2",
+                    )?
+                    .execute(params![token_hash(token).as_slice(), app_id.to_string()])?;
+                Ok(deleted > 0)
+            })
+            .await
+    }
+
+    /// A user by id.
+    pub async fn user_by_id(&self, app_id: Uuid, id: Uuid) -> Result<Option<User>> {
+        self.db
+            .call(move |conn| {
+                user_where(
+                    conn,
+                    "u.id = ?1 AND u.app_id = ?2",
+                    &[&id.to_string(), &app_id.to_string()],
+                )
+            })
+            .await
+    }
+
+    /// A user by email (compared lower-cased).
+    pub async fn user_by_email(&self, app_id: Uuid, email: String) -> Result<Option<User>> {
+        self.db
+            .call(move |conn| {
+                user_where(
+                    conn,
+                    "u.email = ?1 AND u.app_id = ?2",
+                    &[&email.trim().to_lowercase(), &app_id.to_string()],
+                )
+            })
+            .await
+    }
+
+    /// Deletes a user with its links and refresh tokens.
+    pub async fn delete_user(&self, app_id: Uuid, id: Uuid) -> Result<bool> {
+        self.db
+            .call(move |conn| {
+                let deleted = conn
+                    .prepare_cached("DELETE FROM instant_users WHERE id = ?1 AND app_id = ?2")?
+                    .execute(params![id.to_string(), app_id.to_string()])?;
+                Ok(deleted > 0)
+            })
+            .await
+    }
+}
+
+fn sign_in_tx(conn: &Connection, request: &SignIn) -> Result<SignedIn> {
+    let app_id = request.app_id.to_string();
+    let by_email = match &request.email {
+        Some(email) => user_where(conn, "u.app_id = ?1 AND u.email = ?2", &[&app_id, email])?,
+        None => None,
+    };
+    let by_link = user_where(
+        conn,
+        "u.id = (SELECT user_id FROM instant_user_links \
+         WHERE app_id = ?1 AND issuer = ?2 AND sub = ?3)",
+        &[&app_id, &request.issuer, &request.sub],
+    )?;
+
+    let mut created = false;
+    let user = match (by_email, by_link) {
+        (Some(a), Some(b)) if a.id != b.id => {
+            return Err(StoreError::Conflict {
+                email: request.email.clone().unwrap_or_default(),
+                sub: request.sub.clone(),
+                by_email: a.id,
+                by_link: b.id,
+            })
+        }
+        (Some(user), Some(_)) => user,
+        (Some(user), None) => {
+            link(conn, &app_id, request, user.id)?;
+            user
+        }
+        (None, Some(mut user)) => {
+            // The Clerk user changed their primary email: follow it. No other
+            // user has the new email (the lookup above found none).
+            if let Some(email) = &request.email {
+                conn.prepare_cached("UPDATE instant_users SET email = ?1 WHERE id = ?2")?
+                    .execute(params![email, user.id.to_string()])?;
+                user.email = Some(email.clone());
+            }
+            user
+        }
+        (None, None) => {
+            let user = User {
+                id: Uuid::new_v4(),
+                app_id: request.app_id,
+                email: request.email.clone(),
+                created_at: now_rfc3339(),
+            };
+            conn.prepare_cached(
+                "INSERT INTO instant_users (id, app_id, email, created_at) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                user.id.to_string(),
+                app_id,
+                user.email,
+                user.created_at
+            ])?;
+            link(conn, &app_id, request, user.id)?;
+            created = true;
+            user
+        }
+    };
+
+    let user_id = user.id.to_string();
+    if let Some(sent) = request.refresh_token {
+        let owner: Option<String> = conn
+            .prepare_cached(
+                "SELECT user_id FROM instant_refresh_tokens WHERE token_sha256 = ?1 AND app_id = ?2",
+            )?
+            .query_row(params![token_hash(sent).as_slice(), app_id], |row| row.get(0))
+            .optional()?;
+        if owner.as_deref() == Some(user_id.as_str()) {
+            return Ok(SignedIn {
+                user,
+                refresh_token: sent,
+                created,
+            });
+        }
+    }
+    let token = Uuid::new_v4();
+    conn.prepare_cached(
+        "INSERT INTO instant_refresh_tokens (token_sha256, app_id, user_id, created_at) \
+         VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        token_hash(token).as_slice(),
+        app_id,
+        user_id,
+        now_rfc3339()
+    ])?;
+    Ok(SignedIn {
+        user,
+        refresh_token: token,
+        created,
+    })
+}
+
+fn link(conn: &Connection, app_id: &str, request: &SignIn, user_id: Uuid) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO instant_user_links (app_id, issuer, sub, user_id) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        app_id,
+        request.issuer,
+        request.sub,
+        user_id.to_string()
+    ])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(email: Option<&str>, sub: &str) -> SignIn {
+        SignIn {
+            app_id: Uuid::nil(),
+            issuer: "http://127.0.0.1:1".to_owned(),
+            sub: sub.to_owned(),
+            email: email.map(str::to_owned),
+            refresh_token: None,
+        }
+    }
+
+    async fn store() -> Store {
+        let store = Store::new(Db::in_memory().unwrap());
+        store.migrate().await.unwrap();
+        store
+    }
+
+    #[tokio::test]
+    async fn finds_by_email_then_by_link() {
+        let store = store().await;
+        let first = store
+            .sign_in(request(Some("a@x.io"), "user_1"))
+            .await
+            .unwrap();
+        assert!(first.created);
+        // Another Clerk user with the same email: same Instant user.
+        let second = store
+            .sign_in(request(Some("a@x.io"), "user_2"))
+            .await
+            .unwrap();
+        assert!(!second.created);
+        assert_eq!(second.user.id, first.user.id);
+        // The first Clerk user with no email claim: found by the link.
+        let third = store.sign_in(request(None, "user_1")).await.unwrap();
+        assert_eq!(third.user.id, first.user.id);
+        assert_eq!(third.user.email.as_deref(), Some("a@x.io"));
+        // The email changed in Clerk: the user follows.
+        let fourth = store
+            .sign_in(request(Some("b@x.io"), "user_1"))
+            .await
+            .unwrap();
+        assert_eq!(fourth.user.id, first.user.id);
+        assert_eq!(fourth.user.email.as_deref(), Some("b@x.io"));
+    }
+
+    #[tokio::test]
+    async fn reuses_only_the_users_own_refresh_token() {
+        let store = store().await;
+        let ada = store
+            .sign_in(request(Some("ada@x.io"), "u1"))
+            .await
+            .unwrap();
+        let mut again = request(Some("ada@x.io"), "u1");
+        again.refresh_token = Some(ada.refresh_token);
+        assert_eq!(
+            store.sign_in(again).await.unwrap().refresh_token,
+            ada.refresh_token
+        );
+
+        let mut other = request(Some("bob@x.io"), "u2");
+        other.refresh_token = Some(ada.refresh_token);
+        let bob = store.sign_in(other).await.unwrap();
+        assert_ne!(bob.refresh_token, ada.refresh_token);
+    }
+
+    #[tokio::test]
+    async fn stores_only_hashes_and_revokes() {
+        let store = store().await;
+        let ada = store
+            .sign_in(request(Some("ada@x.io"), "u1"))
+            .await
+            .unwrap();
+        let token = ada.refresh_token;
+        let stored: Vec<Vec<u8>> = store
+            .db
+            .call(|conn| {
+                let mut stmt = conn.prepare("SELECT token_sha256 FROM instant_refresh_tokens")?;
+                let rows = stmt.query_map([], |row| row.get(0))?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .await
+            .unwrap();
+        assert_eq!(stored, vec![token_hash(token).to_vec()]);
+        assert!(store
+            .user_by_refresh_token(Uuid::nil(), token)
+            .await
+            .unwrap()
+            .is_some());
+        assert!(store.sign_out(Uuid::nil(), token).await.unwrap());
+        assert!(store
+            .user_by_refresh_token(Uuid::nil(), token)
+            .await
+            .unwrap()
+            .is_none());
+    }
+
+    #[tokio::test]
+    async fn conflicting_email_and_link_is_refused() {
+        let store = store().await;
+        store.sign_in(request(Some("a@x.io"), "u1")).await.unwrap();
+        store.sign_in(request(Some("b@x.io"), "u2")).await.unwrap();
+        let err = store
+            .sign_in(request(Some("a@x.io"), "u2"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
+    }
+}

@@ -1,0 +1,744 @@
+//! Verifies a Clerk session token the way Instant does.
+//!
+//! Client name → publishable key → frontend API host (resolved at start, see
+//! [`super::ClerkClient`]) → OpenID discovery document at
+//! `<scheme>://<host>/.well-known/openid-configuration` (`http` for loopback
+//! hosts, `https` otherwise, so a real Clerk development instance works when
+//! the machine is online) → its `jwks_uri` and `issuer` → the key named by
+//! the token's `kid` → RS256 or ES256 only → signature → `exp`, `nbf`, `iat`
+//! → `iss` equals the discovery issuer → `sub` present.
+//!
+//! Discovery documents and decoded keys are cached per host for the life of
+//! the process; an unknown `kid` makes one fresh JWKS fetch (shared by all
+//! requests waiting on it), so key rotation works without a restart.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::ClerkClient;
+use crate::keys;
+
+/// Clock skew allowed on `exp`, `nbf` and `iat`, in seconds.
+///
+/// Five seconds, as Clerk's own backend verifier allows: it absorbs small
+/// clock differences between the browser, Clerk and this machine, while a
+/// 60-second Clerk session token still cannot be used much past its life.
+/// (Clerk back-dates `nbf` by 10 s already, so fresh tokens need no more.)
+pub const CLOCK_SKEW_SECS: f64 = 5.0;
+
+/// How long a discovery or JWKS fetch may take.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Why a token was refused. Each message names the failed check and what
+/// to do about it; it is sent as Instant's `oauth-error` text.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum VerifyError {
+    /// Not three base64url parts with a JSON header.
+    #[error(
+        "The id_token is not a JWT ({0}). Pass the session token from Clerk's \
+         session.getToken() as it is."
+    )]
+    NotAJwt(String),
+    /// `alg` is not RS256 or ES256 (e.g. `none`, `HS256`).
+    #[error(
+        "The id_token used an unsupported algorithm ({0}); only RS256 and ES256 are \
+         accepted, as Clerk signs session tokens with RS256."
+    )]
+    UnsupportedAlgorithm(String),
+    /// The header has no `kid`.
+    #[error(
+        "The id_token header has no kid, so its signing key cannot be found in the JWKS \
+         of {host}. Clerk session tokens always carry one."
+    )]
+    MissingKid {
+        /// The Clerk frontend API host.
+        host: String,
+    },
+    /// The discovery document or the JWKS could not be fetched or read.
+    #[error(
+        "Could not fetch {what} of the Clerk instance for client {client:?} from {url}: \
+         {reason}. Check that the client's publishable key names a running Clerk \
+         frontend API."
+    )]
+    Fetch {
+        /// "the OpenID configuration" or "the JWKS".
+        what: &'static str,
+        /// The client name.
+        client: String,
+        /// The URL fetched.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// No key with the token's `kid`, even after fetching the JWKS again.
+    #[error(
+        "The id_token was signed with a key (kid {kid:?}) that is not in the JWKS of the \
+         Clerk instance at {host} registered as client {client:?}. Is the token from \
+         another Clerk instance? Register that instance's publishable key, or get the \
+         token from the instance this client names."
+    )]
+    UnknownKid {
+        /// The token's `kid`.
+        kid: String,
+        /// The Clerk frontend API host.
+        host: String,
+        /// The client name.
+        client: String,
+    },
+    /// The header `alg` does not fit the key's algorithm.
+    #[error(
+        "The id_token's alg ({token_alg}) does not match its signing key (kid {kid:?} \
+         is an {key_alg} key)."
+    )]
+    AlgorithmMismatch {
+        /// `alg` from the token header.
+        token_alg: String,
+        /// The key's algorithm.
+        key_alg: String,
+        /// The key id.
+        kid: String,
+    },
+    /// The signature does not verify (tampered header, payload or signature).
+    #[error(
+        "The id_token's signature does not verify with the key kid {kid:?} of {host}: \
+         the token was altered or not signed by this Clerk instance."
+    )]
+    BadSignature {
+        /// The key id.
+        kid: String,
+        /// The Clerk frontend API host.
+        host: String,
+    },
+    /// The payload is not a JSON object.
+    #[error("The id_token's payload is not a JSON object of claims ({0}).")]
+    BadPayload(String),
+    /// A registered claim has the wrong type.
+    #[error("The id_token's {claim} claim must be {expected}.")]
+    ClaimType {
+        /// The claim name.
+        claim: &'static str,
+        /// What it must be.
+        expected: &'static str,
+    },
+    /// No `exp` claim.
+    #[error("The id_token has no exp claim; a session token without an expiry is not accepted.")]
+    MissingExp,
+    /// `exp` passed (more than the skew ago).
+    #[error(
+        "The id_token expired {ago} s ago (exp {exp}, {skew} s of clock skew allowed). \
+         Clerk session tokens live 60 s: get a fresh one with session.getToken() just \
+         before signing in."
+    )]
+    Expired {
+        /// The claim.
+        exp: i64,
+        /// Seconds since.
+        ago: i64,
+        /// Allowed skew.
+        skew: f64,
+    },
+    /// `nbf` is in the future (more than the skew).
+    #[error(
+        "The id_token is not valid yet: nbf {nbf} is {ahead} s in the future ({skew} s of \
+         clock skew allowed). Check this machine's clock."
+    )]
+    NotYetValid {
+        /// The claim.
+        nbf: i64,
+        /// Seconds ahead.
+        ahead: i64,
+        /// Allowed skew.
+        skew: f64,
+    },
+    /// `iat` is in the future (more than the skew).
+    #[error(
+        "The id_token was issued in the future: iat {iat} is {ahead} s ahead ({skew} s of \
+         clock skew allowed). Check the clocks of this machine and of the token's issuer."
+    )]
+    IssuedInFuture {
+        /// The claim.
+        iat: i64,
+        /// Seconds ahead.
+        ahead: i64,
+        /// Allowed skew.
+        skew: f64,
+    },
+    /// `iss` differs from the discovery issuer.
+    #[error(
+        "The id_token wasn't issued by {expected} (its iss is {actual}). Use a token from \
+         the Clerk instance registered as client {client:?}."
+    )]
+    WrongIssuer {
+        /// The discovery issuer.
+        expected: String,
+        /// The claim, or "missing".
+        actual: String,
+        /// The client name.
+        client: String,
+    },
+    /// No `sub` claim.
+    #[error("The id_token had no subject (sub claim); Clerk session tokens name the user in sub.")]
+    MissingSub,
+    /// The request's nonce and the token's disagree.
+    #[error("{0}")]
+    Nonce(&'static str),
+    /// The `email` claim is present but not an email address.
+    #[error(
+        "The id_token's email claim is not an email address. Set it to \
+         {{{{user.primary_email_address}}}} in Clerk's session token template."
+    )]
+    BadEmail,
+    /// The verifier could not start.
+    #[error("cannot build the HTTP client for discovery: {0}")]
+    Client(String),
+}
+
+/// Result of verification.
+pub type Result<T, E = VerifyError> = std::result::Result<T, E>;
+
+/// What a verified token says about the person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedToken {
+    /// The discovery issuer, which names the Clerk instance.
+    pub issuer: String,
+    /// The Clerk user id.
+    pub sub: String,
+    /// Lower-cased email, when the token carries one that is not marked
+    /// unverified.
+    pub email: Option<String>,
+}
+
+/// A decoded public key from a JWKS.
+struct VerifyKey {
+    alg: Algorithm,
+    key: DecodingKey,
+}
+
+/// The cached state of one Clerk frontend API host.
+struct IssuerCache {
+    issuer: String,
+    jwks_uri: String,
+    keys: RwLock<Arc<HashMap<String, Arc<VerifyKey>>>>,
+    /// Counts JWKS fetches, so a request that waited for a refetch knows
+    /// whether one happened after its own lookup missed.
+    generation: AtomicU64,
+    /// Serializes JWKS refetches.
+    refresh: tokio::sync::Mutex<()>,
+}
+
+/// Token verification with cached discovery documents and keys.
+pub struct Verifier {
+    http: reqwest::Client,
+    issuers: RwLock<HashMap<String, Arc<IssuerCache>>>,
+    /// Serializes discovery fetches so a burst of first sign-ins fetches once.
+    discovering: tokio::sync::Mutex<()>,
+}
+
+#[derive(Deserialize)]
+struct Discovery {
+    issuer: String,
+    jwks_uri: String,
+}
+
+#[derive(Deserialize)]
+struct RawHeader {
+    alg: Option<Value>,
+    kid: Option<Value>,
+}
+
+impl Verifier {
+    /// A verifier with empty caches.
+    pub fn new() -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(FETCH_TIMEOUT)
+            .connect_timeout(FETCH_TIMEOUT)
+            .build()
+            .map_err(|e| VerifyError::Client(e.to_string()))?;
+        Ok(Self {
+            http,
+            issuers: RwLock::new(HashMap::new()),
+            discovering: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// Verifies `token` as a session token of the Clerk instance `client`
+    /// names. `nonce` is the request's nonce, if any.
+    pub async fn verify(
+        &self,
+        client: &ClerkClient,
+        token: &str,
+        nonce: Option<&str>,
+    ) -> Result<VerifiedToken> {
+        let (alg, kid) = read_header(token)?;
+        let kid = kid.ok_or_else(|| VerifyError::MissingKid {
+            host: client.host.clone(),
+        })?;
+        let issuer = self.issuer(client).await?;
+        let key = self.key(client, &issuer, &kid).await?;
+        if key.alg != alg {
+            return Err(VerifyError::AlgorithmMismatch {
+                token_alg: format!("{alg:?}"),
+                key_alg: format!("{:?}", key.alg),
+                kid,
+            });
+        }
+
+        // jsonwebtoken checks the signature; the claims are checked below so
+        // that each failure gets its own message.
+        let mut validation = Validation::new(alg);
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.validate_aud = false;
+        validation.required_spec_claims.clear();
+        let claims = match jsonwebtoken::decode::<Map<String, Value>>(token, &key.key, &validation)
+        {
+            Ok(data) => data.claims,
+            Err(err) => {
+                return Err(match err.kind() {
+                    ErrorKind::InvalidSignature
+                    | ErrorKind::InvalidEcdsaKey
+                    | ErrorKind::InvalidRsaKey(_)
+                    | ErrorKind::Provider(_) => VerifyError::BadSignature {
+                        kid,
+                        host: client.host.clone(),
+                    },
+                    ErrorKind::Base64(_) => {
+                        VerifyError::NotAJwt("a part is not base64url".to_owned())
+                    }
+                    _ => VerifyError::BadPayload(err.to_string()),
+                })
+            }
+        };
+
+        check_times(&claims, now_secs())?;
+
+        match claims.get("iss") {
+            Some(Value::String(iss)) if *iss == issuer.issuer => {}
+            other => {
+                return Err(VerifyError::WrongIssuer {
+                    expected: issuer.issuer.clone(),
+                    actual: match other {
+                        Some(Value::String(iss)) => iss.clone(),
+                        Some(value) => value.to_string(),
+                        None => "missing".to_owned(),
+                    },
+                    client: client.name.clone(),
+                })
+            }
+        }
+
+        let sub = match claims.get("sub") {
+            Some(Value::String(sub)) if !sub.trim().is_empty() => sub.clone(),
+            _ => return Err(VerifyError::MissingSub),
+        };
+
+        check_nonce(nonce, claims.get("nonce"))?;
+
+        Ok(VerifiedToken {
+            issuer: issuer.issuer.clone(),
+            sub,
+            email: read_email(&claims)?,
+        })
+    }
+
+    /// The cached discovery state of the client's host, fetched on first use.
+    async fn issuer(&self, client: &ClerkClient) -> Result<Arc<IssuerCache>> {
+        if let Some(found) = self.cached_issuer(&client.host) {
+            return Ok(found);
+        }
+        let _guard = self.discovering.lock().await;
+        if let Some(found) = self.cached_issuer(&client.host) {
+            return Ok(found);
+        }
+        let url = format!(
+            "{}/.well-known/openid-configuration",
+            keys::frontend_api_url(&client.host)
+        );
+        let fetch_error = |reason: String| VerifyError::Fetch {
+            what: "the OpenID configuration",
+            client: client.name.clone(),
+            url: url.clone(),
+            reason,
+        };
+        let discovery: Discovery = self.fetch_json(&url).await.map_err(fetch_error)?;
+        if discovery.issuer.is_empty() || discovery.jwks_uri.is_empty() {
+            return Err(fetch_error("issuer or jwks_uri is empty".to_owned()));
+        }
+        let cache = Arc::new(IssuerCache {
+            issuer: discovery.issuer,
+            jwks_uri: discovery.jwks_uri,
+            keys: RwLock::new(Arc::new(HashMap::new())),
+            generation: AtomicU64::new(0),
+            refresh: tokio::sync::Mutex::new(()),
+        });
+        self.load_keys(client, &cache).await?;
+        self.issuers
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(client.host.clone(), cache.clone());
+        Ok(cache)
+    }
+
+    fn cached_issuer(&self, host: &str) -> Option<Arc<IssuerCache>> {
+        self.issuers
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(host)
+            .cloned()
+    }
+
+    /// The key named `kid`, fetching the JWKS once more if it is unknown.
+    async fn key(
+        &self,
+        client: &ClerkClient,
+        issuer: &IssuerCache,
+        kid: &str,
+    ) -> Result<Arc<VerifyKey>> {
+        let lookup = || {
+            issuer
+                .keys
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(kid)
+                .cloned()
+        };
+        let generation = issuer.generation.load(Ordering::Acquire);
+        if let Some(key) = lookup() {
+            return Ok(key);
+        }
+        {
+            let _refreshing = issuer.refresh.lock().await;
+            // Another request may have fetched while this one waited: one
+            // fetch after the miss is enough.
+            if issuer.generation.load(Ordering::Acquire) == generation {
+                self.load_keys(client, issuer).await?;
+            }
+        }
+        lookup().ok_or_else(|| VerifyError::UnknownKid {
+            kid: kid.to_owned(),
+            host: client.host.clone(),
+            client: client.name.clone(),
+        })
+    }
+
+    async fn load_keys(&self, client: &ClerkClient, issuer: &IssuerCache) -> Result<()> {
+        #[derive(Deserialize)]
+        struct JwkSet {
+            keys: Vec<Value>,
+        }
+        let set: JwkSet =
+            self.fetch_json(&issuer.jwks_uri)
+                .await
+                .map_err(|reason| VerifyError::Fetch {
+                    what: "the JWKS",
+                    client: client.name.clone(),
+                    url: issuer.jwks_uri.clone(),
+                    reason,
+                })?;
+        let keys: HashMap<String, Arc<VerifyKey>> = set
+            .keys
+            .into_iter()
+            .filter_map(|value| serde_json::from_value::<Jwk>(value).ok())
+            .filter_map(|jwk| {
+                let kid = jwk.common.key_id.clone()?;
+                let alg = supported_algorithm(&jwk)?;
+                let key = DecodingKey::from_jwk(&jwk).ok()?;
+                Some((kid, Arc::new(VerifyKey { alg, key })))
+            })
+            .collect();
+        *issuer.keys.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(keys);
+        issuer.generation.fetch_add(1, Ordering::Release);
+        Ok(())
+    }
+
+    async fn fetch_json<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &str,
+    ) -> std::result::Result<T, String> {
+        let response = self
+            .http
+            .get(url)
+            .header("accept", "application/json")
+            .send()
+            .await
+            .map_err(|e| error_chain(&e))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(format!("HTTP {status}"));
+        }
+        let bytes = response.bytes().await.map_err(|e| error_chain(&e))?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| format!("the response is not the expected JSON ({e})"))
+    }
+}
+
+/// "error: cause: cause" for a network error.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// RS256 for RSA keys, ES256 for P-256 keys; `None` for anything else, or
+/// for a key whose `alg` says otherwise.
+fn supported_algorithm(jwk: &Jwk) -> Option<Algorithm> {
+    let by_type = match &jwk.algorithm {
+        AlgorithmParameters::RSA(_) => Algorithm::RS256,
+        AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P256 => {
+            Algorithm::ES256
+        }
+        _ => return None,
+    };
+    match jwk.common.key_algorithm {
+        None => Some(by_type),
+        Some(declared) => (Algorithm::try_from(declared).ok()? == by_type).then_some(by_type),
+    }
+}
+
+/// Reads `alg` (must be RS256 or ES256) and `kid` from the header. The
+/// header is read here only to refuse other algorithms with a clear message;
+/// jsonwebtoken decodes and checks it again.
+fn read_header(token: &str) -> Result<(Algorithm, Option<String>)> {
+    let mut parts = token.split('.');
+    let (Some(header), Some(_), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(VerifyError::NotAJwt(
+            "expected three parts separated by dots".to_owned(),
+        ));
+    };
+    let bytes = URL_SAFE_NO_PAD
+        .decode(header)
+        .map_err(|_| VerifyError::NotAJwt("the header is not base64url".to_owned()))?;
+    let raw: RawHeader = serde_json::from_slice(&bytes)
+        .map_err(|_| VerifyError::NotAJwt("the header is not a JSON object".to_owned()))?;
+    let alg = match &raw.alg {
+        Some(Value::String(alg)) if alg == "RS256" => Algorithm::RS256,
+        Some(Value::String(alg)) if alg == "ES256" => Algorithm::ES256,
+        Some(Value::String(alg)) => return Err(VerifyError::UnsupportedAlgorithm(alg.clone())),
+        Some(other) => return Err(VerifyError::UnsupportedAlgorithm(other.to_string())),
+        None => return Err(VerifyError::UnsupportedAlgorithm("no alg".to_owned())),
+    };
+    let kid = match raw.kid {
+        Some(Value::String(kid)) if !kid.is_empty() => Some(kid),
+        _ => None,
+    };
+    Ok((alg, kid))
+}
+
+fn now_secs() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// A NumericDate claim: absent, or a number.
+fn numeric_claim(claims: &Map<String, Value>, claim: &'static str) -> Result<Option<f64>> {
+    match claims.get(claim) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => {
+            n.as_f64()
+                .filter(|v| v.is_finite())
+                .map(Some)
+                .ok_or(VerifyError::ClaimType {
+                    claim,
+                    expected: "a number of seconds since 1970",
+                })
+        }
+        Some(_) => Err(VerifyError::ClaimType {
+            claim,
+            expected: "a number of seconds since 1970",
+        }),
+    }
+}
+
+/// Whole seconds for messages, saturating.
+fn whole(secs: f64) -> i64 {
+    secs.round().clamp(i64::MIN as f64, i64::MAX as f64) as i64
+}
+
+fn check_times(claims: &Map<String, Value>, now: f64) -> Result<()> {
+    let exp = numeric_claim(claims, "exp")?.ok_or(VerifyError::MissingExp)?;
+    if now > exp + CLOCK_SKEW_SECS {
+        return Err(VerifyError::Expired {
+            exp: whole(exp),
+            ago: whole(now - exp),
+            skew: CLOCK_SKEW_SECS,
+        });
+    }
+    if let Some(nbf) = numeric_claim(claims, "nbf")? {
+        if nbf > now + CLOCK_SKEW_SECS {
+            return Err(VerifyError::NotYetValid {
+                nbf: whole(nbf),
+                ahead: whole(nbf - now),
+                skew: CLOCK_SKEW_SECS,
+            });
+        }
+    }
+    if let Some(iat) = numeric_claim(claims, "iat")? {
+        if iat > now + CLOCK_SKEW_SECS {
+            return Err(VerifyError::IssuedInFuture {
+                iat: whole(iat),
+                ahead: whole(iat - now),
+                skew: CLOCK_SKEW_SECS,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Instant's nonce rule: both absent, or both present and equal.
+fn check_nonce(requested: Option<&str>, claim: Option<&Value>) -> Result<()> {
+    let claim = match claim {
+        Some(Value::String(text)) if !text.trim().is_empty() => Some(text.as_str()),
+        _ => None,
+    };
+    match (requested, claim) {
+        (None, None) => Ok(()),
+        (Some(a), Some(b)) if a == b => Ok(()),
+        (Some(_), None) => Err(VerifyError::Nonce("The id_token is missing a nonce.")),
+        (None, Some(_)) => Err(VerifyError::Nonce(
+            "The nonce parameter was not provided in the request.",
+        )),
+        (Some(_), Some(_)) => Err(VerifyError::Nonce("The nonces do not match.")),
+    }
+}
+
+/// The `email` claim, lower-cased; `None` when absent, empty, or marked
+/// unverified by `email_verified: false`.
+fn read_email(claims: &Map<String, Value>) -> Result<Option<String>> {
+    if claims.get("email_verified") == Some(&Value::Bool(false)) {
+        return Ok(None);
+    }
+    match claims.get("email") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) if text.trim().is_empty() => Ok(None),
+        Some(Value::String(text)) => {
+            let email = text.trim().to_lowercase();
+            let valid = email
+                .split_once('@')
+                .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty())
+                && !email.chars().any(char::is_whitespace);
+            if valid {
+                Ok(Some(email))
+            } else {
+                Err(VerifyError::BadEmail)
+            }
+        }
+        Some(_) => Err(VerifyError::BadEmail),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn claims(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => unreachable!("test claims are objects"),
+        }
+    }
+
+    #[test]
+    fn time_claims_with_skew() {
+        let now = 1_000_000.0;
+        assert!(check_times(&claims(json!({"exp": now + 60.0})), now).is_ok());
+        assert!(check_times(&claims(json!({"exp": now - 4.0})), now).is_ok());
+        assert!(matches!(
+            check_times(&claims(json!({"exp": now - 6.0})), now),
+            Err(VerifyError::Expired { ago: 6, .. })
+        ));
+        assert!(matches!(
+            check_times(&claims(json!({})), now),
+            Err(VerifyError::MissingExp)
+        ));
+        assert!(matches!(
+            check_times(&claims(json!({"exp": "soon"})), now),
+            Err(VerifyError::ClaimType { claim: "exp", .. })
+        ));
+        assert!(matches!(
+            check_times(&claims(json!({"exp": now + 60.0, "nbf": now + 30.0})), now),
+            Err(VerifyError::NotYetValid { .. })
+        ));
+        assert!(matches!(
+            check_times(&claims(json!({"exp": now + 60.0, "iat": now + 30.0})), now),
+            Err(VerifyError::IssuedInFuture { .. })
+        ));
+        assert!(check_times(
+            &claims(json!({"exp": now + 60.0, "iat": now + 4.0, "nbf": now - 10.0})),
+            now
+        )
+        .is_ok());
+        // Absurd numbers do not overflow.
+        assert!(check_times(&claims(json!({"exp": 1e300})), now).is_ok());
+        assert!(check_times(&claims(json!({"exp": -1e300})), now).is_err());
+    }
+
+    #[test]
+    fn header_algorithms() {
+        let encode = |header: Value| {
+            format!(
+                "{}.e30.c2ln",
+                URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header).unwrap())
+            )
+        };
+        assert_eq!(
+            read_header(&encode(json!({"alg": "RS256", "kid": "k"}))).unwrap(),
+            (Algorithm::RS256, Some("k".to_owned()))
+        );
+        assert_eq!(
+            read_header(&encode(json!({"alg": "none"}))),
+            Err(VerifyError::UnsupportedAlgorithm("none".to_owned()))
+        );
+        assert_eq!(
+            read_header(&encode(json!({"alg": "HS256"}))),
+            Err(VerifyError::UnsupportedAlgorithm("HS256".to_owned()))
+        );
+        assert!(matches!(read_header("abc"), Err(VerifyError::NotAJwt(_))));
+        assert!(matches!(
+            read_header("!!.e30.c2ln"),
+            Err(VerifyError::NotAJwt(_))
+        ));
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(
+            read_email(&claims(json!({"email": " Ada@Example.COM "}))).unwrap(),
+            Some("ada@example.com".to_owned())
+        );
+        assert_eq!(read_email(&claims(json!({}))).unwrap(), None);
+        assert_eq!(
+            read_email(&claims(json!({"email": "a@b.c", "email_verified": false}))).unwrap(),
+            None
+        );
+        assert!(read_email(&claims(json!({"email": "nope"}))).is_err());
+        assert!(read_email(&claims(json!({"email": 3}))).is_err());
+    }
+
+    #[test]
+    fn nonces() {
+        assert!(check_nonce(None, None).is_ok());
+        assert!(check_nonce(Some("n"), Some(&json!("n"))).is_ok());
+        assert!(check_nonce(Some("n"), None).is_err());
+        assert!(check_nonce(None, Some(&json!("n"))).is_err());
+        assert!(check_nonce(Some("n"), Some(&json!("m"))).is_err());
+    }
+}
