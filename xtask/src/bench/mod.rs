@@ -1,5 +1,7 @@
 //! `cargo xtask bench [emulator]`: measurements, never timed tests.
 
+mod app;
+
 /// Which benchmark to run.
 #[derive(clap::Args)]
 pub struct BenchArgs {
@@ -11,6 +13,6 @@ pub struct BenchArgs {
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.target.as_str() {
         "emulator" => anyhow::bail!("`cargo xtask bench emulator` is not written yet"),
-        _ => anyhow::bail!("`cargo xtask bench` (the app) is not written yet"),
+        _ => app::run(),
     }
 }

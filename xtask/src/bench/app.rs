@@ -1,0 +1,82 @@
+//! `cargo xtask bench` (the app): builds the release app for a fresh
+//! in-memory emulator, then runs the e2e crate's `bench_app` binary, which
+//! measures the shipped sizes, the time to the signed-in text and the
+//! Instant requests per page load in headless Chromium, prints a table and
+//! writes `target/bench/report.json`.
+//!
+//! `BENCH_RUNS=N` sets the number of measured runs per scenario (default 20).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::Context as _;
+
+use crate::emulator::{self, Emulator};
+use crate::process::run_checked;
+use crate::tools::{self, Needs};
+use crate::workspace_root;
+
+/// Where the benchmark's build, logs and report go.
+const BENCH_DIR: &str = "target/bench";
+
+pub fn run() -> anyhow::Result<()> {
+    tools::setup(Needs::Browser)?;
+    emulator::build()?;
+    let bench_dir = workspace_root().join(BENCH_DIR);
+    std::fs::create_dir_all(&bench_dir)
+        .with_context(|| format!("creating {}", bench_dir.display()))?;
+    let emulator = Emulator::start(
+        &[
+            "--in-memory",
+            "--clerk-addr",
+            "127.0.0.1:0",
+            "--instant-addr",
+            "127.0.0.1:0",
+        ],
+        Some(bench_dir.join("emulator.log")),
+    )?;
+    eprintln!(
+        "xtask: emulator up: Clerk {} / Instant {} (log: {BENCH_DIR}/emulator.log)",
+        emulator.value("CLERK_FRONTEND_API")?,
+        emulator.value("INSTANT_API_URI")?
+    );
+    let dist = build_release_app(&emulator, &bench_dir)?;
+
+    let mut bench = Command::new("cargo");
+    bench
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "e2e",
+            "--bin",
+            "bench_app",
+            "--",
+        ])
+        .arg("--out")
+        .arg(bench_dir.join("report.json"))
+        .env("E2E_DIST_DIR", &dist)
+        .current_dir(workspace_root());
+    emulator.apply_env(&mut bench);
+    run_checked(&mut bench).context("the app benchmark failed (see its output above)")?;
+    drop(emulator);
+    Ok(())
+}
+
+/// `trunk build --release` into `target/bench/dist` with the emulator's
+/// values compiled in (the app reads them with `option_env!`). A dist of its
+/// own, so that the e2e layer's build is never overwritten mid-test.
+fn build_release_app(emulator: &Emulator, bench_dir: &Path) -> anyhow::Result<PathBuf> {
+    let dist = bench_dir.join("dist");
+    eprintln!("xtask: building the release app into {BENCH_DIR}/dist");
+    let mut trunk = Command::new("trunk");
+    trunk
+        .args(["build", "--release", "--dist"])
+        .arg(&dist)
+        .env("TRUNK_SKIP_VERSION_CHECK", "true")
+        .current_dir(workspace_root());
+    emulator.apply_env(&mut trunk);
+    run_checked(&mut trunk)
+        .context("building the app for the benchmark (trunk build --release)")?;
+    Ok(dist)
+}
