@@ -15,7 +15,7 @@ use crate::instant::{use_auth, AuthState, InstantError, User};
 pub fn HomePage() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="home-title">
-            <h2 id="home-title">"Clerk → Instant"</h2>
+            <h1 id="home-title">"Your Instant session"</h1>
             <div class="status-region" aria-live="polite">
                 <ClerkLoading>
                     <p class="status">"Loading…"</p>

@@ -47,15 +47,21 @@ pub fn ClerkInstantApp(
     );
     provide_instant(instant);
     provide_context(config.clone());
+    // The first `<Router>` of a page stores its owner for good in the
+    // global server-function redirect hook, so that app would never be
+    // cleaned up when unmounted (its window listeners would stay, as tests
+    // that mount the app again notice). This app calls no server functions:
+    // take the hook first with one that does nothing.
+    let _ = leptos::server_fn::redirect::set_redirect_hook(|_| {});
     view! {
         <Router>
-            <ClerkProvider publishable_key=config.clerk_publishable_key>
-                <SessionLinkProvider client_name=config.clerk_client_name>
-                    <SiteHeader />
-                    <SiteMain />
-                </SessionLinkProvider>
-            </ClerkProvider>
-        </Router>
+                <ClerkProvider publishable_key=config.clerk_publishable_key>
+                    <SessionLinkProvider client_name=config.clerk_client_name>
+                        <SiteHeader />
+                        <SiteMain />
+                    </SessionLinkProvider>
+                </ClerkProvider>
+            </Router>
     }
 }
 
@@ -131,7 +137,7 @@ fn SiteHeader() -> impl IntoView {
 fn NotFound() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="not-found-title">
-            <h2 id="not-found-title">"Page not found"</h2>
+            <h1 id="not-found-title">"Page not found"</h1>
             <p>
                 "There is nothing here. "
                 <A href="/">"Go to the home page"</A>

@@ -38,7 +38,7 @@ pub fn SetupScreen(
     };
     view! {
         <section class="card setup" aria-labelledby="setup-title">
-            <h2 id="setup-title">"Finish setting up Clerk"</h2>
+            <h1 id="setup-title">"Finish setting up Clerk"</h1>
             <p class="problem" role="alert">{error.to_string()}</p>
             <p>"To sign in with Clerk and hold an Instant session, follow Instant's three Clerk setup steps:"</p>
             <ClerkSetupSteps />

@@ -107,6 +107,9 @@ async fn inject_script(url: &str, publishable_key: Option<&str>) -> Result<()> {
         .unchecked_into();
     script.set_src(url);
     script.set_async(true);
+    // As Clerk's own loader does: a CORS fetch, so the script also loads on
+    // cross-origin-isolated pages (COEP `require-corp`).
+    script.set_cross_origin(Some("anonymous"));
     if let Some(key) = publishable_key {
         script
             .set_attribute("data-clerk-publishable-key", key)

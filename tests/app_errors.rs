@@ -1,0 +1,73 @@
+#![cfg(target_arch = "wasm32")]
+//! A failed exchange shows its real reason with a Retry button: an unknown
+//! Clerk client name (Instant's own message) and an unreachable API (the
+//! network error in plain words).
+
+mod app_support;
+
+use app_support::*;
+use clerk_instant::config::AppConfig;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const FAILED: &str = "Error signing in to Instant!";
+
+#[wasm_bindgen_test]
+async fn an_unknown_client_name_shows_instants_message_and_retry_tries_again() {
+    reset().await;
+    let config = AppConfig {
+        clerk_client_name: "no-such-client".to_owned(),
+        ..config()
+    };
+    let app = mount_app(config);
+    sign_in_to_clerk(&unique_email("unknown-client")).await;
+    wait_for_text(&app, FAILED).await;
+    let text = app.text();
+    assert!(
+        text.contains("No Clerk client named \"no-such-client\""),
+        "Instant's message must show, not just a status: {text}"
+    );
+    assert!(!text.contains("API Error"), "{text}");
+    assert_eq!(stored_instant_user(), None);
+
+    let exchanges = exchange_count().await;
+    click_button(&app, "Retry").await;
+    // The retry really asks Instant again, and fails the same way.
+    let start = js_sys::Date::now();
+    while exchange_count().await == exchanges {
+        assert!(
+            js_sys::Date::now() - start < DEADLINE.as_millis() as f64,
+            "Retry made no new exchange"
+        );
+        leptos::task::tick().await;
+    }
+    wait_for_text(&app, "No Clerk client named").await;
+    assert!(has_button(&app, "Retry"));
+
+    drop(app);
+    reset().await;
+}
+
+#[wasm_bindgen_test]
+async fn an_unreachable_api_shows_the_network_error_in_plain_words() {
+    reset().await;
+    let config = AppConfig {
+        // Nothing listens on the discard port of this machine.
+        instant_api_uri: "http://127.0.0.1:9".to_owned(),
+        ..config()
+    };
+    let app = mount_app(config);
+    sign_in_to_clerk(&unique_email("unreachable")).await;
+    wait_for_text(&app, FAILED).await;
+    wait_for_text(&app, "Could not reach Instant at http://127.0.0.1:9").await;
+    assert!(
+        app.text().contains("Check your connection"),
+        "{}",
+        app.text()
+    );
+    assert!(has_button(&app, "Retry"));
+    assert_eq!(stored_instant_user(), None);
+    drop(app);
+    reset().await;
+}

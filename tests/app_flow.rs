@@ -1,0 +1,192 @@
+#![cfg(target_arch = "wasm32")]
+//! The app in headless Chromium against the running emulator: sign-in,
+//! the stored session after a remount, `/account`, sign-out, account
+//! switch, sign-out elsewhere and in another tab, and a token without the
+//! email claim.
+
+mod app_support;
+
+use app_support::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const SIGNED_IN: &str = "Signed in with Instant through Clerk!";
+
+fn refresh_token_of_stored_session() -> String {
+    stored_instant_user().expect("a stored Instant session")["refresh_token"]
+        .as_str()
+        .expect("a refresh token")
+        .to_owned()
+}
+
+#[wasm_bindgen_test]
+async fn first_sign_in_creates_the_instant_user_and_a_remount_reuses_it() {
+    reset().await;
+    let email = unique_email("first-sign-in");
+    assert_eq!(admin_user_by_email(&email).await, None);
+
+    let app = mount_app(config());
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    let exchanges_before = exchange_count().await;
+    sign_in_to_clerk(&email).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    assert!(app.text().contains(&email), "{}", app.text());
+
+    // Instant created the user, and the page holds its session.
+    let created = admin_user_by_email(&email)
+        .await
+        .expect("Instant created the user");
+    let stored = stored_instant_user().expect("the session is stored");
+    assert_eq!(created["id"], stored["id"]);
+    assert_eq!(exchange_count().await, exchanges_before + 1);
+    assert_eq!(stored_owner(), clerk_user_id());
+
+    // A reload: the same Clerk user, the stored session, no exchange.
+    drop(app);
+    let app = mount_app(config());
+    wait_for_text(&app, SIGNED_IN).await;
+
+    // The account page shows both ids. It shows only once nothing is in
+    // flight, so an exchange started by the remount would be counted by now.
+    click_link(&app, "Account").await;
+    wait_for_text(&app, "Instant user id").await;
+    assert_eq!(path(), "/account");
+    let text = app.text();
+    assert!(text.contains(created["id"].as_str().unwrap()), "{text}");
+    assert!(text.contains(&email), "{text}");
+    assert!(text.contains(&clerk_user_id().unwrap()), "{text}");
+    assert!(text.contains("Created"), "{text}");
+    assert_eq!(
+        exchange_count().await,
+        exchanges_before + 1,
+        "a remount with the same Clerk user must not exchange again"
+    );
+    assert_eq!(stored_instant_user().unwrap()["id"], created["id"]);
+
+    // Sign out from the home page: both sessions end.
+    click_link(&app, "Home").await;
+    wait_for_text(&app, SIGNED_IN).await;
+    let refresh_token = refresh_token_of_stored_session();
+    assert!(refresh_token_verifies(&refresh_token).await);
+    let signouts_before = signout_count().await;
+    click_button(&app, "Sign out").await;
+    wait_until("Clerk is signed out", || clerk_user_id().is_none()).await;
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    assert_eq!(stored_instant_user(), None);
+    assert_eq!(stored_owner(), None);
+    assert_eq!(signout_count().await, signouts_before + 1);
+    assert!(
+        !refresh_token_verifies(&refresh_token).await,
+        "the signed-out refresh token must no longer verify"
+    );
+    drop(app);
+}
+
+#[wasm_bindgen_test]
+async fn account_switch_ends_the_old_session_and_exchanges_afresh() {
+    reset().await;
+    let first = unique_email("switch-from");
+    let second = unique_email("switch-to");
+    let app = mount_app(config());
+    sign_in_to_clerk(&first).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    wait_for_text(&app, &first).await;
+    let first_refresh_token = refresh_token_of_stored_session();
+    let first_clerk_user = clerk_user_id().unwrap();
+
+    sign_in_to_clerk(&second).await;
+    wait_for_text(&app, &second).await;
+    wait_for_text(&app, SIGNED_IN).await;
+
+    let stored = stored_instant_user().unwrap();
+    assert_eq!(stored["email"].as_str(), Some(second.as_str()));
+    let second_clerk_user = clerk_user_id().unwrap();
+    assert_ne!(first_clerk_user, second_clerk_user);
+    assert_eq!(stored_owner(), Some(second_clerk_user));
+    assert!(
+        !refresh_token_verifies(&first_refresh_token).await,
+        "the first account's Instant session must end on the switch"
+    );
+    let second_user = admin_user_by_email(&second).await.unwrap();
+    assert_eq!(stored["id"], second_user["id"]);
+
+    click_button(&app, "Sign out").await;
+    wait_until("signed out", || has_button(&app, "Sign in")).await;
+    drop(app);
+}
+
+#[wasm_bindgen_test]
+async fn a_clerk_sign_out_elsewhere_ends_the_instant_session() {
+    reset().await;
+    let app = mount_app(config());
+    sign_in_to_clerk(&unique_email("elsewhere")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    let refresh_token = refresh_token_of_stored_session();
+
+    // Not the app's button: Clerk itself signs out (its own UI, say).
+    sign_out_of_clerk().await;
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    wait_until("the Instant session is gone", || {
+        stored_instant_user().is_none()
+    })
+    .await;
+    assert!(!refresh_token_verifies(&refresh_token).await);
+    drop(app);
+}
+
+#[wasm_bindgen_test]
+async fn a_sign_out_in_another_tab_signs_this_tab_out() {
+    reset().await;
+    let app = mount_app(config());
+    sign_in_to_clerk(&unique_email("other-tab")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+
+    // The other tab's sign-out, as this tab sees it: Instant's key goes,
+    // then Clerk's, each with a `storage` event.
+    forget_and_announce(&instant_storage_key());
+    let clerk_key = clerk_storage_key().expect("the stand-in's storage key");
+    forget_and_announce(&clerk_key);
+
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    assert_eq!(clerk_user_id(), None);
+    assert_eq!(stored_instant_user(), None);
+    assert!(!app.text().contains(SIGNED_IN));
+    drop(app);
+    // The server-side Clerk session of this test stays; sign out locally.
+    reset().await;
+}
+
+#[wasm_bindgen_test]
+async fn a_token_without_the_email_claim_explains_how_to_add_it() {
+    reset().await;
+    set_email_claim(false).await;
+    let app = mount_app(config());
+    sign_in_to_clerk(&unique_email("no-email-claim")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    wait_for_text(&app, "Customize session token").await;
+    let text = app.text();
+    assert!(text.contains("Sessions"), "{text}");
+    assert!(
+        text.contains(r#"{"email": "{{user.primary_email_address}}"}"#),
+        "{text}"
+    );
+    let stored = stored_instant_user().unwrap();
+    assert!(stored["email"].is_null(), "{stored}");
+
+    set_email_claim(true).await;
+    click_button(&app, "Sign out").await;
+    wait_until("signed out", || has_button(&app, "Sign in")).await;
+    drop(app);
+}
+
+#[wasm_bindgen_test]
+async fn account_redirects_home_when_signed_out() {
+    reset().await;
+    go_to("/account");
+    let app = mount_app(config());
+    wait_until("the app went to /", || path() == "/").await;
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    assert!(!app.text().contains("Instant user id"));
+    drop(app);
+}

@@ -1,0 +1,376 @@
+//! Shared helpers for the Clerk and app browser tests: the emulator's
+//! values (given at build time), mounting, polling with a deadline, DOM
+//! look-ups, the clerk-js stand-in's test hook, and the emulator's admin,
+//! stats and settings endpoints.
+//!
+//! Tests in one binary share one page (and one `window.Clerk`), so every
+//! test starts with [`reset`] and ends by signing out.
+
+#![allow(dead_code)] // each test file uses its own subset
+
+use std::time::Duration;
+
+use clerk_instant::config::AppConfig;
+use gloo_net::http::Request;
+use leptos::mount::mount_to;
+use leptos::prelude::*;
+use serde_json::{json, Value};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+/// The emulator's Clerk secret key (Backend API, settings).
+pub const CLERK_SECRET_KEY: &str = "sk_test_emulator";
+/// The emulator's Instant admin token.
+pub const ADMIN_TOKEN: &str = "emulator-admin-token";
+/// How long any awaited outcome may take.
+pub const DEADLINE: Duration = Duration::from_secs(15);
+
+#[wasm_bindgen(inline_js = r#"
+export function clerk_loaded() {
+  return !!(window.Clerk && window.Clerk.loaded);
+}
+export function clerk_user_id() {
+  return window.Clerk && window.Clerk.user ? window.Clerk.user.id : null;
+}
+export function emulator_sign_in(email, firstName) {
+  return window.Clerk.__emulator.signIn({ emailAddress: email, firstName: firstName });
+}
+export function clerk_sign_out() {
+  if (!window.Clerk || !window.Clerk.loaded) return Promise.resolve();
+  return window.Clerk.signOut();
+}
+export function clerk_close_sign_in() {
+  if (window.Clerk && window.Clerk.closeSignIn) window.Clerk.closeSignIn();
+}
+export function clerk_storage_key() {
+  return window.Clerk && window.Clerk.__emulator ? window.Clerk.__emulator.storageKey : null;
+}
+export function forget_and_announce(key) {
+  // What another tab's sign-out looks like from here: the key is gone and
+  // a `storage` event says so.
+  window.localStorage.removeItem(key);
+  window.dispatchEvent(new StorageEvent('storage', {
+    key: key, oldValue: 'x', newValue: null, storageArea: window.localStorage,
+  }));
+}
+"#)]
+extern "C" {
+    /// Whether `window.Clerk` has loaded.
+    pub fn clerk_loaded() -> bool;
+    /// `Clerk.user.id`, when signed in.
+    pub fn clerk_user_id() -> Option<String>;
+    #[wasm_bindgen(catch)]
+    fn emulator_sign_in(email: &str, first_name: &str) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch)]
+    fn clerk_sign_out() -> Result<js_sys::Promise, JsValue>;
+    /// Closes the stand-in's sign-in modal, if open.
+    pub fn clerk_close_sign_in();
+    /// The stand-in's localStorage key for this origin's Clerk session.
+    pub fn clerk_storage_key() -> Option<String>;
+    /// Removes `key` from localStorage and dispatches the `storage` event
+    /// another tab's change would cause.
+    pub fn forget_and_announce(key: &str);
+}
+
+/// The Instant role's base URI.
+pub fn api_uri() -> &'static str {
+    option_env!("INSTANT_API_URI")
+        .unwrap_or(clerk_instant::config::EMULATOR_API_URI)
+        .trim_end_matches('/')
+}
+
+/// The emulator app's id.
+pub fn app_id() -> &'static str {
+    option_env!("INSTANT_APP_ID").unwrap_or(clerk_instant::config::EMULATOR_APP_ID)
+}
+
+/// The Clerk role's base URI.
+pub fn clerk_api() -> &'static str {
+    option_env!("CLERK_FRONTEND_API")
+        .unwrap_or("http://127.0.0.1:8787")
+        .trim_end_matches('/')
+}
+
+/// The configuration the app was built with (the emulator's values).
+pub fn config() -> AppConfig {
+    AppConfig::from_build_env()
+}
+
+/// A new email address, so tests never meet each other's users.
+pub fn unique_email(label: &str) -> String {
+    let nonce = (js_sys::Math::random() * 1e12) as u64;
+    format!("{label}-{nonce}@example.com")
+}
+
+// --- page and storage ---------------------------------------------------
+
+pub fn page_window() -> web_sys::Window {
+    web_sys::window().expect("a browser window")
+}
+
+pub fn page_document() -> web_sys::Document {
+    page_window().document().expect("a document")
+}
+
+pub fn local_storage() -> web_sys::Storage {
+    page_window()
+        .local_storage()
+        .expect("localStorage")
+        .expect("localStorage")
+}
+
+/// The Instant client's storage key.
+pub fn instant_storage_key() -> String {
+    format!("instant.{}.user", app_id())
+}
+
+/// The stored Instant session, parsed.
+pub fn stored_instant_user() -> Option<Value> {
+    local_storage()
+        .get_item(&instant_storage_key())
+        .unwrap()
+        .and_then(|raw| serde_json::from_str(&raw).ok())
+}
+
+/// The Clerk user id the app recorded as the Instant session's owner.
+pub fn stored_owner() -> Option<String> {
+    local_storage()
+        .get_item(&clerk_instant::app::owner_storage_key(app_id()))
+        .unwrap()
+        .and_then(|raw| serde_json::from_str(&raw).ok())
+}
+
+/// Puts the page back at `/` with nobody signed in and the email claim on.
+pub async fn reset() {
+    clerk_close_sign_in();
+    sign_out_of_clerk().await;
+    local_storage().remove_item(&instant_storage_key()).unwrap();
+    local_storage()
+        .remove_item(&clerk_instant::app::owner_storage_key(app_id()))
+        .unwrap();
+    set_email_claim(true).await;
+    go_to("/");
+}
+
+/// Whether Clerk's sign-in modal is open.
+pub fn sign_in_dialog_is_open() -> bool {
+    page_document()
+        .query_selector("[role=dialog]")
+        .unwrap()
+        .is_some()
+}
+
+/// Changes the URL without a reload (what a router sees on start).
+pub fn go_to(path: &str) {
+    page_window()
+        .history()
+        .unwrap()
+        .replace_state_with_url(&JsValue::NULL, "", Some(path))
+        .unwrap();
+}
+
+/// The current path.
+pub fn path() -> String {
+    page_window().location().pathname().unwrap()
+}
+
+// --- mounting -------------------------------------------------------------
+
+/// A fresh element in the body, to mount into.
+pub fn fresh_root() -> web_sys::HtmlElement {
+    let root = page_document().create_element("div").unwrap();
+    page_document().body().unwrap().append_child(&root).unwrap();
+    root.unchecked_into()
+}
+
+/// A mounted view and its element; unmounts and removes the element when
+/// dropped.
+pub struct Mounted {
+    pub root: web_sys::HtmlElement,
+    handle: Option<leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>>,
+}
+
+impl Mounted {
+    /// The element's text.
+    pub fn text(&self) -> String {
+        self.root.text_content().unwrap_or_default()
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        drop(self.handle.take());
+        self.root.remove();
+    }
+}
+
+/// Mounts `view` into a fresh element.
+pub fn mount<V: IntoView + 'static>(view: impl FnOnce() -> V + 'static) -> Mounted {
+    let root = fresh_root();
+    let handle = mount_to(root.clone(), move || view().into_any());
+    Mounted {
+        root,
+        handle: Some(handle),
+    }
+}
+
+/// Mounts the whole app with `config`.
+pub fn mount_app(config: AppConfig) -> Mounted {
+    mount(move || view! { <clerk_instant::app::ClerkInstantApp config /> })
+}
+
+// --- waiting ---------------------------------------------------------------
+
+/// Polls `check` until it holds, failing with `what` after [`DEADLINE`].
+pub async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    let start = js_sys::Date::now();
+    loop {
+        leptos::task::tick().await;
+        if check() {
+            return;
+        }
+        if js_sys::Date::now() - start > DEADLINE.as_millis() as f64 {
+            panic!("timed out waiting until {what}");
+        }
+        gloo_timers::future::TimeoutFuture::new(25).await;
+    }
+}
+
+/// Waits until `mounted` shows `text`.
+pub async fn wait_for_text(mounted: &Mounted, text: &str) {
+    let start = js_sys::Date::now();
+    loop {
+        leptos::task::tick().await;
+        let last = mounted.text();
+        if last.contains(text) {
+            return;
+        }
+        if js_sys::Date::now() - start > DEADLINE.as_millis() as f64 {
+            panic!("timed out waiting for {text:?}; the page says: {last:?}");
+        }
+        gloo_timers::future::TimeoutFuture::new(25).await;
+    }
+}
+
+// --- DOM ---------------------------------------------------------------------
+
+/// The first element under `root` matching `selector` whose text contains
+/// `text`.
+pub fn find(
+    root: &web_sys::HtmlElement,
+    selector: &str,
+    text: &str,
+) -> Option<web_sys::HtmlElement> {
+    let nodes = root.query_selector_all(selector).unwrap();
+    (0..nodes.length())
+        .filter_map(|i| nodes.item(i))
+        .filter_map(|node| node.dyn_into::<web_sys::HtmlElement>().ok())
+        .find(|element| {
+            element
+                .text_content()
+                .unwrap_or_default()
+                .trim()
+                .contains(text)
+        })
+}
+
+/// Clicks the button labelled `label`, then lets Leptos react.
+pub async fn click_button(mounted: &Mounted, label: &str) {
+    let button = find(&mounted.root, "button", label)
+        .unwrap_or_else(|| panic!("no {label:?} button; the page says: {:?}", mounted.text()));
+    button.click();
+    leptos::task::tick().await;
+}
+
+/// Clicks the link labelled `label`, then lets Leptos react.
+pub async fn click_link(mounted: &Mounted, label: &str) {
+    let link = find(&mounted.root, "a", label)
+        .unwrap_or_else(|| panic!("no {label:?} link; the page says: {:?}", mounted.text()));
+    link.click();
+    leptos::task::tick().await;
+}
+
+/// Whether a button labelled `label` is on the page.
+pub fn has_button(mounted: &Mounted, label: &str) -> bool {
+    find(&mounted.root, "button", label).is_some()
+}
+
+// --- Clerk ---------------------------------------------------------------------
+
+/// Signs in through the stand-in's test hook (the picker's code path).
+pub async fn sign_in_to_clerk(email: &str) {
+    wait_until("Clerk has loaded", clerk_loaded).await;
+    let promise = emulator_sign_in(email, "Test").expect("Clerk.__emulator.signIn");
+    JsFuture::from(promise)
+        .await
+        .expect("the emulator signs in anyone");
+}
+
+/// Signs out of Clerk, if it has loaded.
+pub async fn sign_out_of_clerk() {
+    if let Ok(promise) = clerk_sign_out() {
+        let _ = JsFuture::from(promise).await;
+    }
+}
+
+// --- emulator endpoints ----------------------------------------------------------
+
+/// `GET /admin/users?app_id&email`: the Instant user, if any.
+pub async fn admin_user_by_email(email: &str) -> Option<Value> {
+    let response = Request::get(&format!("{}/admin/users", api_uri()))
+        .query([("app_id", app_id()), ("email", email)])
+        .header("authorization", &format!("Bearer {ADMIN_TOKEN}"))
+        .header("app-id", app_id())
+        .send()
+        .await
+        .expect("the admin endpoint answers");
+    assert_eq!(response.status(), 200, "admin lookup of {email}");
+    let body: Value = response.json().await.unwrap();
+    Some(body["user"].clone()).filter(|user| !user.is_null())
+}
+
+/// The emulator's request counts.
+pub async fn stats() -> Value {
+    let response = Request::get(&format!("{}/__emulator/stats", api_uri()))
+        .send()
+        .await
+        .expect("the stats endpoint answers");
+    response.json().await.unwrap()
+}
+
+/// How many token exchanges the Instant role has answered since it started.
+pub async fn exchange_count() -> u64 {
+    stats().await["requests"]["oauth_id_token"]
+        .as_u64()
+        .expect("oauth_id_token count")
+}
+
+/// How many sign-outs the Instant role has answered since it started.
+pub async fn signout_count() -> u64 {
+    stats().await["requests"]["signout"]
+        .as_u64()
+        .expect("signout count")
+}
+
+/// Whether Instant still accepts `refresh_token`.
+pub async fn refresh_token_verifies(refresh_token: &str) -> bool {
+    let response = Request::post(&format!("{}/runtime/auth/verify_refresh_token", api_uri()))
+        .json(&json!({ "app-id": app_id(), "refresh-token": refresh_token }))
+        .unwrap()
+        .send()
+        .await
+        .expect("the verify endpoint answers");
+    response.status() == 200
+}
+
+/// Switches the `email` claim of new Clerk session tokens on or off.
+pub async fn set_email_claim(on: bool) {
+    let response = Request::post(&format!("{}/__emulator/settings", clerk_api()))
+        .header("authorization", &format!("Bearer {CLERK_SECRET_KEY}"))
+        .json(&json!({ "email_claim": on }))
+        .unwrap()
+        .send()
+        .await
+        .expect("the settings endpoint answers");
+    assert_eq!(response.status(), 200, "setting email_claim={on}");
+}

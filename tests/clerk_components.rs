@@ -1,0 +1,119 @@
+#![cfg(target_arch = "wasm32")]
+//! The Clerk module's components and hook against the emulator's clerk-js
+//! stand-in: loading, SignInButton (a click before load is queued),
+//! SignedIn/SignedOut/Show, use_clerk_auth's token and sign-out.
+
+mod app_support;
+
+use app_support::*;
+use clerk_instant::clerk::{
+    use_clerk_auth, ClerkLoaded, ClerkLoading, ClerkProvider, Show, SignInButton, SignedIn,
+    SignedOut, UseClerkAuthReturn,
+};
+use leptos::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn publishable_key() -> String {
+    config().clerk_publishable_key
+}
+
+#[wasm_bindgen_test]
+async fn sign_in_button_opens_the_picker() {
+    reset().await;
+    wait_until("Clerk has loaded", clerk_loaded).await;
+    let app = mount(|| {
+        view! {
+            <ClerkProvider publishable_key=publishable_key()>
+                <SignInButton>"Log in here"</SignInButton>
+            </ClerkProvider>
+        }
+    });
+    let button = find(&app.root, "button", "Log in here").expect("a real <button>");
+    assert!(!sign_in_dialog_is_open());
+    button.click();
+    leptos::task::tick().await;
+    wait_until("the sign-in picker opened", sign_in_dialog_is_open).await;
+    let dialog = page_document()
+        .query_selector("[role=dialog]")
+        .unwrap()
+        .unwrap();
+    assert!(
+        dialog
+            .text_content()
+            .unwrap_or_default()
+            .contains("Sign in")
+            || dialog
+                .text_content()
+                .unwrap_or_default()
+                .contains("account"),
+        "the picker asks the person to choose or add an account"
+    );
+    clerk_close_sign_in();
+    wait_until("the picker closed", || !sign_in_dialog_is_open()).await;
+    drop(app);
+}
+
+#[wasm_bindgen_test]
+async fn signed_in_and_signed_out_follow_clerk_and_the_hook_gives_tokens() {
+    reset().await;
+    let auth_slot: StoredValue<Option<UseClerkAuthReturn>, LocalStorage> =
+        StoredValue::new_local(None);
+    let app = mount(move || {
+        view! {
+            <ClerkProvider publishable_key=publishable_key()>
+                {
+                    auth_slot.set_value(Some(use_clerk_auth()));
+                }
+                <ClerkLoading><p>"clerk-loading"</p></ClerkLoading>
+                <ClerkLoaded><p>"clerk-loaded"</p></ClerkLoaded>
+                <SignedOut><p>"signed-out-content"</p></SignedOut>
+                <SignedIn><p>"signed-in-content"</p></SignedIn>
+                <Show when="signed-in" fallback=|| view! { <p>"show-fallback"</p> }>
+                    <p>"show-signed-in"</p>
+                </Show>
+                <Show when="signed-out"><p>"show-signed-out"</p></Show>
+                <Show when="someday"><p>"show-never"</p></Show>
+            </ClerkProvider>
+        }
+    });
+    let auth = auth_slot.get_value().expect("the hook ran");
+    // Until Clerk is loaded, neither signed-in nor signed-out content shows.
+    if !clerk_loaded() {
+        let text = app.text();
+        assert!(!text.contains("signed-out-content"), "{text}");
+        assert!(!text.contains("signed-in-content"), "{text}");
+    }
+    wait_for_text(&app, "signed-out-content").await;
+    let text = app.text();
+    assert!(text.contains("clerk-loaded") && !text.contains("clerk-loading"));
+    assert!(text.contains("show-fallback") && text.contains("show-signed-out"));
+    assert!(!text.contains("signed-in-content") && !text.contains("show-never"));
+    assert!(auth.is_loaded.get_untracked());
+    assert!(!auth.is_signed_in.get_untracked());
+    assert_eq!(auth.get_token().await, Ok(None));
+
+    let email = unique_email("components");
+    sign_in_to_clerk(&email).await;
+    wait_for_text(&app, "signed-in-content").await;
+    let text = app.text();
+    assert!(text.contains("show-signed-in") && !text.contains("show-fallback"));
+    assert!(!text.contains("signed-out-content") && !text.contains("show-never"));
+    assert!(auth.is_signed_in.get_untracked());
+    assert_eq!(auth.email.get_untracked().as_deref(), Some(email.as_str()));
+    assert_eq!(auth.user_id.get_untracked(), clerk_user_id());
+
+    let token = auth
+        .get_token()
+        .await
+        .expect("getToken works")
+        .expect("a signed-in session has a token");
+    assert_eq!(token.split('.').count(), 3, "a JWT: {token}");
+
+    auth.sign_out().await.expect("Clerk signs out");
+    wait_for_text(&app, "signed-out-content").await;
+    assert!(!app.text().contains("signed-in-content"));
+    assert_eq!(auth.user_id.get_untracked(), None);
+    drop(app);
+}

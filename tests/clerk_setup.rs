@@ -1,0 +1,90 @@
+#![cfg(target_arch = "wasm32")]
+//! When Clerk cannot start — no key, a malformed key, a frontend API that
+//! does not answer — the Clerk module reports why, and the app shows its
+//! setup screen instead of a blank page. Its own test binary: a page where
+//! Clerk loaded successfully would not try to load it again.
+
+mod app_support;
+
+use app_support::*;
+use clerk_instant::clerk::{ClerkError, ClerkFailed, ClerkProvider, SignedOut};
+use clerk_instant::config::AppConfig;
+use leptos::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// `pk_test_` + base64 of `127.0.0.1:9$`: a frontend API where nothing runs.
+const UNREACHABLE_KEY: &str = "pk_test_MTI3LjAuMC4xOjkk";
+
+fn mount_clerk(key: &'static str) -> Mounted {
+    mount(move || {
+        view! {
+            <ClerkProvider publishable_key=key>
+                <ClerkFailed let:error>
+                    <p class="failure">{error.to_string()}</p>
+                    <p>{if error.is_setup_problem() { "setup-problem" } else { "other" }}</p>
+                </ClerkFailed>
+                <SignedOut><p>"signed-out-content"</p></SignedOut>
+            </ClerkProvider>
+        }
+    })
+}
+
+#[wasm_bindgen_test]
+async fn a_missing_key_says_where_to_find_one() {
+    let app = mount_clerk("");
+    wait_for_text(&app, "No Clerk publishable key").await;
+    assert!(app
+        .text()
+        .contains(&ClerkError::MissingPublishableKey.to_string()));
+    assert!(app.text().contains("setup-problem"));
+}
+
+#[wasm_bindgen_test]
+async fn a_malformed_key_says_what_is_wrong() {
+    let app = mount_clerk("sk_test_emulator");
+    wait_for_text(&app, "malformed").await;
+    assert!(app.text().contains("secret key"), "{}", app.text());
+    assert!(!app.text().contains("signed-out-content"));
+}
+
+#[wasm_bindgen_test]
+async fn an_unreachable_frontend_api_fails_instead_of_hanging() {
+    let app = mount_clerk(UNREACHABLE_KEY);
+    wait_for_text(&app, "Could not load Clerk's script").await;
+    assert!(
+        app.text()
+            .contains("http://127.0.0.1:9/npm/@clerk/ui@1/dist/ui.browser.js"),
+        "{}",
+        app.text()
+    );
+    assert!(!app.text().contains("signed-out-content"));
+}
+
+#[wasm_bindgen_test]
+async fn the_app_shows_the_setup_screen_with_instants_three_steps() {
+    for key in ["", "pk_test_bm90LWEtaG9zdA", UNREACHABLE_KEY] {
+        let app = mount_app(AppConfig {
+            clerk_publishable_key: key.to_owned(),
+            ..config()
+        });
+        wait_for_text(&app, "Finish setting up Clerk").await;
+        let text = app.text();
+        for step in [
+            "Configure Clerk.",
+            "Get your Clerk publishable key.",
+            "Register your Clerk publishable key with your Instant app.",
+        ] {
+            assert!(text.contains(step), "{key:?}: {text}");
+        }
+        assert!(text.contains("CLERK_PUBLISHABLE_KEY"), "{text}");
+        assert!(!has_button(&app, "Sign in"), "{text}");
+        // A load failure may pass; a key problem needs a new build.
+        assert_eq!(
+            has_button(&app, "Try again"),
+            key == UNREACHABLE_KEY,
+            "{key:?}"
+        );
+    }
+}
