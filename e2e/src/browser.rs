@@ -163,14 +163,11 @@ impl Browser {
             "--window-size={},{}",
             options.width, options.height
         ));
-        let capabilities = json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": { "args": args },
-            "goog:loggingPrefs": { "browser": "ALL" },
-        });
-        let Value::Object(capabilities) = capabilities else {
-            unreachable!("a JSON object literal")
-        };
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".into(), json!("chrome"));
+        capabilities.insert("goog:chromeOptions".into(), json!({ "args": args }));
+        // Keeps the page's console for `take_log`.
+        capabilities.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
             .connect(driver_url)

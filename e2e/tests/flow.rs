@@ -94,6 +94,8 @@ struct Flow<'h> {
     browser: Browser,
     step: (u8, &'static str),
     instant_user: Option<InstantUser>,
+    /// Exchange calls the emulator had counted once step 2 was signed in.
+    exchanges_after_sign_in: u64,
 }
 
 impl<'h> Flow<'h> {
@@ -108,6 +110,13 @@ impl<'h> Flow<'h> {
         let when = format!("in step {} ({})", self.step.0, self.step.1);
         self.browser.check_console(&when).await?;
         Ok(())
+    }
+
+    /// The Instant user step 2 signed up.
+    fn signed_up_user(&self) -> StepResult<InstantUser> {
+        self.instant_user
+            .clone()
+            .ok_or_else(|| StepError::Check("step 2 did not record the Instant user".to_owned()))
     }
 
     async fn walk(&mut self) -> StepResult {
@@ -141,11 +150,32 @@ impl<'h> Flow<'h> {
     ) -> StepResult {
         self.browser.click_button(text::SIGN_IN).await?;
         self.browser.wait_for_role("dialog", "").await?;
-        // The emulator is shared with the other test layers: when it already
-        // has accounts the picker lists them first.
-        let email_field = self.browser.find_by_role("textbox", text::EMAIL).await?;
-        if email_field.is_none() {
-            self.browser.click_button(text::ADD_ACCOUNT).await?;
+        // The picker loads the accounts first. The emulator is shared with
+        // the other test layers: when it already has accounts the picker
+        // lists them, else it shows the add-account form at once.
+        let deadline = Instant::now() + e2e::browser::DEFAULT_WAIT;
+        loop {
+            if self
+                .browser
+                .find_by_role("textbox", text::EMAIL)
+                .await?
+                .is_some()
+            {
+                break;
+            }
+            if self
+                .browser
+                .find_by_role("button", text::ADD_ACCOUNT)
+                .await?
+                .is_some()
+            {
+                self.browser.click_button(text::ADD_ACCOUNT).await?;
+                break;
+            }
+            check(Instant::now() < deadline, || {
+                "the account picker showed neither its account list nor its form".to_owned()
+            })?;
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
         self.browser.fill_field(text::EMAIL, person.email).await?;
         self.browser
@@ -182,6 +212,7 @@ impl<'h> Flow<'h> {
                 ))
             })?;
         self.instant_user = Some(user);
+        self.exchanges_after_sign_in = after.oauth_id_token;
         self.end("02-signed-in").await
     }
 
@@ -189,7 +220,7 @@ impl<'h> Flow<'h> {
         self.begin(3, "/account shows the Instant user's id and email");
         self.browser.click_link(text::ACCOUNT).await?;
         self.browser.wait_for_path("/account").await?;
-        let user = self.instant_user.clone().unwrap_or_else(|| unreachable!());
+        let user = self.signed_up_user()?;
         self.browser.wait_for_text(&user.id).await?;
         let page = self.browser.page_text().await?;
         check(page.contains(PERSON.email), || {
@@ -200,7 +231,7 @@ impl<'h> Flow<'h> {
 
     async fn step_4_reload_keeps_the_session(&mut self) -> StepResult {
         self.begin(4, "reload: still signed in, no new exchange call");
-        let user = self.instant_user.clone().unwrap_or_else(|| unreachable!());
+        let user = self.signed_up_user()?;
         let before = self.harness.emulator.request_counts().await?;
         // Reload /account (a deep link the server answers with the app):
         // a signed-out page would send the person to `/`.
@@ -219,8 +250,13 @@ impl<'h> Flow<'h> {
         let after = self.harness.emulator.request_counts().await?;
         check(after.oauth_id_token == before.oauth_id_token, || {
             format!(
-                "the reload made {} exchange call(s); the session should come from storage",
-                after.oauth_id_token - before.oauth_id_token
+                "the reload made {} exchange call(s); the session should come from storage \
+                 (exchange calls counted: {} once signed in in step 2, {} before the \
+                 reload, {} after it)",
+                after.oauth_id_token.saturating_sub(before.oauth_id_token),
+                self.exchanges_after_sign_in,
+                before.oauth_id_token,
+                after.oauth_id_token
             )
         })?;
         self.end("04-after-reload").await
@@ -347,7 +383,7 @@ impl<'h> Flow<'h> {
         self.browser.wait_for_role("dialog", "").await?;
         self.browser.click_button(&PERSON.account_button()).await?;
         self.browser.wait_for_text(text::SIGNED_IN).await?;
-        let first = self.instant_user.clone().unwrap_or_else(|| unreachable!());
+        let first = self.signed_up_user()?;
         let now = self
             .harness
             .emulator
@@ -402,6 +438,7 @@ async fn a_person_signs_in_reloads_signs_out_in_two_tabs_and_signs_in_again() {
         browser,
         step: (0, "setting up"),
         instant_user: None,
+        exchanges_after_sign_in: 0,
     };
     let outcome = flow.walk().await;
     // Leave the shared emulator as the other layers expect it.
