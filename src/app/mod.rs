@@ -4,6 +4,8 @@
 //!
 //! It uses only the public API of [`crate::clerk`] and [`crate::instant`].
 
+#![deny(missing_docs)]
+
 mod account;
 mod help;
 mod home;

@@ -34,6 +34,8 @@
 //! }
 //! ```
 
+#![deny(missing_docs)]
+
 mod bridge;
 mod components;
 mod error;

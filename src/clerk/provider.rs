@@ -40,7 +40,8 @@ pub(crate) struct ClerkContext {
 impl ClerkContext {
     /// The loaded `window.Clerk`, or [`ClerkError::NotLoaded`].
     pub(crate) fn loaded_clerk(&self) -> Result<Clerk> {
-        if !self.state.with_untracked(ClerkState::is_loaded) {
+        // `try_`: a task may call this after its provider was unmounted.
+        if self.state.try_with_untracked(ClerkState::is_loaded) != Some(true) {
             return Err(ClerkError::NotLoaded);
         }
         Clerk::from_window().ok_or(ClerkError::NotLoaded)
@@ -50,7 +51,9 @@ impl ClerkContext {
     pub(crate) fn start_sign_in(&self, mode: SignInMode) {
         match self.loaded_clerk() {
             Ok(clerk) => self.open_sign_in(&clerk, mode),
-            Err(_) => self.queued_sign_in.set(Some(mode)),
+            Err(_) => {
+                self.queued_sign_in.try_set(Some(mode));
+            }
         }
     }
 
