@@ -399,6 +399,16 @@ struct Sample {
     verify_calls: u64,
     /// The emulator's count of sign-out calls during the load.
     signout_calls: u64,
+    /// Every request of the load (resource timing), for a closer look.
+    requests: Vec<Request>,
+}
+
+/// One request of a load, in ms since navigation start.
+#[derive(Debug, Clone, Serialize)]
+struct Request {
+    url: String,
+    start_ms: f64,
+    end_ms: f64,
 }
 
 struct Bench<'h> {
@@ -631,6 +641,15 @@ return Object.keys(localStorage).filter((key) => key.includes(appId)).length;
                 .verify_refresh_token
                 .saturating_sub(before.verify_refresh_token),
             signout_calls: after.signout.saturating_sub(before.signout),
+            requests: marks
+                .resources
+                .iter()
+                .map(|r| Request {
+                    url: r.name.clone(),
+                    start_ms: r.start,
+                    end_ms: r.end,
+                })
+                .collect(),
         })
     }
 }
