@@ -26,6 +26,9 @@ use crate::db::Db;
 
 /// Runs both roles until Ctrl-C or SIGTERM.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // Before anything uses jsonwebtoken: its crypto provider is fixed by
+    // the first use (see instant::ring_crypto).
+    instant::ring_crypto::install();
     let file_config = match &cli.config {
         Some(path) => FileConfig::load(path)?,
         None => FileConfig::default(),

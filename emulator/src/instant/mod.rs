@@ -17,6 +17,7 @@
 
 pub mod api;
 pub mod origins;
+pub mod ring_crypto;
 mod routes;
 pub mod store;
 pub mod verify;

@@ -1,9 +1,10 @@
 //! The Instant role's tables: app users, their links to Clerk users, and
 //! refresh tokens, which are stored only as sha256 hashes.
 //!
-//! One user per (app, email): a UNIQUE constraint, and sign-in runs as one
-//! `BEGIN IMMEDIATE` transaction (find, create, link, issue), so any number
-//! of concurrent first sign-ins for one email create exactly one user.
+//! One user per (app, email): a UNIQUE constraint, and each sign-in (find,
+//! create, link, issue) runs inside a `BEGIN IMMEDIATE` transaction, one
+//! sign-in after another, so any number of concurrent first sign-ins for one
+//! email create exactly one user. Concurrent sign-ins share a commit.
 //! Committed transactions are in the WAL file before the response is sent,
 //! so an acknowledged sign-in survives the process being killed.
 
@@ -35,6 +36,12 @@ pub enum StoreError {
         /// The user found by the link.
         by_link: Uuid,
     },
+    /// The transaction holding a batch of sign-ins could not be committed.
+    #[error("cannot commit the sign-in: {0}")]
+    Commit(String),
+    /// The task committing sign-ins is gone (the role is shutting down).
+    #[error("the sign-in store is shutting down")]
+    Stopped,
     /// A stored value is not what this module wrote.
     #[error("corrupt row in {table}: {detail}")]
     Corrupt {
@@ -91,7 +98,14 @@ pub struct SignedIn {
 #[derive(Clone)]
 pub struct Store {
     db: Db,
+    sign_ins: tokio::sync::mpsc::UnboundedSender<Pending>,
 }
+
+/// A sign-in waiting for the next batch, with where to send its outcome.
+type Pending = (SignIn, tokio::sync::oneshot::Sender<Result<SignedIn>>);
+
+/// Most sign-ins committed together.
+const MAX_BATCH: usize = 256;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS instant_users (
@@ -167,9 +181,12 @@ fn user_where(
 }
 
 impl Store {
-    /// A store over the shared database.
+    /// A store over the shared database. Call within a Tokio runtime: it
+    /// starts the task that commits sign-ins.
     pub fn new(db: Db) -> Self {
-        Self { db }
+        let (sign_ins, queue) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(commit_sign_ins(db.clone(), queue));
+        Self { db, sign_ins }
     }
 
     /// Creates the tables if needed.
@@ -182,16 +199,19 @@ impl Store {
 
     /// Finds the user by email or by the Clerk link, or creates one; links
     /// the sub; issues a refresh token, or reuses the one sent when it is
-    /// this user's. All in one transaction.
+    /// this user's. Returns once that is committed.
+    ///
+    /// Sign-ins that arrive while the previous ones are being written are
+    /// committed together (group commit): one transaction, each sign-in in
+    /// its own savepoint so that one failure does not undo the others. They
+    /// still run one after another, so the second of two concurrent first
+    /// sign-ins finds the user the first created.
     pub async fn sign_in(&self, request: SignIn) -> Result<SignedIn> {
-        self.db
-            .call(move |conn| {
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let signed_in = sign_in_tx(&tx, &request)?;
-                tx.commit()?;
-                Ok(signed_in)
-            })
-            .await
+        let (reply, outcome) = tokio::sync::oneshot::channel();
+        self.sign_ins
+            .send((request, reply))
+            .map_err(|_| StoreError::Stopped)?;
+        outcome.await.map_err(|_| StoreError::Stopped)?
     }
 
     /// The user a refresh token belongs to.
@@ -259,6 +279,47 @@ impl Store {
                 Ok(deleted > 0)
             })
             .await
+    }
+}
+
+/// Commits queued sign-ins in batches until every [`Store`] is dropped.
+async fn commit_sign_ins(db: Db, mut queue: tokio::sync::mpsc::UnboundedReceiver<Pending>) {
+    let mut batch = Vec::new();
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let pending = std::mem::take(&mut batch);
+        db.call(move |conn| commit_batch(conn, pending)).await;
+    }
+}
+
+/// One transaction for the whole batch; replies only after the commit.
+fn commit_batch(conn: &mut Connection, pending: Vec<Pending>) {
+    let mut outcomes = Vec::with_capacity(pending.len());
+    let committed = (|| -> Result<()> {
+        let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (request, _) in &pending {
+            let savepoint = tx.savepoint()?;
+            let outcome = sign_in_tx(&savepoint, request);
+            if outcome.is_ok() {
+                savepoint.commit()?;
+            }
+            // Dropping an uncommitted savepoint rolls it back.
+            outcomes.push(outcome);
+        }
+        tx.commit()?;
+        Ok(())
+    })();
+    match committed {
+        Ok(()) => {
+            for ((_, reply), outcome) in pending.into_iter().zip(outcomes) {
+                let _ = reply.send(outcome);
+            }
+        }
+        Err(err) => {
+            let text = err.to_string();
+            for (_, reply) in pending {
+                let _ = reply.send(Err(StoreError::Commit(text.clone())));
+            }
+        }
     }
 }
 
@@ -466,6 +527,38 @@ mod tests {
             .await
             .unwrap()
             .is_none());
+    }
+
+    #[tokio::test]
+    async fn one_failure_in_a_batch_leaves_the_others_committed() {
+        let store = store().await;
+        store.sign_in(request(Some("a@x.io"), "u1")).await.unwrap();
+        store.sign_in(request(Some("b@x.io"), "u2")).await.unwrap();
+        let (replies, outcomes): (Vec<_>, Vec<_>) = (0..3)
+            .map(|_| tokio::sync::oneshot::channel::<Result<SignedIn>>())
+            .unzip();
+        let mut replies = replies.into_iter();
+        let pending = vec![
+            (request(Some("c@x.io"), "u3"), replies.next().unwrap()),
+            // a@x.io is u1's, but sub u2 is linked to b@x.io's user.
+            (request(Some("a@x.io"), "u2"), replies.next().unwrap()),
+            (request(Some("d@x.io"), "u4"), replies.next().unwrap()),
+        ];
+        store.db.call(move |conn| commit_batch(conn, pending)).await;
+        let mut results = Vec::new();
+        for outcome in outcomes {
+            results.push(outcome.await.unwrap());
+        }
+        assert!(results[0].as_ref().is_ok_and(|s| s.created));
+        assert!(matches!(results[1], Err(StoreError::Conflict { .. })));
+        assert!(results[2].as_ref().is_ok_and(|s| s.created));
+        for email in ["c@x.io", "d@x.io"] {
+            let user = store
+                .user_by_email(Uuid::nil(), email.to_owned())
+                .await
+                .unwrap();
+            assert!(user.is_some(), "{email} was committed");
+        }
     }
 
     #[tokio::test]

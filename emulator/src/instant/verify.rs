@@ -259,6 +259,7 @@ struct RawHeader {
 impl Verifier {
     /// A verifier with empty caches.
     pub fn new() -> Result<Self> {
+        super::ring_crypto::install();
         let http = reqwest::Client::builder()
             .timeout(FETCH_TIMEOUT)
             .connect_timeout(FETCH_TIMEOUT)
