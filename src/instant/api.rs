@@ -127,8 +127,12 @@ fn hint_text(hint: &Value) -> Option<String> {
                 .filter_map(|error| error.get("message").and_then(Value::as_str))
                 .collect();
             if messages.is_empty() {
-                fields
-                    .iter()
+                // Sorted by key: serde_json keeps the server's order only
+                // when some crate in the build enables `preserve_order`.
+                let mut pairs: Vec<(&String, &Value)> = fields.iter().collect();
+                pairs.sort_by_key(|(key, _)| *key);
+                pairs
+                    .into_iter()
                     .map(|(key, value)| match value {
                         Value::String(text) => format!("{key}: {text}"),
                         other => format!("{key}: {other}"),

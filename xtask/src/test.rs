@@ -81,13 +81,14 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
 
     if wants("native") {
         // The e2e crate is its own layer (it needs the release build).
-        let mut command = cargo(&["test", "--workspace", "--exclude", "e2e"]);
+        let mut command = cargo(&["test", "--no-fail-fast", "--workspace", "--exclude", "e2e"]);
         emulator.apply_env(&mut command);
         run_layer("native", &mut command, &mut total, &mut broken_layers)?;
     }
     if wants("browser") {
         let mut command = cargo(&[
             "test",
+            "--no-fail-fast",
             "--package",
             "clerk-instant",
             "--target",
@@ -146,7 +147,7 @@ pub fn build_e2e_dist(emulator: &Emulator) -> anyhow::Result<PathBuf> {
 
 /// `cargo test -p e2e` against `emulator` and the app built into `dist`.
 pub fn e2e_command(emulator: &Emulator, dist: &Path) -> Command {
-    let mut command = cargo(&["test", "--package", "e2e"]);
+    let mut command = cargo(&["test", "--no-fail-fast", "--package", "e2e"]);
     emulator.apply_env(&mut command);
     command.env("E2E_DIST_DIR", dist);
     command
