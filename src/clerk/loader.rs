@@ -77,8 +77,15 @@ async fn load_steps(key: &PublishableKey) -> Result<Clerk> {
     let origin = key.frontend_api_url();
     let clerk_url = format!("{origin}{CLERK_SCRIPT_PATH}");
     if Clerk::from_window().is_none() {
-        inject_script(&format!("{origin}{UI_SCRIPT_PATH}"), None).await?;
-        inject_script(&clerk_url, Some(key.as_str())).await?;
+        // Both fetched at once: one round trip to Clerk's host less before
+        // a stored session can show. Ordered scripts still run UI first.
+        let (ui, clerk) = future::join(
+            inject_script(&format!("{origin}{UI_SCRIPT_PATH}"), None),
+            inject_script(&clerk_url, Some(key.as_str())),
+        )
+        .await;
+        ui?;
+        clerk?;
     }
     let clerk = Clerk::from_window().ok_or(ClerkError::MissingGlobal { url: clerk_url })?;
     if !clerk.is_loaded() {
@@ -87,7 +94,8 @@ async fn load_steps(key: &PublishableKey) -> Result<Clerk> {
     Ok(clerk)
 }
 
-/// Adds `<script src=url>` to the head and waits until it has run. A tag
+/// Adds `<script src=url>` to the head and waits until it has run (after
+/// the scripts added before it). A tag
 /// left by an earlier, failed attempt is replaced so the browser fetches
 /// the script again.
 async fn inject_script(url: &str, publishable_key: Option<&str>) -> Result<()> {
@@ -106,7 +114,8 @@ async fn inject_script(url: &str, publishable_key: Option<&str>) -> Result<()> {
         .map_err(|_| failed())?
         .unchecked_into();
     script.set_src(url);
-    script.set_async(true);
+    // Not async: injected scripts then run in the order they were added.
+    script.set_async(false);
     // As Clerk's own loader does: a CORS fetch, so the script also loads on
     // cross-origin-isolated pages (COEP `require-corp`).
     script.set_cross_origin(Some("anonymous"));

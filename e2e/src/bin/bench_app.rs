@@ -982,7 +982,12 @@ async fn run(options: Options) -> Result<Report> {
     Ok(Report {
         environment: json!({
             "user_agent": user_agent,
-            "dist": harness.dist_dir.display().to_string(),
+            "dist": harness
+                .dist_dir
+                .strip_prefix(e2e::workspace_root())
+                .unwrap_or(&harness.dist_dir)
+                .display()
+                .to_string(),
             "emulator": emulator,
             "http_cache": "warm (one Chromium profile for all runs)",
             "served_by": "the e2e harness's static server on loopback, uncompressed",
