@@ -1,6 +1,7 @@
 //! `cargo xtask bench [emulator]`: measurements, never timed tests.
 
 mod app;
+mod emulator;
 
 /// Which benchmark to run.
 #[derive(clap::Args)]
@@ -12,7 +13,7 @@ pub struct BenchArgs {
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.target.as_str() {
-        "emulator" => anyhow::bail!("`cargo xtask bench emulator` is not written yet"),
+        "emulator" => emulator::run(),
         _ => app::run(),
     }
 }
