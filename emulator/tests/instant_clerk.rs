@@ -1,0 +1,169 @@
+//! The two roles together, as the app uses them: session tokens minted by
+//! the emulator's Clerk role (through its Backend API) sign in to the
+//! Instant role with the default `clerk` client, verified over real HTTP
+//! through the Clerk role's discovery document and JWKS.
+
+mod support;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use support::Emulator;
+
+const SECRET_KEY: &str = "sk_test_emulator";
+
+struct Roles {
+    emulator: Emulator,
+    http: reqwest::Client,
+}
+
+impl Roles {
+    /// POSTs to the Clerk role's Backend API.
+    async fn clerk(&self, path: &str, body: Value) -> Value {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.emulator.clerk_url()))
+            .bearer_auth(SECRET_KEY)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert!(status.is_success(), "{path}: {status} {body}");
+        body
+    }
+
+    /// A Clerk user with one email, signed in: (user id, session id).
+    async fn clerk_session(&self, email: &str) -> (String, String) {
+        let user = self
+            .clerk(
+                "/v1/users",
+                json!({ "email_address": [email], "first_name": "Grace" }),
+            )
+            .await;
+        let user_id = user["id"].as_str().unwrap().to_owned();
+        let session = self
+            .clerk("/v1/sessions", json!({ "user_id": user_id }))
+            .await;
+        (user_id, session["id"].as_str().unwrap().to_owned())
+    }
+
+    /// A fresh session token, as `session.getToken()` would return it.
+    async fn token(&self, session_id: &str) -> String {
+        let token = self
+            .clerk(&format!("/v1/sessions/{session_id}/tokens"), json!({}))
+            .await;
+        assert_eq!(token["object"], "token");
+        token["jwt"].as_str().unwrap().to_owned()
+    }
+
+    async fn exchange(&self, token: &str, client_name: &str) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(format!(
+                "{}/runtime/oauth/id_token",
+                self.emulator.instant_url()
+            ))
+            .json(&json!({
+                "app_id": self.emulator.app_id(),
+                "client_name": client_name,
+                "id_token": token,
+            }))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap())
+    }
+
+    async fn set_email_claim(&self, on: bool) {
+        let settings = self
+            .clerk("/__emulator/settings", json!({ "email_claim": on }))
+            .await;
+        assert_eq!(settings["email_claim"], on);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clerk_role_tokens_sign_in_with_the_default_client() {
+    let emulator = tokio::task::spawn_blocking(|| Emulator::start(&["--in-memory"]))
+        .await
+        .unwrap();
+    assert_eq!(emulator.values["CLERK_CLIENT_NAME"], "clerk");
+    let roles = Roles {
+        emulator,
+        http: reqwest::Client::new(),
+    };
+
+    let (clerk_user, session) = roles.clerk_session("grace@example.com").await;
+    let token = roles.token(&session).await;
+    let (status, first) = roles.exchange(&token, "clerk").await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["created"], true);
+    assert_eq!(first["user"]["email"], "grace@example.com");
+    assert_eq!(first["user"]["app_id"], roles.emulator.app_id());
+    assert_eq!(first["user"]["type"], "user");
+
+    // A later token of the same session: the same Instant user.
+    let (status, again) = roles.exchange(&roles.token(&session).await, "clerk").await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["created"], false);
+    assert_eq!(again["user"]["id"], first["user"]["id"]);
+
+    // With the email claim switched off, the Clerk user is found by the link
+    // made at the first sign-in.
+    roles.set_email_claim(false).await;
+    let (status, linked) = roles.exchange(&roles.token(&session).await, "clerk").await;
+    assert_eq!(status, StatusCode::OK, "{linked}");
+    assert_eq!(linked["user"]["id"], first["user"]["id"]);
+    assert_eq!(linked["user"]["email"], "grace@example.com");
+    // A new Clerk user without the claim gets an Instant user with no email.
+    let (_, other_session) = roles.clerk_session("ada@example.com").await;
+    let (status, no_email) = roles
+        .exchange(&roles.token(&other_session).await, "clerk")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{no_email}");
+    assert_eq!(no_email["created"], true);
+    assert_eq!(no_email["user"]["email"], Value::Null);
+    roles.set_email_claim(true).await;
+
+    // The sessions verify; the wrong client name is named in the refusal.
+    let response = roles
+        .http
+        .post(format!(
+            "{}/runtime/auth/verify_refresh_token",
+            roles.emulator.instant_url()
+        ))
+        .json(&json!({
+            "app-id": roles.emulator.app_id(),
+            "refresh-token": first["user"]["refresh_token"],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let (status, refused) = roles.exchange(&token, "clerk-prod").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("\"clerk-prod\"") && m.contains("\"clerk\"")),
+        "{refused}"
+    );
+
+    // A token altered after the Clerk role signed it is refused.
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    let payload =
+        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &parts[1])
+            .unwrap();
+    let mut claims: Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(claims["sub"], clerk_user.as_str());
+    claims["sub"] = json!("user_someone_else");
+    parts[1] = base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        serde_json::to_vec(&claims).unwrap(),
+    );
+    let (status, tampered) = roles.exchange(&parts.join("."), "clerk").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(tampered["type"], "oauth-error", "{tampered}");
+}
