@@ -26,6 +26,26 @@ pub enum DbError {
 /// Result alias for this module.
 pub type Result<T, E = DbError> = std::result::Result<T, E>;
 
+/// How often the WAL is copied into the database file.
+pub const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// WAL size at which a checkpoint also restarts the WAL from its start.
+const RESTART_WAL_BYTES: i64 = 64 * 1024 * 1024;
+
+/// Copies the WAL into the database file. PASSIVE never blocks the writer,
+/// but while writes keep coming it never catches up completely, and only a
+/// complete checkpoint lets the WAL start over; so once the WAL is large, a
+/// RESTART follows, which holds writers back just while it copies what the
+/// PASSIVE one left (a few milliseconds' worth) and syncs.
+fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
+    let page_size: i64 = conn.query_row("PRAGMA page_size", [], |row| row.get(0))?;
+    let wal_frames: i64 = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| row.get(1))?;
+    if wal_frames * page_size >= RESTART_WAL_BYTES {
+        conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))?;
+    }
+    Ok(())
+}
+
 /// A closure to run on the connection.
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 
@@ -40,24 +60,43 @@ impl Db {
     ///
     /// WAL with `synchronous=NORMAL`: a committed transaction survives the
     /// process being killed, which is the durability the emulator promises.
+    /// Checkpoints (copying the WAL into the database file, with an fsync)
+    /// run on a thread and connection of their own, every
+    /// [`CHECKPOINT_EVERY`], so that no request waits behind one.
     pub fn open(path: &Path) -> Result<Self> {
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // Only this process uses the file: holding its lock for the whole run
-        // saves a lock/unlock system call pair per transaction (and makes a
-        // second emulator on the same data dir fail clearly instead of
-        // sharing it).
-        conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
-        Self::configure(conn)
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        // After a restart, SQLite cuts the WAL file back to this size.
+        conn.pragma_update(None, "journal_size_limit", RESTART_WAL_BYTES)?;
+        let checkpointer = Connection::open(path)?;
+        checkpointer.pragma_update(None, "synchronous", "NORMAL")?;
+        checkpointer.busy_timeout(std::time::Duration::from_secs(5))?;
+        let (stop, stopped) = mpsc::channel::<()>();
+        std::thread::Builder::new()
+            .name("emulator-db-checkpoint".to_owned())
+            .spawn(move || {
+                // Ends when the database thread, which holds `stop`, ends.
+                while let Err(mpsc::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(CHECKPOINT_EVERY)
+                {
+                    if let Err(err) = checkpoint(&checkpointer) {
+                        tracing::warn!("database checkpoint failed: {err}");
+                    }
+                }
+            })?;
+        Self::start(conn, Some(stop))
     }
 
     /// A private in-memory database.
     pub fn in_memory() -> Result<Self> {
-        Self::configure(Connection::open_in_memory()?)
+        Self::start(Connection::open_in_memory()?, None)
     }
 
-    fn configure(mut conn: Connection) -> Result<Self> {
+    /// Configures `conn` and starts the thread that owns it; `checkpoints`
+    /// is dropped when that thread ends, which stops the checkpoint thread.
+    fn start(mut conn: Connection, checkpoints: Option<mpsc::Sender<()>>) -> Result<Self> {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // Room for every role's prepared statements.
@@ -66,6 +105,7 @@ impl Db {
         std::thread::Builder::new()
             .name("emulator-db".to_owned())
             .spawn(move || {
+                let _checkpoints = checkpoints;
                 // Ends when the last handle is dropped.
                 for job in queue {
                     // A panicking closure drops its reply channel, so its
@@ -90,7 +130,7 @@ impl Db {
         });
         self.jobs
             .send(job)
-            .expect("the database thread stopped (a closure panicked while it was stopping?)");
+            .expect("the database thread runs as long as a handle exists");
         result.await.expect("database task panicked")
     }
 }
