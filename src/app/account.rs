@@ -2,8 +2,9 @@
 //! signed in to both; anyone else is sent to `/`.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use leptos_router::NavigateOptions;
 
-use super::route::use_location;
 use super::session::use_session_link;
 use crate::clerk::{use_clerk_auth, ClerkState};
 use crate::instant::{use_auth, AuthState, User};
@@ -62,10 +63,16 @@ pub fn AccountPage() -> impl IntoView {
             busy.get().is_some(),
         )
     });
-    let location = use_location();
+    let navigate = use_navigate();
     Effect::new(move |_| {
         if access.get() == AccountAccess::Redirect {
-            location.navigate("/", true);
+            navigate(
+                "/",
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
         }
     });
     view! {

@@ -1,9 +1,9 @@
 //! The home page: the example from Instant's Clerk guide.
 
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 use super::help::EmailClaimHelp;
-use super::route::Link;
 use super::session::use_session_link;
 use super::sync::{self, Panel};
 use crate::clerk::{ClerkLoading, SignInButton, SignedIn, SignedOut};
@@ -115,9 +115,9 @@ fn SignedInToBoth(user: User) -> impl IntoView {
             <p class="muted">"Instant user: "<span class="who">{who}</span></p>
             {lacks_email.then(|| view! { <EmailClaimHelp /> })}
             <div class="actions">
-                <Link href="/account" class="button">
+                <A href="/account" attr:class="button">
                     "Account"
-                </Link>
+                </A>
                 <button
                     type="button"
                     class="button primary"

@@ -9,19 +9,19 @@
 mod account;
 mod help;
 mod home;
-mod route;
 mod session;
 mod setup;
 mod sync;
 mod token;
 
 use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::path;
 
 pub use session::owner_storage_key;
 
 use account::AccountPage;
 use home::HomePage;
-use route::{provide_location, use_location, Link, Page};
 use session::{use_session_link, SessionLinkProvider};
 use setup::SetupScreen;
 
@@ -49,14 +49,21 @@ pub fn ClerkInstantApp(
     );
     provide_instant(instant);
     provide_context(config.clone());
-    provide_location();
+    // The first `<Router>` of a page stores its owner for good in the
+    // global server-function redirect hook, so that app would never be
+    // cleaned up when unmounted (its window listeners would stay, as tests
+    // that mount the app again notice). This app calls no server functions:
+    // take the hook first with one that does nothing.
+    let _ = leptos::server_fn::redirect::set_redirect_hook(|_| {});
     view! {
-        <ClerkProvider publishable_key=config.clerk_publishable_key>
-            <SessionLinkProvider client_name=config.clerk_client_name>
-                <SiteHeader />
-                <SiteMain />
-            </SessionLinkProvider>
-        </ClerkProvider>
+        <Router>
+                <ClerkProvider publishable_key=config.clerk_publishable_key>
+                    <SessionLinkProvider client_name=config.clerk_client_name>
+                        <SiteHeader />
+                        <SiteMain />
+                    </SessionLinkProvider>
+                </ClerkProvider>
+            </Router>
     }
 }
 
@@ -65,18 +72,16 @@ pub fn ClerkInstantApp(
 fn SiteMain() -> impl IntoView {
     let clerk = use_clerk_auth();
     let clerk_started = move || clerk.error.with(Option::is_none);
-    let page = use_location().page();
     view! {
         <main id="main" class="site-main">
             <ClerkFailed let:error>
                 <SetupScreen error />
             </ClerkFailed>
             <Show when=clerk_started>
-                {move || match page.get() {
-                    Page::Home => view! { <HomePage /> }.into_any(),
-                    Page::Account => view! { <AccountPage /> }.into_any(),
-                    Page::NotFound => view! { <NotFound /> }.into_any(),
-                }}
+                <Routes fallback=|| view! { <NotFound /> }>
+                    <Route path=path!("/") view=HomePage />
+                    <Route path=path!("/account") view=AccountPage />
+                </Routes>
             </Show>
         </main>
     }
@@ -112,13 +117,13 @@ fn SiteHeader() -> impl IntoView {
     };
     view! {
         <header class="site-header">
-            <Link href="/" class="brand">
+            <A href="/" attr:class="brand">
                 "Clerk → Instant"
-            </Link>
+            </A>
             <nav aria-label="Main">
-                <Link href="/">"Home"</Link>
+                <A href="/">"Home"</A>
                 <Show when=signed_in_to_both>
-                    <Link href="/account">"Account"</Link>
+                    <A href="/account">"Account"</A>
                 </Show>
             </nav>
             <p class="session-summary">
@@ -137,7 +142,7 @@ fn NotFound() -> impl IntoView {
             <h1 id="not-found-title">"Page not found"</h1>
             <p>
                 "There is nothing here. "
-                <Link href="/">"Go to the home page"</Link>
+                <A href="/">"Go to the home page"</A>
                 "."
             </p>
         </section>
