@@ -8,7 +8,8 @@
 //! latency stays even when many requests arrive at once.
 
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
 
 use rusqlite::Connection;
 
@@ -29,21 +30,30 @@ pub type Result<T, E = DbError> = std::result::Result<T, E>;
 /// How often the WAL is copied into the database file.
 pub const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
-/// WAL size at which a checkpoint also restarts the WAL from its start.
+/// WAL size past which the database thread finishes the checkpoint itself,
+/// so that the WAL starts over (and is cut back to this size).
 const RESTART_WAL_BYTES: i64 = 64 * 1024 * 1024;
 
-/// Copies the WAL into the database file. PASSIVE never blocks the writer,
-/// but while writes keep coming it never catches up completely, and only a
-/// complete checkpoint lets the WAL start over; so once the WAL is large, a
-/// RESTART follows, which holds writers back just while it copies what the
-/// PASSIVE one left (a few milliseconds' worth) and syncs.
-fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
+/// Copies what it can of the WAL into the database file without blocking
+/// the writer. While writes keep coming, such a checkpoint never quite
+/// catches up, and only a complete one lets the WAL start over; so once the
+/// WAL is large it asks the database thread to finish the job between two
+/// closures, where there is no writer to wait for and little left to copy.
+fn checkpoint(conn: &Connection, finish: &AtomicBool) -> rusqlite::Result<()> {
     let page_size: i64 = conn.query_row("PRAGMA page_size", [], |row| row.get(0))?;
     let wal_frames: i64 = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| row.get(1))?;
     if wal_frames * page_size >= RESTART_WAL_BYTES {
-        conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))?;
+        finish.store(true, Ordering::Relaxed);
     }
     Ok(())
+}
+
+/// What the database thread shares with the checkpoint thread.
+struct Checkpoints {
+    /// Dropped with the database thread, which stops the checkpoint thread.
+    _stop: mpsc::Sender<()>,
+    /// Set when the database thread should finish a checkpoint.
+    finish: Arc<AtomicBool>,
 }
 
 /// A closure to run on the connection.
@@ -62,7 +72,8 @@ impl Db {
     /// process being killed, which is the durability the emulator promises.
     /// Checkpoints (copying the WAL into the database file, with an fsync)
     /// run on a thread and connection of their own, every
-    /// [`CHECKPOINT_EVERY`], so that no request waits behind one.
+    /// [`CHECKPOINT_EVERY`], so that requests do not wait behind them; the
+    /// database thread only finishes one now and then (see `checkpoint`).
     pub fn open(path: &Path) -> Result<Self> {
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -74,6 +85,8 @@ impl Db {
         checkpointer.pragma_update(None, "synchronous", "NORMAL")?;
         checkpointer.busy_timeout(std::time::Duration::from_secs(5))?;
         let (stop, stopped) = mpsc::channel::<()>();
+        let finish = Arc::new(AtomicBool::new(false));
+        let asks = finish.clone();
         std::thread::Builder::new()
             .name("emulator-db-checkpoint".to_owned())
             .spawn(move || {
@@ -81,12 +94,18 @@ impl Db {
                 while let Err(mpsc::RecvTimeoutError::Timeout) =
                     stopped.recv_timeout(CHECKPOINT_EVERY)
                 {
-                    if let Err(err) = checkpoint(&checkpointer) {
+                    if let Err(err) = checkpoint(&checkpointer, &asks) {
                         tracing::warn!("database checkpoint failed: {err}");
                     }
                 }
             })?;
-        Self::start(conn, Some(stop))
+        Self::start(
+            conn,
+            Some(Checkpoints {
+                _stop: stop,
+                finish,
+            }),
+        )
     }
 
     /// A private in-memory database.
@@ -96,7 +115,7 @@ impl Db {
 
     /// Configures `conn` and starts the thread that owns it; `checkpoints`
     /// is dropped when that thread ends, which stops the checkpoint thread.
-    fn start(mut conn: Connection, checkpoints: Option<mpsc::Sender<()>>) -> Result<Self> {
+    fn start(mut conn: Connection, checkpoints: Option<Checkpoints>) -> Result<Self> {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // Room for every role's prepared statements.
@@ -105,7 +124,6 @@ impl Db {
         std::thread::Builder::new()
             .name("emulator-db".to_owned())
             .spawn(move || {
-                let _checkpoints = checkpoints;
                 // Ends when the last handle is dropped.
                 for job in queue {
                     // A panicking closure drops its reply channel, so its
@@ -113,6 +131,17 @@ impl Db {
                     // (an open transaction rolled back as it unwound).
                     let _ =
                         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut conn)));
+                    if let Some(checkpoints) = &checkpoints {
+                        if checkpoints.finish.swap(false, Ordering::Relaxed) {
+                            // Busy if the checkpoint thread is at it: then
+                            // it will ask again.
+                            if let Err(err) =
+                                conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                            {
+                                tracing::warn!("database checkpoint failed: {err}");
+                            }
+                        }
+                    }
                 }
             })?;
         Ok(Self { jobs })
