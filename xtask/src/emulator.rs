@@ -81,6 +81,33 @@ impl Emulator {
         })
     }
 
+    /// Builds the emulator and starts it with an in-memory store on free
+    /// loopback ports, its output going to `log_dir/emulator.log`: the
+    /// throwaway emulator that tests, screenshots and benchmarks run against.
+    pub fn start_in_memory(log_dir: &std::path::Path) -> anyhow::Result<Self> {
+        build()?;
+        std::fs::create_dir_all(log_dir)
+            .with_context(|| format!("cannot create {}", log_dir.display()))?;
+        let log = log_dir.join("emulator.log");
+        let emulator = Self::start(
+            &[
+                "--in-memory",
+                "--clerk-addr",
+                "127.0.0.1:0",
+                "--instant-addr",
+                "127.0.0.1:0",
+            ],
+            Some(log.clone()),
+        )?;
+        eprintln!(
+            "xtask: emulator up: Clerk {} / Instant {} (log: {})",
+            emulator.value("CLERK_FRONTEND_API")?,
+            emulator.value("INSTANT_API_URI")?,
+            log.strip_prefix(workspace_root()).unwrap_or(&log).display()
+        );
+        Ok(emulator)
+    }
+
     /// One printed value.
     pub fn value(&self, key: &str) -> anyhow::Result<&str> {
         self.values

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use anyhow::Context as _;
 
-use crate::emulator::{self, Emulator};
+use crate::emulator::Emulator;
 use crate::process::run_checked;
 use crate::test::{build_e2e_dist, e2e_command};
 use crate::tools::{self, Needs};
@@ -27,19 +27,8 @@ const DOC_SCREENSHOTS: [(&str, &str); 5] = [
 
 pub fn run() -> anyhow::Result<()> {
     tools::setup(Needs::Browser)?;
-    emulator::build()?;
     let log_dir = workspace_root().join("target/xtask");
-    std::fs::create_dir_all(&log_dir)?;
-    let emulator = Emulator::start(
-        &[
-            "--in-memory",
-            "--clerk-addr",
-            "127.0.0.1:0",
-            "--instant-addr",
-            "127.0.0.1:0",
-        ],
-        Some(log_dir.join("emulator.log")),
-    )?;
+    let emulator = Emulator::start_in_memory(&log_dir)?;
     let dist = build_e2e_dist(&emulator)?;
 
     let shots = workspace_root().join("target/screenshots");

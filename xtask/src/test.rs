@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::Context as _;
 
-use crate::emulator::{self, Emulator};
+use crate::emulator::Emulator;
 use crate::process::{run_checked, Guarded};
 use crate::tools::{self, Needs};
 use crate::workspace_root;
@@ -57,24 +57,8 @@ impl Tally {
 pub fn run(args: TestArgs) -> anyhow::Result<()> {
     let wants = |layer: &str| args.layers.is_empty() || args.layers.iter().any(|l| l == layer);
     tools::setup(Needs::Browser)?;
-    emulator::build()?;
     let log_dir = workspace_root().join("target/xtask");
-    std::fs::create_dir_all(&log_dir)?;
-    let emulator = Emulator::start(
-        &[
-            "--in-memory",
-            "--clerk-addr",
-            "127.0.0.1:0",
-            "--instant-addr",
-            "127.0.0.1:0",
-        ],
-        Some(log_dir.join("emulator.log")),
-    )?;
-    eprintln!(
-        "xtask: emulator up: Clerk {} / Instant {} (log: target/xtask/emulator.log)",
-        emulator.value("CLERK_FRONTEND_API")?,
-        emulator.value("INSTANT_API_URI")?
-    );
+    let emulator = Emulator::start_in_memory(&log_dir)?;
 
     let mut total = Tally::default();
     let mut broken_layers = Vec::new();

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use anyhow::Context as _;
 
-use crate::emulator::{self, Emulator};
+use crate::emulator::Emulator;
 use crate::process::run_checked;
 use crate::tools::{self, Needs};
 use crate::workspace_root;
@@ -21,25 +21,8 @@ const BENCH_DIR: &str = "target/bench";
 
 pub fn run() -> anyhow::Result<()> {
     tools::setup(Needs::Browser)?;
-    emulator::build()?;
     let bench_dir = workspace_root().join(BENCH_DIR);
-    std::fs::create_dir_all(&bench_dir)
-        .with_context(|| format!("creating {}", bench_dir.display()))?;
-    let emulator = Emulator::start(
-        &[
-            "--in-memory",
-            "--clerk-addr",
-            "127.0.0.1:0",
-            "--instant-addr",
-            "127.0.0.1:0",
-        ],
-        Some(bench_dir.join("emulator.log")),
-    )?;
-    eprintln!(
-        "xtask: emulator up: Clerk {} / Instant {} (log: {BENCH_DIR}/emulator.log)",
-        emulator.value("CLERK_FRONTEND_API")?,
-        emulator.value("INSTANT_API_URI")?
-    );
+    let emulator = Emulator::start_in_memory(&bench_dir)?;
     let dist = build_release_app(&emulator, &bench_dir)?;
 
     let mut bench = Command::new("cargo");

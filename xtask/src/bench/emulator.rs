@@ -2,7 +2,7 @@
 //! p50/p99 latency at 1, 16 and 64 concurrent clients, for returning and for
 //! new users, on loopback.
 //!
-//! Builds the emulator and its load generator (`loadgen`) in release, then
+//! Builds the emulator and its load generator (`loadgen`) optimized for speed, then
 //! runs the load generator twice: against the emulator with its SQLite file
 //! in a fresh data dir under `target/bench/emulator` (the real
 //! configuration), then against `--in-memory`. The load generator plays the
@@ -22,12 +22,15 @@ use crate::workspace_root;
 const DATA_DIR: &str = "target/bench/emulator";
 
 pub fn run() -> anyhow::Result<()> {
-    eprintln!("xtask: building the emulator and loadgen (release)");
+    // `native-release`, not `release`: the release profile is tuned for the
+    // wasm app's size (opt-level "z"), which would slow the emulator down.
+    eprintln!("xtask: building the emulator and loadgen (native-release profile)");
     run_checked(
         Command::new("cargo")
             .args([
                 "build",
-                "--release",
+                "--profile",
+                "native-release",
                 "--quiet",
                 "--package",
                 "emulator",
@@ -35,8 +38,8 @@ pub fn run() -> anyhow::Result<()> {
             ])
             .current_dir(workspace_root()),
     )
-    .context("building the emulator in release")?;
-    let release = workspace_root().join("target/release");
+    .context("building the emulator (native-release profile)")?;
+    let release = workspace_root().join("target/native-release");
     let emulator = release.join("emulator");
     let loadgen = release.join("loadgen");
 
