@@ -57,13 +57,13 @@ pub fn ClerkInstantApp(
     let _ = leptos::server_fn::redirect::set_redirect_hook(|_| {});
     view! {
         <Router>
-                <ClerkProvider publishable_key=config.clerk_publishable_key>
-                    <SessionLinkProvider client_name=config.clerk_client_name>
-                        <SiteHeader />
-                        <SiteMain />
-                    </SessionLinkProvider>
-                </ClerkProvider>
-            </Router>
+            <ClerkProvider publishable_key=config.clerk_publishable_key>
+                <SessionLinkProvider client_name=config.clerk_client_name>
+                    <SiteHeader />
+                    <SiteMain />
+                </SessionLinkProvider>
+            </ClerkProvider>
+        </Router>
     }
 }
 
