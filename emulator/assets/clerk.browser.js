@@ -398,8 +398,16 @@
       });
     }
 
+    // A change made by another tab while this one is still loading could be
+    // undone by the load's own answer (started before it): look again once
+    // loaded.
+    var storageChangedWhileLoading = false;
+
     function onStorage(event) {
-      if (!state.loaded) return;
+      if (!state.loaded) {
+        storageChangedWhileLoading = true;
+        return;
+      }
       if (event.storageArea && event.storageArea !== window.localStorage) return;
       if (event.key !== null && event.key !== storageKey) return;
       var stored = readCredentials();
@@ -477,6 +485,10 @@
         state.loaded = true;
         state.status = 'ready';
         emit();
+        if (storageChangedWhileLoading) {
+          storageChangedWhileLoading = false;
+          onStorage({ key: storageKey });
+        }
       }, function (err) {
         state.status = 'error';
         throw err;
