@@ -35,14 +35,14 @@ pub const CHROMIUM_FLAGS: [&str; 8] = [
 pub enum Error {
     /// The session could not be created.
     #[error("cannot open a Chromium session through ChromeDriver: {0}")]
-    NewSession(#[from] fantoccini::error::NewSessionError),
+    NewSession(Box<fantoccini::error::NewSessionError>),
     /// A WebDriver command failed.
     #[error("{action}: {source}")]
     Command {
         /// What the harness was doing.
         action: String,
-        /// The WebDriver error.
-        source: fantoccini::error::CmdError,
+        /// The WebDriver error (boxed: it is large, and errors travel far).
+        source: Box<fantoccini::error::CmdError>,
     },
     /// Something awaited did not happen in time.
     #[error("{what} within {seconds} s. The page at {url} shows:\n{page_text}")]
@@ -77,12 +77,21 @@ pub enum Error {
     Log(#[from] reqwest::Error),
 }
 
+impl From<fantoccini::error::NewSessionError> for Error {
+    fn from(error: fantoccini::error::NewSessionError) -> Self {
+        Self::NewSession(Box::new(error))
+    }
+}
+
 /// Result of this module.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 fn command_error(action: impl Into<String>) -> impl FnOnce(fantoccini::error::CmdError) -> Error {
     let action = action.into();
-    move |source| Error::Command { action, source }
+    move |source| Error::Command {
+        action,
+        source: Box::new(source),
+    }
 }
 
 /// Window size and where screenshots go.
@@ -387,7 +396,7 @@ impl Browser {
                 Err(source) => {
                     return Err(Error::Command {
                         action: format!("clicking the button {name:?}"),
-                        source,
+                        source: Box::new(source),
                     })
                 }
             }

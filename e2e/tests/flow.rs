@@ -292,7 +292,7 @@ impl<'h> Flow<'h> {
             .await
             .map_err(|source| e2e::browser::Error::Command {
                 action: "reading window.Clerk.user".to_owned(),
-                source,
+                source: Box::new(source),
             })?;
         Ok(user == "user")
     }
@@ -354,7 +354,7 @@ impl<'h> Flow<'h> {
             .await
             .map_err(|source| e2e::browser::Error::Command {
                 action: "closing the second tab".to_owned(),
-                source,
+                source: Box::new(source),
             })?;
         self.browser.switch_to_tab(&first_tab).await?;
 

@@ -70,8 +70,8 @@ enum Error {
     WebDriver {
         /// What the benchmark was doing.
         action: &'static str,
-        /// The WebDriver error.
-        source: fantoccini::error::CmdError,
+        /// The WebDriver error (boxed: it is large).
+        source: Box<fantoccini::error::CmdError>,
     },
     /// ChromeDriver's CDP pass-through failed.
     #[error("sending {command} to Chromium over ChromeDriver's CDP pass-through: {source}")]
@@ -461,7 +461,7 @@ attempt();
             .await
             .map_err(|source| Error::WebDriver {
                 action: "signing in to Clerk with the stand-in's test hook",
-                source,
+                source: Box::new(source),
             })?;
         if signed_in.as_str() != Some("ok") {
             return Err(Error::Scenario(format!(
@@ -484,7 +484,7 @@ attempt();
             .await
             .map_err(|source| Error::WebDriver {
                 action: "reading the WebDriver session id",
-                source,
+                source: Box::new(source),
             })?
             .unwrap_or_default();
         let url = format!(
@@ -524,7 +524,7 @@ return Object.keys(localStorage).filter((key) => key.includes(appId)).length;
             .await
             .map_err(|source| Error::WebDriver {
                 action: "removing the stored Instant session",
-                source,
+                source: Box::new(source),
             })?;
         if left.as_u64() != Some(0) {
             return Err(Error::Scenario(format!(
@@ -570,7 +570,7 @@ return Object.keys(localStorage).filter((key) => key.includes(appId)).length;
             .await
             .map_err(|source| Error::WebDriver {
                 action: "waiting for the signed-in text",
-                source,
+                source: Box::new(source),
             })?;
         if shown != json!(true) {
             let text = self.browser.page_text().await.unwrap_or_default();
@@ -590,7 +590,7 @@ return Object.keys(localStorage).filter((key) => key.includes(appId)).length;
                 .await
                 .map_err(|source| Error::WebDriver {
                     action: "reading the marks",
-                    source,
+                    source: Box::new(source),
                 })?,
         )
         .map_err(|err| Error::Scenario(format!("the page's marks are malformed: {err}")))?;
@@ -938,7 +938,7 @@ async fn run(options: Options) -> Result<Report> {
         .await
         .map_err(|source| Error::WebDriver {
             action: "reading the user agent",
-            source,
+            source: Box::new(source),
         })?;
     let (mut first, mut reload) = (Vec::new(), Vec::new());
     for round in 0..options.warmup + options.runs {
