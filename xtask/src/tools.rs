@@ -1,7 +1,8 @@
 //! Installs the tools the build and the tests need, when they are missing.
-//! Versions are pinned (see ../shared/TOOLCHAIN.md facts recorded in the
-//! README): Trunk 0.21.14, the wasm-bindgen CLI equal to Cargo.lock's
-//! wasm-bindgen, wasm-opt from binaryen 132.
+//! Versions are pinned: Trunk 0.21.14 (0.22 needs a newer rustc), the
+//! wasm-bindgen CLI equal to Cargo.lock's wasm-bindgen (Trunk.toml names the
+//! same version), wasm-opt from binaryen 132 (Debian's older binaryen builds
+//! a wasm that shows a blank page).
 
 use std::process::Command;
 
