@@ -31,6 +31,9 @@ pub fn run() -> anyhow::Result<()> {
     eprintln!("xtask: press Ctrl-C to stop both");
     loop {
         if let Some(status) = trunk.try_wait()? {
+            if crate::process::interrupted() {
+                return Ok(());
+            }
             anyhow::bail!("trunk serve exited ({status})");
         }
         std::thread::sleep(Duration::from_millis(200));

@@ -6,6 +6,7 @@
 //! included).
 
 use std::process::{Child, Command, ExitStatus};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -14,9 +15,19 @@ use anyhow::Context as _;
 /// Process group ids of the live children.
 static GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
 
+/// Set once Ctrl-C or SIGTERM arrived.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Whether xtask is being interrupted (its children are being stopped on
+/// purpose, so their exit is no error to report).
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
 /// Stops every child and exits when xtask is interrupted.
 pub fn install_interrupt_handler() {
     let _ = ctrlc::set_handler(|| {
+        INTERRUPTED.store(true, Ordering::SeqCst);
         eprintln!("\nxtask: interrupted, stopping everything it started");
         stop_all();
         std::process::exit(130);
