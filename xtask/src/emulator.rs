@@ -108,6 +108,25 @@ impl Emulator {
         Ok(emulator)
     }
 
+    /// `trunk build --release --dist DIST` with this emulator's values
+    /// compiled in (the app reads them with `option_env!`).
+    pub fn build_release_app(&self, dist: &std::path::Path) -> anyhow::Result<()> {
+        eprintln!(
+            "xtask: building the release app into {}",
+            dist.strip_prefix(workspace_root())
+                .unwrap_or(dist)
+                .display()
+        );
+        let mut trunk = Command::new("trunk");
+        trunk
+            .args(["build", "--release", "--dist"])
+            .arg(dist)
+            .env("TRUNK_SKIP_VERSION_CHECK", "true")
+            .current_dir(workspace_root());
+        self.apply_env(&mut trunk);
+        run_checked(&mut trunk).context("building the app (trunk build --release)")
+    }
+
     /// One printed value.
     pub fn value(&self, key: &str) -> anyhow::Result<&str> {
         self.values

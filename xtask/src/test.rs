@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use anyhow::Context as _;
 
 use crate::emulator::Emulator;
-use crate::process::{run_checked, Guarded};
+use crate::process::Guarded;
 use crate::tools::{self, Needs};
 use crate::workspace_root;
 
@@ -112,20 +112,11 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
 /// Where the e2e layer's release build of the app goes.
 pub const E2E_DIST: &str = "target/e2e/dist";
 
-/// Builds the release app with `emulator`'s values compiled in (the app
-/// reads them with `option_env!`), for the e2e layer and `screenshots`.
+/// Builds the release app with `emulator`'s values compiled in, for the e2e
+/// layer and `screenshots`.
 pub fn build_e2e_dist(emulator: &Emulator) -> anyhow::Result<PathBuf> {
     let dist = workspace_root().join(E2E_DIST);
-    eprintln!("xtask: building the release app for the e2e layer into {E2E_DIST}");
-    let mut trunk = Command::new("trunk");
-    trunk
-        .args(["build", "--release", "--dist"])
-        .arg(&dist)
-        .env("TRUNK_SKIP_VERSION_CHECK", "true")
-        .current_dir(workspace_root());
-    emulator.apply_env(&mut trunk);
-    run_checked(&mut trunk)
-        .context("building the app for the e2e layer (trunk build --release)")?;
+    emulator.build_release_app(&dist)?;
     Ok(dist)
 }
 

@@ -46,20 +46,11 @@ pub fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `trunk build --release` into `target/bench/dist` with the emulator's
-/// values compiled in (the app reads them with `option_env!`). A dist of its
-/// own, so that the e2e layer's build is never overwritten mid-test.
+/// The release app with the emulator's values compiled in, in
+/// `target/bench/dist`: a dist of its own, so that the e2e layer's build is
+/// never overwritten mid-test.
 fn build_release_app(emulator: &Emulator, bench_dir: &Path) -> anyhow::Result<PathBuf> {
     let dist = bench_dir.join("dist");
-    eprintln!("xtask: building the release app into {BENCH_DIR}/dist");
-    let mut trunk = Command::new("trunk");
-    trunk
-        .args(["build", "--release", "--dist"])
-        .arg(&dist)
-        .env("TRUNK_SKIP_VERSION_CHECK", "true")
-        .current_dir(workspace_root());
-    emulator.apply_env(&mut trunk);
-    run_checked(&mut trunk)
-        .context("building the app for the benchmark (trunk build --release)")?;
+    emulator.build_release_app(&dist)?;
     Ok(dist)
 }
