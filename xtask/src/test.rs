@@ -84,7 +84,7 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120");
         run_layer("browser", &mut command, &mut total, &mut broken_layers)?;
     }
-    if wants("e2e") && workspace_root().join("e2e/Cargo.toml").exists() {
+    if wants("e2e") {
         match build_e2e_dist(&emulator) {
             Ok(dist) => {
                 let mut command = e2e_command(&emulator, &dist);
