@@ -52,6 +52,7 @@ async fn first_sign_in_creates_the_instant_user_and_a_remount_reuses_it() {
     click_link(&app, "Account").await;
     wait_for_text(&app, "Instant user id").await;
     assert_eq!(path(), "/account");
+    assert_eq!(current_nav_link(&app).as_deref(), Some("Account"));
     let text = app.text();
     assert!(text.contains(created["id"].as_str().unwrap()), "{text}");
     assert!(text.contains(&email), "{text}");
@@ -67,6 +68,7 @@ async fn first_sign_in_creates_the_instant_user_and_a_remount_reuses_it() {
     // Sign out from the home page: both sessions end.
     click_link(&app, "Home").await;
     wait_for_text(&app, SIGNED_IN).await;
+    assert_eq!(current_nav_link(&app).as_deref(), Some("Home"));
     let refresh_token = refresh_token_of_stored_session();
     assert!(refresh_token_verifies(&refresh_token).await);
     let signouts_before = signout_count().await;

@@ -1,7 +1,6 @@
 //! The home page: the example from Instant's Clerk guide.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use super::help::EmailClaimHelp;
 use super::session::use_session_link;
@@ -115,9 +114,9 @@ fn SignedInToBoth(user: User) -> impl IntoView {
             <p class="muted">"Instant user: "<span class="who">{who}</span></p>
             {lacks_email.then(|| view! { <EmailClaimHelp /> })}
             <div class="actions">
-                <A href="/account" attr:class="button">
+                <a href="/account" class="button">
                     "Account"
-                </A>
+                </a>
                 <button
                     type="button"
                     class="button primary"

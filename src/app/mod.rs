@@ -15,7 +15,8 @@ mod sync;
 mod token;
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::components::{FlatRoutes, Route, Router};
+use leptos_router::hooks::use_location;
 use leptos_router::path;
 
 pub use session::owner_storage_key;
@@ -78,10 +79,12 @@ fn SiteMain() -> impl IntoView {
                 <SetupScreen error />
             </ClerkFailed>
             <Show when=clerk_started>
-                <Routes fallback=|| view! { <NotFound /> }>
+                // Flat: two routes and no nesting, and `<FlatRoutes>` ships
+                // about 15 KB gzip less than `<Routes>` (README, Performance).
+                <FlatRoutes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/account") view=AccountPage />
-                </Routes>
+                </FlatRoutes>
             </Show>
         </main>
     }
@@ -117,13 +120,13 @@ fn SiteHeader() -> impl IntoView {
     };
     view! {
         <header class="site-header">
-            <A href="/" attr:class="brand">
+            <a href="/" class="brand">
                 "Clerk → Instant"
-            </A>
+            </a>
             <nav aria-label="Main">
-                <A href="/">"Home"</A>
+                <NavLink href="/">"Home"</NavLink>
                 <Show when=signed_in_to_both>
-                    <A href="/account">"Account"</A>
+                    <NavLink href="/account">"Account"</NavLink>
                 </Show>
             </nav>
             <p class="session-summary">
@@ -135,6 +138,26 @@ fn SiteHeader() -> impl IntoView {
     }
 }
 
+/// A link in the main navigation, marked `aria-current="page"` while its
+/// page is shown. A plain `<a>`: the router follows same-origin links
+/// itself, and leptos_router's `<A>` costs about 5 KB gzip more for the same
+/// attribute (README, Performance).
+#[component]
+fn NavLink(href: &'static str, children: Children) -> impl IntoView {
+    let location = use_location();
+    let current = move || {
+        location
+            .pathname
+            .with(|path| path == href)
+            .then_some("page")
+    };
+    view! {
+        <a href=href aria-current=current>
+            {children()}
+        </a>
+    }
+}
+
 #[component]
 fn NotFound() -> impl IntoView {
     view! {
@@ -142,7 +165,7 @@ fn NotFound() -> impl IntoView {
             <h1 id="not-found-title">"Page not found"</h1>
             <p>
                 "There is nothing here. "
-                <A href="/">"Go to the home page"</A>
+                <a href="/">"Go to the home page"</a>
                 "."
             </p>
         </section>

@@ -290,6 +290,15 @@ pub async fn click_link(mounted: &Mounted, label: &str) {
     leptos::task::tick().await;
 }
 
+/// The text of the main navigation's link marked as the current page.
+pub fn current_nav_link(mounted: &Mounted) -> Option<String> {
+    mounted
+        .root
+        .query_selector(r#"nav a[aria-current="page"]"#)
+        .unwrap()
+        .and_then(|link| link.text_content())
+}
+
 /// Whether a button labelled `label` is on the page.
 pub fn has_button(mounted: &Mounted, label: &str) -> bool {
     find(&mounted.root, "button", label).is_some()
