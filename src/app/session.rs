@@ -5,9 +5,9 @@
 //! The Instant client knows nothing of Clerk, so the app remembers the
 //! Clerk user id of the Instant session itself, in its own localStorage key.
 
-use gloo_storage::{LocalStorage, Storage as _};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use miniserde::json;
 
 use super::sync::{self, Busy, SyncAction};
 use super::token::fetch_session_token;
@@ -21,6 +21,30 @@ const TOKEN_RETRY_DELAY_MS: u32 = 300;
 /// session of `app_id` belongs to.
 pub fn owner_storage_key(app_id: &str) -> String {
     format!("clerk-instant.{app_id}.clerk-user-id")
+}
+
+/// The Clerk user id stored under `key`: a JSON string (the format
+/// gloo-storage wrote, so an id stored by an earlier build still reads).
+/// Missing, blocked or unreadable storage reads as none.
+fn read_owner(key: &str) -> Option<String> {
+    let raw = local_storage()?.get_item(key).ok()??;
+    json::from_str(&raw).ok()
+}
+
+/// Stores (or, for `None`, removes) the Clerk user id under `key`; false
+/// when the browser refused.
+fn write_owner(key: &str, clerk_user_id: Option<&str>) -> bool {
+    let Some(storage) = local_storage() else {
+        return false;
+    };
+    match clerk_user_id {
+        Some(id) => storage.set_item(key, &json::to_string(id)).is_ok(),
+        None => storage.remove_item(key).is_ok(),
+    }
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
 }
 
 /// Shared by the pages: see the module docs.
@@ -142,13 +166,10 @@ impl SessionLink {
         let Some(key) = self.owner_key.try_get_value() else {
             return;
         };
-        match &clerk_user_id {
-            Some(id) => {
-                if let Err(error) = LocalStorage::set(&key, id) {
-                    leptos::logging::warn!("Cannot remember the session's Clerk account: {error}");
-                }
-            }
-            None => LocalStorage::delete(&key),
+        if !write_owner(&key, clerk_user_id.as_deref()) {
+            leptos::logging::warn!(
+                "Cannot store which Clerk account the session is for (storage blocked or full)"
+            );
         }
         self.owner.try_set(clerk_user_id);
     }
@@ -196,7 +217,7 @@ pub fn SessionLinkProvider(
 ) -> impl IntoView {
     let instant = use_instant();
     let owner_key = owner_storage_key(&instant.config().app_id);
-    let owner = RwSignal::new(LocalStorage::get::<String>(&owner_key).ok());
+    let owner = RwSignal::new(read_owner(&owner_key));
     let instant_state = instant.use_auth().state;
     let link = SessionLink {
         owner,
@@ -211,7 +232,7 @@ pub fn SessionLinkProvider(
     // Another tab may write the owner (after its own exchange or sign-out).
     let storage_listener = window_event_listener(leptos::ev::storage, move |event| {
         if event.key().is_none_or(|key| key == owner_key) {
-            let stored = LocalStorage::get::<String>(&owner_key).ok();
+            let stored = read_owner(&owner_key);
             owner.try_set(stored);
         }
     });
@@ -232,9 +253,7 @@ pub fn SessionLinkProvider(
         }
         // Storage, not the signal: another tab writes the owner right after
         // its session, and its storage event may not have arrived yet.
-        let stored_owner = owner_key
-            .try_get_value()
-            .and_then(|key| LocalStorage::get::<String>(&key).ok());
+        let stored_owner = owner_key.try_get_value().and_then(|key| read_owner(&key));
         let clerk_changed = decided_on.as_ref() != Some(&clerk);
         link.follow_clerk(sync::decide(
             &clerk,

@@ -1,8 +1,7 @@
 //! Instant's auth endpoints over HTTP: request bodies, the answers, and how
 //! an error answer becomes an [`InstantError`] that says what Instant said.
 
-use serde::Deserialize;
-use serde_json::{json, Value};
+use miniserde::json::{self, Object, Value};
 
 use super::{InstantConfig, InstantError, Result, User};
 
@@ -19,6 +18,15 @@ const REQUEST_TIMEOUT_MS: u32 = 30_000;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
 const MAX_BODY_EXCERPT: usize = 200;
 
+/// A JSON object of text fields.
+fn text_object<'a>(fields: impl IntoIterator<Item = (&'a str, &'a str)>) -> Value {
+    let mut object = Object::new();
+    for (name, text) in fields {
+        object.insert(name.to_owned(), Value::String(text.to_owned()));
+    }
+    Value::Object(object)
+}
+
 /// Body of `POST /runtime/oauth/id_token`. The refresh token, when there is
 /// one, lets Instant keep the same session for the same user.
 pub(crate) fn id_token_body(
@@ -27,46 +35,44 @@ pub(crate) fn id_token_body(
     id_token: &str,
     refresh_token: Option<&str>,
 ) -> Value {
-    let mut body = json!({
-        "app_id": app_id,
-        "client_name": client_name,
-        "id_token": id_token,
-    });
-    if let Some(refresh_token) = refresh_token {
-        body["refresh_token"] = json!(refresh_token);
-    }
-    body
+    let refresh_token = refresh_token.map(|token| ("refresh_token", token));
+    text_object(
+        [
+            ("app_id", app_id),
+            ("client_name", client_name),
+            ("id_token", id_token),
+        ]
+        .into_iter()
+        .chain(refresh_token),
+    )
 }
 
 /// Body of `POST /runtime/signout`.
 pub(crate) fn sign_out_body(app_id: &str, refresh_token: &str) -> Value {
-    json!({ "app_id": app_id, "refresh_token": refresh_token })
+    text_object([("app_id", app_id), ("refresh_token", refresh_token)])
 }
 
 /// Reads the success answer of the ID-token exchange: `{user, created}`.
 pub(crate) fn decode_sign_in(body: &str) -> Result<User> {
-    #[derive(Deserialize)]
-    struct SignedIn {
-        user: Option<Value>,
+    let bad = |reason: String| InstantError::BadResponse { reason };
+    let answer: Value =
+        json::from_str(body).map_err(|_| bad("the sign-in answer is not JSON".into()))?;
+    let user = match &answer {
+        Value::Object(fields) => fields
+            .get("user")
+            .filter(|user| !matches!(user, Value::Null)),
+        _ => return Err(bad("the sign-in answer is not a JSON object".into())),
     }
-    let answer: SignedIn =
-        serde_json::from_str(body).map_err(|error| InstantError::BadResponse {
-            reason: format!("the sign-in answer is not the expected JSON ({error})"),
-        })?;
-    let user =
-        answer
-            .user
-            .filter(|user| !user.is_null())
-            .ok_or_else(|| InstantError::BadResponse {
-                reason: "the sign-in answer has no user".into(),
-            })?;
-    let user: User = serde_json::from_value(user).map_err(|error| InstantError::BadResponse {
-        reason: format!("the user in the sign-in answer is incomplete ({error})"),
+    .ok_or_else(|| bad("the sign-in answer has no user".into()))?;
+    let user = User::from_json(user).map_err(|reason| {
+        bad(format!(
+            "the user in the sign-in answer is incomplete ({reason})"
+        ))
     })?;
     if user.refresh_token.trim().is_empty() {
-        return Err(InstantError::BadResponse {
-            reason: "the user in the sign-in answer has an empty refresh token".into(),
-        });
+        return Err(bad(
+            "the user in the sign-in answer has an empty refresh token".into(),
+        ));
     }
     Ok(user)
 }
@@ -77,12 +83,15 @@ pub(crate) fn decode_sign_in(body: &str) -> Result<User> {
 /// a sentence naming the status.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
 pub(crate) fn decode_error(status: u16, body: &str) -> InstantError {
-    let parsed: Option<Value> = serde_json::from_str(body).ok();
-    let fields = parsed.as_ref().and_then(Value::as_object);
+    let parsed: Option<Value> = json::from_str(body).ok();
+    let fields = match &parsed {
+        Some(Value::Object(fields)) => Some(fields),
+        _ => None,
+    };
     let text_field = |name: &str| {
         fields
             .and_then(|fields| fields.get(name))
-            .and_then(Value::as_str)
+            .and_then(as_text)
             .map(str::trim)
             .filter(|text| !text.is_empty())
             .map(str::to_owned)
@@ -110,32 +119,40 @@ pub(crate) fn decode_error(status: u16, body: &str) -> InstantError {
     }
 }
 
+/// The text of a JSON string, else `None`.
+fn as_text(value: &Value) -> Option<&str> {
+    match value {
+        Value::String(text) => Some(text),
+        _ => None,
+    }
+}
+
 /// A `hint` as one line of text: strings as they are, an `errors` list as
-/// its messages, other objects as `key: value` pairs, anything else as
-/// compact JSON.
+/// its messages, other objects as `key: value` pairs (sorted by key),
+/// anything else as compact JSON.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
 fn hint_text(hint: &Value) -> Option<String> {
     let text = match hint {
         Value::Null => return None,
         Value::String(text) => text.trim().to_owned(),
         Value::Object(fields) => {
-            let messages: Vec<&str> = fields
-                .get("errors")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|error| error.get("message").and_then(Value::as_str))
-                .collect();
+            let messages: Vec<&str> = match fields.get("errors") {
+                Some(Value::Array(errors)) => errors
+                    .iter()
+                    .filter_map(|error| match error {
+                        Value::Object(error) => error.get("message").and_then(as_text),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
             if messages.is_empty() {
-                // Sorted by key: serde_json keeps the server's order only
-                // when some crate in the build enables `preserve_order`.
-                let mut pairs: Vec<(&String, &Value)> = fields.iter().collect();
-                pairs.sort_by_key(|(key, _)| *key);
-                pairs
-                    .into_iter()
+                // `Object` is a BTreeMap: the pairs come sorted by key.
+                fields
+                    .iter()
                     .map(|(key, value)| match value {
                         Value::String(text) => format!("{key}: {text}"),
-                        other => format!("{key}: {other}"),
+                        other => format!("{key}: {}", json::to_string(other)),
                     })
                     .collect::<Vec<_>>()
                     .join(", ")
@@ -143,7 +160,7 @@ fn hint_text(hint: &Value) -> Option<String> {
                 messages.join("; ")
             }
         }
-        other => other.to_string(),
+        other => json::to_string(other),
     };
     (!text.is_empty()).then_some(text)
 }
@@ -237,7 +254,7 @@ async fn post(config: &InstantConfig, path: &str, body: &Value) -> Result<String
     let response = Request::post(&config.endpoint(path))
         .header("content-type", "application/json")
         .abort_signal(signal.as_ref())
-        .body(body.to_string())
+        .body(json::to_string(body))
         .map_err(failure)?
         .send()
         .await
@@ -287,19 +304,32 @@ mod tests {
     fn id_token_body_sends_the_refresh_token_only_when_there_is_one() {
         let without = id_token_body("app", "clerk", "jwt", None);
         assert_eq!(
-            without,
-            json!({"app_id": "app", "client_name": "clerk", "id_token": "jwt"})
+            json::to_string(&without),
+            r#"{"app_id":"app","client_name":"clerk","id_token":"jwt"}"#
         );
         let with = id_token_body("app", "clerk", "jwt", Some("r1"));
-        assert_eq!(with["refresh_token"], json!("r1"));
+        assert_eq!(
+            json::to_string(&with),
+            r#"{"app_id":"app","client_name":"clerk","id_token":"jwt","refresh_token":"r1"}"#
+        );
     }
 
     #[test]
     fn sign_out_body_names_app_and_token() {
         assert_eq!(
-            sign_out_body("app", "r1"),
-            json!({"app_id": "app", "refresh_token": "r1"})
+            json::to_string(&sign_out_body("app", "r1")),
+            r#"{"app_id":"app","refresh_token":"r1"}"#
         );
+    }
+
+    #[test]
+    fn bodies_escape_what_json_strings_cannot_hold() {
+        let body = json::to_string(&sign_out_body("a\"p\\p\n", "r1"));
+        let parsed: Value = json::from_str(&body).unwrap();
+        let Value::Object(fields) = parsed else {
+            panic!("{body}")
+        };
+        assert_eq!(fields.get("app_id").and_then(as_text), Some("a\"p\\p\n"));
     }
 
     #[test]
@@ -329,6 +359,11 @@ mod tests {
                 "{body:?} gave {error:?}"
             );
         }
+        let error = decode_sign_in(r#"{"user": {"id": "u1"}}"#).unwrap_err();
+        assert!(
+            error.message().contains("it has no `refresh_token`"),
+            "{error:?}"
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub(crate) fn storage_key(app_id: &str) -> String {
 /// of another app) is no session: corrupt storage means signed out.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build has storage
 pub(crate) fn parse_stored_user(raw: &str, app_id: &str) -> Option<User> {
-    let user: User = serde_json::from_str(raw).ok()?;
+    let user = User::from_json_str(raw).ok()?;
     let usable = !user.id.trim().is_empty()
         && !user.refresh_token.trim().is_empty()
         && user.app_id.as_deref().is_none_or(|stored| stored == app_id);
@@ -58,15 +58,13 @@ mod memory_only {
 
 #[cfg(target_arch = "wasm32")]
 mod browser {
-    use gloo_storage::{LocalStorage, Storage as _};
     use leptos::prelude::{window_event_listener, WindowListenerHandle};
     use wasm_bindgen::JsValue;
 
     use super::{parse_stored_user, User};
 
-    /// `localStorage`, if this page may use it. Checked before every gloo-storage
-    /// call, because gloo-storage panics when storage is unavailable (e.g. blocked
-    /// by the browser's privacy settings).
+    /// `localStorage`, if this page may use it: it is missing when the
+    /// browser's privacy settings block it.
     fn local_storage() -> Option<web_sys::Storage> {
         web_sys::window()?.local_storage().ok().flatten()
     }
@@ -87,20 +85,19 @@ mod browser {
     /// Stores the session. When the browser refuses (storage blocked or full),
     /// the session lives on in memory for this page only.
     pub(crate) fn save(key: &str, user: &User) {
-        if local_storage().is_none() {
-            return;
-        }
-        if let Err(error) = LocalStorage::set(key, user) {
+        let stored = local_storage()
+            .is_some_and(|storage| storage.set_item(key, &user.to_json_string()).is_ok());
+        if !stored {
             leptos::logging::warn!(
-                "instant: could not store the session ({error}); it lasts until the page closes"
+                "instant: could not store the session (storage blocked or full); it lasts until the page closes"
             );
         }
     }
 
     /// Removes the stored session.
     pub(crate) fn clear(key: &str) {
-        if local_storage().is_some() {
-            LocalStorage::delete(key);
+        if let Some(storage) = local_storage() {
+            let _ = storage.remove_item(key);
         }
     }
 
@@ -179,7 +176,7 @@ mod tests {
             is_guest: false,
             refresh_token: "r1".into(),
         };
-        let raw = serde_json::to_string(&user).unwrap();
+        let raw = user.to_json_string();
         assert_eq!(parse_stored_user(&raw, APP), Some(user));
     }
 
