@@ -11,3 +11,8 @@ pub mod app;
 pub mod clerk;
 pub mod config;
 pub mod instant;
+
+// The library's own unit tests that need a browser (JSON, storage) run in
+// headless Chromium with the browser layer.
+#[cfg(all(test, target_arch = "wasm32"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

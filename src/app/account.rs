@@ -117,8 +117,10 @@ fn AccountDetails(user: User, clerk_user_id: String) -> impl IntoView {
 /// `created_at` (RFC 3339, or milliseconds since the epoch) as a date a
 /// person reads; `None` when the browser cannot make sense of it.
 fn readable_time(raw: &str) -> Option<String> {
-    let date = match raw.parse::<f64>() {
-        Ok(millis) => js_sys::Date::new(&millis.into()),
+    // Whole milliseconds: parsing an integer, not a float, keeps the
+    // float-parsing tables out of the wasm.
+    let date = match raw.parse::<i64>() {
+        Ok(millis) => js_sys::Date::new(&(millis as f64).into()),
         Err(_) => js_sys::Date::new(&raw.into()),
     };
     if date.get_time().is_nan() {

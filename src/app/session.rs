@@ -7,7 +7,6 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use miniserde::json;
 
 use super::sync::{self, Busy, SyncAction};
 use super::token::fetch_session_token;
@@ -28,7 +27,7 @@ pub fn owner_storage_key(app_id: &str) -> String {
 /// Missing, blocked or unreadable storage reads as none.
 fn read_owner(key: &str) -> Option<String> {
     let raw = local_storage()?.get_item(key).ok()??;
-    json::from_str(&raw).ok()
+    js_sys::JSON::parse(&raw).ok()?.as_string()
 }
 
 /// Stores (or, for `None`, removes) the Clerk user id under `key`; false
@@ -38,7 +37,10 @@ fn write_owner(key: &str, clerk_user_id: Option<&str>) -> bool {
         return false;
     };
     match clerk_user_id {
-        Some(id) => storage.set_item(key, &json::to_string(id)).is_ok(),
+        Some(id) => js_sys::JSON::stringify(&id.into())
+            .ok()
+            .and_then(|json| json.as_string())
+            .is_some_and(|json| storage.set_item(key, &json).is_ok()),
         None => storage.remove_item(key).is_ok(),
     }
 }

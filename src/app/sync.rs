@@ -116,7 +116,10 @@ pub fn lacks_email(user: &User) -> bool {
 
 /// Whether a failed exchange is about the token's missing `email` claim.
 pub fn is_about_missing_email(error: &InstantError) -> bool {
-    let text = format!("{} {}", error.message(), error.hint().unwrap_or_default()).to_lowercase();
+    // ASCII case is enough for these English words, and keeps Unicode's
+    // case tables out of the wasm.
+    let text =
+        format!("{} {}", error.message(), error.hint().unwrap_or_default()).to_ascii_lowercase();
     text.contains("email") && (text.contains("claim") || text.contains("missing"))
 }
 

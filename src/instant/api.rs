@@ -1,9 +1,9 @@
 //! Instant's auth endpoints over HTTP: request bodies, the answers, and how
 //! an error answer becomes an [`InstantError`] that says what Instant said.
 
-use miniserde::json::{self, Object, Value};
+use wasm_bindgen::JsValue;
 
-use super::{InstantConfig, InstantError, Result, User};
+use super::{json, InstantConfig, InstantError, Result, User};
 
 /// Sign in with an ID token.
 pub(crate) const ID_TOKEN_PATH: &str = "/runtime/oauth/id_token";
@@ -18,53 +18,46 @@ const REQUEST_TIMEOUT_MS: u32 = 30_000;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
 const MAX_BODY_EXCERPT: usize = 200;
 
-/// A JSON object of text fields.
-fn text_object<'a>(fields: impl IntoIterator<Item = (&'a str, &'a str)>) -> Value {
-    let mut object = Object::new();
-    for (name, text) in fields {
-        object.insert(name.to_owned(), Value::String(text.to_owned()));
-    }
-    Value::Object(object)
-}
-
-/// Body of `POST /runtime/oauth/id_token`. The refresh token, when there is
-/// one, lets Instant keep the same session for the same user.
+/// Body of `POST /runtime/oauth/id_token`, as JSON text. The refresh
+/// token, when there is one, lets Instant keep the same session for the same
+/// user.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
 pub(crate) fn id_token_body(
     app_id: &str,
     client_name: &str,
     id_token: &str,
     refresh_token: Option<&str>,
-) -> Value {
-    let refresh_token = refresh_token.map(|token| ("refresh_token", token));
-    text_object(
-        [
-            ("app_id", app_id),
-            ("client_name", client_name),
-            ("id_token", id_token),
-        ]
-        .into_iter()
-        .chain(refresh_token),
-    )
+) -> String {
+    let mut fields = vec![
+        ("app_id", JsValue::from_str(app_id)),
+        ("client_name", JsValue::from_str(client_name)),
+        ("id_token", JsValue::from_str(id_token)),
+    ];
+    if let Some(refresh_token) = refresh_token {
+        fields.push(("refresh_token", JsValue::from_str(refresh_token)));
+    }
+    json::object_text(&fields)
 }
 
-/// Body of `POST /runtime/signout`.
-pub(crate) fn sign_out_body(app_id: &str, refresh_token: &str) -> Value {
-    text_object([("app_id", app_id), ("refresh_token", refresh_token)])
+/// Body of `POST /runtime/signout`, as JSON text.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
+pub(crate) fn sign_out_body(app_id: &str, refresh_token: &str) -> String {
+    json::object_text(&[
+        ("app_id", JsValue::from_str(app_id)),
+        ("refresh_token", JsValue::from_str(refresh_token)),
+    ])
 }
 
 /// Reads the success answer of the ID-token exchange: `{user, created}`.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
 pub(crate) fn decode_sign_in(body: &str) -> Result<User> {
     let bad = |reason: String| InstantError::BadResponse { reason };
-    let answer: Value =
-        json::from_str(body).map_err(|_| bad("the sign-in answer is not JSON".into()))?;
-    let user = match &answer {
-        Value::Object(fields) => fields
-            .get("user")
-            .filter(|user| !matches!(user, Value::Null)),
-        _ => return Err(bad("the sign-in answer is not a JSON object".into())),
-    }
-    .ok_or_else(|| bad("the sign-in answer has no user".into()))?;
-    let user = User::from_json(user).map_err(|reason| {
+    let answer = json::parse(body).ok_or_else(|| bad("the sign-in answer is not JSON".into()))?;
+    let answer = json::as_object(&answer)
+        .ok_or_else(|| bad("the sign-in answer is not a JSON object".into()))?;
+    let user =
+        json::field(answer, "user").ok_or_else(|| bad("the sign-in answer has no user".into()))?;
+    let user = User::from_json(&user).map_err(|reason| {
         bad(format!(
             "the user in the sign-in answer is incomplete ({reason})"
         ))
@@ -83,23 +76,19 @@ pub(crate) fn decode_sign_in(body: &str) -> Result<User> {
 /// a sentence naming the status.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
 pub(crate) fn decode_error(status: u16, body: &str) -> InstantError {
-    let parsed: Option<Value> = json::from_str(body).ok();
-    let fields = match &parsed {
-        Some(Value::Object(fields)) => Some(fields),
-        _ => None,
-    };
+    let parsed = json::parse(body);
+    let fields = parsed.as_ref().and_then(json::as_object);
     let text_field = |name: &str| {
         fields
-            .and_then(|fields| fields.get(name))
-            .and_then(as_text)
-            .map(str::trim)
+            .and_then(|fields| json::field(fields, name))
+            .and_then(|value| value.as_string())
+            .map(|text| text.trim().to_owned())
             .filter(|text| !text.is_empty())
-            .map(str::to_owned)
     };
     let kind = text_field("type");
     let hint = fields
-        .and_then(|fields| fields.get("hint"))
-        .and_then(hint_text);
+        .and_then(|fields| json::field(fields, "hint"))
+        .and_then(|hint| hint_text(&hint));
     let message = text_field("message")
         .or_else(|| text_field("error"))
         .or_else(|| text_field("error_description"))
@@ -119,48 +108,36 @@ pub(crate) fn decode_error(status: u16, body: &str) -> InstantError {
     }
 }
 
-/// The text of a JSON string, else `None`.
-fn as_text(value: &Value) -> Option<&str> {
-    match value {
-        Value::String(text) => Some(text),
-        _ => None,
-    }
-}
-
 /// A `hint` as one line of text: strings as they are, an `errors` list as
-/// its messages, other objects as `key: value` pairs (sorted by key),
+/// its messages, other objects as `key: value` pairs in Instant's order,
 /// anything else as compact JSON.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
-fn hint_text(hint: &Value) -> Option<String> {
-    let text = match hint {
-        Value::Null => return None,
-        Value::String(text) => text.trim().to_owned(),
-        Value::Object(fields) => {
-            let messages: Vec<&str> = match fields.get("errors") {
-                Some(Value::Array(errors)) => errors
-                    .iter()
-                    .filter_map(|error| match error {
-                        Value::Object(error) => error.get("message").and_then(as_text),
-                        _ => None,
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            };
-            if messages.is_empty() {
-                // `Object` is a BTreeMap: the pairs come sorted by key.
-                fields
-                    .iter()
-                    .map(|(key, value)| match value {
-                        Value::String(text) => format!("{key}: {text}"),
-                        other => format!("{key}: {}", json::to_string(other)),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            } else {
-                messages.join("; ")
-            }
+fn hint_text(hint: &JsValue) -> Option<String> {
+    let text = if let Some(text) = hint.as_string() {
+        text.trim().to_owned()
+    } else if let Some(fields) = json::as_object(hint) {
+        let messages: Vec<String> = json::field(fields, "errors")
+            .filter(js_sys::Array::is_array)
+            .map(|errors| js_sys::Array::from(&errors).iter().collect::<Vec<_>>())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(json::as_object)
+            .filter_map(|error| json::field(error, "message")?.as_string())
+            .collect();
+        if messages.is_empty() {
+            json::entries(fields)
+                .into_iter()
+                .map(|(key, value)| match value.as_string() {
+                    Some(text) => format!("{key}: {text}"),
+                    None => format!("{key}: {}", json::stringify(&value)),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else {
+            messages.join("; ")
         }
-        other => json::to_string(other),
+    } else {
+        json::stringify(hint)
     };
     (!text.is_empty()).then_some(text)
 }
@@ -204,26 +181,25 @@ pub(crate) async fn sign_in_with_id_token(
     id_token: &str,
     refresh_token: Option<&str>,
 ) -> Result<User> {
-    let body = id_token_body(&config.app_id, client_name, id_token, refresh_token);
-    let answer = post(config, ID_TOKEN_PATH, &body).await?;
+    let body = || id_token_body(&config.app_id, client_name, id_token, refresh_token);
+    let answer = post(config, ID_TOKEN_PATH, body).await?;
     decode_sign_in(&answer)
 }
 
 /// Revokes a session's refresh token.
 pub(crate) async fn sign_out(config: &InstantConfig, refresh_token: &str) -> Result<()> {
-    post(
-        config,
-        SIGN_OUT_PATH,
-        &sign_out_body(&config.app_id, refresh_token),
-    )
+    post(config, SIGN_OUT_PATH, || {
+        sign_out_body(&config.app_id, refresh_token)
+    })
     .await
     .map(drop)
 }
 
-/// POSTs `body` as JSON; the answer's text on a 2xx status, else the decoded
-/// error. Gives up after [`REQUEST_TIMEOUT_MS`].
+/// POSTs the JSON text `body` makes; the answer's text on a 2xx status, else
+/// the decoded error. Gives up after [`REQUEST_TIMEOUT_MS`]. (The body is
+/// made only here: outside a browser there is no JSON to make it with.)
 #[cfg(target_arch = "wasm32")]
-async fn post(config: &InstantConfig, path: &str, body: &Value) -> Result<String> {
+async fn post(config: &InstantConfig, path: &str, body: impl FnOnce() -> String) -> Result<String> {
     use gloo_net::http::Request;
 
     let network = |reason: String| InstantError::Network {
@@ -254,7 +230,7 @@ async fn post(config: &InstantConfig, path: &str, body: &Value) -> Result<String
     let response = Request::post(&config.endpoint(path))
         .header("content-type", "application/json")
         .abort_signal(signal.as_ref())
-        .body(json::to_string(body))
+        .body(body())
         .map_err(failure)?
         .send()
         .await
@@ -271,7 +247,11 @@ async fn post(config: &InstantConfig, path: &str, body: &Value) -> Result<String
 /// Outside a browser there is no `fetch`: every request fails the same way,
 /// without panicking.
 #[cfg(not(target_arch = "wasm32"))]
-async fn post(config: &InstantConfig, path: &str, _body: &Value) -> Result<String> {
+async fn post(
+    config: &InstantConfig,
+    path: &str,
+    _body: impl FnOnce() -> String,
+) -> Result<String> {
     let reason = config.api_uri_problem().unwrap_or_else(|| {
         format!(
             "this build is not running in a browser, so it cannot fetch {}",
@@ -284,8 +264,11 @@ async fn post(config: &InstantConfig, path: &str, _body: &Value) -> Result<Strin
     })
 }
 
-#[cfg(test)]
-mod tests {
+/// Bodies and answers, in the browser: the JSON is the browser's.
+#[cfg(all(test, target_arch = "wasm32"))]
+mod json_tests {
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use super::*;
 
     fn api(error: InstantError) -> (u16, Option<String>, String, Option<String>) {
@@ -304,12 +287,12 @@ mod tests {
     fn id_token_body_sends_the_refresh_token_only_when_there_is_one() {
         let without = id_token_body("app", "clerk", "jwt", None);
         assert_eq!(
-            json::to_string(&without),
+            without,
             r#"{"app_id":"app","client_name":"clerk","id_token":"jwt"}"#
         );
         let with = id_token_body("app", "clerk", "jwt", Some("r1"));
         assert_eq!(
-            json::to_string(&with),
+            with,
             r#"{"app_id":"app","client_name":"clerk","id_token":"jwt","refresh_token":"r1"}"#
         );
     }
@@ -317,19 +300,20 @@ mod tests {
     #[test]
     fn sign_out_body_names_app_and_token() {
         assert_eq!(
-            json::to_string(&sign_out_body("app", "r1")),
+            sign_out_body("app", "r1"),
             r#"{"app_id":"app","refresh_token":"r1"}"#
         );
     }
 
     #[test]
     fn bodies_escape_what_json_strings_cannot_hold() {
-        let body = json::to_string(&sign_out_body("a\"p\\p\n", "r1"));
-        let parsed: Value = json::from_str(&body).unwrap();
-        let Value::Object(fields) = parsed else {
-            panic!("{body}")
-        };
-        assert_eq!(fields.get("app_id").and_then(as_text), Some("a\"p\\p\n"));
+        let body = sign_out_body("a\"p\\p\n", "r1");
+        let parsed = json::parse(&body).unwrap();
+        let app_id = json::field(json::as_object(&parsed).unwrap(), "app_id");
+        assert_eq!(
+            app_id.and_then(|id| id.as_string()).as_deref(),
+            Some("a\"p\\p\n")
+        );
     }
 
     #[test]
@@ -407,9 +391,10 @@ mod tests {
                 "hint": {"record-type": "app-oauth-client", "args": [{"client_name": "nope"}]}}"#,
         ));
         assert_eq!(message, "Record not found: app-oauth-client");
+        // Instant's order, as the answer has it.
         assert_eq!(
             hint.as_deref(),
-            Some(r#"args: [{"client_name":"nope"}], record-type: app-oauth-client"#)
+            Some(r#"record-type: app-oauth-client, args: [{"client_name":"nope"}]"#)
         );
         let (_, _, _, hint) = api(decode_error(400, r#"{"message": "m", "hint": {}}"#));
         assert_eq!(hint, None);
@@ -510,6 +495,12 @@ mod tests {
             assert!(message.contains("Instant"), "{message}");
         }
     }
+}
+
+/// Natively: no fetch, and no panic.
+#[cfg(test)]
+mod tests {
+    use super::*;
 
     #[test]
     fn requests_outside_a_browser_fail_without_panicking() {

@@ -68,6 +68,7 @@ mod client;
 mod config;
 mod error;
 mod hooks;
+mod json;
 mod state;
 mod storage;
 mod user;

@@ -153,6 +153,16 @@ mod tests {
         assert_eq!(storage_key(APP), format!("instant.{APP}.user"));
         assert_ne!(storage_key("a"), storage_key("b"));
     }
+}
+
+/// Reading what is stored, in the browser: the JSON is the browser's.
+#[cfg(all(test, target_arch = "wasm32"))]
+mod json_tests {
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    const APP: &str = "8d4a8e52-7f7b-4c43-9b39-3c1e2f0a5d61";
 
     #[test]
     fn reads_a_stored_user() {

@@ -1,10 +1,8 @@
 //! The Instant user, as the API returns it and as it is kept in storage.
-//!
-//! JSON goes through miniserde's [`Value`] rather than serde derives: the
-//! browser build then carries no serde_json, about 14 KB gzip less (README,
-//! Performance), and the reading below can say which field is wrong.
 
-use miniserde::json::{self, Object, Value};
+use wasm_bindgen::JsValue;
+
+use super::json;
 
 /// A signed-in Instant user, with the refresh token that is its session.
 ///
@@ -29,29 +27,32 @@ pub struct User {
     pub refresh_token: String,
 }
 
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build reads JSON
 impl User {
     /// Reads a user from Instant's JSON object. The error names the field
     /// that is missing or of the wrong kind.
-    pub(crate) fn from_json(value: &Value) -> Result<Self, String> {
-        let Value::Object(fields) = value else {
-            return Err("it is not a JSON object".into());
-        };
-        let text = |name: &str| match fields.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(text)) => Ok(Some(text.clone())),
-            Some(_) => Err(format!("`{name}` is not text")),
+    pub(crate) fn from_json(value: &JsValue) -> Result<Self, String> {
+        let fields = json::as_object(value).ok_or("it is not a JSON object")?;
+        let text = |name: &str| match json::field(fields, name) {
+            None => Ok(None),
+            Some(value) => value
+                .as_string()
+                .map(Some)
+                .ok_or_else(|| format!("`{name}` is not text")),
         };
         let required = |name: &str| text(name)?.ok_or_else(|| format!("it has no `{name}`"));
-        let created_at = match fields.get("created_at") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(text)) => Some(text.clone()),
-            Some(Value::Number(number)) => Some(number.to_string()),
-            Some(_) => return Err("`created_at` is neither text nor a number".into()),
+        let created_at = match json::field(fields, "created_at") {
+            None => None,
+            Some(value) => match value.as_string() {
+                Some(text) => Some(text),
+                // Milliseconds since the epoch, written the way JSON writes them.
+                None if value.as_f64().is_some() => Some(json::stringify(&value)),
+                None => return Err("`created_at` is neither text nor a number".into()),
+            },
         };
-        let is_guest = match fields.get("isGuest") {
-            None | Some(Value::Null) => false,
-            Some(Value::Bool(is_guest)) => *is_guest,
-            Some(_) => return Err("`isGuest` is not true or false".into()),
+        let is_guest = match json::field(fields, "isGuest") {
+            None => false,
+            Some(value) => value.as_bool().ok_or("`isGuest` is not true or false")?,
         };
         Ok(Self {
             id: required("id")?,
@@ -66,32 +67,30 @@ impl User {
 
     /// Reads a user from JSON text (see [`User::from_json`]).
     pub(crate) fn from_json_str(raw: &str) -> Result<Self, String> {
-        let value: Value = json::from_str(raw).map_err(|_| "it is not JSON".to_owned())?;
-        Self::from_json(&value)
+        Self::from_json(&json::parse(raw).ok_or("it is not JSON")?)
     }
 
     /// The user as Instant's JSON, as it is stored: what
     /// [`User::from_json_str`] reads back.
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build stores
     pub(crate) fn to_json_string(&self) -> String {
-        let text = |text: &Option<String>| text.clone().map_or(Value::Null, Value::String);
-        let mut fields = Object::new();
-        fields.insert("id".into(), Value::String(self.id.clone()));
-        fields.insert("email".into(), text(&self.email));
-        fields.insert("imageURL".into(), text(&self.image_url));
-        fields.insert("app_id".into(), text(&self.app_id));
-        fields.insert("created_at".into(), text(&self.created_at));
-        fields.insert("isGuest".into(), Value::Bool(self.is_guest));
-        fields.insert(
-            "refresh_token".into(),
-            Value::String(self.refresh_token.clone()),
-        );
-        json::to_string(&Value::Object(fields))
+        let text = |text: &Option<String>| text.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+        json::object_text(&[
+            ("id", JsValue::from_str(&self.id)),
+            ("email", text(&self.email)),
+            ("imageURL", text(&self.image_url)),
+            ("app_id", text(&self.app_id)),
+            ("created_at", text(&self.created_at)),
+            ("isGuest", JsValue::from_bool(self.is_guest)),
+            ("refresh_token", JsValue::from_str(&self.refresh_token)),
+        ])
     }
 }
 
-#[cfg(test)]
+/// In the browser: the JSON is the browser's.
+#[cfg(all(test, target_arch = "wasm32"))]
 mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use super::*;
 
     const EMULATOR_USER: &str = r#"{
