@@ -118,11 +118,10 @@ fn hint_text(hint: &JsValue) -> Option<String> {
     } else if let Some(fields) = json::as_object(hint) {
         let messages: Vec<String> = json::field(fields, "errors")
             .filter(js_sys::Array::is_array)
-            .map(|errors| js_sys::Array::from(&errors).iter().collect::<Vec<_>>())
-            .unwrap_or_default()
-            .iter()
-            .filter_map(json::as_object)
-            .filter_map(|error| json::field(error, "message")?.as_string())
+            .map(|errors| js_sys::Array::from(&errors))
+            .into_iter()
+            .flat_map(|errors| errors.to_vec())
+            .filter_map(|error| json::field(json::as_object(&error)?, "message")?.as_string())
             .collect();
         if messages.is_empty() {
             json::entries(fields)
