@@ -79,9 +79,14 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
             "wasm32-unknown-unknown",
         ]);
         emulator.apply_env(&mut command);
+        // ChromeDriver, as wasm-bindgen-test-runner drives it, leaves a
+        // browser profile of about 50 MB in the temp dir for each test
+        // binary: give the layer a temp dir of its own, removed afterwards.
+        let temp_dir = ScratchDir::fresh(log_dir.join("browser-tmp"))?;
         command
             .env("CHROMEDRIVER", "chromedriver")
-            .env("WASM_BINDGEN_TEST_TIMEOUT", "120");
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
+            .env("TMPDIR", temp_dir.path());
         run_layer("browser", &mut command, &mut total, &mut broken_layers)?;
     }
     if wants("e2e") {
@@ -128,6 +133,28 @@ pub fn e2e_command(emulator: &Emulator, dist: &Path) -> Command {
     command
 }
 
+/// A directory that is removed when dropped. Created empty: a run that was
+/// stopped before it could clean up leaves nothing for the next one.
+struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    fn fresh(path: PathBuf) -> anyhow::Result<Self> {
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
+        Ok(Self(path))
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 fn cargo(args: &[&str]) -> Command {
     let mut command = Command::new("cargo");
     command.args(args).current_dir(workspace_root());
@@ -166,7 +193,22 @@ fn run_layer(
 
 #[cfg(test)]
 mod tests {
-    use super::Tally;
+    use super::{ScratchDir, Tally};
+
+    #[test]
+    fn a_scratch_dir_starts_empty_and_is_removed_when_dropped() {
+        let parent = std::env::temp_dir().join(format!("xtask-scratch-{}", std::process::id()));
+        let path = parent.join("scratch");
+        std::fs::create_dir_all(&path).unwrap();
+        std::fs::write(path.join("left-by-a-stopped-run"), b"x").unwrap();
+
+        let scratch = ScratchDir::fresh(path.clone()).unwrap();
+        assert_eq!(std::fs::read_dir(scratch.path()).unwrap().count(), 0);
+        std::fs::write(path.join("profile"), b"x").unwrap();
+        drop(scratch);
+        assert!(!path.exists());
+        std::fs::remove_dir_all(&parent).unwrap();
+    }
 
     #[test]
     fn counts_cargo_and_wasm_bindgen_result_lines() {
