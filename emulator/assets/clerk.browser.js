@@ -17,7 +17,8 @@
  *   Clerk.signOut(opts? | cb?, opts?) → Promise<void>
  *   Clerk.session.getToken({ skipCache }) → Promise<string | null>
  *   Clerk.__emulator.signIn({ emailAddress, firstName?, lastName? }) → Promise<void>
- *                                     (test hook; real clerk-js has none)
+ *   Clerk.__emulator.withholdTokens(count)
+ *                                     (test hooks; real clerk-js has none)
  *
  * Sessions belong to the page's origin: localStorage keeps the session id
  * and a per-session secret that the emulator checks, so a session survives
@@ -142,6 +143,8 @@
     var credentials = null; // { session_id, session_secret }
     var tokenCache = null; // { sessionId, jwt, expMs }
     var tokenFetch = null;
+    // Test hook: how many getToken() calls answer null (see __emulator).
+    var withheldTokens = 0;
     var refreshTimer = null;
 
     // --- storage -----------------------------------------------------------
@@ -368,6 +371,10 @@
         return Promise.reject(new Error('The Clerk emulator has no JWT templates; call getToken() without "template"'));
       }
       if (!state.session || state.session !== session || !credentials) return Promise.resolve(null);
+      if (withheldTokens > 0) {
+        withheldTokens -= 1;
+        return Promise.resolve(null);
+      }
       var cached = tokenCache;
       if (!options.skipCache && cached && cached.sessionId === session.id &&
           cached.expMs - Date.now() > TOKEN_MIN_REMAINING_MS) {
@@ -618,6 +625,16 @@
             last_name: params.lastName || null
           });
         });
+      },
+      /**
+       * Makes the next `count` getToken() calls of a signed-in session
+       * answer null, as clerk-js can just after a sign-in while the session
+       * is still being set. 0 ends it.
+       */
+      withholdTokens: function (count) {
+        var n = Math.floor(Number(count));
+        if (!(n >= 0)) throw new TypeError('Clerk.__emulator.withholdTokens needs a count of 0 or more');
+        withheldTokens = n;
       },
       /** The localStorage key holding this origin's session. */
       storageKey: storageKey

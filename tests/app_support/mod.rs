@@ -42,6 +42,9 @@ export function clerk_sign_out() {
 export function clerk_close_sign_in() {
   if (window.Clerk && window.Clerk.closeSignIn) window.Clerk.closeSignIn();
 }
+export function clerk_withhold_tokens(count) {
+  if (window.Clerk && window.Clerk.__emulator) window.Clerk.__emulator.withholdTokens(count);
+}
 export function clerk_storage_key() {
   return window.Clerk && window.Clerk.__emulator ? window.Clerk.__emulator.storageKey : null;
 }
@@ -65,6 +68,8 @@ extern "C" {
     fn clerk_sign_out() -> Result<js_sys::Promise, JsValue>;
     /// Closes the stand-in's sign-in modal, if open.
     pub fn clerk_close_sign_in();
+    /// Makes the stand-in's next `count` `getToken()` calls answer `null`.
+    pub fn clerk_withhold_tokens(count: u32);
     /// The stand-in's localStorage key for this origin's Clerk session.
     pub fn clerk_storage_key() -> Option<String>;
     /// Removes `key` from localStorage and dispatches the `storage` event
@@ -143,6 +148,7 @@ pub fn stored_owner() -> Option<String> {
 /// Puts the page back at `/` with nobody signed in and the email claim on.
 pub async fn reset() {
     clerk_close_sign_in();
+    clerk_withhold_tokens(0);
     sign_out_of_clerk().await;
     local_storage().remove_item(&instant_storage_key()).unwrap();
     local_storage()
