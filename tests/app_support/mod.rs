@@ -147,6 +147,8 @@ pub fn stored_owner() -> Option<String> {
 
 /// Puts the page back at `/` with nobody signed in and the email claim on.
 pub async fn reset() {
+    // Views a failed test left mounted.
+    unmount(|_| true);
     clerk_close_sign_in();
     clerk_withhold_tokens(0);
     sign_out_of_clerk().await;
@@ -189,11 +191,23 @@ pub fn fresh_root() -> web_sys::HtmlElement {
     root.unchecked_into()
 }
 
+type MountHandle = leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>;
+
+thread_local! {
+    /// Every view mounted and not yet unmounted, by id. A test that panics
+    /// never drops its [`Mounted`] (wasm does not unwind), and its app would
+    /// go on reacting to Clerk in the tests after it: [`reset`] unmounts
+    /// what such a test left.
+    static MOUNTED: std::cell::RefCell<Vec<(u64, web_sys::HtmlElement, MountHandle)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+    static NEXT_MOUNT_ID: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
 /// A mounted view and its element; unmounts and removes the element when
 /// dropped.
 pub struct Mounted {
     pub root: web_sys::HtmlElement,
-    handle: Option<leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>>,
+    id: u64,
 }
 
 impl Mounted {
@@ -205,8 +219,21 @@ impl Mounted {
 
 impl Drop for Mounted {
     fn drop(&mut self) {
-        drop(self.handle.take());
-        self.root.remove();
+        unmount(|id| id == self.id);
+    }
+}
+
+/// Unmounts the views whose id `which` picks, and removes their elements.
+fn unmount(which: impl Fn(u64) -> bool) {
+    let picked: Vec<_> = MOUNTED.with_borrow_mut(|mounted| {
+        let (picked, kept) = mounted.drain(..).partition(|(id, _, _)| which(*id));
+        *mounted = kept;
+        picked
+    });
+    // Dropped outside the borrow: unmounting runs cleanups that may mount.
+    for (_, root, handle) in picked {
+        drop(handle);
+        root.remove();
     }
 }
 
@@ -214,10 +241,9 @@ impl Drop for Mounted {
 pub fn mount<V: IntoView + 'static>(view: impl FnOnce() -> V + 'static) -> Mounted {
     let root = fresh_root();
     let handle = mount_to(root.clone(), move || view().into_any());
-    Mounted {
-        root,
-        handle: Some(handle),
-    }
+    let id = NEXT_MOUNT_ID.replace(NEXT_MOUNT_ID.get() + 1);
+    MOUNTED.with_borrow_mut(|mounted| mounted.push((id, root.clone(), handle)));
+    Mounted { root, id }
 }
 
 /// Mounts the whole app with `config`.
