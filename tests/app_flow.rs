@@ -192,3 +192,30 @@ async fn account_redirects_home_when_signed_out() {
     assert!(!app.text().contains("Instant user id"));
     drop(app);
 }
+
+#[wasm_bindgen_test]
+async fn an_unknown_path_says_so_and_links_home() {
+    reset().await;
+    go_to("/no-such-page");
+    let app = mount_app(config());
+    wait_for_text(&app, "Page not found").await;
+    assert!(!has_button(&app, "Sign in"), "{}", app.text());
+    click_link(&app, "Go to the home page").await;
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    assert_eq!(path(), "/");
+    assert!(!app.text().contains("Page not found"));
+    assert_eq!(current_nav_link(&app).as_deref(), Some("Home"));
+    drop(app);
+}
+
+#[wasm_bindgen_test]
+async fn a_trailing_slash_is_the_same_page() {
+    reset().await;
+    go_to("/account/");
+    let app = mount_app(config());
+    // The account page, which sends a signed-out person home.
+    wait_until("the app went to /", || path() == "/").await;
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    assert!(!app.text().contains("Page not found"));
+    drop(app);
+}
