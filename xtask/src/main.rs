@@ -4,7 +4,8 @@
 //!   CLI, wasm-opt, and with `--browser` Chromium and ChromeDriver).
 //! - `dev`: the emulator plus `trunk serve` at http://127.0.0.1:8080.
 //! - `test`: every test layer against a fresh in-memory emulator.
-//! - `bench`: the app's size and speed; `bench emulator`: exchange throughput.
+//! - `bench`: the app's size and speed; `bench emulator`: exchange
+//!   throughput; `bench floor`: what Leptos alone ships.
 //! - `screenshots`: regenerate the README's screenshots in `docs/`.
 
 mod bench;
@@ -36,7 +37,7 @@ enum Command {
     Dev,
     /// Run every test layer (native, browser, end-to-end) against a fresh emulator.
     Test(test::TestArgs),
-    /// Benchmarks: `bench` (the app) or `bench emulator`.
+    /// Benchmarks: `bench` (the app), `bench emulator` or `bench floor`.
     Bench(bench::BenchArgs),
     /// Regenerate the README's screenshots in docs/screenshots/ (runs the e2e flow).
     Screenshots,
