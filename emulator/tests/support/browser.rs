@@ -1,151 +1,53 @@
-//! Real headless Chromium for tests, driven over WebDriver (fantoccini)
-//! through Debian's `chromedriver`, plus a tiny app page served from its own
-//! loopback origin that loads the Clerk stand-in exactly as the app does.
+//! Real headless Chromium for tests, on the e2e crate's harness (its
+//! ChromeDriver and browser session), plus a tiny app page served from its
+//! own loopback origin that loads the Clerk stand-in exactly as the app does.
 //!
-//! Include with `#[path = "support/browser.rs"] mod browser;`. Reusable by
-//! the end-to-end tests: [`Browser::start`] needs only `chromedriver` on
-//! PATH.
+//! Include with `#[path = "support/browser.rs"] mod browser;`.
 //!
-//! Every process started here is stopped on drop: the WebDriver session is
-//! ended (Chromium quits), then chromedriver's whole process group is killed
-//! and the fresh profile directory removed.
+//! Every process started here is stopped on drop: chromedriver's whole
+//! process group is killed and the fresh profile directory removed.
 
 #![allow(dead_code)]
 
-use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::{json, Value};
-
-/// Flags for Chromium on a machine with no display and a closed network.
-pub const CHROMIUM_FLAGS: &[&str] = &[
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--window-size=1280,900",
-];
-
-/// A chromedriver process on a free loopback port.
-pub struct ChromeDriver {
-    child: Child,
-    /// `http://127.0.0.1:<port>`
-    pub url: String,
-    /// The WebDriver session to end on drop, if one is open.
-    session_id: Option<String>,
-    profile_dir: PathBuf,
-}
-
-impl ChromeDriver {
-    /// Starts chromedriver and waits until it answers `/status`.
-    pub fn start() -> Self {
-        let port = free_port();
-        let mut command = Command::new("chromedriver");
-        command
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        #[cfg(unix)]
-        {
-            // Its own process group, so Chromium and its helpers can be
-            // killed together whatever happens to the session.
-            use std::os::unix::process::CommandExt as _;
-            command.process_group(0);
-        }
-        let child = command
-            .spawn()
-            .expect("start chromedriver (Debian package chromium-driver)");
-        let profile_dir =
-            std::env::temp_dir().join(format!("clerk-emulator-chromium-{}", uuid::Uuid::new_v4()));
-        let driver = Self {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-            session_id: None,
-            profile_dir,
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let ready = std::net::TcpStream::connect(("127.0.0.1", port)).is_ok();
-            if ready {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "chromedriver did not listen within 20 s"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        driver
-    }
-}
-
-impl Drop for ChromeDriver {
-    fn drop(&mut self) {
-        if let Some(session_id) = self.session_id.take() {
-            // Ending the session makes chromedriver quit Chromium cleanly. A
-            // thread of its own: blocking HTTP must not run on the runtime.
-            let url = format!("{}/session/{session_id}", self.url);
-            let _ = std::thread::spawn(move || {
-                let client = reqwest::blocking::Client::builder()
-                    .timeout(Duration::from_secs(10))
-                    .build();
-                if let Ok(client) = client {
-                    let _ = client.delete(url).send();
-                }
-            })
-            .join();
-        }
-        #[cfg(unix)]
-        {
-            let _ = Command::new("kill")
-                .args(["-KILL", "--", &format!("-{}", self.child.id())])
-                .stderr(Stdio::null())
-                .status();
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.profile_dir);
-    }
-}
+use fantoccini::{Client, Locator};
+use serde_json::Value;
 
 /// A headless Chromium session.
 pub struct Browser {
     /// The WebDriver client.
     pub client: Client,
-    driver: ChromeDriver,
+    session: e2e::Browser,
+    _driver: e2e::ChromeDriver,
 }
 
 impl Browser {
     /// Starts chromedriver and a fresh Chromium profile.
     pub async fn start() -> Self {
-        let mut driver = ChromeDriver::start();
-        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| (*s).to_owned()).collect();
-        args.push(format!("--user-data-dir={}", driver.profile_dir.display()));
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert("browserName".into(), json!("chrome"));
-        capabilities.insert("goog:chromeOptions".into(), json!({ "args": args }));
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(capabilities)
-            .connect(&driver.url)
+        let driver = e2e::ChromeDriver::start()
+            .expect("start chromedriver (Debian package chromium-driver)");
+        let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("clerk-browser");
+        let options = e2e::BrowserOptions {
+            width: 1280,
+            height: 900,
+            screenshot_dir: scratch.join("screenshots"),
+            profile_parent: scratch,
+        };
+        let session = e2e::Browser::open(driver.url(), options)
             .await
             .expect("chromedriver starts a Chromium session");
-        driver.session_id = client.session_id().await.ok().flatten();
-        Self { client, driver }
+        Self {
+            client: session.client().clone(),
+            session,
+            _driver: driver,
+        }
     }
 
-    /// Ends the session (Chromium quits) and stops chromedriver.
-    pub async fn close(mut self) {
-        let client = self.client.clone();
-        if client.close().await.is_ok() {
-            self.driver.session_id = None;
-        }
+    /// Ends the session (Chromium quits); chromedriver stops on drop.
+    pub async fn close(self) {
+        let _ = self.session.close().await;
     }
 
     /// Runs `script` (may return a Promise, which WebDriver awaits) with
@@ -224,14 +126,6 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
-}
-
-/// A free loopback TCP port (bound, read, released).
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-        .port()
 }
 
 /// A tiny app on its own loopback origin (not the Clerk role's): `/` and
