@@ -500,24 +500,12 @@ mod json_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::instant::tests::poll_ready;
 
     #[test]
     fn requests_outside_a_browser_fail_without_panicking() {
         let config = InstantConfig::new("app").with_api_uri("http://127.0.0.1:9");
         let error = poll_ready(sign_out(&config, "r1")).unwrap_err();
         assert!(matches!(error, InstantError::Network { .. }), "{error:?}");
-    }
-
-    /// Polls a future that is ready at once (the native `post` never waits).
-    fn poll_ready<F: std::future::Future>(future: F) -> F::Output {
-        use std::task::{Context, Poll, Waker};
-        let mut future = std::pin::pin!(future);
-        match future
-            .as_mut()
-            .poll(&mut Context::from_waker(Waker::noop()))
-        {
-            Poll::Ready(output) => output,
-            Poll::Pending => panic!("the native request path should not wait"),
-        }
     }
 }

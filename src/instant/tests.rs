@@ -11,7 +11,7 @@ use super::*;
 
 /// Polls a future that must finish without waiting (native requests fail at
 /// once).
-fn poll_ready<F: Future>(future: F) -> F::Output {
+pub(super) fn poll_ready<F: Future>(future: F) -> F::Output {
     let mut future = std::pin::pin!(future);
     match future
         .as_mut()
