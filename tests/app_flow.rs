@@ -86,6 +86,43 @@ async fn first_sign_in_creates_the_instant_user_and_a_remount_reuses_it() {
 }
 
 #[wasm_bindgen_test]
+async fn a_session_ended_elsewhere_says_so_and_retry_signs_in_afresh() {
+    reset().await;
+    let email = unique_email("ended-elsewhere");
+    let app = mount_app(config());
+    sign_in_to_clerk(&email).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    let ended = refresh_token_of_stored_session();
+    drop(app);
+
+    // Another device signs this Instant session out; the Clerk one stays.
+    sign_out_elsewhere(&ended).await;
+    let exchanges_before = exchange_count().await;
+    let app = mount_app(config());
+    wait_for_text(&app, "Your Instant session has ended").await;
+    let text = app.text();
+    assert!(text.contains("Sign in again."), "{text}");
+    assert!(!text.contains(SIGNED_IN), "{text}");
+    assert_eq!(stored_instant_user(), None, "the ended session is cleared");
+    assert_eq!(
+        exchange_count().await,
+        exchanges_before,
+        "no exchange until the person asks"
+    );
+
+    click_button(&app, "Retry").await;
+    wait_for_text(&app, SIGNED_IN).await;
+    let fresh = refresh_token_of_stored_session();
+    assert_ne!(fresh, ended);
+    assert!(refresh_token_verifies(&fresh).await);
+    assert_eq!(exchange_count().await, exchanges_before + 1);
+
+    click_button(&app, "Sign out").await;
+    wait_until("signed out", || has_button(&app, "Sign in")).await;
+    drop(app);
+}
+
+#[wasm_bindgen_test]
 async fn account_switch_ends_the_old_session_and_exchanges_afresh() {
     reset().await;
     let first = unique_email("switch-from");

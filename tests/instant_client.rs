@@ -71,6 +71,99 @@ async fn a_reload_is_signed_in_from_storage_without_any_exchange() {
 }
 
 #[wasm_bindgen_test]
+async fn checking_a_stored_session_that_stands_keeps_it_and_asks_once() {
+    let token = clerk_token_for(&unique_email("checked")).await;
+    let user = fresh_client()
+        .auth()
+        .sign_in_with_id_token(client_name(), &token)
+        .await
+        .unwrap();
+
+    let reloaded = init(config());
+    let checks_before = verify_count().await;
+    within_deadline("the check", reloaded.auth().check_stored_session())
+        .await
+        .expect("the session stands");
+    assert_eq!(verify_count().await, checks_before + 1);
+    assert_eq!(
+        reloaded.use_auth().state.get_untracked(),
+        AuthState::SignedIn(user)
+    );
+    assert!(stored_session().is_some());
+
+    reloaded.auth().check_stored_session().await.unwrap();
+    assert_eq!(
+        verify_count().await,
+        checks_before + 1,
+        "a stored session is checked once"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_session_made_here_is_not_checked() {
+    clear_storage();
+    let db = init(config());
+    let token = clerk_token_for(&unique_email("not-checked")).await;
+    db.auth()
+        .sign_in_with_id_token(client_name(), &token)
+        .await
+        .unwrap();
+    let checks_before = verify_count().await;
+    db.auth().check_stored_session().await.unwrap();
+    assert_eq!(verify_count().await, checks_before);
+}
+
+#[wasm_bindgen_test]
+async fn a_stored_session_ended_elsewhere_is_cleared_and_says_why() {
+    let token = clerk_token_for(&unique_email("ended-elsewhere")).await;
+    let user = fresh_client()
+        .auth()
+        .sign_in_with_id_token(client_name(), &token)
+        .await
+        .unwrap();
+    sign_out_elsewhere(&user.refresh_token).await;
+
+    let reloaded = init(config());
+    let auth = reloaded.use_auth();
+    assert_eq!(
+        auth.state.get_untracked(),
+        AuthState::SignedIn(user),
+        "shown from storage at once, before any answer"
+    );
+    within_deadline("the check", reloaded.auth().check_stored_session())
+        .await
+        .expect("the check got an answer");
+    assert_eq!(
+        auth.state.get_untracked(),
+        AuthState::Error(InstantError::SessionEnded)
+    );
+    assert_eq!(auth.user.get_untracked(), None);
+    assert_eq!(stored_session(), None, "the ended session is cleared");
+}
+
+#[wasm_bindgen_test]
+async fn a_check_that_cannot_reach_instant_keeps_the_stored_session() {
+    let token = clerk_token_for(&unique_email("check-offline")).await;
+    let user = fresh_client()
+        .auth()
+        .sign_in_with_id_token(client_name(), &token)
+        .await
+        .unwrap();
+
+    // Nothing listens on port 9: the check fails at once.
+    let offline = init(InstantConfig::new(app_id()).with_api_uri("http://127.0.0.1:9"));
+    let error = within_deadline("the check", offline.auth().check_stored_session())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, InstantError::Network { .. }), "{error:?}");
+    assert_eq!(
+        offline.use_auth().state.get_untracked(),
+        AuthState::SignedIn(user)
+    );
+    assert!(stored_session().is_some());
+}
+
+#[wasm_bindgen_test]
 async fn signing_in_again_sends_the_stored_refresh_token_and_keeps_the_session() {
     let db = fresh_client();
     let session = clerk_session(&unique_email("again")).await;

@@ -176,6 +176,20 @@ impl SessionLink {
         self.owner.try_set(clerk_user_id);
     }
 
+    /// Asks Instant whether the session read from storage still stands; an
+    /// ended one then shows as an error with Retry. Only the first call
+    /// makes a request (see `Auth::check_stored_session`).
+    fn check_stored_instant_session(self) {
+        let Some(instant) = self.instant.try_get_value() else {
+            return;
+        };
+        spawn_local(async move {
+            if let Err(error) = instant.auth().check_stored_session().await {
+                leptos::logging::warn!("Could not check the stored Instant session: {error}");
+            }
+        });
+    }
+
     /// Carries out what [`sync::decide`] says.
     fn follow_clerk(self, action: SyncAction) {
         match action {
@@ -265,6 +279,23 @@ pub fn SessionLinkProvider(
             busy,
         ));
         Some(clerk)
+    });
+
+    // Once the page shows the stored session signed in to both, ask Instant
+    // whether it still stands: after the signed-in text, never before it.
+    let owner_matches = link.owner_matches();
+    Effect::new(move |asked: Option<bool>| {
+        if asked == Some(true) {
+            return true;
+        }
+        let shown = clerk_state.with(ClerkState::is_signed_in)
+            && instant_state.with(|state| state.user().is_some())
+            && owner_matches.get()
+            && link.busy.get().is_none();
+        if shown {
+            link.check_stored_instant_session();
+        }
+        shown
     });
 
     children()

@@ -9,6 +9,8 @@ use super::{json, InstantConfig, InstantError, Result, User};
 pub(crate) const ID_TOKEN_PATH: &str = "/runtime/oauth/id_token";
 /// End a session (revoke its refresh token).
 pub(crate) const SIGN_OUT_PATH: &str = "/runtime/signout";
+/// Check that a refresh token still stands for a session.
+pub(crate) const VERIFY_REFRESH_TOKEN_PATH: &str = "/runtime/auth/verify_refresh_token";
 
 /// How long a request may take before it counts as a network failure.
 #[cfg(target_arch = "wasm32")]
@@ -46,6 +48,38 @@ pub(crate) fn sign_out_body(app_id: &str, refresh_token: &str) -> String {
         ("app_id", JsValue::from_str(app_id)),
         ("refresh_token", JsValue::from_str(refresh_token)),
     ])
+}
+
+/// Body of `POST /runtime/auth/verify_refresh_token`, as JSON text (this
+/// endpoint's names are kebab-case).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
+pub(crate) fn verify_refresh_token_body(app_id: &str, refresh_token: &str) -> String {
+    json::object_text(&[
+        ("app-id", JsValue::from_str(app_id)),
+        ("refresh-token", JsValue::from_str(refresh_token)),
+    ])
+}
+
+/// What Instant says of a stored session's refresh token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SessionCheck {
+    /// The session stands.
+    Valid,
+    /// Instant knows no user for the token: it was signed out elsewhere,
+    /// its user was deleted, or it belongs to another app.
+    Ended,
+}
+
+/// Whether an error answer says the refresh token names no user: Instant's
+/// `record-not-found` for the record type `app-user`, which its own client
+/// takes as "signed out" when it connects.
+fn says_session_ended(error: &InstantError) -> bool {
+    matches!(
+        error,
+        InstantError::Api { kind: Some(kind), hint: Some(hint), .. }
+            if kind == "record-not-found"
+                && hint.split(", ").any(|pair| pair == "record-type: app-user")
+    )
 }
 
 /// Reads the success answer of the ID-token exchange: `{user, created}`.
@@ -194,6 +228,21 @@ pub(crate) async fn sign_out(config: &InstantConfig, refresh_token: &str) -> Res
     .map(drop)
 }
 
+/// Asks Instant whether `refresh_token` still stands for a session. Only a
+/// definite "no such session" is [`SessionCheck::Ended`]; a network failure
+/// or any other error answer is an `Err`, and says nothing about the session.
+pub(crate) async fn check_session(
+    config: &InstantConfig,
+    refresh_token: &str,
+) -> Result<SessionCheck> {
+    let body = || verify_refresh_token_body(&config.app_id, refresh_token);
+    match post(config, VERIFY_REFRESH_TOKEN_PATH, body).await {
+        Ok(_) => Ok(SessionCheck::Valid),
+        Err(error) if says_session_ended(&error) => Ok(SessionCheck::Ended),
+        Err(error) => Err(error),
+    }
+}
+
 /// POSTs the JSON text `body` makes; the answer's text on a 2xx status, else
 /// the decoded error. Gives up after [`REQUEST_TIMEOUT_MS`]. (The body is
 /// made only here: outside a browser there is no JSON to make it with.)
@@ -302,6 +351,46 @@ mod json_tests {
             sign_out_body("app", "r1"),
             r#"{"app_id":"app","refresh_token":"r1"}"#
         );
+    }
+
+    #[test]
+    fn verify_body_uses_the_endpoints_kebab_case_names() {
+        assert_eq!(
+            verify_refresh_token_body("app", "r1"),
+            r#"{"app-id":"app","refresh-token":"r1"}"#
+        );
+    }
+
+    #[test]
+    fn only_record_not_found_for_an_app_user_ends_the_session() {
+        let ended = decode_error(
+            400,
+            r#"{"type": "record-not-found", "message": "Record not found: app-user",
+                "hint": {"record-type": "app-user"}}"#,
+        );
+        assert!(says_session_ended(&ended));
+        let other_record = decode_error(
+            400,
+            r#"{"type": "record-not-found", "message": "Record not found: app",
+                "hint": {"record-type": "app"}}"#,
+        );
+        assert!(!says_session_ended(&other_record));
+        let similar_name = decode_error(
+            400,
+            r#"{"type": "record-not-found", "message": "m",
+                "hint": {"record-type": "app-user-refresh-token"}}"#,
+        );
+        assert!(!says_session_ended(&similar_name));
+        let malformed = decode_error(
+            400,
+            r#"{"type": "param-malformed", "message": "refresh-token is not a uuid"}"#,
+        );
+        assert!(!says_session_ended(&malformed));
+        assert!(!says_session_ended(&decode_error(500, "")));
+        assert!(!says_session_ended(&InstantError::Network {
+            uri: "http://127.0.0.1:9".into(),
+            reason: "refused".into(),
+        }));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use super::api;
+use super::api::{self, SessionCheck};
 use super::client::ClientInner;
 use super::state::AuthEvent;
 use super::storage;
@@ -121,6 +121,68 @@ impl Auth {
             Some(refresh_token) => api::sign_out(&inner.config, &refresh_token).await,
             None => Ok(()),
         }
+    }
+
+    /// Asks Instant whether the session [`init`](super::init) read from
+    /// storage still stands (`POST {api_uri}/runtime/auth/verify_refresh_token`,
+    /// never an exchange), as Instant's own client does when it connects.
+    /// Call it once the page shows the stored session: the request starts
+    /// in a task of its own, after the current one has rendered.
+    ///
+    /// If Instant no longer knows the session (signed out on another device,
+    /// user deleted), it is cleared from storage and the state becomes
+    /// [`Error`](AuthState::Error) with [`InstantError::SessionEnded`], so
+    /// the page can say why the person is no longer signed in. A check that
+    /// fails (offline, a server error) keeps the session and returns the
+    /// error. Makes no request, and returns `Ok`, when there was no stored
+    /// session, it was already checked, or it has been replaced or signed
+    /// out since.
+    ///
+    /// ```no_run
+    /// # async fn example() {
+    /// use clerk_instant::instant::use_instant;
+    ///
+    /// if let Err(error) = use_instant().auth().check_stored_session().await {
+    ///     leptos::logging::warn!("could not check the stored Instant session: {error}");
+    /// }
+    /// # }
+    /// ```
+    pub async fn check_stored_session(&self) -> Result<()> {
+        let inner = &self.inner;
+        let Some(refresh_token) = inner
+            .unchecked_stored_token
+            .lock()
+            .ok()
+            .and_then(|mut token| token.take())
+        else {
+            return Ok(());
+        };
+        let is_still_current = |generation: u64| {
+            inner.session.is_current(generation)
+                && inner.session.state.with_untracked(|state| {
+                    state
+                        .user()
+                        .is_some_and(|user| user.refresh_token == refresh_token)
+                })
+        };
+        let generation = inner.session.generation();
+        if !is_still_current(generation) {
+            return Ok(());
+        }
+        #[cfg(target_arch = "wasm32")]
+        gloo_timers::future::TimeoutFuture::new(0).await;
+        let check = api::check_session(&inner.config, &refresh_token).await?;
+        if check == SessionCheck::Ended && is_still_current(generation) {
+            // Another tab's new session may have landed in storage before
+            // its event reached this one: leave that alone.
+            let still_stored = storage::load(&inner.storage_key, &inner.config.app_id)
+                .is_some_and(|user| user.refresh_token == refresh_token);
+            if still_stored {
+                storage::clear(&inner.storage_key);
+            }
+            inner.session.apply(AuthEvent::SessionEnded);
+        }
+        Ok(())
     }
 
     /// Shows `error` through `use_auth().error` without a request, e.g. when

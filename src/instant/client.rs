@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use leptos::prelude::*;
 
@@ -36,6 +36,10 @@ pub struct Instant {
 /// request). From then on the handle follows sign-in and sign-out in other
 /// tabs.
 ///
+/// A stored session may have ended on Instant meanwhile (signed out on
+/// another device, user deleted): once the page shows it, call
+/// [`Auth::check_stored_session`] to find out.
+///
 /// ```no_run
 /// use clerk_instant::instant::{init, AuthState, InstantConfig};
 ///
@@ -45,6 +49,7 @@ pub struct Instant {
 pub fn init(config: InstantConfig) -> Instant {
     let storage_key = storage::storage_key(&config.app_id);
     let stored = storage::load(&storage_key, &config.app_id);
+    let stored_token = stored.as_ref().map(|user| user.refresh_token.clone());
     let session = Arc::new(Session {
         state: ArcRwSignal::new(AuthState::from_stored(stored)),
         generation: AtomicU64::new(0),
@@ -67,6 +72,7 @@ pub fn init(config: InstantConfig) -> Instant {
         inner: Arc::new(ClientInner {
             config,
             storage_key,
+            unchecked_stored_token: Mutex::new(stored_token),
             session,
             _listener: listener,
         }),
@@ -125,6 +131,9 @@ impl fmt::Debug for Instant {
 pub(crate) struct ClientInner {
     pub(crate) config: InstantConfig,
     pub(crate) storage_key: String,
+    /// The refresh token read from storage by [`init`], until
+    /// [`Auth::check_stored_session`] takes it.
+    pub(crate) unchecked_stored_token: Mutex<Option<String>>,
     pub(crate) session: Arc<Session>,
     _listener: StorageListener,
 }
@@ -165,6 +174,11 @@ impl Session {
     /// Starts a new generation and returns it.
     pub(crate) fn begin(&self) -> u64 {
         self.generation.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// The current generation, without starting a new one.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 
     /// Whether no sign-in, sign-out or other-tab change happened since

@@ -59,6 +59,14 @@ pub enum InstantError {
         /// Why there was no token.
         reason: String,
     },
+    /// The stored session no longer exists on Instant (signed out on another
+    /// device, or its user was deleted), so it was cleared; signing in again
+    /// makes a new one.
+    #[error(
+        "Your Instant session has ended: it was signed out elsewhere or its user was removed. \
+         Sign in again."
+    )]
+    SessionEnded,
 }
 
 impl InstantError {
@@ -69,7 +77,7 @@ impl InstantError {
                 format!("Could not reach Instant at {uri}. Check your connection and try again.")
             }
             Self::Api { message, .. } => message.clone(),
-            Self::BadResponse { .. } | Self::Token { .. } => self.to_string(),
+            Self::BadResponse { .. } | Self::Token { .. } | Self::SessionEnded => self.to_string(),
         }
     }
 
@@ -82,7 +90,7 @@ impl InstantError {
                  and that this site's origin is allowed for the Instant app."
             )),
             Self::Api { hint, .. } => hint.clone(),
-            Self::BadResponse { .. } | Self::Token { .. } => None,
+            Self::BadResponse { .. } | Self::Token { .. } | Self::SessionEnded => None,
         }
     }
 }
@@ -135,5 +143,13 @@ mod tests {
             reason: "no user".into(),
         };
         assert!(bad.message().contains("no user"));
+    }
+
+    #[test]
+    fn an_ended_session_says_what_happened_and_what_to_do() {
+        let ended = InstantError::SessionEnded;
+        assert!(ended.message().contains("signed out elsewhere"));
+        assert!(ended.message().ends_with("Sign in again."));
+        assert_eq!(ended.hint(), None);
     }
 }

@@ -4,7 +4,9 @@
 //!
 //! - [`init`] makes a cheap, cloneable [`Instant`] handle and reads the
 //!   stored session at once: after a reload the person is signed in without
-//!   a request.
+//!   waiting for a request. [`Auth::check_stored_session`], called once
+//!   the page shows it, asks Instant whether that session still stands and
+//!   clears one ended elsewhere (as Instant's own client does on connect).
 //! - [`Auth::sign_in_with_id_token`] exchanges an ID token (e.g. a Clerk
 //!   session token) for an Instant session, sending the stored refresh token
 //!   so that Instant can keep the same session.

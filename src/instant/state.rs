@@ -26,7 +26,9 @@ pub enum AuthState {
     SigningIn,
     /// Signed in as this user.
     SignedIn(User),
-    /// The last sign-in failed (or the app reported a failure before one).
+    /// The last sign-in failed (or the app reported a failure before one),
+    /// or the stored session turned out to have ended on Instant
+    /// ([`InstantError::SessionEnded`]).
     Error(InstantError),
 }
 
@@ -64,6 +66,7 @@ impl AuthState {
             AuthEvent::SignInStarted => Self::SigningIn,
             AuthEvent::SignInSucceeded(user) => Self::SignedIn(user),
             AuthEvent::SignInFailed(error) | AuthEvent::ErrorReported(error) => Self::Error(error),
+            AuthEvent::SessionEnded => Self::Error(InstantError::SessionEnded),
             AuthEvent::SignedOut => Self::SignedOut,
             AuthEvent::ErrorCleared => match self {
                 Self::Error(_) => Self::SignedOut,
@@ -96,6 +99,8 @@ pub(crate) enum AuthEvent {
     ErrorCleared,
     /// This tab signed out.
     SignedOut,
+    /// Instant no longer knows the stored session (checked after a load).
+    SessionEnded,
     /// Another tab changed the stored session (`None`: it signed out).
     OtherTabChanged(Option<User>),
 }
@@ -182,6 +187,15 @@ mod tests {
                 "from {state:?}"
             );
         }
+    }
+
+    #[test]
+    fn an_ended_session_shows_why_and_clears_back_to_signed_out() {
+        let ended = AuthState::SignedIn(user("a")).next(AuthEvent::SessionEnded);
+        assert_eq!(ended.user(), None);
+        assert_eq!(ended.error(), Some(&InstantError::SessionEnded));
+        assert!(!ended.is_loading());
+        assert_eq!(ended.next(AuthEvent::ErrorCleared), AuthState::SignedOut);
     }
 
     #[test]

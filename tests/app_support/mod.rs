@@ -404,6 +404,18 @@ pub async fn refresh_token_verifies(refresh_token: &str) -> bool {
     response.status() == 200
 }
 
+/// Ends an Instant session on the server only, as a sign-out on another
+/// device does: this page's storage still holds it.
+pub async fn sign_out_elsewhere(refresh_token: &str) {
+    let response = Request::post(&format!("{}/runtime/signout", api_uri()))
+        .json(&json!({ "app_id": app_id(), "refresh_token": refresh_token }))
+        .unwrap()
+        .send()
+        .await
+        .expect("the signout endpoint answers");
+    assert_eq!(response.status(), 200, "signing the session out elsewhere");
+}
+
 /// Switches the `email` claim of new Clerk session tokens on or off.
 pub async fn set_email_claim(on: bool) {
     let response = Request::post(&format!("{}/__emulator/settings", clerk_api()))

@@ -180,14 +180,37 @@ pub async fn raw_exchange(client_name: &str, id_token: &str) -> (u16, Value) {
     .await
 }
 
-/// How many ID-token exchanges the emulator has answered since it started.
-pub async fn exchange_count() -> u64 {
+/// Ends a session on the server only, as a sign-out on another device
+/// does: this page's storage still holds it.
+pub async fn sign_out_elsewhere(refresh_token: &str) {
+    let url = format!("{}/runtime/signout", api_uri());
+    let (status, answer) = send(
+        Request::post(&url),
+        Some(json!({ "app_id": app_id(), "refresh_token": refresh_token })),
+    )
+    .await;
+    assert_eq!(status, 200, "signout: {answer}");
+}
+
+/// How many requests to `endpoint` (a key of the emulator's
+/// `requests` stats) the emulator has answered since it started.
+async fn request_count(endpoint: &str) -> u64 {
     let url = format!("{}/__emulator/stats", api_uri());
     let (status, stats) = send(Request::get(&url), None).await;
     assert_eq!(status, 200, "stats: {stats}");
-    stats["requests"]["oauth_id_token"]
+    stats["requests"][endpoint]
         .as_u64()
-        .unwrap_or_else(|| panic!("stats without requests.oauth_id_token: {stats}"))
+        .unwrap_or_else(|| panic!("stats without requests.{endpoint}: {stats}"))
+}
+
+/// How many ID-token exchanges the emulator has answered since it started.
+pub async fn exchange_count() -> u64 {
+    request_count("oauth_id_token").await
+}
+
+/// How many refresh-token checks the emulator has answered since it started.
+pub async fn verify_count() -> u64 {
+    request_count("verify_refresh_token").await
 }
 
 /// Waits until `condition` holds, or fails naming `what` after the deadline.
