@@ -86,7 +86,7 @@ async fn first_sign_in_creates_the_instant_user_and_a_remount_reuses_it() {
 }
 
 #[wasm_bindgen_test]
-async fn a_session_ended_elsewhere_says_so_and_retry_signs_in_afresh() {
+async fn a_session_ended_elsewhere_says_so_and_signs_in_afresh_on_request() {
     reset().await;
     let email = unique_email("ended-elsewhere");
     let app = mount_app(config());
@@ -110,7 +110,7 @@ async fn a_session_ended_elsewhere_says_so_and_retry_signs_in_afresh() {
         "no exchange until the person asks"
     );
 
-    click_button(&app, "Retry").await;
+    click_button(&app, "Sign in again").await;
     wait_for_text(&app, SIGNED_IN).await;
     let fresh = refresh_token_of_stored_session();
     assert_ne!(fresh, ended);

@@ -81,12 +81,18 @@ pub fn ClerkSignedIn() -> impl IntoView {
     }
 }
 
-/// "Error signing in to Instant!" with Instant's own words and a Retry.
+/// "Error signing in to Instant!" with Instant's own words and a Retry
+/// (which reads "Sign in again" when the stored session has ended).
 #[component]
 fn ExchangeError(error: InstantError) -> impl IntoView {
     let link = use_session_link();
     let about_email = sync::is_about_missing_email(&error);
     let hint = error.hint();
+    let retry_label = if error == InstantError::SessionEnded {
+        "Sign in again"
+    } else {
+        "Retry"
+    };
     view! {
         <div class="panel error">
             <p class="status">
@@ -96,7 +102,7 @@ fn ExchangeError(error: InstantError) -> impl IntoView {
             {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
             {about_email.then(|| view! { <EmailClaimHelp /> })}
             <button type="button" class="button" on:click=move |_| link.retry()>
-                "Retry"
+                {retry_label}
             </button>
         </div>
     }

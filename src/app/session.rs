@@ -177,7 +177,7 @@ impl SessionLink {
     }
 
     /// Asks Instant whether the session read from storage still stands; an
-    /// ended one then shows as an error with Retry. Only the first call
+    /// ended one then shows as an error with "Sign in again". Only the first call
     /// makes a request (see `Auth::check_stored_session`).
     fn check_stored_instant_session(self) {
         let Some(instant) = self.instant.try_get_value() else {
