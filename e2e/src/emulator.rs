@@ -305,6 +305,24 @@ impl Emulator {
         }
     }
 
+    /// `POST /runtime/signout`: ends an Instant session on the server only,
+    /// as a sign-out on another device does.
+    pub async fn sign_out_refresh_token(&self, refresh_token: &str) -> Result<()> {
+        const CALL: &str = "POST /runtime/signout";
+        let response = self
+            .http
+            .post(format!("{}/runtime/signout", self.values.instant_api_uri))
+            .json(&serde_json::json!({
+                "app_id": self.values.instant_app_id,
+                "refresh_token": refresh_token,
+            }))
+            .send()
+            .await
+            .map_err(|source| Error::Http { call: CALL, source })?;
+        let _: serde_json::Value = json_of(CALL, response).await?;
+        Ok(())
+    }
+
     /// `GET /__emulator/stats`: requests counted since the emulator started.
     pub async fn request_counts(&self) -> Result<RequestCounts> {
         const CALL: &str = "GET /__emulator/stats";

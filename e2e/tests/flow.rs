@@ -1,6 +1,6 @@
 //! The whole flow as a person meets it: the release build of the app served
 //! over HTTP, the emulator playing Clerk and Instant, headless Chromium
-//! driven through ChromeDriver. One test walks the seven steps in order
+//! driven through ChromeDriver. One test walks the eight steps in order
 //! (each builds on the one before); each step saves a screenshot in
 //! `target/screenshots/` and fails on any console error or unhandled
 //! promise rejection.
@@ -19,7 +19,7 @@ const PERSON: Person = Person {
     first_name: "Ada",
     last_name: "Lovelace",
 };
-/// The person who signs up while the email claim is off (step 7).
+/// The person who signs up while the email claim is off (steps 7 and 8).
 const PERSON_WITHOUT_CLAIM: Person = Person {
     email: "grace.hopper@example.com",
     first_name: "Grace",
@@ -48,6 +48,10 @@ mod text {
     pub const NO_EMAIL: &str = "Clerk's session token has no email";
     /// …and the Clerk dashboard section where the claim is added.
     pub const ADD_THE_CLAIM: &str = "Customize session token";
+    /// The app's message when the stored Instant session has ended…
+    pub const SESSION_ENDED: &str = "Your Instant session has ended";
+    /// …and its button.
+    pub const SIGN_IN_AGAIN: &str = "Sign in again";
 }
 
 struct Person {
@@ -101,7 +105,7 @@ struct Flow<'h> {
 impl<'h> Flow<'h> {
     fn begin(&mut self, number: u8, title: &'static str) {
         self.step = (number, title);
-        eprintln!("e2e: step {number}/7: {title}");
+        eprintln!("e2e: step {number}/8: {title}");
     }
 
     /// Every step ends here: a screenshot, then the console check.
@@ -127,6 +131,7 @@ impl<'h> Flow<'h> {
         self.step_5_sign_out_in_one_tab_ends_both().await?;
         self.step_6_same_person_same_instant_user().await?;
         self.step_7_missing_email_claim_is_explained().await?;
+        self.step_8_session_ended_elsewhere().await?;
         Ok(())
     }
 
@@ -422,6 +427,70 @@ impl<'h> Flow<'h> {
             format!("with the claim off, Instant should not know the email, yet has {by_email:?}")
         })?;
         self.end("07-missing-email-claim").await
+    }
+
+    async fn step_8_session_ended_elsewhere(&mut self) -> StepResult {
+        self.begin(
+            8,
+            "the session ended elsewhere: after a reload the page says so; Sign in again",
+        );
+        let ended = self.stored_refresh_token().await?.ok_or_else(|| {
+            StepError::Check("no Instant refresh token in localStorage while signed in".into())
+        })?;
+        self.harness.emulator.sign_out_refresh_token(&ended).await?;
+        let before = self.harness.emulator.request_counts().await?;
+        self.browser.reload().await?;
+        self.browser.wait_for_text(text::SESSION_ENDED).await?;
+        self.browser
+            .wait_for_role("button", text::SIGN_IN_AGAIN)
+            .await?;
+        self.browser.screenshot("08a-session-ended").await?;
+        // Chromium logs Instant's 400 answer to the check as a failed
+        // request: expected here, and the only problem allowed.
+        let problems: Vec<_> = self
+            .browser
+            .take_log()
+            .await?
+            .into_iter()
+            .filter(e2e::browser::LogEntry::is_problem)
+            .collect();
+        let expected = |entry: &e2e::browser::LogEntry| {
+            entry.source == "network"
+                && entry.message.contains("/runtime/auth/verify_refresh_token")
+                && entry.message.contains("400")
+        };
+        check(problems.len() == 1 && problems.iter().all(expected), || {
+            format!("expected only the check's 400 in the console, got {problems:?}")
+        })?;
+        let stored = self.stored_refresh_token().await?;
+        check(stored.is_none(), || {
+            format!("the ended session is still in localStorage: {stored:?}")
+        })?;
+
+        self.browser.click_button(text::SIGN_IN_AGAIN).await?;
+        self.browser.wait_for_text(text::SIGNED_IN).await?;
+        let after = self.harness.emulator.request_counts().await?;
+        check(
+            after.oauth_id_token == before.oauth_id_token + 1
+                && after.verify_refresh_token > before.verify_refresh_token,
+            || {
+                format!(
+                    "expected one check of the stored session, then one exchange on Sign in \
+                     again; counted {before:?} before the reload, {after:?} after"
+                )
+            },
+        )?;
+        let fresh = self.stored_refresh_token().await?.ok_or_else(|| {
+            StepError::Check("no Instant session stored after Sign in again".into())
+        })?;
+        check(fresh != ended, || {
+            "Sign in again kept the ended refresh token".to_owned()
+        })?;
+        check(
+            self.harness.emulator.refresh_token_verifies(&fresh).await?,
+            || "the new refresh token does not verify".to_owned(),
+        )?;
+        self.end("08-signed-in-after-the-session-ended").await
     }
 }
 

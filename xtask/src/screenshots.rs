@@ -17,12 +17,13 @@ use crate::workspace_root;
 const FLOW_TEST: &str = "flow";
 
 /// `(file the flow saves in target/screenshots/, name under docs/screenshots/)`.
-const DOC_SCREENSHOTS: [(&str, &str); 5] = [
+const DOC_SCREENSHOTS: [(&str, &str); 6] = [
     ("01-signed-out", "signed-out"),
     ("02a-account-picker", "account-picker"),
     ("02-signed-in", "signed-in"),
     ("03-account-page", "account-page"),
     ("07-missing-email-claim", "missing-email-claim"),
+    ("08a-session-ended", "session-ended"),
 ];
 
 pub fn run() -> anyhow::Result<()> {
