@@ -70,16 +70,26 @@ pub(crate) enum SessionCheck {
     Ended,
 }
 
-/// Whether an error answer says the refresh token names no user: Instant's
-/// `record-not-found` for the record type `app-user`, which its own client
-/// takes as "signed out" when it connects.
-fn says_session_ended(error: &InstantError) -> bool {
-    matches!(
-        error,
-        InstantError::Api { kind: Some(kind), hint: Some(hint), .. }
-            if kind == "record-not-found"
-                && hint.split(", ").any(|pair| pair == "record-type: app-user")
-    )
+/// Whether an error answer says the refresh token names no user: `type`
+/// `record-not-found` with `hint["record-type"]` `app-user`, which
+/// Instant's own client takes as "signed out" when it connects.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
+fn says_session_ended(body: &str) -> bool {
+    let text = |object: &js_sys::Object, name: &str| {
+        json::field(object, name).and_then(|value| value.as_string())
+    };
+    let Some(answer) = json::parse(body) else {
+        return false;
+    };
+    let Some(fields) = json::as_object(&answer) else {
+        return false;
+    };
+    let record_type = json::field(fields, "hint")
+        .as_ref()
+        .and_then(json::as_object)
+        .and_then(|hint| text(hint, "record-type"));
+    text(fields, "type").as_deref() == Some("record-not-found")
+        && record_type.as_deref() == Some("app-user")
 }
 
 /// Reads the success answer of the ID-token exchange: `{user, created}`.
@@ -236,18 +246,36 @@ pub(crate) async fn check_session(
     refresh_token: &str,
 ) -> Result<SessionCheck> {
     let body = || verify_refresh_token_body(&config.app_id, refresh_token);
-    match post(config, VERIFY_REFRESH_TOKEN_PATH, body).await {
-        Ok(_) => Ok(SessionCheck::Valid),
-        Err(error) if says_session_ended(&error) => Ok(SessionCheck::Ended),
-        Err(error) => Err(error),
+    let (status, text) = send(config, VERIFY_REFRESH_TOKEN_PATH, body).await?;
+    if (200..300).contains(&status) {
+        Ok(SessionCheck::Valid)
+    } else if says_session_ended(&text) {
+        Ok(SessionCheck::Ended)
+    } else {
+        Err(decode_error(status, &text))
     }
 }
 
 /// POSTs the JSON text `body` makes; the answer's text on a 2xx status, else
-/// the decoded error. Gives up after [`REQUEST_TIMEOUT_MS`]. (The body is
-/// made only here: outside a browser there is no JSON to make it with.)
-#[cfg(target_arch = "wasm32")]
+/// the decoded error.
 async fn post(config: &InstantConfig, path: &str, body: impl FnOnce() -> String) -> Result<String> {
+    let (status, text) = send(config, path, body).await?;
+    if (200..300).contains(&status) {
+        Ok(text)
+    } else {
+        Err(decode_error(status, &text))
+    }
+}
+
+/// POSTs the JSON text `body` makes; the answer's status and text, whatever
+/// the status. Gives up after [`REQUEST_TIMEOUT_MS`]. (The body is made only
+/// here: outside a browser there is no JSON to make it with.)
+#[cfg(target_arch = "wasm32")]
+async fn send(
+    config: &InstantConfig,
+    path: &str,
+    body: impl FnOnce() -> String,
+) -> Result<(u16, String)> {
     use gloo_net::http::Request;
 
     let network = |reason: String| InstantError::Network {
@@ -285,21 +313,17 @@ async fn post(config: &InstantConfig, path: &str, body: impl FnOnce() -> String)
         .map_err(failure)?;
     let status = response.status();
     let text = response.text().await.map_err(failure)?;
-    if (200..300).contains(&status) {
-        Ok(text)
-    } else {
-        Err(decode_error(status, &text))
-    }
+    Ok((status, text))
 }
 
 /// Outside a browser there is no `fetch`: every request fails the same way,
 /// without panicking.
 #[cfg(not(target_arch = "wasm32"))]
-async fn post(
+async fn send(
     config: &InstantConfig,
     path: &str,
     _body: impl FnOnce() -> String,
-) -> Result<String> {
+) -> Result<(u16, String)> {
     let reason = config.api_uri_problem().unwrap_or_else(|| {
         format!(
             "this build is not running in a browser, so it cannot fetch {}",
@@ -363,34 +387,22 @@ mod json_tests {
 
     #[test]
     fn only_record_not_found_for_an_app_user_ends_the_session() {
-        let ended = decode_error(
-            400,
+        assert!(says_session_ended(
             r#"{"type": "record-not-found", "message": "Record not found: app-user",
-                "hint": {"record-type": "app-user"}}"#,
-        );
-        assert!(says_session_ended(&ended));
-        let other_record = decode_error(
-            400,
-            r#"{"type": "record-not-found", "message": "Record not found: app",
-                "hint": {"record-type": "app"}}"#,
-        );
-        assert!(!says_session_ended(&other_record));
-        let similar_name = decode_error(
-            400,
-            r#"{"type": "record-not-found", "message": "m",
-                "hint": {"record-type": "app-user-refresh-token"}}"#,
-        );
-        assert!(!says_session_ended(&similar_name));
-        let malformed = decode_error(
-            400,
-            r#"{"type": "param-malformed", "message": "refresh-token is not a uuid"}"#,
-        );
-        assert!(!says_session_ended(&malformed));
-        assert!(!says_session_ended(&decode_error(500, "")));
-        assert!(!says_session_ended(&InstantError::Network {
-            uri: "http://127.0.0.1:9".into(),
-            reason: "refused".into(),
-        }));
+                "hint": {"record-type": "app-user"}}"#
+        ));
+        let other_record = r#"{"type": "record-not-found", "message": "Record not found: app",
+            "hint": {"record-type": "app"}}"#;
+        assert!(!says_session_ended(other_record));
+        let similar_name = r#"{"type": "record-not-found", "message": "m",
+            "hint": {"record-type": "app-user-refresh-token"}}"#;
+        assert!(!says_session_ended(similar_name));
+        let no_hint = r#"{"type": "record-not-found", "message": "Record not found: app-user"}"#;
+        assert!(!says_session_ended(no_hint));
+        let malformed = r#"{"type": "param-malformed", "message": "refresh-token is not a uuid"}"#;
+        assert!(!says_session_ended(malformed));
+        assert!(!says_session_ended(""));
+        assert!(!says_session_ended("<html>Bad Gateway</html>"));
     }
 
     #[test]
