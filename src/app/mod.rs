@@ -28,7 +28,7 @@ use setup::SetupScreen;
 
 use crate::clerk::{use_clerk_auth, ClerkFailed, ClerkProvider};
 use crate::config::AppConfig;
-use crate::instant::{init, provide_instant, use_auth, InstantConfig};
+use crate::instant::{init, provide_instant, InstantConfig};
 
 /// The app as built: configured from the build-time environment
 /// ([`AppConfig::from_build_env`]).
@@ -94,11 +94,7 @@ fn SiteMain() -> impl IntoView {
 #[component]
 fn SiteHeader() -> impl IntoView {
     let clerk = use_clerk_auth();
-    let auth = use_auth();
-    let link = use_session_link();
-    let owner_matches = link.owner_matches();
-    let signed_in_to_both =
-        move || clerk.is_signed_in.get() && auth.user.with(Option::is_some) && owner_matches.get();
+    let signed_in_to_both = use_session_link().signed_in_to_both();
     let clerk_summary = move || {
         if clerk.is_signed_in.get() {
             let who = clerk.email.get().or_else(|| clerk.user_id.get());
@@ -110,7 +106,7 @@ fn SiteHeader() -> impl IntoView {
         }
     };
     let instant_summary = move || {
-        if signed_in_to_both() {
+        if signed_in_to_both.get() {
             "Instant: signed in"
         } else if clerk.is_loaded.get() {
             "Instant: signed out"
@@ -125,7 +121,7 @@ fn SiteHeader() -> impl IntoView {
             </a>
             <nav aria-label="Main">
                 <NavLink href="/">"Home"</NavLink>
-                <Show when=signed_in_to_both>
+                <Show when=move || signed_in_to_both.get()>
                     <NavLink href="/account">"Account"</NavLink>
                 </Show>
             </nav>

@@ -11,7 +11,7 @@ use leptos::task::spawn_local;
 use super::sync::{self, Busy, SyncAction};
 use super::token::fetch_session_token;
 use crate::clerk::{use_clerk_auth, ClerkState, GetTokenOptions, UseClerkAuthReturn};
-use crate::instant::{use_instant, Instant};
+use crate::instant::{use_instant, AuthState, Instant};
 
 /// How long to wait before asking Clerk again for a token it did not have.
 const TOKEN_RETRY_DELAY_MS: u32 = 300;
@@ -58,6 +58,7 @@ pub struct SessionLink {
     client_name: StoredValue<String>,
     owner_key: StoredValue<String>,
     instant: StoredValue<Instant>,
+    instant_state: Signal<AuthState>,
     clerk: UseClerkAuthReturn,
 }
 
@@ -74,6 +75,19 @@ impl SessionLink {
         Signal::derive(move || {
             let clerk_user_id = clerk_user_id.get();
             clerk_user_id.is_some() && owner.get() == clerk_user_id
+        })
+    }
+
+    /// Signed in to Clerk, and to Instant with the session made for that
+    /// Clerk user: what the page shows as signed in to both.
+    pub fn signed_in_to_both(&self) -> Signal<bool> {
+        let clerk_signed_in = self.clerk.is_signed_in;
+        let instant_state = self.instant_state;
+        let owner_matches = self.owner_matches();
+        Signal::derive(move || {
+            clerk_signed_in.get()
+                && instant_state.with(|state| state.user().is_some())
+                && owner_matches.get()
         })
     }
 
@@ -241,6 +255,7 @@ pub fn SessionLinkProvider(
         client_name: StoredValue::new(client_name),
         owner_key: StoredValue::new(owner_key.clone()),
         instant: StoredValue::new(instant),
+        instant_state,
         clerk: use_clerk_auth(),
     };
     provide_context(link);
@@ -283,15 +298,12 @@ pub fn SessionLinkProvider(
 
     // Once the page shows the stored session signed in to both, ask Instant
     // whether it still stands: after the signed-in text, never before it.
-    let owner_matches = link.owner_matches();
+    let signed_in_to_both = link.signed_in_to_both();
     Effect::new(move |asked: Option<bool>| {
         if asked == Some(true) {
             return true;
         }
-        let shown = clerk_state.with(ClerkState::is_signed_in)
-            && instant_state.with(|state| state.user().is_some())
-            && owner_matches.get()
-            && link.busy.get().is_none();
+        let shown = signed_in_to_both.get() && link.busy.get().is_none();
         if shown {
             link.check_stored_instant_session();
         }
