@@ -49,14 +49,7 @@ async fn sign_in_creates_the_instant_user_and_persists_the_session() {
 
 #[wasm_bindgen_test]
 async fn a_reload_is_signed_in_from_storage_without_any_exchange() {
-    let db = fresh_client();
-    let token = clerk_token_for(&unique_email("reload")).await;
-    let user = db
-        .auth()
-        .sign_in_with_id_token(client_name(), &token)
-        .await
-        .unwrap();
-    drop(db);
+    let user = stored_sign_in("reload").await;
 
     let exchanges_before = exchange_count().await;
     // What a reload does: a new handle with the same configuration.
@@ -72,12 +65,7 @@ async fn a_reload_is_signed_in_from_storage_without_any_exchange() {
 
 #[wasm_bindgen_test]
 async fn checking_a_stored_session_that_stands_keeps_it_and_asks_once() {
-    let token = clerk_token_for(&unique_email("checked")).await;
-    let user = fresh_client()
-        .auth()
-        .sign_in_with_id_token(client_name(), &token)
-        .await
-        .unwrap();
+    let user = stored_sign_in("checked").await;
 
     let reloaded = init(config());
     let checks_before = verify_count().await;
@@ -115,12 +103,7 @@ async fn a_session_made_here_is_not_checked() {
 
 #[wasm_bindgen_test]
 async fn a_stored_session_ended_elsewhere_is_cleared_and_says_why() {
-    let token = clerk_token_for(&unique_email("ended-elsewhere")).await;
-    let user = fresh_client()
-        .auth()
-        .sign_in_with_id_token(client_name(), &token)
-        .await
-        .unwrap();
+    let user = stored_sign_in("ended-elsewhere").await;
     sign_out_elsewhere(&user.refresh_token).await;
 
     let reloaded = init(config());
@@ -143,12 +126,7 @@ async fn a_stored_session_ended_elsewhere_is_cleared_and_says_why() {
 
 #[wasm_bindgen_test]
 async fn a_check_that_cannot_reach_instant_keeps_the_stored_session() {
-    let token = clerk_token_for(&unique_email("check-offline")).await;
-    let user = fresh_client()
-        .auth()
-        .sign_in_with_id_token(client_name(), &token)
-        .await
-        .unwrap();
+    let user = stored_sign_in("check-offline").await;
 
     // Nothing listens on port 9: the check fails at once.
     let offline = init(InstantConfig::new(app_id()).with_api_uri("http://127.0.0.1:9"));
@@ -295,13 +273,7 @@ async fn an_unreachable_api_is_a_network_error_in_plain_words() {
 
 #[wasm_bindgen_test]
 async fn a_failed_revoke_still_signs_out_locally() {
-    let db = fresh_client();
-    let token = clerk_token_for(&unique_email("offline-sign-out")).await;
-    let user = db
-        .auth()
-        .sign_in_with_id_token(client_name(), &token)
-        .await
-        .unwrap();
+    let user = stored_sign_in("offline-sign-out").await;
 
     // The same stored session, but Instant cannot be reached any more.
     let offline = init(InstantConfig::new(app_id()).with_api_uri("http://127.0.0.1:9"));
@@ -334,12 +306,7 @@ async fn corrupt_storage_reads_as_signed_out() {
 #[wasm_bindgen_test]
 async fn other_tabs_sign_in_and_sign_out_are_followed() {
     // Sign in once for a real stored session, then start from signed out.
-    let token = clerk_token_for(&unique_email("other-tab")).await;
-    let user = fresh_client()
-        .auth()
-        .sign_in_with_id_token(client_name(), &token)
-        .await
-        .unwrap();
+    let user = stored_sign_in("other-tab").await;
     let session = stored_session().unwrap();
     clear_storage();
 

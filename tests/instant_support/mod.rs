@@ -6,7 +6,7 @@
 
 use std::future::Future;
 
-use clerk_instant::instant::{init, Instant, InstantConfig};
+use clerk_instant::instant::{init, Instant, InstantConfig, User};
 use gloo_net::http::{Request, RequestBuilder};
 use serde_json::{json, Value};
 
@@ -56,6 +56,17 @@ pub fn config() -> InstantConfig {
 pub fn fresh_client() -> Instant {
     clear_storage();
     init(config())
+}
+
+/// Signs a new person (`label` in their email) in with a fresh client and
+/// drops it, leaving the session stored, as a page does before a reload.
+pub async fn stored_sign_in(label: &str) -> User {
+    let token = clerk_token_for(&unique_email(label)).await;
+    fresh_client()
+        .auth()
+        .sign_in_with_id_token(client_name(), &token)
+        .await
+        .expect("sign-in with a fresh Clerk token")
 }
 
 /// The storage key the client documents: `instant.<app_id>.user`.
