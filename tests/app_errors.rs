@@ -1,7 +1,7 @@
 #![cfg(target_arch = "wasm32")]
 //! A failed exchange shows its real reason with a Retry button: an unknown
 //! Clerk client name (Instant's own message) and an unreachable API (the
-//! network error in plain words).
+//! network error in plain words). A Clerk sign-out that fails says so.
 
 mod app_support;
 
@@ -12,6 +12,7 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 const FAILED: &str = "Error signing in to Instant!";
+const SIGNED_IN: &str = "Signed in with Instant through Clerk!";
 
 #[wasm_bindgen_test]
 async fn an_unknown_client_name_shows_instants_message_and_retry_tries_again() {
@@ -70,4 +71,39 @@ async fn an_unreachable_api_shows_the_network_error_in_plain_words() {
     assert_eq!(stored_instant_user(), None);
     drop(app);
     reset().await;
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_clerk_sign_out_says_so_and_can_be_finished() {
+    reset().await;
+    let app = mount_app(config());
+    sign_in_to_clerk(&unique_email("clerk-sign-out-fails")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    let refresh_token = stored_instant_user().unwrap()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    clerk_fail_next_sign_out("Network error: Failed to fetch");
+    focus_and_click_button(&app, "Sign out").await;
+    wait_for_text(&app, "You are signed out of Instant, but not of Clerk.").await;
+    let text = app.text();
+    assert!(text.contains("Failed to fetch"), "Clerk's reason: {text}");
+    assert!(clerk_user_id().is_some(), "Clerk is still signed in");
+    assert_eq!(stored_instant_user(), None);
+    wait_until_revoked(&refresh_token).await;
+    wait_until("focus is on the status area", || {
+        focus_is_in_status_region(&app)
+    })
+    .await;
+
+    focus_and_click_button(&app, "Sign out of Clerk").await;
+    wait_until("Clerk is signed out", || clerk_user_id().is_none()).await;
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    assert!(!app.text().contains("not of Clerk"), "{}", app.text());
+    wait_until("focus is on the status area", || {
+        focus_is_in_status_region(&app)
+    })
+    .await;
+    drop(app);
 }

@@ -189,6 +189,66 @@ async fn sign_out_clears_storage_and_the_refresh_token_stops_working() {
 }
 
 #[wasm_bindgen_test]
+async fn sign_out_acts_at_once_and_revokes_even_when_not_awaited() {
+    let db = fresh_client();
+    let token = clerk_token_for(&unique_email("sign-out-at-once")).await;
+    let user = db
+        .auth()
+        .sign_in_with_id_token(client_name(), &token)
+        .await
+        .unwrap();
+
+    // Called, never awaited: signed out here at once, revoked all the same.
+    drop(db.auth().sign_out());
+    assert_eq!(db.use_auth().state.get_untracked(), AuthState::SignedOut);
+    assert_eq!(stored_session(), None);
+    wait_until_revoked(&user.refresh_token).await;
+}
+
+#[wasm_bindgen_test]
+async fn an_exchange_overtaken_by_another_tabs_session_ends_its_own() {
+    // The other tab's real session, for the same person.
+    let clerk_session = clerk_session(&unique_email("two-tabs")).await;
+    let theirs = {
+        let token = clerk_token(&clerk_session).await;
+        fresh_client()
+            .auth()
+            .sign_in_with_id_token(client_name(), &token)
+            .await
+            .unwrap()
+    };
+    let their_raw = stored_session().unwrap();
+    clear_storage();
+
+    let db = init(config());
+    let token = clerk_token(&clerk_session).await;
+    let auth = db.auth();
+    let mut exchange = Box::pin(auth.sign_in_with_id_token(client_name(), &token));
+    assert!(
+        futures::poll!(exchange.as_mut()).is_pending(),
+        "request sent"
+    );
+    // While this tab's request is in flight, the other tab stores its own.
+    let other_tab = OtherTab::open();
+    other_tab.store_session(&their_raw);
+    let ours = within_deadline("the overtaken exchange", exchange)
+        .await
+        .expect("Instant answers the exchange");
+    assert_ne!(ours.refresh_token, theirs.refresh_token);
+
+    // The other tab's session wins, here and in storage; ours is ended
+    // rather than left valid with nobody holding it.
+    wait_until("this tab holds the other tab's session", || {
+        db.auth().user().as_ref() == Some(&theirs)
+    })
+    .await;
+    assert_eq!(stored_session().as_deref(), Some(their_raw.as_str()));
+    wait_until_revoked(&ours.refresh_token).await;
+    assert!(refresh_token_verifies(&theirs.refresh_token).await);
+    clear_storage();
+}
+
+#[wasm_bindgen_test]
 async fn an_unknown_client_name_shows_instants_message() {
     let db = fresh_client();
     let token = clerk_token_for(&unique_email("unknown-client")).await;

@@ -18,6 +18,7 @@
  *   Clerk.session.getToken({ skipCache }) → Promise<string | null>
  *   Clerk.__emulator.signIn({ emailAddress, firstName?, lastName? }) → Promise<void>
  *   Clerk.__emulator.withholdTokens(count)
+ *   Clerk.__emulator.failNextSignOut(message)
  *                                     (test hooks; real clerk-js has none)
  *
  * Sessions belong to the page's origin: localStorage keeps the session id
@@ -145,6 +146,8 @@
     var tokenFetch = null;
     // Test hook: how many getToken() calls answer null (see __emulator).
     var withheldTokens = 0;
+    // Test hook: the message the next signOut() fails with (see __emulator).
+    var failingSignOut = null;
     var refreshTimer = null;
 
     // --- storage -----------------------------------------------------------
@@ -591,6 +594,11 @@
       var callback = typeof first === 'function' ? first : (typeof second === 'function' ? second : null);
       var options = (first && typeof first === 'object') ? first : ((second && typeof second === 'object') ? second : {});
       return ensureLoaded().then(function () {
+        if (failingSignOut !== null) {
+          var message = failingSignOut;
+          failingSignOut = null;
+          throw new Error(message);
+        }
         var creds = credentials;
         if (!creds || (options.sessionId && options.sessionId !== creds.session_id)) return undefined;
         return post('/__emulator/client/sign-out', creds).catch(function (err) {
@@ -635,6 +643,13 @@
         var n = Math.floor(Number(count));
         if (!(n >= 0)) throw new TypeError('Clerk.__emulator.withholdTokens needs a count of 0 or more');
         withheldTokens = n;
+      },
+      /**
+       * Makes the next signOut() reject with `message` and leave the
+       * session signed in, as clerk-js does when Clerk cannot be reached.
+       */
+      failNextSignOut: function (message) {
+        failingSignOut = String(message || 'Network error');
       },
       /** The localStorage key holding this origin's session. */
       storageKey: storageKey

@@ -4,18 +4,30 @@ use leptos::prelude::*;
 
 use super::help::EmailClaimHelp;
 use super::session::use_session_link;
+use super::status_region::StatusRegion;
 use super::sync::{self, Panel};
-use crate::clerk::{ClerkLoading, SignInButton, SignedIn, SignedOut};
+use crate::clerk::{use_clerk_auth, ClerkError, ClerkLoading, SignInButton, SignedIn, SignedOut};
 use crate::instant::{use_auth, AuthState, InstantError, User};
 
 /// `ClerkProvider` > `SignedOut` (`SignInButton`) + `SignedIn`
 /// (`ClerkSignedIn`), as in the guide (the provider sits in the app).
 #[component]
 pub fn HomePage() -> impl IntoView {
+    let clerk_state = use_clerk_auth().state;
+    let instant_state = use_auth().state;
+    let link = use_session_link();
+    let busy = link.busy();
+    let clerk_sign_out_error = link.clerk_sign_out_error();
+    let shown_from = Signal::derive(move || {
+        clerk_state.track();
+        instant_state.track();
+        busy.track();
+        clerk_sign_out_error.track();
+    });
     view! {
         <section class="card" aria-labelledby="home-title">
             <h1 id="home-title">"Your Instant session"</h1>
-            <div class="status-region" aria-live="polite">
+            <StatusRegion watch=shown_from>
                 <ClerkLoading>
                     <p class="status">"Loading…"</p>
                 </ClerkLoading>
@@ -26,7 +38,7 @@ pub fn HomePage() -> impl IntoView {
                 <SignedIn>
                     <ClerkSignedIn />
                 </SignedIn>
-            </div>
+            </StatusRegion>
         </section>
     }
 }
@@ -40,16 +52,19 @@ pub fn ClerkSignedIn() -> impl IntoView {
     let link = use_session_link();
     let busy = link.busy();
     let owner_matches = link.owner_matches();
+    let clerk_sign_out_error = link.clerk_sign_out_error();
     let started = RwSignal::new(false);
 
     // The guide's `useEffect(signInToInstantWithClerkToken, [])`, minus the
-    // call when the stored session is already this account's.
+    // call when the stored session is already this account's. Work still
+    // under way (a sign-out from before this Clerk sign-in, say) is waited
+    // for: an exchange asked for meanwhile would not start.
     Effect::new(move |_| {
         if started.get_untracked() {
             return;
         }
         let state = auth.state.get();
-        if state == AuthState::Unknown {
+        if state == AuthState::Unknown || busy.get().is_some() {
             return;
         }
         started.set(true);
@@ -64,6 +79,7 @@ pub fn ClerkSignedIn() -> impl IntoView {
             busy.get(),
             owner_matches.get(),
             started.get(),
+            clerk_sign_out_error.read().as_ref(),
         )
     });
     move || match panel.get() {
@@ -78,6 +94,33 @@ pub fn ClerkSignedIn() -> impl IntoView {
             </button>
         }
         .into_any(),
+        Panel::ClerkSignOutFailed(error) => view! { <ClerkSignOutFailed error /> }.into_any(),
+    }
+}
+
+/// Signed out of Instant, but not of Clerk: why, and a way to finish.
+#[component]
+fn ClerkSignOutFailed(error: ClerkError) -> impl IntoView {
+    let link = use_session_link();
+    view! {
+        <div class="panel error">
+            <p class="status">
+                <strong>"You are signed out of Instant, but not of Clerk. "</strong>
+                {error.to_string()}
+            </p>
+            <div class="actions">
+                <button
+                    type="button"
+                    class="button primary"
+                    on:click=move |_| link.sign_out_of_both()
+                >
+                    "Sign out of Clerk"
+                </button>
+                <button type="button" class="button" on:click=move |_| link.exchange()>
+                    "Sign in to Instant"
+                </button>
+            </div>
+        </div>
     }
 }
 

@@ -11,6 +11,7 @@ mod help;
 mod home;
 mod session;
 mod setup;
+mod status_region;
 mod sync;
 mod token;
 

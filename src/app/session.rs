@@ -10,7 +10,7 @@ use leptos::task::spawn_local;
 
 use super::sync::{self, Busy, SyncAction};
 use super::token::fetch_session_token;
-use crate::clerk::{use_clerk_auth, ClerkState, GetTokenOptions, UseClerkAuthReturn};
+use crate::clerk::{use_clerk_auth, ClerkError, ClerkState, GetTokenOptions, UseClerkAuthReturn};
 use crate::instant::{use_instant, AuthState, Instant};
 
 /// How long to wait before asking Clerk again for a token it did not have.
@@ -55,6 +55,8 @@ pub struct SessionLink {
     /// The Clerk user id the Instant session was made for.
     owner: RwSignal<Option<String>>,
     busy: RwSignal<Option<Busy>>,
+    /// Why the last Sign out could not sign out of Clerk (Instant was).
+    clerk_sign_out_error: RwSignal<Option<ClerkError>>,
     client_name: StoredValue<String>,
     owner_key: StoredValue<String>,
     instant: StoredValue<Instant>,
@@ -66,6 +68,12 @@ impl SessionLink {
     /// Work in progress (exchange or sign-out).
     pub fn busy(&self) -> Signal<Option<Busy>> {
         self.busy.into()
+    }
+
+    /// Why the last Sign out left Clerk signed in, until the next sign-in
+    /// or sign-out attempt.
+    pub fn clerk_sign_out_error(&self) -> Signal<Option<ClerkError>> {
+        self.clerk_sign_out_error.into()
     }
 
     /// Whether the Instant session was made for the Clerk user signed in now.
@@ -98,6 +106,7 @@ impl SessionLink {
             return;
         }
         self.busy.set(Some(Busy::Exchanging));
+        self.clerk_sign_out_error.set(None);
         spawn_local(async move {
             self.run_exchange().await;
             self.busy.try_set(None);
@@ -113,19 +122,24 @@ impl SessionLink {
     }
 
     /// Signs out of Instant, then of Clerk (the guide's Sign out button).
-    /// A failed Instant revoke does not stop the Clerk sign-out: the person
-    /// is signed out of Instant here either way.
+    /// Instant signs out here at once; its server revoke runs alongside
+    /// Clerk's sign-out instead of holding it up, and a failed revoke does
+    /// not stop it. A failed Clerk sign-out shows through
+    /// [`clerk_sign_out_error`](Self::clerk_sign_out_error).
     pub fn sign_out_of_both(self) {
         if self.busy.try_get_untracked().flatten() == Some(Busy::SigningOut) {
             return;
         }
         self.busy.set(Some(Busy::SigningOut));
+        self.clerk_sign_out_error.set(None);
+        let instant_revoke = self.sign_out_of_instant();
         spawn_local(async move {
-            self.sign_out_of_instant().await;
-            if let Err(error) = self.clerk.sign_out().await {
-                leptos::logging::warn!("Clerk sign-out failed: {error}");
+            let clerk_signed_out = self.clerk.sign_out().await;
+            if let Err(error) = clerk_signed_out {
+                self.clerk_sign_out_error.try_set(Some(error));
             }
             self.busy.try_set(None);
+            instant_revoke.await;
         });
     }
 
@@ -156,25 +170,31 @@ impl SessionLink {
         };
         // The session is now the token's: remember whose it is even if the
         // person switched accounts meanwhile (the sync effect then sees the
-        // mismatch and switches).
-        if auth
-            .sign_in_with_id_token(&client_name, &token)
-            .await
-            .is_ok()
-        {
+        // mismatch and switches). Not if it was overtaken (another tab's
+        // session, a sign-out): then its owner is not this one to write.
+        let signed_in = auth.sign_in_with_id_token(&client_name, &token).await;
+        let holds_it = signed_in.is_ok_and(|user| {
+            auth.user()
+                .is_some_and(|held| held.refresh_token == user.refresh_token)
+        });
+        if holds_it {
             self.set_owner(Some(clerk_user_id));
         }
     }
 
-    async fn sign_out_of_instant(self) {
-        let Some(instant) = self.instant.try_get_value() else {
-            return;
-        };
-        self.set_owner(None);
-        if let Err(error) = instant.auth().sign_out().await {
-            // Signed out locally all the same; the server lets the session
-            // expire on its own.
-            leptos::logging::warn!("Instant did not confirm the sign-out: {error}");
+    /// Signs out of Instant here at once (and forgets the owner); the
+    /// returned future is the server revoke, which runs even if not awaited.
+    fn sign_out_of_instant(self) -> impl std::future::Future<Output = ()> {
+        let revoke = self.instant.try_get_value().map(|instant| {
+            self.set_owner(None);
+            instant.auth().sign_out()
+        });
+        async move {
+            if let Some(Err(error)) = futures::future::OptionFuture::from(revoke).await {
+                // Signed out locally all the same; the server lets the
+                // session expire on its own.
+                leptos::logging::warn!("Instant did not confirm the sign-out: {error}");
+            }
         }
     }
 
@@ -212,19 +232,18 @@ impl SessionLink {
                 if let Some(instant) = self.instant.try_get_value() {
                     instant.auth().clear_error();
                 }
+                // Nobody's session is left to own.
+                self.set_owner(None);
             }
             SyncAction::SignOutOfInstant => {
-                self.busy.set(Some(Busy::SigningOut));
-                spawn_local(async move {
-                    self.sign_out_of_instant().await;
-                    self.busy.try_set(None);
-                });
+                // Signed out here at once: nothing to wait for but the revoke.
+                spawn_local(self.sign_out_of_instant());
             }
             SyncAction::SwitchAccount { .. } => {
                 self.busy.set(Some(Busy::Exchanging));
+                let old_session_revoke = self.sign_out_of_instant();
                 spawn_local(async move {
-                    self.sign_out_of_instant().await;
-                    self.run_exchange().await;
+                    futures::join!(old_session_revoke, self.run_exchange());
                     self.busy.try_set(None);
                 });
             }
@@ -252,6 +271,7 @@ pub fn SessionLinkProvider(
     let link = SessionLink {
         owner,
         busy: RwSignal::new(None),
+        clerk_sign_out_error: RwSignal::new(None),
         client_name: StoredValue::new(client_name),
         owner_key: StoredValue::new(owner_key.clone()),
         instant: StoredValue::new(instant),

@@ -1,7 +1,7 @@
 //! Keeping the Instant session in step with the Clerk session: pure
 //! decisions, tested without a browser. `session.rs` carries them out.
 
-use crate::clerk::ClerkState;
+use crate::clerk::{ClerkError, ClerkState};
 use crate::instant::{AuthState, InstantError, User};
 
 /// Work in progress that other decisions must wait for.
@@ -83,20 +83,28 @@ pub enum Panel {
     SignedIn(User),
     /// A "Sign in to Instant" button.
     SignInPrompt,
+    /// Signed out of Instant, but Clerk's sign-out failed: why, with a
+    /// button to try again.
+    ClerkSignOutFailed(ClerkError),
 }
 
 /// Picks the panel. `owner_matches`: the Instant session was made for the
 /// Clerk user now signed in; `first_exchange_started`: the page has already
 /// started its own exchange (until then a signed-out Instant is about to
-/// sign in, so it shows as loading, not as a button).
+/// sign in, so it shows as loading, not as a button);
+/// `clerk_sign_out_error`: why the last Sign out left Clerk signed in.
 pub fn panel(
     instant: &AuthState,
     busy: Option<Busy>,
     owner_matches: bool,
     first_exchange_started: bool,
+    clerk_sign_out_error: Option<&ClerkError>,
 ) -> Panel {
     if busy == Some(Busy::SigningOut) {
         return Panel::SigningOut;
+    }
+    if let (AuthState::SignedOut, None, Some(error)) = (instant, busy, clerk_sign_out_error) {
+        return Panel::ClerkSignOutFailed(error.clone());
     }
     match instant {
         AuthState::Error(error) => Panel::Error(error.clone()),
@@ -302,20 +310,47 @@ mod tests {
     #[test]
     fn panel_follows_the_guide() {
         assert_eq!(
-            panel(&AuthState::SigningIn, None, false, true),
+            panel(&AuthState::SigningIn, None, false, true, None),
             Panel::Loading
         );
         assert_eq!(
-            panel(&AuthState::Error(network_error()), None, false, true),
+            panel(&AuthState::Error(network_error()), None, false, true, None),
             Panel::Error(network_error())
         );
         assert_eq!(
-            panel(&instant_signed_in(), None, true, true),
+            panel(&instant_signed_in(), None, true, true, None),
             Panel::SignedIn(instant_user(Some("ada@example.com")))
         );
         assert_eq!(
-            panel(&AuthState::SignedOut, None, false, true),
+            panel(&AuthState::SignedOut, None, false, true, None),
             Panel::SignInPrompt
+        );
+    }
+
+    #[test]
+    fn a_failed_clerk_sign_out_says_so_until_something_else_happens() {
+        let failed = ClerkError::Call {
+            operation: "signOut",
+            message: "Failed to fetch".into(),
+        };
+        assert_eq!(
+            panel(&AuthState::SignedOut, None, false, true, Some(&failed)),
+            Panel::ClerkSignOutFailed(failed.clone())
+        );
+        // A new attempt, or an Instant session after all, shows instead.
+        assert_eq!(
+            panel(
+                &AuthState::SignedOut,
+                Some(Busy::SigningOut),
+                false,
+                true,
+                Some(&failed)
+            ),
+            Panel::SigningOut
+        );
+        assert_eq!(
+            panel(&instant_signed_in(), None, true, true, Some(&failed)),
+            Panel::SignedIn(instant_user(Some("ada@example.com")))
         );
     }
 
@@ -323,21 +358,33 @@ mod tests {
     fn panel_waits_instead_of_flashing_a_button_or_a_stale_user() {
         // Before the page's first exchange started.
         assert_eq!(
-            panel(&AuthState::SignedOut, None, false, false),
+            panel(&AuthState::SignedOut, None, false, false, None),
             Panel::Loading
         );
         // While an exchange runs.
         assert_eq!(
-            panel(&AuthState::SignedOut, Some(Busy::Exchanging), false, true),
+            panel(
+                &AuthState::SignedOut,
+                Some(Busy::Exchanging),
+                false,
+                true,
+                None
+            ),
             Panel::Loading
         );
         // The stored session belongs to the previous account.
         assert_eq!(
-            panel(&instant_signed_in(), None, false, true),
+            panel(&instant_signed_in(), None, false, true, None),
             Panel::Loading
         );
         assert_eq!(
-            panel(&instant_signed_in(), Some(Busy::SigningOut), true, true),
+            panel(
+                &instant_signed_in(),
+                Some(Busy::SigningOut),
+                true,
+                true,
+                None
+            ),
             Panel::SigningOut
         );
     }

@@ -53,9 +53,9 @@ impl UseClerkAuthReturn {
     pub async fn sign_out(&self) -> Result<()> {
         let clerk = self.context.loaded_clerk()?;
         let result = clerk.sign_out().await;
-        if let Err(error) = &result {
-            self.context.last_call_error.try_set(Some(error.clone()));
-        }
+        self.context
+            .last_call_error
+            .try_set(result.as_ref().err().cloned());
         result
     }
 
@@ -64,7 +64,8 @@ impl UseClerkAuthReturn {
         self.context.start_sign_in(SignInMode::Modal);
     }
 
-    /// The most recent failed Clerk call (opening sign-in, signing out).
+    /// Why the most recent Clerk call (opening sign-in, signing out) failed;
+    /// `None` once one succeeds.
     pub fn last_call_error(&self) -> Signal<Option<ClerkError>> {
         self.context.last_call_error.into()
     }

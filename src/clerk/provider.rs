@@ -61,16 +61,13 @@ impl ClerkContext {
         let context = *self;
         match mode {
             SignInMode::Modal => {
-                if let Err(error) = clerk.open_sign_in() {
-                    context.last_call_error.try_set(Some(error));
-                }
+                context.last_call_error.try_set(clerk.open_sign_in().err());
             }
             SignInMode::Redirect => {
                 let clerk = clerk.clone();
                 spawn_local(async move {
-                    if let Err(error) = clerk.redirect_to_sign_in().await {
-                        context.last_call_error.try_set(Some(error));
-                    }
+                    let redirected = clerk.redirect_to_sign_in().await;
+                    context.last_call_error.try_set(redirected.err());
                 });
             }
         }

@@ -1,7 +1,10 @@
 //! Sign-in with an ID token, sign-out, and reported errors.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
+
+use futures::channel::oneshot;
 
 use leptos::prelude::*;
 
@@ -9,7 +12,7 @@ use super::api::{self, SessionCheck};
 use super::client::ClientInner;
 use super::state::AuthEvent;
 use super::storage;
-use super::{AuthState, InstantConfig, InstantError, Result, User};
+use super::{InstantConfig, InstantError, Result, User};
 
 /// Sign-in and sign-out for one [`Instant`](super::Instant) handle, like the
 /// JS client's `db.auth`. Cheap to clone; every clone acts on the same state.
@@ -24,24 +27,29 @@ impl Auth {
     /// token, the client name registered on the Instant app and the stored
     /// refresh token, if any, so that Instant can keep the same session.
     ///
-    /// The state goes [`SigningIn`](AuthState::SigningIn), then
-    /// [`SignedIn`](AuthState::SignedIn) (stored, so reloads and other tabs
-    /// are signed in too) or [`Error`](AuthState::Error), which
+    /// The state goes [`SigningIn`](super::AuthState::SigningIn), then
+    /// [`SignedIn`](super::AuthState::SignedIn) (stored, so reloads and other tabs
+    /// are signed in too) or [`Error`](super::AuthState::Error), which
     /// `use_auth().error` shows; the error is returned as well. A failed
-    /// exchange leaves no session behind. If a sign-out (or another tab)
-    /// intervenes while the request is in flight, its answer is returned but
-    /// no longer changes the state.
+    /// exchange leaves no session behind. If a sign-out, a later sign-in or
+    /// another tab intervenes while the request is in flight, its answer is
+    /// returned but no longer changes the state, and a session it made that
+    /// nobody holds is ended on the server (compare the returned refresh
+    /// token with [`user`](Self::user)'s to tell).
     ///
     /// ```no_run
-    /// # async fn example(clerk_token: String) {
-    /// use clerk_instant::instant::{use_instant};
+    /// # fn example(clerk_token: String) {
+    /// use clerk_instant::instant::use_instant;
     ///
+    /// // In the component: a spawned task does not see its context.
     /// let auth = use_instant().auth();
-    /// match auth.sign_in_with_id_token("clerk", &clerk_token).await {
-    ///     Ok(user) => leptos::logging::log!("Instant user {}", user.id),
-    ///     // Also in use_auth().error, for the page to show.
-    ///     Err(error) => leptos::logging::warn!("{error}"),
-    /// }
+    /// leptos::task::spawn_local(async move {
+    ///     match auth.sign_in_with_id_token("clerk", &clerk_token).await {
+    ///         Ok(user) => leptos::logging::log!("Instant user {}", user.id),
+    ///         // Also in use_auth().error, for the page to show.
+    ///         Err(error) => leptos::logging::warn!("{error}"),
+    ///     }
+    /// });
     /// # }
     /// ```
     pub async fn sign_in_with_id_token(&self, client_name: &str, id_token: &str) -> Result<User> {
@@ -56,6 +64,7 @@ impl Auth {
             return Err(error);
         }
         let previous = inner.current_refresh_token();
+        let stored_before = inner.stored_refresh_token();
         inner.session.apply(AuthEvent::SignInStarted);
 
         let result = api::sign_in_with_id_token(
@@ -66,12 +75,26 @@ impl Auth {
         )
         .await;
 
+        // Another tab may have signed in or out meanwhile, its storage event
+        // still on the way: what it stored wins, as its event would make it.
+        let stored_now = inner.stored_refresh_token();
+        if stored_now != stored_before && inner.session.is_current(generation) {
+            inner.session.begin();
+            inner
+                .session
+                .apply(AuthEvent::OtherTabChanged(storage::load(
+                    &inner.storage_key,
+                    &inner.config.app_id,
+                )));
+        }
         if !inner.session.is_current(generation) {
-            // Superseded. If that was a sign-out, nobody holds this new
-            // session: end it rather than leave it valid on the server.
+            // Superseded (a sign-out, another tab, a later sign-in). A new
+            // session that nobody holds now would stay valid on the server
+            // until it expires: end it.
             if let Ok(user) = &result {
-                let reused = previous.as_deref() == Some(user.refresh_token.as_str());
-                if inner.session.current() == AuthState::SignedOut && !reused {
+                let token = user.refresh_token.as_str();
+                let reused = previous.as_deref() == Some(token);
+                if !reused && !inner.holds_refresh_token(token) {
                     revoke_in_background(inner.config.clone(), user.refresh_token.clone());
                 }
             }
@@ -95,43 +118,56 @@ impl Auth {
         result
     }
 
-    /// Signs out: first locally (storage cleared, state
-    /// [`SignedOut`](AuthState::SignedOut), other tabs follow), then
-    /// `POST {api_uri}/runtime/signout` revokes the refresh token. A failed
-    /// revoke is returned as `Err`, but the person stays signed out locally.
+    /// Signs out: at once, when called, locally (storage cleared, state
+    /// [`SignedOut`](super::AuthState::SignedOut), other tabs follow); then
+    /// `POST {api_uri}/runtime/signout` revokes the refresh token. The revoke
+    /// runs whether or not the returned future is awaited (like the JS
+    /// client, which does not wait for it); await it to learn the outcome. A
+    /// failed revoke is `Err`, but the person stays signed out locally.
     /// Signing out without a session makes no request.
     ///
     /// ```no_run
-    /// # async fn example() {
     /// use clerk_instant::instant::use_instant;
     ///
-    /// if let Err(error) = use_instant().auth().sign_out().await {
-    ///     // Signed out here anyway; the server may keep the session until it expires.
-    ///     leptos::logging::warn!("Instant sign-out: {error}");
-    /// }
-    /// # }
+    /// // Signed out here from this line on; the server revoke is under way.
+    /// let revoke = use_instant().auth().sign_out();
+    /// leptos::task::spawn_local(async move {
+    ///     if let Err(error) = revoke.await {
+    ///         // The server may keep the session until it expires.
+    ///         leptos::logging::warn!("Instant sign-out: {error}");
+    ///     }
+    /// });
     /// ```
-    pub async fn sign_out(&self) -> Result<()> {
+    pub fn sign_out(&self) -> impl Future<Output = Result<()>> + 'static {
         let inner = &self.inner;
         inner.session.begin();
         let refresh_token = inner.current_refresh_token();
         storage::clear(&inner.storage_key);
         inner.session.apply(AuthEvent::SignedOut);
-        match refresh_token {
-            Some(refresh_token) => api::sign_out(&inner.config, &refresh_token).await,
-            None => Ok(()),
+        let revoke = refresh_token.map(|refresh_token| {
+            let config = inner.config.clone();
+            detach(async move { api::sign_out(&config, &refresh_token).await })
+        });
+        async move {
+            match revoke {
+                // A revoke that never finished (the page is closing) is
+                // nothing the caller can act on.
+                Some(revoke) => revoke.await.unwrap_or(Ok(())),
+                None => Ok(()),
+            }
         }
     }
 
     /// Asks Instant whether the session [`init`](super::init) read from
     /// storage still stands (`POST {api_uri}/runtime/auth/verify_refresh_token`,
     /// never an exchange), as Instant's own client does when it connects.
-    /// Call it once the page shows the stored session: the request starts
-    /// in a task of its own, after the current one has rendered.
+    /// Call it once the page shows the stored session: it lets the browser
+    /// run once (a 0 ms timer) before it sends the request, so whatever the
+    /// caller changed renders first.
     ///
     /// If Instant no longer knows the session (signed out on another device,
     /// user deleted), it is cleared from storage and the state becomes
-    /// [`Error`](AuthState::Error) with [`InstantError::SessionEnded`], so
+    /// [`Error`](super::AuthState::Error) with [`InstantError::SessionEnded`], so
     /// the page can say why the person is no longer signed in. A check that
     /// fails (offline, a server error) keeps the session and returns the
     /// error. Makes no request, and returns `Ok`, when there was no stored
@@ -139,13 +175,14 @@ impl Auth {
     /// out since.
     ///
     /// ```no_run
-    /// # async fn example() {
     /// use clerk_instant::instant::use_instant;
     ///
-    /// if let Err(error) = use_instant().auth().check_stored_session().await {
-    ///     leptos::logging::warn!("could not check the stored Instant session: {error}");
-    /// }
-    /// # }
+    /// let auth = use_instant().auth();
+    /// leptos::task::spawn_local(async move {
+    ///     if let Err(error) = auth.check_stored_session().await {
+    ///         leptos::logging::warn!("could not check the stored Instant session: {error}");
+    ///     }
+    /// });
     /// ```
     pub async fn check_stored_session(&self) -> Result<()> {
         let inner = &self.inner;
@@ -175,9 +212,7 @@ impl Auth {
         if check == SessionCheck::Ended && is_still_current(generation) {
             // Another tab's new session may have landed in storage before
             // its event reached this one: leave that alone.
-            let still_stored = storage::load(&inner.storage_key, &inner.config.app_id)
-                .is_some_and(|user| user.refresh_token == refresh_token);
-            if still_stored {
+            if inner.stored_refresh_token().as_deref() == Some(refresh_token.as_str()) {
                 storage::clear(&inner.storage_key);
             }
             inner.session.apply(AuthEvent::SessionEnded);
@@ -199,7 +234,7 @@ impl Auth {
         self.inner.session.apply(AuthEvent::ErrorReported(error));
     }
 
-    /// Clears a shown error back to [`SignedOut`](AuthState::SignedOut), e.g.
+    /// Clears a shown error back to [`SignedOut`](super::AuthState::SignedOut), e.g.
     /// for a Retry button. Does nothing when no error is shown.
     pub fn clear_error(&self) {
         self.inner.session.apply(AuthEvent::ErrorCleared);
@@ -224,14 +259,25 @@ impl fmt::Debug for Auth {
 /// Ends a session nobody holds any more; failures are only logged, since
 /// nobody is waiting for them.
 fn revoke_in_background(config: InstantConfig, refresh_token: String) {
-    let revoke = async move {
+    drop(detach(async move {
         if let Err(error) = api::sign_out(&config, &refresh_token).await {
             leptos::logging::warn!("instant: could not end an abandoned session: {error}");
         }
+    }));
+}
+
+/// Runs `request` to the end whether or not anyone waits for its outcome,
+/// which the returned receiver gives.
+fn detach<T: 'static>(request: impl Future<Output = T> + 'static) -> oneshot::Receiver<T> {
+    let (sender, receiver) = oneshot::channel();
+    let task = async move {
+        // Nobody listening is fine: the request has done its work.
+        let _ = sender.send(request.await);
     };
     #[cfg(target_arch = "wasm32")]
-    wasm_bindgen_futures::spawn_local(revoke);
-    // Natively there is no session on a server to end (requests cannot be made).
+    wasm_bindgen_futures::spawn_local(task);
+    // Natively requests fail at once, without I/O (see `api::send`).
     #[cfg(not(target_arch = "wasm32"))]
-    drop(revoke);
+    futures::executor::block_on(task);
+    receiver
 }

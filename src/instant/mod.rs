@@ -37,11 +37,14 @@
 //! #[component]
 //! fn Status() -> impl IntoView {
 //!     let auth = use_auth();
+//!     // Here, not in the task: a spawned task does not see the context.
+//!     let db = use_instant();
 //!     let sign_in = move |_| {
+//!         let db = db.clone();
 //!         spawn_local(async move {
 //!             let id_token = "<a session token from your identity provider>";
 //!             // On failure the error also shows through `auth.error`.
-//!             let _ = use_instant().auth().sign_in_with_id_token("clerk", id_token).await;
+//!             let _ = db.auth().sign_in_with_id_token("clerk", id_token).await;
 //!         })
 //!     };
 //!     move || {
@@ -53,7 +56,7 @@
 //!         } else if let Some(user) = auth.user.get() {
 //!             view! { <p>"Signed in as " {user.email.unwrap_or(user.id)}</p> }.into_any()
 //!         } else {
-//!             view! { <button on:click=sign_in>"Sign in to Instant"</button> }.into_any()
+//!             view! { <button on:click=sign_in.clone()>"Sign in to Instant"</button> }.into_any()
 //!         }
 //!     }
 //! }

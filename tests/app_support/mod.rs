@@ -45,6 +45,9 @@ export function clerk_close_sign_in() {
 export function clerk_withhold_tokens(count) {
   if (window.Clerk && window.Clerk.__emulator) window.Clerk.__emulator.withholdTokens(count);
 }
+export function clerk_fail_next_sign_out(message) {
+  window.Clerk.__emulator.failNextSignOut(message);
+}
 export function clerk_storage_key() {
   return window.Clerk && window.Clerk.__emulator ? window.Clerk.__emulator.storageKey : null;
 }
@@ -70,6 +73,9 @@ extern "C" {
     pub fn clerk_close_sign_in();
     /// Makes the stand-in's next `count` `getToken()` calls answer `null`.
     pub fn clerk_withhold_tokens(count: u32);
+    /// Makes the stand-in's next `signOut()` fail with `message`, as clerk-js
+    /// does when Clerk cannot be reached.
+    pub fn clerk_fail_next_sign_out(message: &str);
     /// The stand-in's localStorage key for this origin's Clerk session.
     pub fn clerk_storage_key() -> Option<String>;
     /// Removes `key` from localStorage and dispatches the `storage` event
@@ -331,6 +337,27 @@ pub fn current_nav_link(mounted: &Mounted) -> Option<String> {
         .and_then(|link| link.text_content())
 }
 
+/// Whether focus is on the page's status area (or inside it), not lost to
+/// the body.
+pub fn focus_is_in_status_region(mounted: &Mounted) -> bool {
+    let region = mounted
+        .root
+        .query_selector(".status-region")
+        .unwrap()
+        .expect("a status region");
+    let active = page_document().active_element();
+    active.is_some_and(|active| region.contains(Some(&active)))
+}
+
+/// Focuses the button labelled `label` (as Tab would), then clicks it.
+pub async fn focus_and_click_button(mounted: &Mounted, label: &str) {
+    let button = find(&mounted.root, "button", label)
+        .unwrap_or_else(|| panic!("no {label:?} button; the page says: {:?}", mounted.text()));
+    button.focus().unwrap();
+    button.click();
+    leptos::task::tick().await;
+}
+
 /// Whether a button labelled `label` is on the page.
 pub fn has_button(mounted: &Mounted, label: &str) -> bool {
     find(&mounted.root, "button", label).is_some()
@@ -402,6 +429,19 @@ pub async fn refresh_token_verifies(refresh_token: &str) -> bool {
         .await
         .expect("the verify endpoint answers");
     response.status() == 200
+}
+
+/// Waits until Instant no longer accepts `refresh_token`: the app ends a
+/// session here at once and revokes it on the server alongside.
+pub async fn wait_until_revoked(refresh_token: &str) {
+    let start = js_sys::Date::now();
+    while refresh_token_verifies(refresh_token).await {
+        assert!(
+            js_sys::Date::now() - start < DEADLINE.as_millis() as f64,
+            "the signed-out refresh token still verifies on the server"
+        );
+        gloo_timers::future::TimeoutFuture::new(25).await;
+    }
 }
 
 /// Ends an Instant session on the server only, as a sign-out on another

@@ -246,6 +246,19 @@ pub async fn within_deadline<T>(what: &str, future: impl Future<Output = T>) -> 
     }
 }
 
+/// Waits until Instant no longer accepts `refresh_token` (revokes run
+/// alongside, not before, what a sign-out changes here).
+pub async fn wait_until_revoked(refresh_token: &str) {
+    let start = js_sys::Date::now();
+    while refresh_token_verifies(refresh_token).await {
+        assert!(
+            js_sys::Date::now() - start < DEADLINE_MS,
+            "the refresh token still verifies on the server"
+        );
+        next_turn().await;
+    }
+}
+
 /// Lets the browser run timers, events, requests and spawned tasks.
 pub async fn next_turn() {
     gloo_timers::future::TimeoutFuture::new(10).await;
