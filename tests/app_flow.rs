@@ -88,21 +88,29 @@ async fn first_sign_in_creates_the_instant_user_and_a_remount_reuses_it() {
     drop(app);
 }
 
-#[wasm_bindgen_test]
-async fn a_session_ended_elsewhere_says_so_and_signs_in_afresh_on_request() {
+/// Signs in to both, ends the Instant session on the server (as another
+/// device's sign-out does; the Clerk session stays) and remounts the app:
+/// returns the app, the ended refresh token and the exchange count before
+/// the remount.
+async fn remount_after_the_session_ended_elsewhere(label: &str) -> (Mounted, String, u64) {
     reset().await;
-    let email = unique_email("ended-elsewhere");
     let app = mount_app(config());
-    sign_in_to_clerk(&email).await;
+    sign_in_to_clerk(&unique_email(label)).await;
     wait_for_text(&app, SIGNED_IN).await;
     let ended = refresh_token_of_stored_session();
     drop(app);
 
-    // Another device signs this Instant session out; the Clerk one stays.
     sign_out_elsewhere(&ended).await;
     let exchanges_before = exchange_count().await;
     let app = mount_app(config());
     wait_for_text(&app, "Your Instant session has ended").await;
+    (app, ended, exchanges_before)
+}
+
+#[wasm_bindgen_test]
+async fn a_session_ended_elsewhere_says_so_and_signs_in_afresh_on_request() {
+    let (app, ended, exchanges_before) =
+        remount_after_the_session_ended_elsewhere("ended-elsewhere").await;
     let text = app.text();
     assert!(text.contains("Sign in again."), "{text}");
     assert!(!text.contains(SIGNED_IN), "{text}");
@@ -122,6 +130,21 @@ async fn a_session_ended_elsewhere_says_so_and_signs_in_afresh_on_request() {
 
     click_button(&app, "Sign out").await;
     wait_until("signed out", || has_button(&app, "Sign in")).await;
+    drop(app);
+}
+
+#[wasm_bindgen_test]
+async fn a_clerk_sign_out_after_an_ended_session_leaves_nothing_behind() {
+    let (app, _, _) = remount_after_the_session_ended_elsewhere("ended-then-out").await;
+    assert!(stored_owner().is_some());
+
+    sign_out_of_clerk().await;
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    wait_until("whose session it was is forgotten", || {
+        stored_owner().is_none()
+    })
+    .await;
+    assert!(!app.text().contains("has ended"), "{}", app.text());
     drop(app);
 }
 
