@@ -4,30 +4,25 @@ use leptos::prelude::*;
 
 use super::help::EmailClaimHelp;
 use super::session::use_session_link;
-use super::status_region::StatusRegion;
 use super::sync::{self, Panel};
-use crate::clerk::{use_clerk_auth, ClerkError, ClerkLoading, SignInButton, SignedIn, SignedOut};
+use wasm_bindgen::JsCast as _;
+
+use crate::clerk::{ClerkError, ClerkLoading, SignInButton, SignedIn, SignedOut};
 use crate::instant::{use_auth, AuthState, InstantError, User};
 
 /// `ClerkProvider` > `SignedOut` (`SignInButton`) + `SignedIn`
 /// (`ClerkSignedIn`), as in the guide (the provider sits in the app).
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let clerk_state = use_clerk_auth().state;
-    let instant_state = use_auth().state;
-    let link = use_session_link();
-    let busy = link.busy();
-    let clerk_sign_out_error = link.clerk_sign_out_error();
-    let shown_from = Signal::derive(move || {
-        clerk_state.track();
-        instant_state.track();
-        busy.track();
-        clerk_sign_out_error.track();
-    });
     view! {
         <section class="card" aria-labelledby="home-title">
             <h1 id="home-title">"Your Instant session"</h1>
-            <StatusRegion watch=shown_from>
+            <div
+                class="status-region"
+                aria-live="polite"
+                tabindex="-1"
+                on:click=keep_focus_in_status_region
+            >
                 <ClerkLoading>
                     <p class="status">"Loading…"</p>
                 </ClerkLoading>
@@ -38,8 +33,25 @@ pub fn HomePage() -> impl IntoView {
                 <SignedIn>
                     <ClerkSignedIn />
                 </SignedIn>
-            </StatusRegion>
+            </div>
         </section>
+    }
+}
+
+/// Every button in the status area changes what the area shows, which
+/// removes the button: move focus to the area first (it stays), so that
+/// keyboard users carry on from there rather than from the top of the page.
+fn keep_focus_in_status_region(event: leptos::ev::MouseEvent) {
+    let on_a_button = event
+        .target()
+        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+        .and_then(|element| element.closest("button").ok().flatten())
+        .is_some();
+    let region = event
+        .current_target()
+        .and_then(|target| target.dyn_into::<web_sys::HtmlElement>().ok());
+    if let (true, Some(region)) = (on_a_button, region) {
+        let _ = region.focus();
     }
 }
 
@@ -74,13 +86,15 @@ pub fn ClerkSignedIn() -> impl IntoView {
     });
 
     let panel = Memo::new(move |_| {
-        sync::panel(
-            &auth.state.get(),
-            busy.get(),
-            owner_matches.get(),
-            started.get(),
-            clerk_sign_out_error.read().as_ref(),
-        )
+        clerk_sign_out_error.with(|clerk_sign_out_error| {
+            sync::panel(
+                &auth.state.get(),
+                busy.get(),
+                owner_matches.get(),
+                started.get(),
+                clerk_sign_out_error.as_ref(),
+            )
+        })
     });
     move || match panel.get() {
         Panel::Loading => view! { <p class="status">"Loading…"</p> }.into_any(),

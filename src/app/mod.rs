@@ -11,7 +11,6 @@ mod help;
 mod home;
 mod session;
 mod setup;
-mod status_region;
 mod sync;
 mod token;
 

@@ -72,8 +72,8 @@ impl SessionLink {
 
     /// Why the last Sign out left Clerk signed in, until the next sign-in
     /// or sign-out attempt.
-    pub fn clerk_sign_out_error(&self) -> Signal<Option<ClerkError>> {
-        self.clerk_sign_out_error.into()
+    pub fn clerk_sign_out_error(&self) -> ReadSignal<Option<ClerkError>> {
+        self.clerk_sign_out_error.read_only()
     }
 
     /// Whether the Instant session was made for the Clerk user signed in now.
@@ -190,7 +190,10 @@ impl SessionLink {
             instant.auth().sign_out()
         });
         async move {
-            if let Some(Err(error)) = futures::future::OptionFuture::from(revoke).await {
+            let Some(revoke) = revoke else {
+                return;
+            };
+            if let Err(error) = revoke.await {
                 // Signed out locally all the same; the server lets the
                 // session expire on its own.
                 leptos::logging::warn!("Instant did not confirm the sign-out: {error}");
@@ -241,9 +244,10 @@ impl SessionLink {
             }
             SyncAction::SwitchAccount { .. } => {
                 self.busy.set(Some(Busy::Exchanging));
-                let old_session_revoke = self.sign_out_of_instant();
+                // The old session's revoke and the new exchange go out together.
+                spawn_local(self.sign_out_of_instant());
                 spawn_local(async move {
-                    futures::join!(old_session_revoke, self.run_exchange());
+                    self.run_exchange().await;
                     self.busy.try_set(None);
                 });
             }
