@@ -103,7 +103,11 @@ pub fn panel(
     if busy == Some(Busy::SigningOut) {
         return Panel::SigningOut;
     }
-    if let (AuthState::SignedOut, None, Some(error)) = (instant, busy, clerk_sign_out_error) {
+    // Only where that sign-out was asked for: a page that has just mounted
+    // after a later Clerk sign-in is about to exchange.
+    if let (AuthState::SignedOut, None, true, Some(error)) =
+        (instant, busy, first_exchange_started, clerk_sign_out_error)
+    {
         return Panel::ClerkSignOutFailed(error.clone());
     }
     match instant {
@@ -337,7 +341,12 @@ mod tests {
             panel(&AuthState::SignedOut, None, false, true, Some(&failed)),
             Panel::ClerkSignOutFailed(failed.clone())
         );
-        // A new attempt, or an Instant session after all, shows instead.
+        // A new attempt, an Instant session after all, or a page that has
+        // just mounted (after a later Clerk sign-in) shows instead.
+        assert_eq!(
+            panel(&AuthState::SignedOut, None, false, false, Some(&failed)),
+            Panel::Loading
+        );
         assert_eq!(
             panel(
                 &AuthState::SignedOut,
