@@ -10,8 +10,8 @@
 //! - [`Auth::sign_in_with_id_token`] exchanges an ID token (e.g. a Clerk
 //!   session token) for an Instant session, sending the stored refresh token
 //!   so that Instant can keep the same session.
-//! - [`Auth::sign_out`] signs out locally first, then revokes the session on
-//!   the server.
+//! - [`Auth::sign_out`] signs out locally at once, when called, and revokes
+//!   the session on the server (whether or not its future is awaited).
 //! - [`use_auth`] gives `is_loading`, `user` and `error` as signals. Unlike
 //!   the JS client, a failed sign-in shows in `error`, with Instant's own
 //!   words (`message`, or `error` for token failures, and `hint`).
