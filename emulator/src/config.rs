@@ -92,13 +92,51 @@ pub struct ClerkClientConfig {
     pub publishable_key: Option<String>,
 }
 
+/// A config file that parses but cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// `[clerk] secret_key` is empty or blank: every Backend API call would
+    /// have to present an empty bearer token.
+    #[error(
+        "[clerk] secret_key is empty; set it to the bearer token Backend API calls must \
+         send, or leave it out to use the default {DEFAULT_SECRET_KEY}"
+    )]
+    EmptySecretKey,
+    /// An app's `admin_token` is empty or blank: anything would pass as the
+    /// admin token.
+    #[error(
+        "the app {app_id} has an empty admin_token; set it to the token /admin/* calls \
+         must send as `Authorization: Bearer <admin token>` (e.g. {DEFAULT_ADMIN_TOKEN})"
+    )]
+    EmptyAdminToken {
+        /// The app's id.
+        app_id: uuid::Uuid,
+    },
+}
+
 impl FileConfig {
-    /// Reads and parses a config file.
+    /// Reads, parses and checks a config file.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         use anyhow::Context as _;
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read config file {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+        let config: Self = toml::from_str(&text)
+            .with_context(|| format!("invalid config file {}", path.display()))?;
+        config
+            .validate()
+            .with_context(|| format!("invalid config file {}", path.display()))?;
+        Ok(config)
+    }
+
+    /// Refuses secrets that would let any caller through.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.clerk.secret_key.trim().is_empty() {
+            return Err(ConfigError::EmptySecretKey);
+        }
+        if let Some(app) = self.apps.iter().find(|a| a.admin_token.trim().is_empty()) {
+            return Err(ConfigError::EmptyAdminToken { app_id: app.id });
+        }
+        Ok(())
     }
 
     /// The configured apps, or the default app when none is configured, with
@@ -132,4 +170,29 @@ fn default_secret_key() -> String {
 
 fn yes() -> bool {
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> FileConfig {
+        toml::from_str(text).expect("valid TOML")
+    }
+
+    #[test]
+    fn empty_secrets_are_refused() {
+        assert_eq!(FileConfig::default().validate(), Ok(()));
+        assert_eq!(
+            parse("[clerk]\nsecret_key = \" \"\n").validate(),
+            Err(ConfigError::EmptySecretKey)
+        );
+        let app = format!("[[apps]]\nid = {DEFAULT_APP_ID:?}\nadmin_token = \"\"\n");
+        assert_eq!(
+            parse(&app).validate(),
+            Err(ConfigError::EmptyAdminToken {
+                app_id: DEFAULT_APP_ID.parse().unwrap()
+            })
+        );
+    }
 }

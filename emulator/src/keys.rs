@@ -40,6 +40,15 @@ pub fn frontend_api_host(publishable_key: &str) -> Result<String, KeyError> {
     Ok(host.to_owned())
 }
 
+/// The credential of an `Authorization: Bearer <token>` header value, with
+/// the scheme matched case-insensitively (RFC 9110 section 11.1) and the
+/// token trimmed; `None` for any other scheme or no token at all.
+pub fn bearer_token(authorization: &str) -> Option<&str> {
+    let (scheme, token) = authorization.trim().split_once([' ', '\t'])?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
 /// `http` for loopback hosts, `https` otherwise: how both the app and the
 /// Instant role reach a Clerk frontend API.
 pub fn frontend_api_url(host: &str) -> String {
@@ -73,6 +82,18 @@ mod tests {
             frontend_api_host(&format!("pk_test_{}", STANDARD_NO_PAD.encode("nohost$"))),
             Err(KeyError::Encoding)
         );
+    }
+
+    #[test]
+    fn bearer_tokens() {
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("BEARER  abc "), Some("abc"));
+        assert_eq!(bearer_token("bearer\tabc"), Some("abc"));
+        assert_eq!(bearer_token("Bearer"), None);
+        assert_eq!(bearer_token("Bearer   "), None);
+        assert_eq!(bearer_token("Basic abc"), None);
+        assert_eq!(bearer_token("abc"), None);
+        assert_eq!(bearer_token(""), None);
     }
 
     #[test]

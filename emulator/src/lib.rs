@@ -14,6 +14,7 @@ pub mod config;
 pub mod db;
 pub mod instant;
 pub mod keys;
+pub mod server;
 
 use std::path::PathBuf;
 
@@ -24,7 +25,8 @@ use crate::cli::Cli;
 use crate::config::FileConfig;
 use crate::db::Db;
 
-/// Runs both roles until Ctrl-C or SIGTERM.
+/// Runs both roles until Ctrl-C or SIGTERM, then gives requests in flight
+/// [`server::SHUTDOWN_GRACE`] to finish (a second signal stops at once).
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     // Before anything uses jsonwebtoken: its crypto provider is fixed by
     // the first use (see instant::ring_crypto).
@@ -86,34 +88,54 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     println!("CLERK_FRONTEND_API={}", keys::frontend_api_url(&clerk_host));
     println!("ready");
 
-    let clerk_server =
-        axum::serve(clerk_listener, clerk_router).with_graceful_shutdown(shutdown_signal());
-    let instant_server =
-        axum::serve(instant_listener, instant_router).with_graceful_shutdown(shutdown_signal());
-    tokio::try_join!(
-        async { clerk_server.await.context("Clerk role stopped") },
-        async { instant_server.await.context("Instant role stopped") },
-    )?;
-    Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
+    // One stop signal for both servers.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let stopped = |mut stopping: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopping.wait_for(|stop| *stop).await;
     };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut sig) => {
-                sig.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let clerk_server = axum::serve(
+        server::IdleTimeoutListener::new(clerk_listener),
+        clerk_router,
+    )
+    .with_graceful_shutdown(stopped(stopping.clone()));
+    let instant_server = axum::serve(
+        server::IdleTimeoutListener::new(instant_listener),
+        instant_router,
+    )
+    .with_graceful_shutdown(stopped(stopping));
+    let servers = async {
+        tokio::try_join!(
+            async { clerk_server.await.context("Clerk role stopped") },
+            async { instant_server.await.context("Instant role stopped") },
+        )
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
+    tokio::pin!(servers);
     tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
+        result = &mut servers => {
+            result?;
+            return Ok(());
+        }
+        () = server::shutdown_signal() => {}
     }
+
+    // Graceful shutdown waits for every open connection, and a client can
+    // hold one open (a request it never finishes sending), so the wait is
+    // bounded: after the grace period the servers and their connections are
+    // dropped.
+    let _ = stop.send(true);
+    tokio::select! {
+        finished = tokio::time::timeout(server::SHUTDOWN_GRACE, &mut servers) => match finished {
+            Ok(result) => {
+                result?;
+            }
+            Err(_) => eprintln!(
+                "emulator: requests still open {} s after the stop signal; stopping without them",
+                server::SHUTDOWN_GRACE.as_secs()
+            ),
+        },
+        () = server::shutdown_signal() => {
+            eprintln!("emulator: second stop signal; stopping without waiting for requests");
+        }
+    }
+    Ok(())
 }

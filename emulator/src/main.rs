@@ -1,9 +1,15 @@
 //! `emulator`: plays Clerk and InstantDB on loopback. See `--help`.
 
+use std::time::Duration;
+
 use clap::Parser as _;
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+/// How long, once `run` has returned, tasks still running on the runtime
+/// (connections cut off after the shutdown grace period, a signing key
+/// still being generated) may take before the process exits anyway.
+const RUNTIME_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(1);
+
+fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -12,7 +18,21 @@ async fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = emulator::cli::Cli::parse();
-    match emulator::run(cli).await {
+    // Built by hand rather than with #[tokio::main]: dropping a runtime
+    // waits for all its blocking tasks without limit, and a stop must not.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("emulator: cannot start the async runtime: {err}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(emulator::run(cli));
+    runtime.shutdown_timeout(RUNTIME_SHUTDOWN_TIMEOUT);
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("emulator: {err:#}");

@@ -1,6 +1,7 @@
 //! Clerk-style error responses: `{"errors": [{"message", "long_message",
 //! "code", "meta"?}], "clerk_trace_id"}`, used by the Backend API and by the
-//! stand-in's frontend endpoints alike.
+//! stand-in's frontend endpoints alike, including for requests refused
+//! before a handler runs (see [`super::extract`]) and for unknown paths.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -18,9 +19,25 @@ pub enum ApiError {
          `Authorization: Bearer <secret key>`"
     )]
     Unauthenticated,
-    /// The body is not the JSON the endpoint takes.
+    /// The body is not the JSON the endpoint takes, or could not be read.
     #[error("The request body is invalid: {0}")]
     MalformedBody(String),
+    /// The body is larger than [`super::BODY_LIMIT_BYTES`].
+    #[error(
+        "The request body is larger than {} MiB ({} bytes), the most the Clerk role \
+         reads; its endpoints take small JSON objects, so check what is being sent",
+        super::BODY_LIMIT_BYTES / (1024 * 1024),
+        super::BODY_LIMIT_BYTES
+    )]
+    BodyTooLarge,
+    /// A path segment (an id) could not be read.
+    #[error("The URL path {path} is invalid: {reason}")]
+    MalformedPath {
+        /// The request's path, as sent.
+        path: String,
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
     /// The query string could not be read.
     #[error("The query string is invalid: {0}")]
     MalformedQuery(String),
@@ -63,8 +80,15 @@ pub enum ApiError {
     )]
     TicketInvalid,
     /// The method is not served on this path.
-    #[error("This method is not allowed on this path")]
-    MethodNotAllowed,
+    #[error("{method} is not allowed on {path}; use {allowed}")]
+    MethodNotAllowed {
+        /// The request's method.
+        method: String,
+        /// The request's path.
+        path: String,
+        /// The methods the path takes, e.g. "GET or POST".
+        allowed: &'static str,
+    },
     /// The database or the signing key failed.
     #[error("Internal error: {0}")]
     Internal(String),
@@ -77,16 +101,18 @@ impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
             Self::Unauthenticated | Self::SignedOut(_) => StatusCode::UNAUTHORIZED,
-            Self::MalformedBody(_) | Self::MalformedQuery(_) | Self::TicketInvalid => {
-                StatusCode::BAD_REQUEST
-            }
+            Self::MalformedBody(_)
+            | Self::MalformedQuery(_)
+            | Self::MalformedPath { .. }
+            | Self::TicketInvalid => StatusCode::BAD_REQUEST,
+            Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::MissingParam(_)
             | Self::InvalidParam { .. }
             | Self::EmailTaken(_)
             | Self::SessionNotActive { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::OriginNotAllowed(_) => StatusCode::FORBIDDEN,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -95,6 +121,8 @@ impl ApiError {
         match self {
             Self::Unauthenticated => "authentication_invalid",
             Self::MalformedBody(_) => "request_body_invalid",
+            Self::BodyTooLarge => "request_body_too_large",
+            Self::MalformedPath { .. } => "request_path_invalid",
             Self::MalformedQuery(_) => "request_query_invalid",
             Self::MissingParam(_) => "form_param_missing",
             Self::InvalidParam { .. } => "form_param_format_invalid",
@@ -104,7 +132,7 @@ impl ApiError {
             Self::SignedOut(_) => "signed_out",
             Self::OriginNotAllowed(_) => "origin_invalid",
             Self::TicketInvalid => "ticket_invalid",
-            Self::MethodNotAllowed => "method_not_allowed",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Internal(_) => "internal_clerk_error",
         }
     }
@@ -113,6 +141,8 @@ impl ApiError {
         match self {
             Self::Unauthenticated => "Invalid authentication",
             Self::MalformedBody(_) => "Request body invalid",
+            Self::BodyTooLarge => "Request body too large",
+            Self::MalformedPath { .. } => "Request path invalid",
             Self::MalformedQuery(_) => "Query string invalid",
             Self::MissingParam(_) => "missing data",
             Self::InvalidParam { .. } => "is invalid",
@@ -122,7 +152,7 @@ impl ApiError {
             Self::SignedOut(_) => "Signed out",
             Self::OriginNotAllowed(_) => "Origin not allowed",
             Self::TicketInvalid => "Sign-in link invalid",
-            Self::MethodNotAllowed => "Method not allowed",
+            Self::MethodNotAllowed { .. } => "Method not allowed",
             Self::Internal(_) => "Oops, an unexpected error occurred",
         }
     }

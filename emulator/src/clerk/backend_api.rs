@@ -17,14 +17,14 @@
 //!
 //! Bad input gets Clerk's error body (see [`super::api_error`]).
 
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::HeaderMap;
+use axum::extract::{OriginalUri, RawQuery, State};
+use axum::http::{HeaderMap, Method};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
 use super::api_error::{ApiError, Result};
+use super::extract::{Body, PathParams};
 use super::store::{self, Session, User};
 use super::{loopback_cors, now_ms, origin_of, ClerkState};
 
@@ -52,14 +52,28 @@ async fn not_found() -> ApiError {
     ApiError::NotFound("There is no Backend API endpoint at this path".to_owned())
 }
 
-async fn method_not_allowed() -> ApiError {
-    ApiError::MethodNotAllowed
+async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
+    let path = uri.path();
+    let endpoint = path.strip_prefix("/v1").unwrap_or(path);
+    let segments: Vec<&str> = endpoint.trim_matches('/').split('/').collect();
+    let allowed = match segments.as_slice() {
+        ["users"] | ["sessions"] => "GET or POST",
+        ["users", "count"] => "GET",
+        ["users", _] => "GET or DELETE",
+        ["sessions", _, _] => "POST",
+        _ => "GET",
+    };
+    ApiError::MethodNotAllowed {
+        method: method.to_string(),
+        path: path.to_owned(),
+        allowed,
+    }
 }
 
 async fn create_user(
     State(state): State<ClerkState>,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<Json<Value>> {
     state.authorize(&headers)?;
     let body = json_object(&body, true)?;
@@ -140,7 +154,7 @@ async fn count_users(
 async fn get_user(
     State(state): State<ClerkState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> Result<Json<Value>> {
     state.authorize(&headers)?;
     let user = state
@@ -157,7 +171,7 @@ async fn get_user(
 async fn delete_user(
     State(state): State<ClerkState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> Result<Json<Value>> {
     state.authorize(&headers)?;
     let deleted = state
@@ -179,7 +193,7 @@ async fn delete_user(
 async fn create_session(
     State(state): State<ClerkState>,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<Json<Value>> {
     state.authorize(&headers)?;
     let body = json_object(&body, true)?;
@@ -232,7 +246,7 @@ async fn list_sessions(
 async fn get_session(
     State(state): State<ClerkState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> Result<Json<Value>> {
     state.authorize(&headers)?;
     let (session, _) = load_session_and_user(&state, id).await?;
@@ -242,8 +256,8 @@ async fn get_session(
 async fn create_session_token(
     State(state): State<ClerkState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Bytes,
+    PathParams(id): PathParams<String>,
+    Body(body): Body,
 ) -> Result<Json<Value>> {
     state.authorize(&headers)?;
     let body = json_object(&body, false)?;
@@ -286,7 +300,7 @@ async fn create_session_token(
 async fn revoke_session(
     State(state): State<ClerkState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> Result<Json<Value>> {
     state.authorize(&headers)?;
     let now = now_ms();

@@ -21,7 +21,6 @@
 //! parameter from the URL, redeems the ticket from the app's origin, and
 //! receives the session id and its secret.
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -33,6 +32,7 @@ use super::api_error::{ApiError, Result};
 use super::backend_api::{
     json_object, load_session_and_user, normalize_email, optional_string, session_json, user_json,
 };
+use super::extract::{Body, PathParams};
 use super::store::{self, Session, User};
 use super::{
     hash_secret, is_loopback_origin, loopback_cors, now_ms, origin_of, random_secret, ClerkState,
@@ -57,12 +57,16 @@ pub const TICKET_PARAM: &str = "__clerk_ticket";
 const PICKER_LIMIT: i64 = 500;
 
 pub(crate) fn router(state: ClerkState) -> Router {
+    // The 405 fallback is set before each CORS layer: set afterwards, it
+    // would replace the layered default fallback, and preflight requests
+    // (OPTIONS) would get the 405 instead of the CORS answer.
     let public = Router::new()
         .route("/.well-known/jwks.json", get(jwks))
         .route(
             "/.well-known/openid-configuration",
             get(openid_configuration),
         )
+        .method_not_allowed_fallback(super::method_not_allowed)
         .layer(
             tower_http::cors::CorsLayer::new()
                 .allow_origin(tower_http::cors::Any)
@@ -79,6 +83,7 @@ pub(crate) fn router(state: ClerkState) -> Router {
             "/__emulator/settings",
             get(get_settings).post(post_settings),
         )
+        .method_not_allowed_fallback(super::method_not_allowed)
         .layer(loopback_cors());
     Router::new()
         .route("/", get(|| async { page(DASHBOARD_HTML) }))
@@ -93,6 +98,7 @@ pub(crate) fn router(state: ClerkState) -> Router {
             "/__emulator/dashboard/sessions/{id}/revoke",
             post(dashboard_revoke),
         )
+        .method_not_allowed_fallback(super::method_not_allowed)
         .merge(public)
         .merge(browser)
         .with_state(state)
@@ -229,7 +235,7 @@ fn account_from(body: &Map<String, Value>) -> Result<Account> {
 async fn client_sign_in(
     State(state): State<ClerkState>,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<Json<Value>> {
     let origin = request_origin(&headers);
     let body = json_object(&body, true)?;
@@ -317,7 +323,7 @@ async fn client_sign_in(
 async fn client_redeem_ticket(
     State(state): State<ClerkState>,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<Json<Value>> {
     let origin = require_loopback_origin(&headers)?;
     let body = json_object(&body, true)?;
@@ -377,7 +383,7 @@ async fn browser_session(
 async fn client_session(
     State(state): State<ClerkState>,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<Json<Value>> {
     let (session, user, _) = browser_session(&state, &headers, &body, true).await?;
     Ok(Json(browser_session_json(&session, &user, None)))
@@ -386,7 +392,7 @@ async fn client_session(
 async fn client_token(
     State(state): State<ClerkState>,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<Json<Value>> {
     let (session, user, origin) = browser_session(&state, &headers, &body, true).await?;
     let jwt = state
@@ -403,7 +409,7 @@ async fn client_token(
 async fn client_sign_out(
     State(state): State<ClerkState>,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<Json<Value>> {
     let (session, _, _) = browser_session(&state, &headers, &body, false).await?;
     let now = now_ms();
@@ -430,7 +436,7 @@ async fn get_settings(State(state): State<ClerkState>) -> Json<Value> {
 async fn post_settings(
     State(state): State<ClerkState>,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<Json<Value>> {
     state.authorize(&headers)?;
     let body = json_object(&body, true)?;
@@ -513,7 +519,7 @@ async fn dashboard(State(state): State<ClerkState>) -> Result<Response> {
 async fn dashboard_revoke(
     State(state): State<ClerkState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> Result<Json<Value>> {
     if request_origin(&headers).as_deref() != Some(state.issuer()) {
         return Err(ApiError::OriginNotAllowed(

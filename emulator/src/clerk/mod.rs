@@ -10,6 +10,7 @@
 
 pub mod api_error;
 pub mod backend_api;
+mod extract;
 pub mod frontend;
 pub mod signing;
 pub mod store;
@@ -19,7 +20,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use axum::http::{HeaderMap, HeaderValue};
+use axum::extract::OriginalUri;
+use axum::http::{HeaderMap, HeaderValue, Method};
 use axum::{routing::get, Json, Router};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -45,6 +47,10 @@ pub struct Settings {
     /// Whether session tokens carry the `email` claim.
     pub email_claim: bool,
 }
+
+/// Largest request body the role reads. Its endpoints take small JSON
+/// objects; this is axum's default limit, stated so errors can name it.
+pub const BODY_LIMIT_BYTES: usize = 2 * 1024 * 1024;
 
 /// Lifetime of a session token, as Clerk's default template.
 pub const TOKEN_LIFETIME_SECS: i64 = 60;
@@ -85,8 +91,49 @@ pub async fn router(settings: Settings, db: Db) -> anyhow::Result<Router> {
     }
     Ok(Router::new()
         .route("/health", get(health))
+        .method_not_allowed_fallback(method_not_allowed)
         .merge(frontend::router(state.clone()))
-        .nest("/v1", backend_api::router(state)))
+        .nest("/v1", backend_api::router(state))
+        .fallback(not_found))
+}
+
+/// Any path the role does not serve: Clerk's 404, listing what it serves.
+async fn not_found(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
+    let path = uri.path();
+    if path == "/v1" || path.starts_with("/v1/") {
+        return ApiError::NotFound(format!(
+            "There is no Backend API endpoint at {method} {path}. The emulator serves \
+             /v1/users, /v1/users/count, /v1/users/{{id}}, /v1/sessions, \
+             /v1/sessions/{{id}}, /v1/sessions/{{id}}/tokens, /v1/sessions/{{id}}/revoke and \
+             /v1/jwks, with `Authorization: Bearer <secret key>`."
+        ));
+    }
+    ApiError::NotFound(format!(
+        "No such endpoint: {method} {path}. The Clerk role serves GET \
+         /.well-known/jwks.json, GET /.well-known/openid-configuration, the clerk-js and \
+         @clerk/ui stand-ins under GET /npm/@clerk/, the sign-in page (GET /sign-in), the \
+         dashboard (GET /), GET /health, the emulator's own endpoints under /__emulator/, \
+         and the Backend API under /v1 (e.g. POST /v1/users)."
+    ))
+}
+
+/// A path the role serves, with a method it does not take there: Clerk's
+/// 405 naming the methods to use (axum adds the `Allow` header). Each
+/// router sets it before its CORS layer (see [`frontend::router`]).
+pub(crate) async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
+    let path = uri.path();
+    let allowed = if path.starts_with("/__emulator/client/") || path.ends_with("/revoke") {
+        "POST"
+    } else if path == "/__emulator/settings" {
+        "GET or POST"
+    } else {
+        "GET"
+    };
+    ApiError::MethodNotAllowed {
+        method: method.to_string(),
+        path: path.to_owned(),
+        allowed,
+    }
 }
 
 async fn health() -> Json<serde_json::Value> {
@@ -131,13 +178,10 @@ impl ClerkState {
         let presented = headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| {
-                value
-                    .strip_prefix("Bearer ")
-                    .or_else(|| value.strip_prefix("bearer "))
-            })
-            .map(str::trim);
+            .and_then(crate::keys::bearer_token);
         match presented {
+            // The config refuses an empty secret key; an empty one could
+            // not match here anyway (bearer_token never returns one).
             Some(key) if key == self.0.secret_key => Ok(()),
             _ => Err(ApiError::Unauthenticated),
         }

@@ -232,7 +232,7 @@ fn admin_request<'a>(
         .get("app-id")
         .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned());
     let app_id_text = match (header_app_id, query.get("app_id")) {
-        (Some(header), Some(param)) if header != param.trim() => {
+        (Some(header), Some(param)) if !same_app_id(&header, param) => {
             return Err(ApiError::ParamMalformed {
                 message: format!(
                     "The app-id header ({header}) and the app_id parameter ({param}) name \
@@ -267,12 +267,17 @@ fn admin_request<'a>(
                 .to_owned(),
             hint: json!({ "in": ["headers", "authorization"] }),
         })?;
-    let token = token
-        .strip_prefix("Bearer ")
-        .or_else(|| token.strip_prefix("bearer "))
-        .map(str::trim)
-        .unwrap_or_default();
-    if token != app.admin_token {
+    let Some(token) = crate::keys::bearer_token(&token) else {
+        return Err(ApiError::ParamMalformed {
+            message: "Malformed parameter: authorization. Send the app's admin token as \
+                      `Authorization: Bearer <admin token>`."
+                .to_owned(),
+            hint: json!({ "in": ["headers", "authorization"] }),
+        });
+    };
+    // The config refuses empty admin tokens; the check stays here too so
+    // that an empty token can never match.
+    if token.is_empty() || token != app.admin_token {
         return Err(ApiError::RecordNotFound {
             message: format!(
                 "Record not found: app-admin-token. The bearer token is not the admin token of \
@@ -304,6 +309,17 @@ fn admin_request<'a>(
         });
     };
     Ok((app, user))
+}
+
+/// Whether the `app-id` header and the `app_id` parameter name the same
+/// app: as UUIDs when both are UUIDs (any spelling: hyphens or not, either
+/// case), as text otherwise.
+fn same_app_id(header: &str, param: &str) -> bool {
+    let param = param.trim();
+    match (Uuid::parse_str(header), Uuid::parse_str(param)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => header == param,
+    }
 }
 
 async fn find_user(state: &super::State, app: &App, user: &UserRef) -> Result<Option<User>> {

@@ -11,11 +11,16 @@
 //! Discovery documents and decoded keys are cached per host for the life of
 //! the process; an unknown `kid` makes one fresh JWKS fetch (shared by all
 //! requests waiting on it), so key rotation works without a restart.
+//!
+//! Each host is looked up on its own: requests for one host never wait on
+//! another host's fetch, concurrent requests for the same host share one
+//! fetch, and a failed fetch is remembered for [`FAILED_LOOKUP_MEMORY`], so
+//! a Clerk host that is down or hangs costs one timeout, not one per request.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -25,6 +30,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::api::json_kind;
 use super::ClerkClient;
 use crate::keys;
 
@@ -37,7 +43,13 @@ use crate::keys;
 pub const CLOCK_SKEW_SECS: f64 = 5.0;
 
 /// How long a discovery or JWKS fetch may take.
-const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+pub const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a failed discovery or JWKS fetch is remembered and answered
+/// from memory. Long enough that a burst of sign-ins against a dead or hung
+/// Clerk host pays [`FETCH_TIMEOUT`] once rather than once per request;
+/// short enough that a host that comes back is used again within seconds.
+pub const FAILED_LOOKUP_MEMORY: Duration = Duration::from_secs(5);
 
 /// Why a token was refused. Each message names the failed check and what
 /// to do about it; it is sent as Instant's `oauth-error` text.
@@ -55,6 +67,32 @@ pub enum VerifyError {
          accepted, as Clerk signs session tokens with RS256."
     )]
     UnsupportedAlgorithm(String),
+    /// The header is not a JSON object.
+    #[error(
+        "The id_token's header must be a JSON object, got {0}. Pass the session token \
+         from Clerk's session.getToken() as it is."
+    )]
+    HeaderNotAnObject(String),
+    /// A header field has the wrong type or form.
+    #[error(
+        "The id_token's header field {field} must be {expected}, got {actual}. Pass the \
+         session token from Clerk's session.getToken() as it is."
+    )]
+    BadHeaderField {
+        /// The header field's name.
+        field: &'static str,
+        /// What it must be.
+        expected: &'static str,
+        /// What it is.
+        actual: String,
+    },
+    /// The header is an object with well-typed fields but still cannot be
+    /// read (e.g. a field given twice).
+    #[error(
+        "The id_token's header cannot be read ({0}). Pass the session token from Clerk's \
+         session.getToken() as it is."
+    )]
+    BadHeader(String),
     /// The header has no `kid`.
     #[error(
         "The id_token header has no kid, so its signing key cannot be found in the JWKS \
@@ -232,28 +270,77 @@ struct IssuerCache {
     /// Counts JWKS fetches, so a request that waited for a refetch knows
     /// whether one happened after its own lookup missed.
     generation: AtomicU64,
-    /// Serializes JWKS refetches.
-    refresh: tokio::sync::Mutex<()>,
+    /// Held during a JWKS refetch, so requests that miss together share
+    /// one; holds the last refetch failure while it is remembered.
+    refresh: tokio::sync::Mutex<Option<Failure>>,
+}
+
+/// One Clerk frontend API host: its discovery state once known, and the
+/// lookup in progress or its remembered failure until then.
+#[derive(Default)]
+struct Host {
+    /// Set once discovery and the first JWKS fetch have succeeded; read
+    /// without waiting by every later request.
+    ready: OnceLock<Arc<IssuerCache>>,
+    /// Held during discovery, so concurrent first requests share one
+    /// lookup; holds the last failure while it is remembered.
+    discovery: tokio::sync::Mutex<Option<Failure>>,
+}
+
+/// A failed fetch, answered from memory for [`FAILED_LOOKUP_MEMORY`].
+struct Failure {
+    at: Instant,
+    what: &'static str,
+    url: String,
+    reason: String,
+}
+
+impl Failure {
+    fn new(error: &VerifyError) -> Option<Self> {
+        match error {
+            VerifyError::Fetch {
+                what, url, reason, ..
+            } => Some(Self {
+                at: Instant::now(),
+                what,
+                url: url.clone(),
+                reason: reason.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The remembered error for `client`, while it is still remembered.
+    fn recall(this: &Option<Self>, client: &ClerkClient) -> Option<VerifyError> {
+        let failure = this.as_ref()?;
+        let age = failure.at.elapsed();
+        let left = FAILED_LOOKUP_MEMORY.checked_sub(age)?;
+        Some(VerifyError::Fetch {
+            what: failure.what,
+            client: client.name.clone(),
+            url: failure.url.clone(),
+            reason: format!(
+                "{} ({:.1} s ago; not tried again for another {:.1} s)",
+                failure.reason,
+                age.as_secs_f64(),
+                left.as_secs_f64()
+            ),
+        })
+    }
 }
 
 /// Token verification with cached discovery documents and keys.
 pub struct Verifier {
     http: reqwest::Client,
-    issuers: RwLock<HashMap<String, Arc<IssuerCache>>>,
-    /// Serializes discovery fetches so a burst of first sign-ins fetches once.
-    discovering: tokio::sync::Mutex<()>,
+    /// Every host asked about so far. The lock is held only to find or add
+    /// an entry, never across a fetch.
+    hosts: Mutex<HashMap<String, Arc<Host>>>,
 }
 
 #[derive(Deserialize)]
 struct Discovery {
     issuer: String,
     jwks_uri: String,
-}
-
-#[derive(Deserialize)]
-struct RawHeader {
-    alg: Option<Value>,
-    kid: Option<Value>,
 }
 
 impl Verifier {
@@ -267,8 +354,7 @@ impl Verifier {
             .map_err(|e| VerifyError::Client(e.to_string()))?;
         Ok(Self {
             http,
-            issuers: RwLock::new(HashMap::new()),
-            discovering: tokio::sync::Mutex::new(()),
+            hosts: Mutex::new(HashMap::new()),
         })
     }
 
@@ -354,13 +440,43 @@ impl Verifier {
 
     /// The cached discovery state of the client's host, fetched on first use.
     async fn issuer(&self, client: &ClerkClient) -> Result<Arc<IssuerCache>> {
-        if let Some(found) = self.cached_issuer(&client.host) {
-            return Ok(found);
+        let host = self.host(&client.host);
+        if let Some(found) = host.ready.get() {
+            return Ok(found.clone());
         }
-        let _guard = self.discovering.lock().await;
-        if let Some(found) = self.cached_issuer(&client.host) {
-            return Ok(found);
+        // One lookup per host at a time: requests that arrive meanwhile wait
+        // here and then take its outcome, success or failure.
+        let mut discovery = host.discovery.lock().await;
+        if let Some(found) = host.ready.get() {
+            return Ok(found.clone());
         }
+        if let Some(error) = Failure::recall(&discovery, client) {
+            return Err(error);
+        }
+        match self.discover(client).await {
+            Ok(cache) => {
+                *discovery = None;
+                Ok(host.ready.get_or_init(|| cache).clone())
+            }
+            Err(error) => {
+                *discovery = Failure::new(&error);
+                Err(error)
+            }
+        }
+    }
+
+    /// The entry for `host`, added on first use.
+    fn host(&self, host: &str) -> Arc<Host> {
+        let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
+        // Every exchange passes here: no allocation once the host is known.
+        if let Some(known) = hosts.get(host) {
+            return known.clone();
+        }
+        hosts.entry(host.to_owned()).or_default().clone()
+    }
+
+    /// Fetches the discovery document and the JWKS of the client's host.
+    async fn discover(&self, client: &ClerkClient) -> Result<Arc<IssuerCache>> {
         let url = format!(
             "{}/.well-known/openid-configuration",
             keys::frontend_api_url(&client.host)
@@ -380,22 +496,10 @@ impl Verifier {
             jwks_uri: discovery.jwks_uri,
             keys: RwLock::new(Arc::new(HashMap::new())),
             generation: AtomicU64::new(0),
-            refresh: tokio::sync::Mutex::new(()),
+            refresh: tokio::sync::Mutex::new(None),
         });
         self.load_keys(client, &cache).await?;
-        self.issuers
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(client.host.clone(), cache.clone());
         Ok(cache)
-    }
-
-    fn cached_issuer(&self, host: &str) -> Option<Arc<IssuerCache>> {
-        self.issuers
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(host)
-            .cloned()
     }
 
     /// The key named `kid`, fetching the JWKS once more if it is unknown.
@@ -418,11 +522,18 @@ impl Verifier {
             return Ok(key);
         }
         {
-            let _refreshing = issuer.refresh.lock().await;
+            let mut refreshing = issuer.refresh.lock().await;
             // Another request may have fetched while this one waited: one
             // fetch after the miss is enough.
             if issuer.generation.load(Ordering::Acquire) == generation {
-                self.load_keys(client, issuer).await?;
+                if let Some(error) = Failure::recall(&refreshing, client) {
+                    return Err(error);
+                }
+                if let Err(error) = self.load_keys(client, issuer).await {
+                    *refreshing = Failure::new(&error);
+                    return Err(error);
+                }
+                *refreshing = None;
             }
         }
         lookup().ok_or_else(|| VerifyError::UnknownKid {
@@ -511,9 +622,10 @@ fn supported_algorithm(jwk: &Jwk) -> Option<Algorithm> {
     }
 }
 
-/// Reads `alg` (must be RS256 or ES256) and `kid` from the header. The
-/// header is read here only to refuse other algorithms with a clear message;
-/// jsonwebtoken decodes and checks it again.
+/// Reads `alg` (must be RS256 or ES256) and `kid` from the header, and
+/// checks the header's other fields, so that a malformed header is refused
+/// with a message naming the field rather than failing later, inside
+/// jsonwebtoken, as if the payload were at fault.
 fn read_header(token: &str) -> Result<(Algorithm, Option<String>)> {
     let mut parts = token.split('.');
     let (Some(header), Some(_), Some(_), None) =
@@ -526,20 +638,65 @@ fn read_header(token: &str) -> Result<(Algorithm, Option<String>)> {
     let bytes = URL_SAFE_NO_PAD
         .decode(header)
         .map_err(|_| VerifyError::NotAJwt("the header is not base64url".to_owned()))?;
-    let raw: RawHeader = serde_json::from_slice(&bytes)
-        .map_err(|_| VerifyError::NotAJwt("the header is not a JSON object".to_owned()))?;
-    let alg = match &raw.alg {
+    let fields = match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(fields)) => fields,
+        Ok(other) => return Err(VerifyError::HeaderNotAnObject(json_kind(&other))),
+        Err(_) => return Err(VerifyError::NotAJwt("the header is not JSON".to_owned())),
+    };
+    let alg = match fields.get("alg") {
         Some(Value::String(alg)) if alg == "RS256" => Algorithm::RS256,
         Some(Value::String(alg)) if alg == "ES256" => Algorithm::ES256,
         Some(Value::String(alg)) => return Err(VerifyError::UnsupportedAlgorithm(alg.clone())),
         Some(other) => return Err(VerifyError::UnsupportedAlgorithm(other.to_string())),
         None => return Err(VerifyError::UnsupportedAlgorithm("no alg".to_owned())),
     };
-    let kid = match raw.kid {
-        Some(Value::String(kid)) if !kid.is_empty() => Some(kid),
-        _ => None,
+    let kid = match fields.get("kid") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(kid)) if kid.is_empty() => None,
+        Some(Value::String(kid)) => Some(kid.clone()),
+        Some(other) => {
+            return Err(VerifyError::BadHeaderField {
+                field: "kid",
+                expected: "a string (the id of the signing key in the JWKS)",
+                actual: json_kind(other),
+            })
+        }
     };
+    check_header_fields(&fields)?;
+    // Whatever else jsonwebtoken refuses in a header (a field given twice,
+    // say) is still a header problem.
+    jsonwebtoken::decode_header(token).map_err(|e| VerifyError::BadHeader(e.to_string()))?;
     Ok((alg, kid))
+}
+
+/// Checks the registered header fields jsonwebtoken reads, each against
+/// the type it expects (JWS, RFC 7515 section 4.1).
+fn check_header_fields(fields: &Map<String, Value>) -> Result<()> {
+    fn check<T: serde::de::DeserializeOwned>(
+        fields: &Map<String, Value>,
+        field: &'static str,
+        expected: &'static str,
+    ) -> Result<()> {
+        match fields.get(field) {
+            None | Some(Value::Null) => Ok(()),
+            Some(value) => serde_json::from_value::<T>(value.clone())
+                .map(drop)
+                .map_err(|_| VerifyError::BadHeaderField {
+                    field,
+                    expected,
+                    actual: json_kind(value),
+                }),
+        }
+    }
+    for field in [
+        "typ", "cty", "jku", "x5u", "x5t", "x5t#S256", "url", "nonce", "enc", "zip",
+    ] {
+        check::<String>(fields, field, "a string")?;
+    }
+    check::<Vec<String>>(fields, "x5c", "an array of strings")?;
+    check::<Vec<String>>(fields, "crit", "an array of strings")?;
+    check::<Jwk>(fields, "jwk", "a JSON Web Key object")?;
+    Ok(())
 }
 
 fn now_secs() -> f64 {
@@ -717,6 +874,22 @@ mod tests {
             read_header("!!.e30.c2ln"),
             Err(VerifyError::NotAJwt(_))
         ));
+        assert!(matches!(
+            read_header(&encode(json!({"alg": "RS256", "kid": "k", "typ": 5}))),
+            Err(VerifyError::BadHeaderField { field: "typ", .. })
+        ));
+        assert!(matches!(
+            read_header(&encode(json!({"alg": "RS256", "kid": 123}))),
+            Err(VerifyError::BadHeaderField { field: "kid", .. })
+        ));
+        assert!(matches!(
+            read_header(&encode(json!(["RS256", "k"]))),
+            Err(VerifyError::HeaderNotAnObject(_))
+        ));
+        assert_eq!(
+            read_header(&encode(json!({"alg": "ES256", "kid": null, "typ": null}))).unwrap(),
+            (Algorithm::ES256, None)
+        );
     }
 
     #[test]

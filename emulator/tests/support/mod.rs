@@ -82,6 +82,30 @@ impl Emulator {
         self.child.id()
     }
 
+    /// Sends SIGTERM (as a service manager or `kill` would) to the process.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM {} failed", self.pid());
+    }
+
+    /// Waits up to `limit` for the process to exit; `None` if it is still
+    /// running then.
+    pub fn wait_for_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("poll the emulator process") {
+                return Some(status);
+            }
+            if std::time::Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Kills the process with SIGKILL and waits for it.
     pub fn kill_hard(&mut self) {
         let _ = self.child.kill();

@@ -1,0 +1,223 @@
+//! Serving both roles: connections that go quiet are closed, and a stop
+//! signal ends the process within a bounded time.
+//!
+//! axum's server waits for every open connection to finish before a
+//! graceful shutdown completes, and it sets no timeout on reading a
+//! request, so one client holding a half-sent request (headers without the
+//! blank line, or a body shorter than its Content-Length) could keep the
+//! process from ever exiting. Here each connection is closed after
+//! [`READ_IDLE_TIMEOUT`] without traffic, and after a stop signal in-flight
+//! requests get [`SHUTDOWN_GRACE`] before the servers are dropped.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::time::{Instant, Sleep};
+
+/// How long a connection may wait on the client with no bytes moving in
+/// either direction: a half-sent request, or an idle keep-alive
+/// connection, is closed after this. Longer than any request takes to
+/// answer (the slowest, a first sign-in, is bounded by two discovery
+/// fetches), and long enough that a client reusing an idle connection
+/// rarely finds it closed.
+pub const READ_IDLE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How long requests in flight at a stop signal may take to finish before
+/// the process exits without them.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// A TCP listener whose connections close after [`READ_IDLE_TIMEOUT`]
+/// without traffic.
+#[derive(Debug)]
+pub struct IdleTimeoutListener {
+    inner: TcpListener,
+    timeout: Duration,
+}
+
+impl IdleTimeoutListener {
+    /// Wraps `inner`; its connections time out after [`READ_IDLE_TIMEOUT`].
+    pub fn new(inner: TcpListener) -> Self {
+        Self {
+            inner,
+            timeout: READ_IDLE_TIMEOUT,
+        }
+    }
+}
+
+impl axum::serve::Listener for IdleTimeoutListener {
+    type Io = IdleTimeout<TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        // axum's own accept loop: it logs and retries failed accepts.
+        let (stream, addr) = axum::serve::Listener::accept(&mut self.inner).await;
+        (IdleTimeout::new(stream, self.timeout), addr)
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        self.inner.local_addr()
+    }
+}
+
+/// A connection whose reads fail with [`io::ErrorKind::TimedOut`] once it
+/// has waited `timeout` for the client with no bytes read or written.
+///
+/// The clock runs only while a read is waiting: while the server works on
+/// a request without reading, nothing times out, and any bytes moving in
+/// either direction start it over.
+#[derive(Debug)]
+pub struct IdleTimeout<T> {
+    inner: T,
+    timeout: Duration,
+    /// When the wait started, while one is under way.
+    waiting_since: Option<Instant>,
+    /// Wakes the reader at the deadline (reset for each wait).
+    deadline: Pin<Box<Sleep>>,
+}
+
+impl<T> IdleTimeout<T> {
+    fn new(inner: T, timeout: Duration) -> Self {
+        Self {
+            inner,
+            timeout,
+            waiting_since: None,
+            deadline: Box::pin(tokio::time::sleep(timeout)),
+        }
+    }
+
+    /// Traffic moved: the next wait starts a fresh clock.
+    fn progressed(&mut self) {
+        self.waiting_since = None;
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for IdleTimeout<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(result) => {
+                this.progressed();
+                Poll::Ready(result)
+            }
+            Poll::Pending => {
+                if this.waiting_since.is_none() {
+                    let now = Instant::now();
+                    this.waiting_since = Some(now);
+                    this.deadline.as_mut().reset(now + this.timeout);
+                }
+                match this.deadline.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        format!(
+                            "no bytes from the client for {} s; closing the connection",
+                            this.timeout.as_secs()
+                        ),
+                    ))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let result = Pin::new(&mut this.inner).poll_write(cx, buf);
+        if matches!(result, Poll::Ready(Ok(n)) if n > 0) {
+            this.progressed();
+        }
+        result
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let result = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        if matches!(result, Poll::Ready(Ok(n)) if n > 0) {
+            this.progressed();
+        }
+        result
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+/// Resolves at Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    #[tokio::test]
+    async fn quiet_reads_time_out_and_traffic_restarts_the_clock() {
+        let timeout = Duration::from_millis(300);
+        let (mut client, server) = tokio::io::duplex(64);
+        let mut server = IdleTimeout::new(server, timeout);
+        let mut buffer = [0u8; 8];
+
+        client.write_all(b"a").await.unwrap();
+        assert_eq!(server.read(&mut buffer).await.unwrap(), 1);
+        // A byte after 200 ms (within the timeout) is read, and the clock
+        // starts over from it.
+        let writer = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            client.write_all(b"b").await.unwrap();
+            client
+        });
+        assert_eq!(server.read(&mut buffer).await.unwrap(), 1);
+        let started = Instant::now();
+        let _client = writer.await.unwrap();
+        let error = server.read(&mut buffer).await.unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+        assert!(started.elapsed() >= timeout, "{:?}", started.elapsed());
+    }
+}

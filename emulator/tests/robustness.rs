@@ -1,0 +1,654 @@
+//! Both roles under adversarial conditions, over real HTTP and raw TCP: a
+//! Clerk host that never answers, half-sent requests at shutdown, requests
+//! that fail before a handler runs, unknown paths, malformed JWT headers,
+//! app ids spelled differently, and empty secrets in the config file.
+
+#[path = "support/clerk.rs"]
+mod clerk_support;
+#[path = "support/instant_issuer.rs"]
+mod issuer;
+mod support;
+
+use std::io::{BufRead as _, BufReader, Read as _};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clerk_support::{ClerkApi, SECRET_KEY};
+use emulator::instant::verify::{FAILED_LOOKUP_MEMORY, FETCH_TIMEOUT};
+use emulator::server::{READ_IDLE_TIMEOUT, SHUTDOWN_GRACE};
+use issuer::{forge, now, write_config, AppEntry, ClientEntry, TempDir, ADMIN_TOKEN, APP_ID};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use support::Emulator;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+
+async fn start(args: Vec<String>) -> Emulator {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        Emulator::start(&args)
+    })
+    .await
+    .expect("start the emulator")
+}
+
+async fn start_in_memory() -> Emulator {
+    start(vec!["--in-memory".to_owned()]).await
+}
+
+/// `127.0.0.1:port` of a role's base URL.
+fn host_of(url: &str) -> String {
+    url.trim_start_matches("http://").to_owned()
+}
+
+/// Sends `request` as it is over a fresh connection and reads until the
+/// server closes it: (status, head, body).
+async fn raw_request(addr: &str, request: &[u8]) -> (u16, String, String) {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(request).await.expect("send the request");
+    let mut bytes = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut bytes))
+        .await
+        .expect("the server answers and closes within 10 s")
+        .expect("read the answer");
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("an HTTP answer, got {text:?}"));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("a status line in {head:?}"));
+    (status, head.to_owned(), body.to_owned())
+}
+
+/// Asserts a Clerk error body (`{"errors": [{code, message, long_message}],
+/// "clerk_trace_id"}`) and returns (code, long_message).
+fn clerk_error(what: &str, body: &str) -> (String, String) {
+    let body: Value = serde_json::from_str(body)
+        .unwrap_or_else(|_| panic!("{what}: a JSON error body, got {body:?}"));
+    let error = &body["errors"][0];
+    let field = |name: &str| {
+        error[name]
+            .as_str()
+            .filter(|text| !text.is_empty())
+            .unwrap_or_else(|| panic!("{what}: errors[0].{name} in {body}"))
+            .to_owned()
+    };
+    assert!(body["clerk_trace_id"].is_string(), "{what}: {body}");
+    field("message");
+    (field("code"), field("long_message"))
+}
+
+/// Reads a response that must be a Clerk error: (status, code, long_message).
+async fn clerk_response(what: &str, response: reqwest::Response) -> (u16, String, String) {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let body = response.text().await.expect("response body");
+    assert!(
+        content_type.starts_with("application/json"),
+        "{what}: {status} {content_type:?} {body:?}"
+    );
+    let (code, long_message) = clerk_error(what, &body);
+    (status, code, long_message)
+}
+
+/// A "Clerk host" that accepts connections and never answers (or, once
+/// told to, closes them at once), counting them.
+struct BlackHole {
+    host: String,
+    accepted: Arc<AtomicUsize>,
+    refuse: Arc<AtomicBool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl BlackHole {
+    async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the black hole");
+        let host = listener.local_addr().unwrap().to_string();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let refuse = Arc::new(AtomicBool::new(false));
+        let task = tokio::spawn({
+            let (accepted, refuse) = (accepted.clone(), refuse.clone());
+            async move {
+                let mut held = Vec::new();
+                while let Ok((socket, _)) = listener.accept().await {
+                    accepted.fetch_add(1, Ordering::SeqCst);
+                    if !refuse.load(Ordering::SeqCst) {
+                        held.push(socket);
+                    }
+                }
+            }
+        });
+        Self {
+            host,
+            accepted,
+            refuse,
+            task,
+        }
+    }
+
+    fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for BlackHole {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn exchange(
+    http: &reqwest::Client,
+    instant: &str,
+    client_name: &str,
+    token: &str,
+) -> (StatusCode, Value) {
+    let response = http
+        .post(format!("{instant}/runtime/oauth/id_token"))
+        .json(&json!({ "app_id": APP_ID, "client_name": client_name, "id_token": token }))
+        .send()
+        .await
+        .expect("the Instant role answers");
+    let status = response.status();
+    (status, response.json().await.expect("a JSON body"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_dead_clerk_host_holds_up_only_its_own_exchanges() {
+    let hole = BlackHole::start().await;
+    let dir = TempDir::new("dead-host");
+    let config = write_config(
+        &dir.0,
+        &[AppEntry {
+            id: APP_ID,
+            admin_token: ADMIN_TOKEN,
+            origins: None,
+            clients: vec![
+                ClientEntry {
+                    name: "clerk",
+                    publishable_key: None,
+                },
+                ClientEntry {
+                    name: "dead",
+                    publishable_key: Some(emulator::keys::publishable_key_for(&hole.host)),
+                },
+            ],
+        }],
+    );
+    let emulator = start(vec![
+        "--in-memory".to_owned(),
+        "--config".to_owned(),
+        config.to_str().unwrap().to_owned(),
+    ])
+    .await;
+    let instant = emulator.instant_url().to_owned();
+    let http = reqwest::Client::new();
+
+    // A real session token from the Clerk role; its host is not looked up
+    // by the Instant role yet.
+    let clerk = ClerkApi::new(emulator.clerk_url());
+    let user = clerk.create_user("live@example.com", None, None).await;
+    let session = clerk.create_session(user["id"].as_str().unwrap()).await;
+    let live_token = clerk.session_token(session["id"].as_str().unwrap()).await;
+    // Any RS256 JWT with a kid: the dead host is asked for its keys first.
+    let dead_token = forge(
+        &json!({ "alg": "RS256", "kid": "k1", "typ": "JWT" }),
+        &json!({ "sub": "user_x", "exp": now() + 60 }),
+        "c2ln",
+    );
+
+    let started = Instant::now();
+    let dead: Vec<_> = (0..6)
+        .map(|_| {
+            let (http, instant, token) = (http.clone(), instant.clone(), dead_token.clone());
+            tokio::spawn(async move {
+                let answer = exchange(&http, &instant, "dead", &token).await;
+                (answer, started.elapsed())
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // The healthy host's exchange does not wait for the dead one.
+    let asked = Instant::now();
+    let (status, body) = exchange(&http, &instant, "clerk", &live_token).await;
+    let took = asked.elapsed();
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        took < Duration::from_secs(3),
+        "the exchange for the healthy host took {took:?} while another host was dead"
+    );
+
+    // The six share one lookup and all fail when it times out.
+    for handle in dead {
+        let ((status, body), elapsed) = handle.await.unwrap();
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(
+            body["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("Could not fetch")),
+            "{body}"
+        );
+        assert!(
+            elapsed < FETCH_TIMEOUT + Duration::from_secs(3),
+            "a request for the dead host took {elapsed:?}"
+        );
+    }
+    assert_eq!(hole.accepted(), 1, "concurrent lookups share one fetch");
+
+    // The failure is remembered: the next request is refused at once.
+    let asked = Instant::now();
+    let (status, body) = exchange(&http, &instant, "dead", &dead_token).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(asked.elapsed() < Duration::from_secs(1), "{body}");
+    assert_eq!(hole.accepted(), 1, "a remembered failure is not retried");
+
+    // Briefly: after that the host is tried again.
+    hole.refuse.store(true, Ordering::SeqCst);
+    tokio::time::sleep(FAILED_LOOKUP_MEMORY + Duration::from_millis(500)).await;
+    let (status, body) = exchange(&http, &instant, "dead", &dead_token).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(
+        hole.accepted(),
+        2,
+        "tried again once the failure has lapsed"
+    );
+    drop(emulator);
+}
+
+/// A request line and headers without the blank line that ends them, and
+/// a request whose body stops after 1 of its 100 bytes.
+async fn half_sent_requests(emulator: &Emulator) -> Vec<TcpStream> {
+    let mut headers_only = TcpStream::connect(host_of(emulator.clerk_url()))
+        .await
+        .unwrap();
+    headers_only
+        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut short_body = TcpStream::connect(host_of(emulator.instant_url()))
+        .await
+        .unwrap();
+    short_body
+        .write_all(
+            b"POST /runtime/signout HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+              Content-Length: 100\r\n\r\n{",
+        )
+        .await
+        .unwrap();
+    vec![headers_only, short_body]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_the_emulator_despite_half_sent_requests() {
+    let mut emulator = start_in_memory().await;
+    let held = half_sent_requests(&emulator).await;
+    // Let both connections reach the servers.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    emulator.terminate();
+    let (emulator, status) = tokio::task::spawn_blocking(move || {
+        let status = emulator.wait_for_exit(Duration::from_secs(10));
+        (emulator, status)
+    })
+    .await
+    .unwrap();
+    assert!(SHUTDOWN_GRACE < Duration::from_secs(10));
+    let status = status.expect("the emulator exits within 10 s of SIGTERM");
+    assert!(status.success(), "{status}");
+    drop((held, emulator));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_sent_requests_time_out() {
+    let emulator = start_in_memory().await;
+    let started = Instant::now();
+    for mut stream in half_sent_requests(&emulator).await {
+        let mut buffer = [0u8; 1024];
+        // The server closes the connection (an answer, if any, before that).
+        let limit = READ_IDLE_TIMEOUT + Duration::from_secs(10);
+        let closed =
+            tokio::time::timeout_at(tokio::time::Instant::from_std(started + limit), async {
+                loop {
+                    match stream.read(&mut buffer).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {}
+                    }
+                }
+            })
+            .await;
+        assert!(
+            closed.is_ok(),
+            "a half-sent request was still open after {limit:?}"
+        );
+    }
+    // Still serving.
+    let health: Value = reqwest::get(format!("{}/health", emulator.clerk_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["ok"], true);
+}
+
+#[tokio::test]
+async fn clerk_role_refuses_unreadable_requests_with_clerk_errors() {
+    let emulator = start_in_memory().await;
+    let api = ClerkApi::new(emulator.clerk_url());
+
+    // Over the body limit, with and without the secret key: a 413 naming
+    // the limit (not a broken connection: the body is read first).
+    for (path, bearer) in [("/v1/users", true), ("/__emulator/client/sign-in", false)] {
+        let mut request = api
+            .http
+            .post(format!("{}{path}", api.base))
+            .header("content-type", "application/json")
+            .header("origin", "http://127.0.0.1:8080")
+            .body(vec![b' '; 3 * 1024 * 1024]);
+        if bearer {
+            request = request.bearer_auth(SECRET_KEY);
+        }
+        let response = request.send().await.expect("an answer, not a cut-off");
+        let (status, code, long_message) = clerk_response(path, response).await;
+        assert_eq!(status, 413, "{path}: {long_message}");
+        assert_eq!(code, "request_body_too_large", "{path}");
+        assert!(long_message.contains("2 MiB"), "{path}: {long_message}");
+    }
+
+    // A chunked body that is not valid chunked encoding.
+    let (status, head, body) = raw_request(
+        &host_of(emulator.clerk_url()),
+        format!(
+            "POST /v1/users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {SECRET_KEY}\r\n\
+             Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\
+             Connection: close\r\n\r\nzz\r\n{{}}\r\n0\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+    .await;
+    assert_eq!(status, 400, "{head}\n{body}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: application/json"),
+        "{head}"
+    );
+    let (code, long_message) = clerk_error("malformed chunked body", &body);
+    assert_eq!(code, "request_body_invalid");
+    assert!(long_message.contains("chunked"), "{long_message}");
+
+    // Path ids that are not UTF-8 once percent-decoded.
+    for (method, path) in [
+        (Method::GET, "/v1/users/%FF"),
+        (Method::DELETE, "/v1/users/%FF"),
+        (Method::GET, "/v1/sessions/%FF"),
+        (Method::POST, "/v1/sessions/%FF/tokens"),
+        (Method::POST, "/v1/sessions/%FF/revoke"),
+        (Method::POST, "/__emulator/dashboard/sessions/%FF/revoke"),
+    ] {
+        let response = api
+            .backend(method.clone(), path)
+            .header("origin", emulator.clerk_url())
+            .send()
+            .await
+            .unwrap();
+        let what = format!("{method} {path}");
+        let (status, code, long_message) = clerk_response(&what, response).await;
+        assert_eq!(status, 400, "{what}: {long_message}");
+        assert_eq!(code, "request_path_invalid", "{what}");
+        assert!(long_message.contains("UTF-8"), "{what}: {long_message}");
+        assert!(long_message.contains(path), "{what}: {long_message}");
+    }
+}
+
+#[tokio::test]
+async fn clerk_role_answers_unknown_paths_and_methods_with_json() {
+    let emulator = start_in_memory().await;
+    let http = reqwest::Client::new();
+    for (method, path, status) in [
+        (Method::GET, "/nonexistent", 404),
+        (Method::GET, "/v1/", 404),
+        (Method::POST, "/health", 405),
+        (Method::OPTIONS, "/", 405),
+        (Method::DELETE, "/__emulator/settings", 405),
+    ] {
+        let response = http
+            .request(method.clone(), format!("{}{path}", emulator.clerk_url()))
+            .send()
+            .await
+            .unwrap();
+        let allow = response.headers().get("allow").cloned();
+        let what = format!("{method} {path}");
+        let (got, code, long_message) = clerk_response(&what, response).await;
+        assert_eq!(got, status, "{what}: {long_message}");
+        assert!(long_message.contains(path), "{what}: {long_message}");
+        if status == 405 {
+            assert_eq!(code, "method_not_allowed", "{what}");
+            let allow = allow.unwrap_or_else(|| panic!("{what}: an Allow header"));
+            let allow = allow.to_str().unwrap();
+            assert!(allow.contains("GET"), "{what}: Allow {allow}");
+            assert!(long_message.contains("GET"), "{what}: {long_message}");
+        } else {
+            assert_eq!(code, "resource_not_found", "{what}");
+        }
+    }
+    // CORS preflights are still answered by the CORS layers, not the 405.
+    for path in [
+        "/__emulator/client/session",
+        "/.well-known/jwks.json",
+        "/v1/users",
+    ] {
+        let response = http
+            .request(Method::OPTIONS, format!("{}{path}", emulator.clerk_url()))
+            .header("origin", "http://127.0.0.1:8080")
+            .header("access-control-request-method", "GET")
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        assert!(
+            response
+                .headers()
+                .contains_key("access-control-allow-origin"),
+            "{path}: {:?}",
+            response.headers()
+        );
+    }
+}
+
+#[tokio::test]
+async fn jwt_header_problems_name_the_header_field() {
+    let emulator = start_in_memory().await;
+    let http = reqwest::Client::new();
+    let jwks: Value = http
+        .get(format!("{}/.well-known/jwks.json", emulator.clerk_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kid = jwks["keys"][0]["kid"].as_str().expect("a kid").to_owned();
+    let claims = json!({ "sub": "user_h", "exp": now() + 60 });
+    for (header, says) in [
+        (
+            json!({ "alg": "RS256", "kid": kid, "typ": 5 }),
+            ["header", "typ"],
+        ),
+        (json!(["RS256", kid]), ["header", "JSON object"]),
+        (json!({ "alg": "RS256", "kid": 123 }), ["header", "kid"]),
+        (
+            json!({ "alg": "RS256", "kid": kid, "crit": "exp" }),
+            ["header", "crit"],
+        ),
+    ] {
+        let token = forge(&header, &claims, "c2ln");
+        let (status, body) = exchange(&http, emulator.instant_url(), "clerk", &token).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{header}: {body}");
+        let error = body["error"].as_str().unwrap_or_default();
+        for word in says {
+            assert!(error.contains(word), "{header}: {error:?} lacks {word:?}");
+        }
+        assert!(
+            !error.contains("payload") && !error.contains("has no kid"),
+            "{header}: {error}"
+        );
+    }
+}
+
+async fn admin_get(
+    http: &reqwest::Client,
+    emulator: &Emulator,
+    query: &str,
+    app_id_header: &str,
+    authorization: &str,
+) -> (StatusCode, Value) {
+    let response = http
+        .get(format!("{}/admin/users?{query}", emulator.instant_url()))
+        .header("app-id", app_id_header)
+        .header("authorization", authorization)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn admin_app_ids_are_compared_as_uuids() {
+    let emulator = start_in_memory().await;
+    let http = reqwest::Client::new();
+    let bearer = format!("Bearer {ADMIN_TOKEN}");
+    let simple = APP_ID.replace('-', "");
+    for (param, header) in [
+        (simple.clone(), APP_ID.to_owned()),
+        (APP_ID.to_owned(), APP_ID.to_uppercase()),
+        (simple.to_uppercase(), APP_ID.to_owned()),
+    ] {
+        let (status, body) = admin_get(
+            &http,
+            &emulator,
+            &format!("email=x@example.com&app_id={param}"),
+            &header,
+            &bearer,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{param} / {header}: {body}");
+        assert_eq!(body["user"], Value::Null);
+    }
+    // Different apps are still refused.
+    let (status, body) = admin_get(
+        &http,
+        &emulator,
+        "email=x@example.com&app_id=0b7e6a0e-3f0a-4c1e-9d57-8c0f5d3b2a11",
+        APP_ID,
+        &bearer,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("different apps")),
+        "{body}"
+    );
+}
+
+/// Starts the emulator with `config_text` and expects it to refuse to
+/// start; returns what it printed on stderr.
+fn refused_config(config_text: &str) -> String {
+    let dir = TempDir::new("refused-config");
+    let path = dir.0.join("emulator.toml");
+    std::fs::write(&path, config_text).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_emulator"))
+        .args(["--in-memory", "--config", path.to_str().unwrap()])
+        .args([
+            "--clerk-addr",
+            "127.0.0.1:0",
+            "--instant-addr",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the emulator binary");
+    let stdout = child.stdout.take().unwrap();
+    let started = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .any(|line| line == "ready");
+    if started {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the emulator started with this config:\n{config_text}");
+    }
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    stderr
+}
+
+#[tokio::test]
+async fn empty_secrets_are_refused_and_bearer_is_case_insensitive() {
+    let stderr = tokio::task::spawn_blocking(|| {
+        refused_config(&format!(
+            "[[apps]]\nid = {APP_ID:?}\nadmin_token = \"\"\n\n\
+             [[apps.clerk_clients]]\nname = \"clerk\"\n"
+        ))
+    })
+    .await
+    .unwrap();
+    assert!(stderr.contains("admin_token"), "{stderr}");
+    let stderr = tokio::task::spawn_blocking(|| refused_config("[clerk]\nsecret_key = \"  \"\n"))
+        .await
+        .unwrap();
+    assert!(stderr.contains("secret_key"), "{stderr}");
+
+    let emulator = start_in_memory().await;
+    let http = reqwest::Client::new();
+    for (authorization, ok) in [
+        (format!("BEARER {ADMIN_TOKEN}"), true),
+        (format!("bearer  {ADMIN_TOKEN}"), true),
+        (ADMIN_TOKEN.to_owned(), false),
+        ("whatever".to_owned(), false),
+        ("Bearer".to_owned(), false),
+    ] {
+        let (status, body) = admin_get(
+            &http,
+            &emulator,
+            "email=x@example.com",
+            APP_ID,
+            &authorization,
+        )
+        .await;
+        assert_eq!(status == StatusCode::OK, ok, "{authorization:?}: {body}");
+    }
+    let response = http
+        .get(format!("{}/v1/users", emulator.clerk_url()))
+        .header("authorization", format!("BEARER {SECRET_KEY}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
