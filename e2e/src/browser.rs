@@ -1,9 +1,11 @@
 //! A headless Chromium session driven over WebDriver (fantoccini), with the
 //! helpers a test needs to act as a person: find things by role and name or
-//! by label, wait for text, take screenshots, and notice every console error
-//! and unhandled promise rejection.
+//! by label, wait for text, take screenshots, notice every console error
+//! and unhandled promise rejection, check the page with axe-core, and
+//! emulate the dark color scheme.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fantoccini::elements::{Element, ElementRef};
@@ -75,6 +77,37 @@ pub enum Error {
     /// The browser log could not be fetched from ChromeDriver.
     #[error("cannot read the browser log from ChromeDriver: {0}")]
     Log(#[from] reqwest::Error),
+    /// A Chrome DevTools Protocol command sent through ChromeDriver failed.
+    #[error("sending {command} to Chromium through ChromeDriver: {source}")]
+    Cdp {
+        /// The CDP command, e.g. `Emulation.setEmulatedMedia`.
+        command: String,
+        /// The HTTP error.
+        source: reqwest::Error,
+    },
+    /// Chromium did not take an emulated setting.
+    #[error("{0}")]
+    Emulation(String),
+    /// axe-core is not installed (or cannot be read).
+    #[error(transparent)]
+    AxeCore(#[from] crate::axe::Error),
+    /// axe-core could not check the page.
+    #[error("axe-core could not check the page {label}: {message}")]
+    AxeRun {
+        /// The check's label.
+        label: String,
+        /// Why.
+        message: String,
+    },
+    /// axe-core found accessibility violations.
+    #[error("axe-core found accessibility violations {label}: {report}")]
+    Accessibility {
+        /// The check's label, e.g. `in step 2 (…)`.
+        label: String,
+        /// Where and how many, then one block per rule: id, impact, help,
+        /// and each element (selector, HTML, what to fix).
+        report: String,
+    },
 }
 
 impl From<fantoccini::error::NewSessionError> for Error {
@@ -105,6 +138,26 @@ pub struct BrowserOptions {
     pub screenshot_dir: PathBuf,
     /// Parent of the throw-away Chromium profile dir.
     pub profile_parent: PathBuf,
+}
+
+/// A value of the `prefers-color-scheme` media feature, for
+/// [`Browser::emulate_color_scheme`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorScheme {
+    /// `light`.
+    Light,
+    /// `dark`.
+    Dark,
+}
+
+impl ColorScheme {
+    /// The media feature's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Light => "light",
+            Self::Dark => "dark",
+        }
+    }
 }
 
 /// One entry of Chromium's console as ChromeDriver reports it.
@@ -138,6 +191,8 @@ pub struct Browser {
     options: BrowserOptions,
     /// Problems already read from the log and not yet reported.
     pending_problems: Vec<String>,
+    /// axe-core's source, read at the first accessibility check.
+    axe_source: Option<Arc<str>>,
     _profile: tempfile::TempDir,
 }
 
@@ -193,6 +248,7 @@ impl Browser {
             http: reqwest::Client::new(),
             options,
             pending_problems: Vec::new(),
+            axe_source: None,
             _profile: profile,
         };
         browser.fit_viewport().await?;
@@ -548,6 +604,122 @@ impl Browser {
         Err(Error::Console {
             when: when.to_owned(),
             problems: std::mem::take(&mut self.pending_problems),
+        })
+    }
+
+    /// Sends the Chrome DevTools Protocol `command` to the current tab
+    /// through ChromeDriver's pass-through, and returns its answer.
+    pub async fn cdp(&self, command: &str, params: Value) -> Result<Value> {
+        let cdp_error = |source| Error::Cdp {
+            command: command.to_owned(),
+            source,
+        };
+        let reply: Value = self
+            .http
+            .post(format!(
+                "{}/session/{}/goog/cdp/execute",
+                self.driver_url, self.session_id
+            ))
+            .json(&json!({ "cmd": command, "params": params }))
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(cdp_error)?
+            .json()
+            .await
+            .map_err(cdp_error)?;
+        Ok(reply.get("value").cloned().unwrap_or(Value::Null))
+    }
+
+    /// Makes the current tab match `prefers-color-scheme: dark` (or
+    /// `light`) whatever the system's setting, until it is called with
+    /// `None`. It lasts across navigations and reloads in that tab.
+    pub async fn emulate_color_scheme(&self, scheme: Option<ColorScheme>) -> Result<()> {
+        let value = scheme.map(ColorScheme::as_str).unwrap_or_default();
+        self.cdp(
+            "Emulation.setEmulatedMedia",
+            json!({ "features": [{ "name": "prefers-color-scheme", "value": value }] }),
+        )
+        .await?;
+        let wanted = scheme.map(|s| format!("(prefers-color-scheme: {})", s.as_str()));
+        if let Some(query) = wanted {
+            let matches = self
+                .client
+                .execute(
+                    "return window.matchMedia(arguments[0]).matches;",
+                    vec![json!(query)],
+                )
+                .await
+                .map_err(command_error("reading the color scheme"))?;
+            if matches != Value::Bool(true) {
+                return Err(Error::Emulation(format!(
+                    "after Emulation.setEmulatedMedia the page does not match {query}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the current page with axe-core against the WCAG 2.0 and 2.1
+    /// A and AA rules and axe's best practices ([`crate::axe::TAGS`]), and
+    /// fails with a report of each rule broken (id, impact, help, and the
+    /// elements: selector, HTML, what to fix) when there is any. `label`
+    /// names the moment in the report, e.g. `in step 2 (…)`. axe-core's
+    /// source is read on the first call ([`crate::axe::locate`]) and
+    /// injected into each page that lacks it.
+    pub async fn check_accessibility(&mut self, label: &str) -> Result<()> {
+        let source = match &self.axe_source {
+            Some(source) => Arc::clone(source),
+            None => {
+                let source = crate::axe::load(&crate::workspace_root())?;
+                self.axe_source = Some(Arc::clone(&source));
+                source
+            }
+        };
+        let loaded = self
+            .client
+            .execute("return typeof window.axe === 'object';", vec![])
+            .await
+            .map_err(command_error("looking for axe-core in the page"))?;
+        if loaded != Value::Bool(true) {
+            // axe.min.js assigns `window.axe` when run as a script body.
+            self.client
+                .execute(&source, vec![])
+                .await
+                .map_err(command_error("injecting axe-core into the page"))?;
+        }
+        let answer = self
+            .client
+            .execute_async(crate::axe::RUN_JS, vec![json!(crate::axe::TAGS)])
+            .await
+            .map_err(command_error(format!("running axe-core {label}")))?;
+        let answer: crate::axe::RunAnswer =
+            serde_json::from_value(answer).map_err(|err| Error::AxeRun {
+                label: label.to_owned(),
+                message: format!("unexpected answer: {err}"),
+            })?;
+        let results = match (answer.ok, answer.error) {
+            (Some(results), _) => results,
+            (None, error) => {
+                return Err(Error::AxeRun {
+                    label: label.to_owned(),
+                    message: error.unwrap_or_else(|| "no results".to_owned()),
+                })
+            }
+        };
+        if results.violations.is_empty() {
+            return Ok(());
+        }
+        let url = self.current_url().await.unwrap_or_default();
+        Err(Error::Accessibility {
+            label: label.to_owned(),
+            report: format!(
+                "{} rule(s) broken at {url} (axe-core {}, rules tagged {}):\n{}",
+                results.violations.len(),
+                results.version,
+                crate::axe::TAGS.join(", "),
+                crate::axe::report(&results.violations)
+            ),
         })
     }
 

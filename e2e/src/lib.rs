@@ -7,8 +7,10 @@
 //! - [`dist`]: the app's release build with the emulator's values in it.
 //! - [`server`]: a static file server with a single-page-app fallback.
 //! - [`chromedriver`]: ChromeDriver on a free port.
-//! - [`browser`]: a Chromium session with role/label lookups, screenshots
-//!   and console checks.
+//! - [`browser`]: a Chromium session with role/label lookups, screenshots,
+//!   console checks, accessibility checks and color-scheme emulation.
+//! - [`axe`]: axe-core (installed by `cargo xtask setup --browser`), which the
+//!   accessibility check injects into the page, and its report.
 //!
 //! [`Harness::start`] puts them together; `tests/` uses it, and so can a
 //! benchmark.
@@ -21,12 +23,14 @@
 //! browser.wait_for_role("button", "Sign in").await?;
 //! browser.screenshot("signed-out").await?;
 //! browser.check_console("on the first load").await?;
+//! browser.check_accessibility("on the first load").await?;
 //! browser.close().await?;
 //! # Ok(()) }
 //! ```
 
 #![deny(missing_docs)]
 
+pub mod axe;
 pub mod browser;
 pub mod chromedriver;
 pub mod dist;
@@ -36,7 +40,7 @@ pub mod server;
 
 use std::path::{Path, PathBuf};
 
-pub use browser::{Browser, BrowserOptions};
+pub use browser::{Browser, BrowserOptions, ColorScheme};
 pub use chromedriver::ChromeDriver;
 pub use emulator::{Emulator, EmulatorValues, InstantUser, RequestCounts};
 pub use server::StaticServer;

@@ -3,7 +3,9 @@
 //! driven through ChromeDriver. One test walks the eight steps in order
 //! (each builds on the one before); each step saves a screenshot in
 //! `target/screenshots/` and fails on any console error or unhandled
-//! promise rejection.
+//! promise rejection, and each distinct state of the page (the account
+//! picker's form and list too) is checked with axe-core against WCAG 2.1 A
+//! and AA and axe's best practices, in the light and the dark color scheme.
 //!
 //! Run it with `cargo xtask test e2e` (which builds the app for the
 //! emulator it starts), or alone with `cargo test -p e2e` (which starts an
@@ -11,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use e2e::{Browser, Harness, InstantUser};
+use e2e::{Browser, ColorScheme, Harness, InstantUser};
 
 /// The person who signs up in steps 2–6.
 const PERSON: Person = Person {
@@ -64,7 +66,7 @@ impl Person {
     /// The picker's button for this existing account.
     fn account_button(&self) -> String {
         format!(
-            "Sign in as {} {} ({})",
+            "Sign in as {} {}, {}",
             self.first_name, self.last_name, self.email
         )
     }
@@ -108,11 +110,35 @@ impl<'h> Flow<'h> {
         eprintln!("e2e: step {number}/8: {title}");
     }
 
-    /// Every step ends here: a screenshot, then the console check.
+    /// Every step ends here: a screenshot, the console check, then the
+    /// accessibility check of the page it ends on.
     async fn end(&mut self, screenshot: &str) -> StepResult {
         self.browser.screenshot(screenshot).await?;
         let when = format!("in step {} ({})", self.step.0, self.step.1);
         self.browser.check_console(&when).await?;
+        self.check_accessibility(screenshot).await
+    }
+
+    /// Checks the page as it is now with axe-core, in the light color
+    /// scheme and then the dark one (main.css has a palette for each), and
+    /// leaves the tab light. `state` names the page state in the report.
+    async fn check_accessibility(&mut self, state: &str) -> StepResult {
+        let step = format!("in step {} ({}), {state}", self.step.0, self.step.1);
+        for scheme in [ColorScheme::Light, ColorScheme::Dark] {
+            self.browser.emulate_color_scheme(Some(scheme)).await?;
+            let label = format!("{step}, {} color scheme", scheme.as_str());
+            let checked = self.browser.check_accessibility(&label).await;
+            if checked.is_err() && scheme == ColorScheme::Dark {
+                // Show the state axe saw, then leave the tab light.
+                let _ = self.browser.screenshot(&format!("{state}-dark")).await;
+            }
+            if scheme == ColorScheme::Dark || checked.is_err() {
+                self.browser
+                    .emulate_color_scheme(Some(ColorScheme::Light))
+                    .await?;
+            }
+            checked?;
+        }
         Ok(())
     }
 
@@ -143,7 +169,44 @@ impl<'h> Flow<'h> {
         check(!page.contains(text::SIGNED_IN), || {
             format!("a fresh browser must be signed out, but the page says:\n{page}")
         })?;
+        self.check_emulator_sign_in_page().await?;
+        self.browser.goto(&self.harness.url("/")).await?;
+        self.browser.wait_for_role("button", text::SIGN_IN).await?;
         self.end("01-signed-out").await
+    }
+
+    /// The stand-in Clerk's own sign-in page (where `redirectToSignIn`
+    /// leads): the picker the app shows as a modal, as a page of its own.
+    /// Checked with axe-core only; the flow signs in through the modal.
+    async fn check_emulator_sign_in_page(&mut self) -> StepResult {
+        let url = format!(
+            "{}/sign-in?redirect_url={}",
+            self.harness.emulator.values().clerk_frontend_api,
+            self.harness.url("/")
+        );
+        self.browser.goto(&url).await?;
+        self.browser.wait_for_role("heading", "").await?;
+        // As in the modal: the account list, or the form when there is none.
+        let deadline = Instant::now() + e2e::browser::DEFAULT_WAIT;
+        while self
+            .browser
+            .find_by_role("textbox", text::EMAIL)
+            .await?
+            .is_none()
+            && self
+                .browser
+                .find_by_role("button", text::ADD_ACCOUNT)
+                .await?
+                .is_none()
+        {
+            check(Instant::now() < deadline, || {
+                "the emulator's sign-in page showed neither its account list nor its form"
+                    .to_owned()
+            })?;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.browser.screenshot("01a-emulator-sign-in-page").await?;
+        self.check_accessibility("01a-emulator-sign-in-page").await
     }
 
     /// Opens the picker from the app's Sign in button and signs up `person`
@@ -190,6 +253,7 @@ impl<'h> Flow<'h> {
             .fill_field(text::LAST_NAME, person.last_name)
             .await?;
         self.browser.screenshot(picker_shot).await?;
+        self.check_accessibility(picker_shot).await?;
         self.browser.click_button(text::CONTINUE).await?;
         Ok(())
     }
@@ -386,6 +450,11 @@ impl<'h> Flow<'h> {
         );
         self.browser.click_button(text::SIGN_IN).await?;
         self.browser.wait_for_role("dialog", "").await?;
+        self.browser
+            .wait_for_role("button", &PERSON.account_button())
+            .await?;
+        self.browser.screenshot("06a-account-list").await?;
+        self.check_accessibility("06a-account-list").await?;
         self.browser.click_button(&PERSON.account_button()).await?;
         self.browser.wait_for_text(text::SIGNED_IN).await?;
         let first = self.signed_up_user()?;
@@ -445,6 +514,7 @@ impl<'h> Flow<'h> {
             .wait_for_role("button", text::SIGN_IN_AGAIN)
             .await?;
         self.browser.screenshot("08a-session-ended").await?;
+        self.check_accessibility("08a-session-ended").await?;
         // Chromium logs Instant's 400 answer to the check as a failed
         // request: expected here, and the only problem allowed.
         let problems: Vec<_> = self
@@ -496,6 +566,10 @@ impl<'h> Flow<'h> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_person_signs_in_reloads_signs_out_in_two_tabs_and_signs_in_again() {
+    // Before the emulator and the build: say at once when axe-core is missing.
+    if let Err(err) = e2e::axe::locate(&e2e::workspace_root()) {
+        panic!("cannot check accessibility: {err}");
+    }
     let harness =
         Harness::start().unwrap_or_else(|err| panic!("cannot set up the end-to-end run: {err}"));
     let browser = harness

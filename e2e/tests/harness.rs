@@ -1,8 +1,23 @@
 //! The harness's own checks, on small pages of its own (no app, no
-//! emulator): the console check must catch what the end-to-end test relies
-//! on it to catch, or a green e2e run would mean nothing.
+//! emulator): the console and accessibility checks must catch what the
+//! end-to-end test relies on them to catch, or a green e2e run would mean
+//! nothing.
 
-use e2e::{BrowserOptions, ChromeDriver, StaticServer};
+use e2e::{BrowserOptions, ChromeDriver, ColorScheme, StaticServer};
+
+/// A page axe-core passes in the light color scheme; in the dark one its
+/// note is dark grey on near black.
+const ACCESSIBLE_PAGE: &str = "<!DOCTYPE html><html lang=\"en\"><head><title>Accessible</title>\
+     <style>:root { color-scheme: light dark; } body { background: #fff; color: #111; }\
+     @media (prefers-color-scheme: dark) { body { background: #111; color: #eee; } \
+     .note { color: #333; } }</style></head>\
+     <body><main><h1>Fine</h1><p class=\"note\">ready</p></main></body></html>";
+
+/// A page with an image without alt text and a button without a name.
+const INACCESSIBLE_PAGE: &str = "<!DOCTYPE html><html lang=\"en\"><head><title>Broken</title></head>\
+     <body><main><h1>Broken</h1><p>ready</p>\
+     <img src=\"data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==\">\
+     <button type=\"button\" class=\"nameless\"></button></main></body></html>";
 
 fn page(script: &str) -> String {
     format!(
@@ -37,6 +52,8 @@ fn site() -> Site {
             "handled.html",
             page("Promise.reject(new Error('x')).catch(() => {}); console.log('fine');"),
         ),
+        ("accessible.html", ACCESSIBLE_PAGE.to_owned()),
+        ("inaccessible.html", INACCESSIBLE_PAGE.to_owned()),
     ];
     for (name, body) in files {
         std::fs::write(dir.path().join(name), body).expect("write page");
@@ -156,6 +173,69 @@ async fn finds_fields_and_buttons_by_label_and_name_and_takes_screenshots() {
     let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
     let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
     assert_eq!((width, height), (640, 480));
+
+    browser.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn accessibility_check_reports_each_violation_in_light_and_dark() {
+    let site = site();
+    let mut browser = e2e::Browser::open(site.driver.url(), site.options.clone())
+        .await
+        .expect("open chromium");
+
+    browser
+        .goto(&site.server.url("/accessible.html"))
+        .await
+        .unwrap();
+    browser.wait_for_text("ready").await.unwrap();
+    browser
+        .check_accessibility("on a clean page")
+        .await
+        .expect("a clean page passes");
+
+    browser
+        .emulate_color_scheme(Some(ColorScheme::Dark))
+        .await
+        .unwrap();
+    let err = browser
+        .check_accessibility("in the dark")
+        .await
+        .expect_err("the dark note's contrast must be reported");
+    let report = err.to_string();
+    assert!(report.contains("in the dark"), "{report}");
+    assert!(report.contains("color-contrast (serious)"), "{report}");
+    // The element: axe's selector for it, and its HTML.
+    assert!(report.contains("  at p\n"), "{report}");
+    assert!(report.contains("<p class=\"note\">ready</p>"), "{report}");
+
+    browser
+        .emulate_color_scheme(Some(ColorScheme::Light))
+        .await
+        .unwrap();
+    browser
+        .check_accessibility("back in the light")
+        .await
+        .expect("light again");
+
+    browser
+        .goto(&site.server.url("/inaccessible.html"))
+        .await
+        .unwrap();
+    browser.wait_for_text("ready").await.unwrap();
+    let report = browser
+        .check_accessibility("on a broken page")
+        .await
+        .expect_err("the violations must be reported")
+        .to_string();
+    assert!(report.contains("2 rule(s) broken"), "{report}");
+    assert!(report.contains("- image-alt (critical)"), "{report}");
+    assert!(report.contains("- button-name (critical)"), "{report}");
+    assert!(
+        report.contains("<button type=\"button\" class=\"nameless\">"),
+        "{report}"
+    );
+    assert!(report.contains("Fix"), "{report}");
 
     browser.close().await.unwrap();
 }

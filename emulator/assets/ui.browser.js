@@ -153,12 +153,20 @@
           attrs: {
             'data-email': email,
             'data-user-id': account.id,
-            'aria-label': 'Sign in as ' + (account.full_name ? account.full_name + ' (' + email + ')' : email)
+            // The name holds the visible text word for word (WCAG 2.5.3,
+            // label in name): "Sign in as Ada Lovelace, ada@…", which a
+            // speech user can say as they read it.
+            'aria-label': 'Sign in as ' + (account.full_name ? account.full_name + ', ' + email : email)
           }
         }, [
-          el('span', { className: 'cle-avatar', text: initial, attrs: { 'aria-hidden': 'true' } }),
+          // The initial is drawn by ui.css (`content: attr(data-initial)`):
+          // decoration, not a word of the button's visible label.
+          el('span', { className: 'cle-avatar', attrs: { 'aria-hidden': 'true', 'data-initial': initial } }),
           el('span', { className: 'cle-account-text' }, [
             el('span', { className: 'cle-account-name', text: name }),
+            // Not rendered between flex items, but it keeps the name and
+            // the email two words in the element's text.
+            account.full_name ? document.createTextNode(' ') : null,
             account.full_name ? el('span', { className: 'cle-account-email', text: email }) : null
           ])
         ]);

@@ -11,7 +11,7 @@ pub const EMAIL_CLAIM_TEMPLATE: &str = r#"{"email": "{{user.primary_email_addres
 pub fn EmailClaimHelp() -> impl IntoView {
     view! {
         <aside class="help" aria-labelledby="email-claim-help-title">
-            <h3 id="email-claim-help-title">"Clerk's session token has no email"</h3>
+            <h2 id="email-claim-help-title">"Clerk's session token has no email"</h2>
             <p>
                 "Instant finds and names its user by the "<code>"email"</code>
                 " claim of Clerk's session token, and this token has none. To add it:"

@@ -1,7 +1,8 @@
 //! `cargo xtask …`: the project's own commands.
 //!
 //! - `setup`: install every missing tool (wasm target, Trunk, wasm-bindgen
-//!   CLI, wasm-opt, and with `--browser` Chromium and ChromeDriver).
+//!   CLI, wasm-opt, and with `--browser` Chromium, ChromeDriver and
+//!   axe-core).
 //! - `dev`: the emulator plus `trunk serve` at http://127.0.0.1:8080.
 //! - `test`: every test layer against a fresh in-memory emulator.
 //! - `bench`: the app's size and speed; `bench emulator`: exchange

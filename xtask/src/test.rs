@@ -125,11 +125,13 @@ pub fn build_e2e_dist(emulator: &Emulator) -> anyhow::Result<PathBuf> {
     Ok(dist)
 }
 
-/// `cargo test -p e2e` against `emulator` and the app built into `dist`.
+/// `cargo test -p e2e` against `emulator` and the app built into `dist`,
+/// with the axe-core that `tools::setup` installed.
 pub fn e2e_command(emulator: &Emulator, dist: &Path) -> Command {
     let mut command = cargo(&["test", "--no-fail-fast", "--package", "e2e"]);
     emulator.apply_env(&mut command);
     command.env("E2E_DIST_DIR", dist);
+    command.env("E2E_AXE_CORE_JS", tools::axe_core_js());
     command
 }
 

@@ -2,8 +2,11 @@
 //! Versions are pinned: Trunk 0.21.14 (0.22 needs a newer rustc), the
 //! wasm-bindgen CLI equal to Cargo.lock's wasm-bindgen (Trunk.toml names the
 //! same version), wasm-opt from binaryen 132 (Debian's older binaryen builds
-//! a wasm that shows a blank page).
+//! a wasm that shows a blank page), axe-core 4.14.1 for the end-to-end
+//! accessibility checks (installed with npm into `target/tools/axe-core`,
+//! not globally).
 
+use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{bail, Context as _};
@@ -13,6 +16,9 @@ use crate::workspace_root;
 
 const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132";
+const AXE_CORE_VERSION: &str = "4.14.1";
+/// Where npm installs axe-core (`--prefix`), from the workspace root.
+const AXE_CORE_PREFIX: &str = "target/tools/axe-core";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 /// What the caller is about to do.
@@ -20,7 +26,7 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 pub enum Needs {
     /// Build and serve the app.
     Build,
-    /// Also run browser tests (Chromium and ChromeDriver).
+    /// Also run browser tests (Chromium, ChromeDriver and axe-core).
     Browser,
 }
 
@@ -32,6 +38,7 @@ pub fn setup(needs: Needs) -> anyhow::Result<()> {
     ensure_wasm_opt()?;
     if needs == Needs::Browser {
         ensure_browser()?;
+        ensure_axe_core()?;
     }
     // Trunk builds with --offline: every crate must be in the local cache.
     run_checked(
@@ -143,6 +150,58 @@ fn ensure_wasm_opt() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// axe-core's `axe.min.js`, which the e2e harness injects into the page
+/// (passed to it as `E2E_AXE_CORE_JS`; the harness looks in the same place
+/// by default).
+pub fn axe_core_js() -> PathBuf {
+    workspace_root()
+        .join(AXE_CORE_PREFIX)
+        .join("node_modules/axe-core/axe.min.js")
+}
+
+/// The version of the axe-core installed under [`AXE_CORE_PREFIX`], if any.
+fn installed_axe_core_version() -> Option<String> {
+    let manifest = workspace_root()
+        .join(AXE_CORE_PREFIX)
+        .join("node_modules/axe-core/package.json");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(manifest).ok()?).ok()?;
+    Some(manifest.get("version")?.as_str()?.to_owned())
+}
+
+fn ensure_axe_core() -> anyhow::Result<()> {
+    if installed_axe_core_version().as_deref() == Some(AXE_CORE_VERSION) && axe_core_js().is_file()
+    {
+        return Ok(());
+    }
+    say(&format!(
+        "installing axe-core {AXE_CORE_VERSION} with npm into {AXE_CORE_PREFIX}"
+    ));
+    let prefix = workspace_root().join(AXE_CORE_PREFIX);
+    std::fs::create_dir_all(&prefix).with_context(|| format!("creating {}", prefix.display()))?;
+    run_checked(
+        Command::new("npm")
+            .arg("install")
+            .arg("--prefix")
+            .arg(&prefix)
+            .args([
+                "--no-save",
+                "--no-package-lock",
+                "--no-audit",
+                "--no-fund",
+                &format!("axe-core@{AXE_CORE_VERSION}"),
+            ]),
+    )
+    .context("npm is needed to install axe-core (Node.js 18 or newer)")?;
+    match installed_axe_core_version() {
+        Some(version) if version == AXE_CORE_VERSION && axe_core_js().is_file() => Ok(()),
+        found => bail!(
+            "after npm install, {AXE_CORE_PREFIX} holds axe-core {found:?} without \
+             axe.min.js, not {AXE_CORE_VERSION}"
+        ),
+    }
 }
 
 fn ensure_browser() -> anyhow::Result<()> {
