@@ -164,13 +164,7 @@ async fn signing_in_again_sends_the_stored_refresh_token_and_keeps_the_session()
 
 #[wasm_bindgen_test]
 async fn sign_out_clears_storage_and_the_refresh_token_stops_working() {
-    let db = fresh_client();
-    let token = clerk_token_for(&unique_email("sign-out")).await;
-    let user = db
-        .auth()
-        .sign_in_with_id_token(client_name(), &token)
-        .await
-        .unwrap();
+    let (db, user) = signed_in_client("sign-out").await;
     assert!(refresh_token_verifies(&user.refresh_token).await);
 
     within_deadline("sign-out", db.auth().sign_out())
@@ -190,13 +184,7 @@ async fn sign_out_clears_storage_and_the_refresh_token_stops_working() {
 
 #[wasm_bindgen_test]
 async fn sign_out_acts_at_once_and_revokes_even_when_not_awaited() {
-    let db = fresh_client();
-    let token = clerk_token_for(&unique_email("sign-out-at-once")).await;
-    let user = db
-        .auth()
-        .sign_in_with_id_token(client_name(), &token)
-        .await
-        .unwrap();
+    let (db, user) = signed_in_client("sign-out-at-once").await;
 
     // Called, never awaited: signed out here at once, revoked all the same.
     drop(db.auth().sign_out());

@@ -58,15 +58,23 @@ pub fn fresh_client() -> Instant {
     init(config())
 }
 
-/// Signs a new person (`label` in their email) in with a fresh client and
-/// drops it, leaving the session stored, as a page does before a reload.
-pub async fn stored_sign_in(label: &str) -> User {
+/// Signs a new person (`label` in their email) in with a fresh client:
+/// the client and the signed-in user.
+pub async fn signed_in_client(label: &str) -> (Instant, User) {
     let token = clerk_token_for(&unique_email(label)).await;
-    fresh_client()
+    let db = fresh_client();
+    let user = db
         .auth()
         .sign_in_with_id_token(client_name(), &token)
         .await
-        .expect("sign-in with a fresh Clerk token")
+        .expect("sign-in with a fresh Clerk token");
+    (db, user)
+}
+
+/// Signs a new person in with a fresh client and drops it, leaving the
+/// session stored, as a page does before a reload.
+pub async fn stored_sign_in(label: &str) -> User {
+    signed_in_client(label).await.1
 }
 
 /// The storage key the client documents: `instant.<app_id>.user`.
