@@ -30,10 +30,10 @@ pub fn build() -> anyhow::Result<()> {
 }
 
 impl Emulator {
-    /// Starts `target/debug/emulator ARGS`, waits for its `ready` line, and
+    /// Starts the debug build of the emulator with `ARGS`, waits for its `ready` line, and
     /// copies the rest of its output to `log` (stdout when `None`).
     pub fn start(args: &[&str], log: Option<std::path::PathBuf>) -> anyhow::Result<Self> {
-        let binary = workspace_root().join("target/debug/emulator");
+        let binary = crate::cargo_target_dir().join("debug/emulator");
         let mut process = Guarded::spawn(
             Command::new(&binary)
                 .args(args)

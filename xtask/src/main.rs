@@ -68,6 +68,15 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// Cargo's target directory, where `cargo build` puts binaries:
+/// `CARGO_TARGET_DIR` (relative to the workspace root) or `target`.
+pub fn cargo_target_dir() -> std::path::PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => workspace_root().join(dir),
+        _ => workspace_root().join("target"),
+    }
+}
+
 /// The workspace root (xtask lives one level below it).
 pub fn workspace_root() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

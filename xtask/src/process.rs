@@ -3,7 +3,13 @@
 //! Every child is started in a process group of its own and registered here;
 //! on drop, on Ctrl-C or SIGTERM, and before xtask exits, the whole group is
 //! terminated (Trunk's cargo, the test runner's chromedriver and Chromium
-//! included).
+//! included). Once interrupted, nothing new is started.
+//!
+//! Some descendants leave those groups: the e2e harness and the emulator's
+//! browser tests start ChromeDriver in a group of its own and stop it when
+//! they are dropped, which a test binary killed by a signal never is. xtask
+//! is therefore a child subreaper (Linux): such orphans become its children,
+//! and [`stop_all`] stops them too.
 
 use std::process::{Child, Command, ExitStatus};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,45 +21,147 @@ use anyhow::Context as _;
 /// Process group ids of the live children.
 static GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
 
-/// Set once Ctrl-C or SIGTERM arrived.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// Set once [`stop_all`] ran: at Ctrl-C or SIGTERM, or as xtask ends.
+static STOPPING: AtomicBool = AtomicBool::new(false);
 
-/// Whether xtask is being interrupted (its children are being stopped on
-/// purpose, so their exit is no error to report).
+/// Whether xtask is stopping everything it started (interrupted, or
+/// ending): children exit on purpose then, which is no error to report.
 pub fn interrupted() -> bool {
-    INTERRUPTED.load(Ordering::SeqCst)
+    STOPPING.load(Ordering::SeqCst)
 }
 
-/// Stops every child and exits when xtask is interrupted.
+/// How long stopped processes get to exit after SIGTERM before SIGKILL.
+const STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// Stops every child and exits when xtask is interrupted, and makes xtask
+/// the reaper of its orphaned descendants.
 pub fn install_interrupt_handler() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with PR_SET_CHILD_SUBREAPER takes one integer argument.
+    unsafe {
+        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1);
+    }
     let _ = ctrlc::set_handler(|| {
-        INTERRUPTED.store(true, Ordering::SeqCst);
         eprintln!("\nxtask: interrupted, stopping everything it started");
         stop_all();
         std::process::exit(130);
     });
 }
 
-/// Terminates every registered process group.
+/// Terminates every registered process group and every orphan left to
+/// xtask. From then on [`Guarded::spawn`] refuses to start more.
 pub fn stop_all() {
-    let groups: Vec<i32> = std::mem::take(&mut *GROUPS.lock().unwrap_or_else(|e| e.into_inner()));
-    for pgid in groups {
-        terminate_group(pgid);
+    let groups: Vec<i32> = {
+        let mut groups = GROUPS.lock().unwrap_or_else(|e| e.into_inner());
+        // Under the lock: a spawn either registered before this or sees it.
+        STOPPING.store(true, Ordering::SeqCst);
+        std::mem::take(&mut *groups)
+    };
+    // All at once, then one wait: tests keep running against a stopped
+    // emulator for as little time as possible.
+    for &pgid in &groups {
+        signal_group(pgid, libc::SIGTERM);
     }
+    let deadline = Instant::now() + STOP_GRACE;
+    let group_alive = |pgid: i32| {
+        // The leader may be a zombie that nobody waits for here (its
+        // Guarded is on another thread): reap it, so that kill(…, 0) tells
+        // whether any process of the group is left.
+        // SAFETY: waitpid with WNOHANG and no status pointer only reaps.
+        unsafe { libc::waitpid(pgid, std::ptr::null_mut(), libc::WNOHANG) };
+        // SAFETY: signal 0 only checks that the group exists.
+        unsafe { libc::kill(-pgid, 0) == 0 }
+    };
+    while groups.iter().any(|&pgid| group_alive(pgid)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for &pgid in &groups {
+        signal_group(pgid, libc::SIGKILL);
+    }
+    stop_orphans();
 }
 
-fn terminate_group(pgid: i32) {
-    // SIGTERM first so servers shut down cleanly, SIGKILL for stragglers.
-    unsafe { libc::kill(-pgid, libc::SIGTERM) };
-    let deadline = Instant::now() + Duration::from_secs(5);
+/// Stops the processes that ended up as xtask's children without being
+/// started by it (see the module docs), saying how many there were.
+fn stop_orphans() {
+    let orphans = adopted_children();
+    if orphans.is_empty() {
+        return;
+    }
+    eprintln!(
+        "xtask: stopping {} process(es) that tests left behind",
+        orphans.len()
+    );
+    for &pid in &orphans {
+        // SAFETY: plain kill of a child process of ours.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+    }
+    let deadline = Instant::now() + STOP_GRACE;
+    let reap = || {
+        for &pid in &orphans {
+            // SAFETY: reaps this child if it has exited, without blocking.
+            unsafe { libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG) };
+        }
+    };
+    while orphans.iter().any(|pid| adopted_children().contains(pid)) {
+        if Instant::now() >= deadline {
+            for &pid in &orphans {
+                // SAFETY: as above.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Give SIGKILL a moment, then collect every exit status.
+    std::thread::sleep(Duration::from_millis(50));
+    reap();
+}
+
+/// Live children of xtask that no [`Guarded`] holds: orphans it adopted.
+fn adopted_children() -> Vec<i32> {
+    let me = std::process::id() as i32;
+    let guarded = GROUPS.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| !guarded.contains(pid))
+        .filter(|&pid| matches!(state_and_parent(pid), Some((state, parent)) if parent == me && state != "Z"))
+        .collect()
+}
+
+/// The state letter and the parent pid of `pid`, from `/proc/<pid>/stat`
+/// (the two fields after the command name, which is in parentheses).
+fn state_and_parent(pid: i32) -> Option<(String, i32)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace();
+    let state = fields.next()?.to_owned();
+    let parent = fields.next()?.parse().ok()?;
+    Some((state, parent))
+}
+
+fn signal_group(pgid: i32, signal: i32) {
+    // SAFETY: a negative pid signals the group; a gone group is ESRCH.
+    unsafe { libc::kill(-pgid, signal) };
+}
+
+/// SIGTERM to the group of `child`, SIGKILL for what is left after
+/// [`STOP_GRACE`]; reaps `child`.
+fn terminate_group(pgid: i32, child: &mut Child) {
+    signal_group(pgid, libc::SIGTERM);
+    let deadline = Instant::now() + STOP_GRACE;
     while Instant::now() < deadline {
-        // kill(…, 0) fails once no process of the group is left.
-        if unsafe { libc::kill(-pgid, 0) } != 0 {
+        // Reap the leader first: a zombie still counts as a group member.
+        let leader_gone = child.try_wait().map_or(true, |status| status.is_some());
+        // SAFETY: signal 0 only checks that the group exists.
+        if leader_gone && unsafe { libc::kill(-pgid, 0) } != 0 {
             return;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    unsafe { libc::kill(-pgid, libc::SIGKILL) };
+    signal_group(pgid, libc::SIGKILL);
 }
 
 /// A child in its own process group, stopped with its group when dropped.
@@ -63,15 +171,24 @@ pub struct Guarded {
 }
 
 impl Guarded {
-    /// Spawns `command` in a new process group.
+    /// Spawns `command` in a new process group; refused once xtask is
+    /// stopping everything (see [`stop_all`]).
     pub fn spawn(command: &mut Command) -> anyhow::Result<Self> {
         use std::os::unix::process::CommandExt as _;
         command.process_group(0);
+        // Held across the spawn, so that an interrupt either sees this
+        // child registered or stops it from starting.
+        let mut groups = GROUPS.lock().unwrap_or_else(|e| e.into_inner());
+        anyhow::ensure!(
+            !interrupted(),
+            "interrupted: not starting {:?}",
+            command.get_program()
+        );
         let child = command
             .spawn()
             .with_context(|| format!("cannot start {:?}", command.get_program()))?;
         let pgid = child.id() as i32;
-        GROUPS.lock().unwrap_or_else(|e| e.into_inner()).push(pgid);
+        groups.push(pgid);
         Ok(Self { child, pgid })
     }
 
@@ -99,7 +216,7 @@ impl Drop for Guarded {
         if let Some(index) = registered {
             groups.remove(index);
             drop(groups);
-            terminate_group(self.pgid);
+            terminate_group(self.pgid, &mut self.child);
         }
         let _ = self.child.wait();
     }
@@ -116,4 +233,40 @@ pub fn run_checked(command: &mut Command) -> anyhow::Result<()> {
     let status = run_status(command)?;
     anyhow::ensure!(status.success(), "{description} failed ({status})");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_process_a_child_leaves_behind_is_adopted_and_stopped() {
+        // SAFETY: as in install_interrupt_handler.
+        unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1) };
+        // The shell starts a sleeper in a session of its own (as a test
+        // binary starts ChromeDriver in a group of its own) and exits.
+        let output = Command::new("sh")
+            .args(["-c", "setsid sleep 60 </dev/null >/dev/null 2>&1 & echo $!"])
+            .output()
+            .unwrap();
+        let sleeper: i32 = String::from_utf8_lossy(&output.stdout)
+            .trim()
+            .parse()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !adopted_children().contains(&sleeper) {
+            assert!(Instant::now() < deadline, "the sleeper was not adopted");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+
+        stop_orphans();
+        assert!(!adopted_children().contains(&sleeper));
+        // SAFETY: signal 0 only checks that the process exists.
+        assert_ne!(
+            unsafe { libc::kill(sleeper, 0) },
+            0,
+            "the sleeper still runs"
+        );
+    }
 }

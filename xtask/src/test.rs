@@ -56,7 +56,12 @@ impl Tally {
 
 pub fn run(args: TestArgs) -> anyhow::Result<()> {
     let wants = |layer: &str| args.layers.is_empty() || args.layers.iter().any(|l| l == layer);
-    tools::setup(Needs::Browser)?;
+    // The native layer needs no browser (nor axe-core).
+    tools::setup(if wants("browser") || wants("e2e") {
+        Needs::Browser
+    } else {
+        Needs::Build
+    })?;
     let log_dir = workspace_root().join("target/xtask");
     let emulator = Emulator::start_in_memory(&log_dir)?;
 
@@ -82,7 +87,7 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
         // ChromeDriver, as wasm-bindgen-test-runner drives it, leaves a
         // browser profile of about 50 MB in the temp dir for each test
         // binary: give the layer a temp dir of its own, removed afterwards.
-        let temp_dir = ScratchDir::fresh(log_dir.join("browser-tmp"))?;
+        let temp_dir = ScratchDir::fresh(browser_temp_dir())?;
         command
             .env("CHROMEDRIVER", "chromedriver")
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
@@ -157,6 +162,25 @@ impl Drop for ScratchDir {
     }
 }
 
+/// The browser layer's temp dir: short, because Chromium makes a Unix
+/// socket at `$TMPDIR/org.chromium.Chromium.XXXXXX/SingletonSocket` and a
+/// socket path may not exceed 107 bytes (under a long checkout path every
+/// browser test failed to start). One name per workspace, so a run that was
+/// stopped before it could clean up is cleaned up by the next.
+fn browser_temp_dir() -> PathBuf {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    workspace_root().hash(&mut hasher);
+    let name = format!("xtask-browser-{:016x}", hasher.finish());
+    let system = std::env::temp_dir();
+    let base = if system.as_os_str().len() <= 32 {
+        system
+    } else {
+        PathBuf::from("/tmp")
+    };
+    base.join(name)
+}
+
 fn cargo(args: &[&str]) -> Command {
     let mut command = Command::new("cargo");
     command.args(args).current_dir(workspace_root());
@@ -176,7 +200,10 @@ fn run_layer(
     let mut process = Guarded::spawn(command)?;
     let stdout = process.child_mut().stdout.take().context("test stdout")?;
     let mut layer = Tally::default();
-    for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+    // Bytes, not `lines()`: one line that is not UTF-8 (a test's output)
+    // must not end the reading, and with it the count.
+    for line in BufReader::new(stdout).split(b'\n').map_while(Result::ok) {
+        let line = String::from_utf8_lossy(&line);
         println!("{line}");
         layer.add_line(&line);
     }

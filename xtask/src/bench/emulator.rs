@@ -39,7 +39,7 @@ pub fn run() -> anyhow::Result<()> {
             .current_dir(workspace_root()),
     )
     .context("building the emulator (native-release profile)")?;
-    let release = workspace_root().join("target/native-release");
+    let release = crate::cargo_target_dir().join("native-release");
     let emulator = release.join("emulator");
     let loadgen = release.join("loadgen");
 

@@ -67,7 +67,7 @@ fn build(features: &str, out: &Path) -> anyhow::Result<(u64, u64)> {
 
     let _ = std::fs::remove_dir_all(out);
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let built = root.join("target/wasm32-unknown-unknown/release/size-floor.wasm");
+    let built = crate::cargo_target_dir().join("wasm32-unknown-unknown/release/size-floor.wasm");
     run_checked(
         Command::new("wasm-bindgen")
             .args(["--target=web", "--no-typescript", "--out-name=floor"])
