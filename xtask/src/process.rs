@@ -13,6 +13,7 @@
 
 use std::process::{Child, Command, ExitStatus};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -192,6 +193,28 @@ impl Guarded {
         Ok(Self { child, pgid })
     }
 
+    /// Stops the child's process group if it is still running after
+    /// `limit`, saying so with `what`; dropping the returned watchdog before
+    /// then calls it off.
+    pub fn stop_after(&self, limit: Duration, what: String) -> Watchdog {
+        let (call_off, called_off) = std::sync::mpsc::channel::<()>();
+        let pgid = self.pgid;
+        std::thread::spawn(move || {
+            if called_off.recv_timeout(limit) == Err(RecvTimeoutError::Timeout) {
+                eprintln!(
+                    "xtask: {what} ran past {} min; stopping it",
+                    limit.as_secs() / 60
+                );
+                signal_group(pgid, libc::SIGTERM);
+                std::thread::sleep(STOP_GRACE);
+                signal_group(pgid, libc::SIGKILL);
+            }
+        });
+        Watchdog {
+            _call_off: call_off,
+        }
+    }
+
     /// The child, e.g. to take its stdout.
     pub fn child_mut(&mut self) -> &mut Child {
         &mut self.child
@@ -222,6 +245,11 @@ impl Drop for Guarded {
     }
 }
 
+/// Calls off [`Guarded::stop_after`] when dropped.
+pub struct Watchdog {
+    _call_off: std::sync::mpsc::Sender<()>,
+}
+
 /// Runs `command` to completion (in its own group, so an interrupt stops it).
 pub fn run_status(command: &mut Command) -> anyhow::Result<ExitStatus> {
     Guarded::spawn(command)?.wait()
@@ -238,6 +266,22 @@ pub fn run_checked(command: &mut Command) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_child_past_its_time_limit_is_stopped_and_one_within_it_is_not() {
+        let mut sleeper = Command::new("sleep");
+        sleeper.arg("60");
+        let late = Guarded::spawn(&mut sleeper).unwrap();
+        let _watchdog = late.stop_after(Duration::from_millis(200), "a sleeper".to_owned());
+        let status = late.wait().unwrap();
+        assert!(!status.success(), "{status}");
+
+        let mut quick = Command::new("true");
+        let on_time = Guarded::spawn(&mut quick).unwrap();
+        let watchdog = on_time.stop_after(Duration::from_secs(60), "true".to_owned());
+        assert!(on_time.wait().unwrap().success());
+        drop(watchdog);
+    }
 
     #[test]
     #[cfg(target_os = "linux")]

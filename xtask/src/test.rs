@@ -5,6 +5,7 @@
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use anyhow::Context as _;
 
@@ -187,6 +188,10 @@ fn cargo(args: &[&str]) -> Command {
     command
 }
 
+/// How long one layer may run: each takes under 5 minutes on a 2-core
+/// machine with a cold build (CI allows 90 for all of them).
+const LAYER_TIME_LIMIT: Duration = Duration::from_secs(25 * 60);
+
 /// Runs one layer, echoing its output and adding its result lines to `total`.
 /// A non-zero exit that no result line accounts for marks the layer broken.
 fn run_layer(
@@ -198,6 +203,8 @@ fn run_layer(
     eprintln!("xtask: === {name} tests ===");
     command.stdout(Stdio::piped());
     let mut process = Guarded::spawn(command)?;
+    // A hung test fails its layer rather than the whole run's time limit.
+    let _watchdog = process.stop_after(LAYER_TIME_LIMIT, format!("the {name} layer"));
     let stdout = process.child_mut().stdout.take().context("test stdout")?;
     let mut layer = Tally::default();
     // Bytes, not `lines()`: one line that is not UTF-8 (a test's output)
