@@ -1,7 +1,7 @@
 //! Clerk-style error responses: `{"errors": [{"message", "long_message",
 //! "code", "meta"?}], "clerk_trace_id"}`, used by the Backend API and by the
 //! stand-in's frontend endpoints alike, including for requests refused
-//! before a handler runs (see [`super::extract`]) and for unknown paths.
+//! before a handler runs (see the `extract` module) and for unknown paths.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
