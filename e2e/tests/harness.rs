@@ -19,12 +19,17 @@ const INACCESSIBLE_PAGE: &str = "<!DOCTYPE html><html lang=\"en\"><head><title>B
      <img src=\"data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==\">\
      <button type=\"button\" class=\"nameless\"></button></main></body></html>";
 
+/// A page that runs `script`, then says "ready" in a timer queued after
+/// it: by the time "ready" shows, the script's own timers, errors and
+/// rejections have happened.
 fn page(script: &str) -> String {
     format!(
         "<!DOCTYPE html><html><head><title>t</title></head><body>\
          <label for=\"e\">Email address</label><input id=\"e\" type=\"email\">\
          <button type=\"button\" onclick=\"document.body.dataset.clicked = document.getElementById('e').value\">Continue</button>\
-         <p id=\"out\">ready</p><script>{script}</script></body></html>"
+         <p id=\"out\"></p><script>{script}\n\
+         setTimeout(() => {{ document.getElementById('out').textContent = 'ready'; }}, 0);\
+         </script></body></html>"
     )
 }
 
@@ -107,8 +112,6 @@ async fn console_check_catches_errors_and_unhandled_rejections_in_every_tab() {
     ] {
         browser.goto(&site.server.url(path)).await.unwrap();
         browser.wait_for_text("ready").await.unwrap();
-        // Let the page's timers and microtasks run.
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         let err = browser
             .check_console(path)
             .await
@@ -124,7 +127,6 @@ async fn console_check_catches_errors_and_unhandled_rejections_in_every_tab() {
         .await
         .unwrap();
     browser.wait_for_text("ready").await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     browser.switch_to_tab(&first).await.unwrap();
     let err = browser
         .check_console("in the second tab")
