@@ -63,8 +63,10 @@ impl Auth {
             inner.session.apply(AuthEvent::SignInFailed(error.clone()));
             return Err(error);
         }
-        let previous = inner.current_refresh_token();
         let stored_before = inner.stored_refresh_token();
+        let previous = stored_before
+            .clone()
+            .or_else(|| inner.state_refresh_token());
         inner.session.apply(AuthEvent::SignInStarted);
 
         let result = api::sign_in_with_id_token(
@@ -77,24 +79,22 @@ impl Auth {
 
         // Another tab may have signed in or out meanwhile, its storage event
         // still on the way: what it stored wins, as its event would make it.
-        let stored_now = inner.stored_refresh_token();
-        if stored_now != stored_before && inner.session.is_current(generation) {
+        let stored_now = storage::load(&inner.storage_key, &inner.config.app_id);
+        let stored_now_token = stored_now.as_ref().map(|user| user.refresh_token.clone());
+        if stored_now_token != stored_before && inner.session.is_current(generation) {
             inner.session.begin();
-            inner
-                .session
-                .apply(AuthEvent::OtherTabChanged(storage::load(
-                    &inner.storage_key,
-                    &inner.config.app_id,
-                )));
+            inner.session.apply(AuthEvent::OtherTabChanged(stored_now));
         }
         if !inner.session.is_current(generation) {
             // Superseded (a sign-out, another tab, a later sign-in). A new
             // session that nobody holds now would stay valid on the server
             // until it expires: end it.
             if let Ok(user) = &result {
-                let token = user.refresh_token.as_str();
-                let reused = previous.as_deref() == Some(token);
-                if !reused && !inner.holds_refresh_token(token) {
+                let token = Some(&user.refresh_token);
+                let held = previous.as_ref() == token // reused, not new
+                    || stored_now_token.as_ref() == token
+                    || inner.state_refresh_token().as_ref() == token;
+                if !held {
                     revoke_in_background(inner.config.clone(), user.refresh_token.clone());
                 }
             }

@@ -142,27 +142,20 @@ impl ClientInner {
     /// The refresh token of the current session: the stored one (which other
     /// tabs may have updated), else the one in memory.
     pub(crate) fn current_refresh_token(&self) -> Option<String> {
-        self.stored_refresh_token().or_else(|| {
-            self.session
-                .state
-                .with_untracked(|state| state.user().map(|user| user.refresh_token.clone()))
-        })
+        self.stored_refresh_token()
+            .or_else(|| self.state_refresh_token())
+    }
+
+    /// The refresh token of the session in this tab's state, if any.
+    pub(crate) fn state_refresh_token(&self) -> Option<String> {
+        self.session
+            .state
+            .with_untracked(|state| state.user().map(|user| user.refresh_token.clone()))
     }
 
     /// The refresh token in storage (where other tabs write), if any.
     pub(crate) fn stored_refresh_token(&self) -> Option<String> {
         storage::load(&self.storage_key, &self.config.app_id).map(|user| user.refresh_token)
-    }
-
-    /// Whether this tab's state or storage holds the session of
-    /// `refresh_token`.
-    pub(crate) fn holds_refresh_token(&self, refresh_token: &str) -> bool {
-        let in_state = self.session.state.with_untracked(|state| {
-            state
-                .user()
-                .is_some_and(|user| user.refresh_token == refresh_token)
-        });
-        in_state || self.stored_refresh_token().as_deref() == Some(refresh_token)
     }
 }
 

@@ -104,7 +104,7 @@ fn stop_orphans() {
             unsafe { libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG) };
         }
     };
-    while orphans.iter().any(|pid| adopted_children().contains(pid)) {
+    while orphans.iter().any(|&pid| is_live_child(pid)) {
         if Instant::now() >= deadline {
             for &pid in &orphans {
                 // SAFETY: as above.
@@ -121,7 +121,6 @@ fn stop_orphans() {
 
 /// Live children of xtask that no [`Guarded`] holds: orphans it adopted.
 fn adopted_children() -> Vec<i32> {
-    let me = std::process::id() as i32;
     let guarded = GROUPS.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
@@ -129,8 +128,14 @@ fn adopted_children() -> Vec<i32> {
     entries
         .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok())
         .filter(|pid| !guarded.contains(pid))
-        .filter(|&pid| matches!(state_and_parent(pid), Some((state, parent)) if parent == me && state != "Z"))
+        .filter(|&pid| is_live_child(pid))
         .collect()
+}
+
+/// Whether `pid` is a child of xtask that has not exited (not a zombie).
+fn is_live_child(pid: i32) -> bool {
+    let me = std::process::id() as i32;
+    matches!(state_and_parent(pid), Some((state, parent)) if parent == me && state != "Z")
 }
 
 /// The state letter and the parent pid of `pid`, from `/proc/<pid>/stat`
