@@ -220,6 +220,89 @@ async fn a_sign_out_in_another_tab_signs_this_tab_out() {
     reset().await;
 }
 
+const NOT_TO_INSTANT: &str = "You are signed in to Clerk but not to Instant.";
+
+/// What the page shows after letting a wrong turn happen: what a person
+/// would see for the next moment.
+async fn text_a_moment_later(app: &Mounted) -> String {
+    gloo_timers::future::TimeoutFuture::new(200).await;
+    leptos::task::tick().await;
+    app.text()
+}
+
+#[wasm_bindgen_test]
+async fn another_tabs_sign_out_shows_signing_out_until_its_clerk_sign_out_arrives() {
+    reset().await;
+    let app = mount_app(config());
+    sign_in_to_clerk(&unique_email("other-tab-signing-out")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    let exchanges = exchange_count().await;
+
+    // The other tab's Sign out as this tab sees it: its marker, then
+    // Instant's key; Clerk's key only a Clerk round trip later.
+    store_and_announce(
+        &sign_out_marker_key(),
+        &(js_sys::Date::now() as u64).to_string(),
+    );
+    forget_and_announce(&instant_storage_key());
+    wait_for_text(&app, "Signing out…").await;
+    let meanwhile = text_a_moment_later(&app).await;
+    assert!(meanwhile.contains("Signing out…"), "{meanwhile:?}");
+    assert!(!meanwhile.contains(NOT_TO_INSTANT), "{meanwhile:?}");
+
+    forget_and_announce(&clerk_storage_key().expect("the stand-in's storage key"));
+    forget_and_announce(&sign_out_marker_key());
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    assert_eq!(clerk_user_id(), None);
+    assert_eq!(
+        exchange_count().await,
+        exchanges,
+        "this tab exchanged again while the other one signed out"
+    );
+    drop(app);
+    reset().await;
+}
+
+#[wasm_bindgen_test]
+async fn another_tabs_sign_out_that_left_clerk_signed_in_or_never_ended_shows_the_prompt() {
+    reset().await;
+    let app = mount_app(config());
+    sign_in_to_clerk(&unique_email("other-tab-clerk-stays")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    let exchanges = exchange_count().await;
+
+    // Its Clerk sign-out failed: the marker goes, Clerk stays signed in.
+    store_and_announce(
+        &sign_out_marker_key(),
+        &(js_sys::Date::now() as u64).to_string(),
+    );
+    forget_and_announce(&instant_storage_key());
+    wait_for_text(&app, "Signing out…").await;
+    forget_and_announce(&sign_out_marker_key());
+    wait_for_text(&app, NOT_TO_INSTANT).await;
+
+    // A marker left by a tab closed in the middle of its Sign out counts
+    // for 10 s from when it was set, then the prompt shows again.
+    click_button(&app, "Sign in to Instant").await;
+    wait_for_text(&app, SIGNED_IN).await;
+    let almost_ran_out = js_sys::Date::now() as u64 - 9_700;
+    store_and_announce(&sign_out_marker_key(), &almost_ran_out.to_string());
+    forget_and_announce(&instant_storage_key());
+    wait_for_text(&app, "Signing out…").await;
+    wait_for_text(&app, NOT_TO_INSTANT).await;
+    // One already older than that is no sign-out under way.
+    click_button(&app, "Sign in to Instant").await;
+    wait_for_text(&app, SIGNED_IN).await;
+    let ran_out = js_sys::Date::now() as u64 - 10_500;
+    store_and_announce(&sign_out_marker_key(), &ran_out.to_string());
+    forget_and_announce(&instant_storage_key());
+    wait_for_text(&app, NOT_TO_INSTANT).await;
+    // Only the two Sign in to Instant clicks exchanged.
+    assert_eq!(exchange_count().await, exchanges + 2);
+    drop(app);
+    reset().await;
+}
+
 #[wasm_bindgen_test]
 async fn a_token_without_the_email_claim_explains_how_to_add_it() {
     reset().await;

@@ -85,6 +85,12 @@ pub enum Error {
         /// The HTTP error.
         source: reqwest::Error,
     },
+    /// Something the harness looked for is not in the page.
+    #[error("not found: {what}")]
+    NotFound {
+        /// What was looked for.
+        what: String,
+    },
     /// Chromium did not take an emulated setting.
     #[error("{0}")]
     Emulation(String),
@@ -323,6 +329,57 @@ impl Browser {
             .await
             .map_err(command_error("reading the page text"))?;
         Ok(text.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Starts recording each text the first element matching `selector`
+    /// shows from now on: a `MutationObserver` in the page notes the
+    /// element's `innerText` after every change, so a text that shows only
+    /// for a moment is caught too. [`recorded_texts`](Self::recorded_texts)
+    /// reads them. A new page load ends the recording.
+    pub async fn record_texts(&self, selector: &str) -> Result<()> {
+        let found = self
+            .client
+            .execute(
+                "const element = document.querySelector(arguments[0]);
+                 if (!element) return false;
+                 window.__e2eTexts = [element.innerText];
+                 new MutationObserver(() => {
+                   const text = element.innerText;
+                   const texts = window.__e2eTexts;
+                   if (texts[texts.length - 1] !== text) texts.push(text);
+                 }).observe(element, { childList: true, subtree: true, characterData: true });
+                 return true;",
+                vec![json!(selector)],
+            )
+            .await
+            .map_err(command_error(format!(
+                "recording the texts of {selector:?}"
+            )))?;
+        if found == json!(true) {
+            Ok(())
+        } else {
+            Err(Error::NotFound {
+                what: format!("an element matching {selector:?} to record the texts of"),
+            })
+        }
+    }
+
+    /// The texts recorded since [`record_texts`](Self::record_texts), in order.
+    pub async fn recorded_texts(&self) -> Result<Vec<String>> {
+        let texts = self
+            .client
+            .execute("return window.__e2eTexts || null;", vec![])
+            .await
+            .map_err(command_error("reading the recorded texts"))?;
+        let Some(texts) = texts.as_array() else {
+            return Err(Error::NotFound {
+                what: "recorded texts (was the page reloaded after record_texts?)".to_owned(),
+            });
+        };
+        Ok(texts
+            .iter()
+            .filter_map(|text| text.as_str().map(str::to_owned))
+            .collect())
     }
 
     /// A timeout error that shows the page as it is now.

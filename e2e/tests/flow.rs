@@ -50,6 +50,8 @@ mod text {
     pub const NO_EMAIL: &str = "Clerk's session token has no email";
     /// …and the Clerk dashboard section where the claim is added.
     pub const ADD_THE_CLAIM: &str = "Customize session token";
+    /// The app's text when Clerk is signed in and Instant is not.
+    pub const NOT_TO_INSTANT: &str = "signed in to Clerk but not to Instant";
     /// The app's message when the stored Instant session has ended…
     pub const SESSION_ENDED: &str = "Your Instant session has ended";
     /// …and its button.
@@ -405,6 +407,7 @@ impl<'h> Flow<'h> {
         self.browser.goto(&self.harness.url("/")).await?;
         self.browser.wait_for_text(text::SIGNED_IN).await?;
         self.browser.screenshot("05a-second-tab-signed-in").await?;
+        self.browser.record_texts(".status-region").await?;
 
         self.browser.switch_to_tab(&first_tab).await?;
         self.browser.click_button(text::SIGN_OUT).await?;
@@ -416,6 +419,16 @@ impl<'h> Flow<'h> {
         self.wait_signed_out_everywhere_in_this_tab("second tab")
             .await?;
         self.browser.screenshot("05c-second-tab-signed-out").await?;
+        // The first tab's Instant sign-out reaches this tab before its Clerk
+        // sign-out does; in between, this tab must not offer to sign in to
+        // Instant again.
+        let shown = self.browser.recorded_texts().await?;
+        check(
+            !shown.iter().any(|text| text.contains(text::NOT_TO_INSTANT)),
+            || {
+                format!("the second tab offered to sign in to Instant while signing out; it showed, in order: {shown:?}")
+            },
+        )?;
         self.browser.check_console("in step 5, second tab").await?;
         self.browser
             .client()

@@ -16,6 +16,10 @@ use crate::instant::{use_instant, AuthState, Instant};
 /// How long to wait before asking Clerk again for a token it did not have.
 const TOKEN_RETRY_DELAY_MS: u32 = 300;
 
+/// The longest another tab's Sign out counts as under way: a tab closed in
+/// the middle of one never takes its marker away.
+const SIGN_OUT_MARKER_MS: u64 = 10_000;
+
 /// The localStorage key holding the Clerk user id that the stored Instant
 /// session of `app_id` belongs to.
 pub fn owner_storage_key(app_id: &str) -> String {
@@ -45,6 +49,50 @@ fn write_owner(key: &str, clerk_user_id: Option<&str>) -> bool {
     }
 }
 
+/// The localStorage key a tab holds while its Sign out (Instant, then
+/// Clerk) is under way: when it started, in ms since the epoch. Other tabs
+/// see Instant's sign-out before Clerk's and, without it, would offer to
+/// sign in to Instant again in between.
+pub fn sign_out_marker_key(app_id: &str) -> String {
+    format!("clerk-instant.{app_id}.signing-out")
+}
+
+/// The ms left of the Sign out marker under `key`, if one is there and
+/// younger than [`SIGN_OUT_MARKER_MS`].
+fn sign_out_marker_ms_left(key: &str) -> Option<u64> {
+    let started: u64 = local_storage()?.get_item(key).ok()??.parse().ok()?;
+    let age = (js_sys::Date::now() as u64).checked_sub(started)?;
+    SIGN_OUT_MARKER_MS.checked_sub(age).filter(|left| *left > 0)
+}
+
+/// Sets (or takes away) the Sign out marker under `key`. Storage that
+/// refuses only costs other tabs the "Signing out…" in between.
+fn write_sign_out_marker(key: &str, signing_out: bool) {
+    let Some(storage) = local_storage() else {
+        return;
+    };
+    let _ = if signing_out {
+        storage.set_item(key, &(js_sys::Date::now() as u64).to_string())
+    } else {
+        storage.remove_item(key)
+    };
+}
+
+/// Keeps `signing_out` in step with the Sign out marker under `key`, and
+/// looks again when a fresh marker runs out.
+fn follow_sign_out_marker(key: String, signing_out: RwSignal<bool>) {
+    let left = sign_out_marker_ms_left(&key);
+    if signing_out.try_set(left.is_some()).is_some() {
+        return; // disposed
+    }
+    if let Some(left) = left {
+        spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(left as u32 + 1).await;
+            follow_sign_out_marker(key, signing_out);
+        });
+    }
+}
+
 fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
@@ -55,6 +103,9 @@ pub struct SessionLink {
     /// The Clerk user id the Instant session was made for.
     owner: RwSignal<Option<String>>,
     busy: RwSignal<Option<Busy>>,
+    /// Another tab's Sign out is under way (its marker is in storage).
+    other_tab_signing_out: RwSignal<bool>,
+    sign_out_marker_key: StoredValue<String>,
     /// Why the last Sign out could not sign out of Clerk (Instant was).
     clerk_sign_out_error: RwSignal<Option<ClerkError>>,
     client_name: StoredValue<String>,
@@ -65,9 +116,17 @@ pub struct SessionLink {
 }
 
 impl SessionLink {
-    /// Work in progress (exchange or sign-out).
+    /// Work in progress: this tab's exchange or sign-out, or else another
+    /// tab's sign-out.
     pub fn busy(&self) -> Signal<Option<Busy>> {
-        self.busy.into()
+        let (own, other_tab_signing_out) = (self.busy, self.other_tab_signing_out);
+        Signal::derive(move || {
+            own.get().or_else(|| {
+                other_tab_signing_out
+                    .get()
+                    .then_some(Busy::SigningOutInAnotherTab)
+            })
+        })
     }
 
     /// Why the last Sign out left Clerk signed in, until the next sign-in
@@ -132,9 +191,13 @@ impl SessionLink {
         }
         self.busy.set(Some(Busy::SigningOut));
         self.clerk_sign_out_error.set(None);
+        // Before Instant's sign-out, which other tabs see first.
+        let marker_key = self.sign_out_marker_key.get_value();
+        write_sign_out_marker(&marker_key, true);
         let instant_revoke = self.sign_out_of_instant();
         spawn_local(async move {
             let clerk_signed_out = self.clerk.sign_out().await;
+            write_sign_out_marker(&marker_key, false);
             if let Err(error) = clerk_signed_out {
                 self.clerk_sign_out_error.try_set(Some(error));
             }
@@ -270,11 +333,16 @@ pub fn SessionLinkProvider(
 ) -> impl IntoView {
     let instant = use_instant();
     let owner_key = owner_storage_key(&instant.config().app_id);
+    let marker_key = sign_out_marker_key(&instant.config().app_id);
     let owner = RwSignal::new(read_owner(&owner_key));
+    let other_tab_signing_out = RwSignal::new(false);
+    follow_sign_out_marker(marker_key.clone(), other_tab_signing_out);
     let instant_state = instant.use_auth().state;
     let link = SessionLink {
         owner,
         busy: RwSignal::new(None),
+        other_tab_signing_out,
+        sign_out_marker_key: StoredValue::new(marker_key.clone()),
         clerk_sign_out_error: RwSignal::new(None),
         client_name: StoredValue::new(client_name),
         owner_key: StoredValue::new(owner_key.clone()),
@@ -284,24 +352,30 @@ pub fn SessionLinkProvider(
     };
     provide_context(link);
 
-    // Another tab may write the owner (after its own exchange or sign-out).
+    // Another tab may write the owner (after its own exchange or sign-out)
+    // and the Sign out marker. A `None` key means storage was cleared.
     let storage_listener = window_event_listener(leptos::ev::storage, move |event| {
-        if event.key().is_none_or(|key| key == owner_key) {
+        let key = event.key();
+        if key.as_ref().is_none_or(|key| *key == owner_key) {
             let stored = read_owner(&owner_key);
             owner.try_set(stored);
+        }
+        if key.is_none_or(|key| key == marker_key) {
+            follow_sign_out_marker(marker_key.clone(), other_tab_signing_out);
         }
     });
     on_cleanup(move || storage_listener.remove());
 
     let clerk_state = link.clerk.state;
     let owner_key = link.owner_key;
+    let busy = link.busy();
     // The effect's value is the Clerk state last decided on; while busy,
     // nothing is decided, so a Clerk change then is still seen afterwards.
     Effect::new(move |decided_on: Option<Option<ClerkState>>| {
         let decided_on = decided_on.flatten();
         let clerk = clerk_state.get();
         let instant = instant_state.get();
-        let busy = link.busy.get();
+        let busy = busy.get();
         owner.track();
         if busy.is_some() {
             return decided_on;
@@ -327,7 +401,7 @@ pub fn SessionLinkProvider(
         if asked == Some(true) {
             return true;
         }
-        let shown = signed_in_to_both.get() && link.busy.get().is_none();
+        let shown = signed_in_to_both.get() && busy.get().is_none();
         if shown {
             link.check_stored_instant_session();
         }

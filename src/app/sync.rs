@@ -11,6 +11,10 @@ pub enum Busy {
     Exchanging,
     /// Signing out of Instant, then Clerk.
     SigningOut,
+    /// Another tab is signing out of both. Its Instant sign-out reaches this
+    /// tab before its Clerk sign-out does; meanwhile this tab waits (and
+    /// says "Signing out…") instead of offering to sign in to Instant again.
+    SigningOutInAnotherTab,
 }
 
 /// What to do so that Instant follows Clerk.
@@ -100,7 +104,7 @@ pub fn panel(
     first_exchange_started: bool,
     clerk_sign_out_error: Option<&ClerkError>,
 ) -> Panel {
-    if busy == Some(Busy::SigningOut) {
+    if let Some(Busy::SigningOut | Busy::SigningOutInAnotherTab) = busy {
         return Panel::SigningOut;
     }
     // Only where that sign-out was asked for: a page that has just mounted
@@ -297,7 +301,11 @@ mod tests {
 
     #[test]
     fn nothing_is_decided_while_busy() {
-        for busy in [Busy::Exchanging, Busy::SigningOut] {
+        for busy in [
+            Busy::Exchanging,
+            Busy::SigningOut,
+            Busy::SigningOutInAnotherTab,
+        ] {
             assert_eq!(
                 decide(
                     &ClerkState::SignedOut,
@@ -360,6 +368,27 @@ mod tests {
         assert_eq!(
             panel(&instant_signed_in(), None, true, true, Some(&failed)),
             Panel::SignedIn(instant_user(Some("ada@example.com")))
+        );
+    }
+
+    #[test]
+    fn another_tabs_sign_out_shows_as_signing_out_not_as_a_sign_in_prompt() {
+        // Its Instant sign-out has arrived, its Clerk sign-out not yet.
+        assert_eq!(
+            panel(
+                &AuthState::SignedOut,
+                Some(Busy::SigningOutInAnotherTab),
+                false,
+                true,
+                None
+            ),
+            Panel::SigningOut
+        );
+        // Once it is over, with Clerk still signed in here (its Clerk
+        // sign-out failed), the prompt shows.
+        assert_eq!(
+            panel(&AuthState::SignedOut, None, false, true, None),
+            Panel::SignInPrompt
         );
     }
 

@@ -51,6 +51,14 @@ export function clerk_fail_next_sign_out(message) {
 export function clerk_storage_key() {
   return window.Clerk && window.Clerk.__emulator ? window.Clerk.__emulator.storageKey : null;
 }
+export function store_and_announce(key, value) {
+  // What another tab's write looks like from here.
+  const oldValue = window.localStorage.getItem(key);
+  window.localStorage.setItem(key, value);
+  window.dispatchEvent(new StorageEvent('storage', {
+    key: key, oldValue: oldValue, newValue: value, storageArea: window.localStorage,
+  }));
+}
 export function forget_and_announce(key) {
   // What another tab's sign-out looks like from here: the key is gone and
   // a `storage` event says so.
@@ -78,6 +86,9 @@ extern "C" {
     pub fn clerk_fail_next_sign_out(message: &str);
     /// The stand-in's localStorage key for this origin's Clerk session.
     pub fn clerk_storage_key() -> Option<String>;
+    /// Stores `value` under `key` and dispatches the `storage` event
+    /// another tab's write would cause.
+    pub fn store_and_announce(key: &str, value: &str);
     /// Removes `key` from localStorage and dispatches the `storage` event
     /// another tab's change would cause.
     pub fn forget_and_announce(key: &str);
@@ -151,6 +162,12 @@ pub fn stored_owner() -> Option<String> {
         .and_then(|raw| serde_json::from_str(&raw).ok())
 }
 
+/// The key of the app's Sign out marker, which a tab holds while its Sign
+/// out is under way.
+pub fn sign_out_marker_key() -> String {
+    clerk_instant::app::sign_out_marker_key(app_id())
+}
+
 /// Puts the page back at `/` with nobody signed in and the email claim on.
 pub async fn reset() {
     // Views a failed test left mounted.
@@ -162,6 +179,7 @@ pub async fn reset() {
     local_storage()
         .remove_item(&clerk_instant::app::owner_storage_key(app_id()))
         .unwrap();
+    local_storage().remove_item(&sign_out_marker_key()).unwrap();
     set_email_claim(true).await;
     go_to("/");
 }
