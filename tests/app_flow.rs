@@ -304,6 +304,26 @@ async fn another_tabs_sign_out_that_left_clerk_signed_in_or_never_ended_shows_th
 }
 
 #[wasm_bindgen_test]
+async fn a_sign_out_marker_left_behind_does_not_hold_up_the_next_sign_in() {
+    reset().await;
+    // A tab that navigated away as soon as its Clerk sign-out returned,
+    // before taking its marker away: it has most of its 10 s left.
+    let marker_set = js_sys::Date::now();
+    store_and_announce(&sign_out_marker_key(), &(marker_set as u64).to_string());
+    let app = mount_app(config());
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    sign_in_to_clerk(&unique_email("marker-left-behind")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    let waited = js_sys::Date::now() - marker_set;
+    assert!(
+        waited < 8_000.0,
+        "the sign-in waited {waited} ms, as if the old marker were a sign-out under way"
+    );
+    drop(app);
+    reset().await;
+}
+
+#[wasm_bindgen_test]
 async fn a_token_without_the_email_claim_explains_how_to_add_it() {
     reset().await;
     set_email_claim(false).await;

@@ -367,6 +367,16 @@ pub fn SessionLinkProvider(
     on_cleanup(move || storage_listener.remove());
 
     let clerk_state = link.clerk.state;
+    // Once Clerk is signed out here, another tab's Sign out is over for
+    // this tab, marker or not: a tab that navigates away as soon as Clerk
+    // lets it leaves its marker behind, which must not hold up this tab's
+    // next sign-in.
+    Effect::new(move || {
+        if clerk_state.with(|state| *state == ClerkState::SignedOut) {
+            other_tab_signing_out.set(false);
+        }
+    });
+
     let owner_key = link.owner_key;
     let busy = link.busy();
     // The effect's value is the Clerk state last decided on; while busy,
