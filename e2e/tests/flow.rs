@@ -351,20 +351,48 @@ impl<'h> Flow<'h> {
             .map(str::to_owned))
     }
 
+    /// Marks the current page, so that a later page load shows (the mark
+    /// is gone).
+    async fn mark_the_page(&self) -> StepResult {
+        self.script(
+            "window.__e2ePageMark = true; return true;",
+            "marking the page",
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Whether the current tab still shows the page [`mark_the_page`](Self::mark_the_page) marked.
+    async fn page_is_marked(&self) -> StepResult<bool> {
+        let marked = self
+            .script(
+                "return window.__e2ePageMark === true;",
+                "reading the page mark",
+            )
+            .await?;
+        Ok(marked == serde_json::Value::Bool(true))
+    }
+
+    async fn script(&self, script: &str, action: &str) -> StepResult<serde_json::Value> {
+        Ok(self
+            .browser
+            .client()
+            .execute(script, vec![])
+            .await
+            .map_err(|source| e2e::browser::Error::Command {
+                action: action.to_owned(),
+                source: Box::new(source),
+            })?)
+    }
+
     /// Whether `window.Clerk` has a signed-in user in the current tab.
     async fn clerk_signed_in(&self) -> StepResult<bool> {
         let user = self
-            .browser
-            .client()
-            .execute(
+            .script(
                 "return window.Clerk ? (window.Clerk.user ? 'user' : String(window.Clerk.user)) : 'none';",
-                vec![],
+                "reading window.Clerk.user",
             )
-            .await
-            .map_err(|source| e2e::browser::Error::Command {
-                action: "reading window.Clerk.user".to_owned(),
-                source: Box::new(source),
-            })?;
+            .await?;
         Ok(user == "user")
     }
 
@@ -410,9 +438,15 @@ impl<'h> Flow<'h> {
         self.browser.record_texts(".status-region").await?;
 
         self.browser.switch_to_tab(&first_tab).await?;
+        self.mark_the_page().await?;
         self.browser.click_button(text::SIGN_OUT).await?;
         self.wait_signed_out_everywhere_in_this_tab("first tab")
             .await?;
+        // clerk-js loads its afterSignOutUrl as a new page unless told not
+        // to; the app's Sign out keeps the page (and its state) instead.
+        check(self.page_is_marked().await?, || {
+            "the first tab loaded a new page on Sign out".to_owned()
+        })?;
         self.browser.screenshot("05b-first-tab-signed-out").await?;
 
         self.browser.switch_to_tab(&second_tab).await?;

@@ -7,7 +7,7 @@
  * <script> tag, and the frontend API host comes from that key. It implements
  * the subset of clerk-js that the app uses:
  *
- *   Clerk.load({ ui: { ClerkUI } })   → Promise<void>
+ *   Clerk.load({ ui: { ClerkUI }, afterSignOutUrl? }) → Promise<void>
  *   Clerk.loaded, Clerk.status        ("loading" → "ready", or "error")
  *   Clerk.user, Clerk.session, Clerk.client
  *                                     (undefined before load, null signed out)
@@ -15,6 +15,10 @@
  *   Clerk.openSignIn(props?), Clerk.closeSignIn()
  *   Clerk.redirectToSignIn(opts?)     → Promise, Clerk.buildSignInUrl(opts?)
  *   Clerk.signOut(opts? | cb?, opts?) → Promise<void>
+ *                                     (once signed out, as clerk-js: the
+ *                                     callback if given, else a page load
+ *                                     of opts.redirectUrl or
+ *                                     afterSignOutUrl, default "/")
  *   Clerk.session.getToken({ skipCache }) → Promise<string | null>
  *   Clerk.__emulator.signIn({ emailAddress, firstName?, lastName? }) → Promise<void>
  *   Clerk.__emulator.withholdTokens(count)
@@ -149,6 +153,8 @@
     // Test hook: the message the next signOut() fails with (see __emulator).
     var failingSignOut = null;
     var refreshTimer = null;
+    // Where signOut() without a callback goes, as in clerk-js.
+    var afterSignOutUrl = '/';
 
     // --- storage -----------------------------------------------------------
 
@@ -253,7 +259,8 @@
           return getToken(session, options);
         },
         end: function () {
-          return self.signOut({ sessionId: session.id });
+          // Ends the session without going anywhere, as clerk-js's does.
+          return self.signOut(function () {}, { sessionId: session.id });
         }
       };
       return session;
@@ -469,6 +476,9 @@
         return Promise.reject(keyError);
       }
       uiCtor = (options.ui && options.ui.ClerkUI) || window.__internal_ClerkUICtor || null;
+      if (typeof options.afterSignOutUrl === 'string' && options.afterSignOutUrl) {
+        afterSignOutUrl = options.afterSignOutUrl;
+      }
       window.addEventListener('storage', onStorage);
 
       var ticket = takeTicketFromUrl();
@@ -588,7 +598,9 @@
     /**
      * Ends the session on the emulator, then here; other tabs of this origin
      * follow. Accepts `(options)`, `(callback)` or `(callback, options)`;
-     * options: `sessionId`, `redirectUrl`.
+     * options: `sessionId`, `redirectUrl`. Then, as clerk-js does, calls the
+     * callback, or else loads `redirectUrl` or `afterSignOutUrl` (default
+     * "/") as a new page.
      */
     this.signOut = function (first, second) {
       var callback = typeof first === 'function' ? first : (typeof second === 'function' ? second : null);
@@ -600,18 +612,20 @@
           throw new Error(message);
         }
         var creds = credentials;
+        // Nobody to sign out here: nothing happens, as in clerk-js.
         if (!creds || (options.sessionId && options.sessionId !== creds.session_id)) return undefined;
         return post('/__emulator/client/sign-out', creds).catch(function (err) {
           console.warn('[Clerk emulator] the emulator did not confirm the sign-out; signing out here anyway', err);
         }).then(function () {
-          if (credentials !== creds) return;
-          forgetCredentials(creds);
-          setSignedOut();
-          emit();
+          if (credentials === creds) {
+            forgetCredentials(creds);
+            setSignedOut();
+            emit();
+          }
+          if (callback) return callback();
+          location.assign(absoluteUrl(options.redirectUrl || afterSignOutUrl));
+          return undefined;
         });
-      }).then(function () {
-        if (callback) callback();
-        if (options.redirectUrl) location.assign(absoluteUrl(options.redirectUrl));
       });
     };
 

@@ -293,15 +293,31 @@ async fn picker_sign_in_survives_reload_and_sign_out_reaches_other_tabs() {
         json!(session_id)
     );
 
-    // Sign out in the first tab: the emulator ends the session ...
+    // Sign out in the first tab: the emulator ends the session, and with
+    // no callback given, `/` (the default afterSignOutUrl) loads as a new
+    // page, as clerk-js does ...
     c.switch_to_window(first_tab.clone()).await.unwrap();
+    fx.browser
+        .js("window.__pageBeforeSignOut = true; return true", vec![])
+        .await;
     c.find(Locator::Css("#sign-out"))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-    fx.wait_for_state("signed-out").await;
+    fx.browser
+        .wait_for_js(
+            "a new page, signed out",
+            "var el = document.getElementById('state'); \
+             return !window.__pageBeforeSignOut && !!el && el.dataset.state === 'signed-out'",
+            WAIT,
+        )
+        .await;
+    assert_eq!(
+        fx.browser.js("return location.pathname", vec![]).await,
+        json!("/")
+    );
     assert_eq!(
         fx.browser
             .js(
@@ -343,6 +359,26 @@ async fn picker_sign_in_survives_reload_and_sign_out_reaches_other_tabs() {
             .js("return [Clerk.user.id, Clerk.session.id]", vec![])
             .await,
         json!([user_id, new_session])
+    );
+
+    // Given a callback, signOut() calls it and the page stays.
+    fx.browser
+        .js(
+            "window.__pageBeforeSignOut = true; \
+             return Clerk.signOut(function () { window.__signOutCallbackRan = true; }) \
+               .then(function () { return true; })",
+            vec![],
+        )
+        .await;
+    fx.wait_for_state("signed-out").await;
+    assert_eq!(
+        fx.browser
+            .js(
+                "return [window.__pageBeforeSignOut, window.__signOutCallbackRan]",
+                vec![]
+            )
+            .await,
+        json!([true, true])
     );
     fx.close().await;
 }

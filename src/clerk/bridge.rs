@@ -36,7 +36,7 @@ extern "C" {
         options: &JsValue,
     ) -> std::result::Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = signOut)]
-    fn sign_out(this: &JsClerk) -> std::result::Result<JsValue, JsValue>;
+    fn sign_out(this: &JsClerk, callback: &JsValue) -> std::result::Result<JsValue, JsValue>;
 
     /// The object `addListener` callbacks receive.
     type JsResources;
@@ -171,11 +171,15 @@ impl Clerk {
         Ok(())
     }
 
-    /// `Clerk.signOut()`.
+    /// `Clerk.signOut(callback)`, with a callback that does nothing: given
+    /// none, clerk-js loads its `afterSignOutUrl` (`/` by default) as a new
+    /// page once signed out, which would start this app over. The page
+    /// stays, and Clerk's listener tells it about the sign-out.
     pub(crate) async fn sign_out(&self) -> Result<()> {
+        let stay_on_the_page = Closure::once_into_js(|| {});
         let returned = self
             .js
-            .sign_out()
+            .sign_out(&stay_on_the_page)
             .map_err(|error| call_failed("signOut", &error))?;
         settle(returned)
             .await

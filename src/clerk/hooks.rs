@@ -49,7 +49,10 @@ impl UseClerkAuthReturn {
         clerk.get_token(options.skip_cache).await
     }
 
-    /// Ends the Clerk session (in every tab of this site).
+    /// Ends the Clerk session (in every tab of this site). The page stays
+    /// where it is: unlike a bare `Clerk.signOut()`, this does not load
+    /// Clerk's `afterSignOutUrl` as a new page; the state turns signed out
+    /// and the app decides what to show.
     pub async fn sign_out(&self) -> Result<()> {
         let clerk = self.context.loaded_clerk()?;
         let result = clerk.sign_out().await;

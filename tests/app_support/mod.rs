@@ -37,7 +37,9 @@ export function emulator_sign_in(email, firstName) {
 }
 export function clerk_sign_out() {
   if (!window.Clerk || !window.Clerk.loaded) return Promise.resolve();
-  return window.Clerk.signOut();
+  // A callback, as the app's sign-out passes: without one, Clerk loads
+  // its afterSignOutUrl, which would end this test page.
+  return window.Clerk.signOut(function () {});
 }
 export function clerk_close_sign_in() {
   if (window.Clerk && window.Clerk.closeSignIn) window.Clerk.closeSignIn();
