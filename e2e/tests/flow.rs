@@ -263,10 +263,16 @@ impl<'h> Flow<'h> {
     async fn step_2_sign_in_through_the_picker(&mut self) -> StepResult {
         self.begin(2, "Sign in → account picker → add an account → signed in");
         let before = self.harness.emulator.request_counts().await?;
+        self.mark_the_page().await?;
         self.add_account_through_picker(&PERSON, "02a-account-picker")
             .await?;
         self.browser.wait_for_text(text::SIGNED_IN).await?;
         self.browser.wait_for_role("button", text::SIGN_OUT).await?;
+        // After a sign-in in its modal, clerk-js navigates to the page the
+        // modal opened on; the app keeps the page instead of loading it anew.
+        check(self.page_is_marked().await?, || {
+            "the page loaded anew after the sign-in".to_owned()
+        })?;
         let after = self.harness.emulator.request_counts().await?;
         check(after.oauth_id_token > before.oauth_id_token, || {
             "the app showed the signed-in state without an exchange call".to_owned()

@@ -7,18 +7,26 @@
  * <script> tag, and the frontend API host comes from that key. It implements
  * the subset of clerk-js that the app uses:
  *
- *   Clerk.load({ ui: { ClerkUI }, afterSignOutUrl? }) → Promise<void>
+ *   Clerk.load({ ui: { ClerkUI }, afterSignOutUrl?, routerPush?, routerReplace? })
+ *                                     → Promise<void>
  *   Clerk.loaded, Clerk.status        ("loading" → "ready", or "error")
  *   Clerk.user, Clerk.session, Clerk.client
  *                                     (undefined before load, null signed out)
  *   Clerk.addListener(cb)             → unsubscribe(); cb({client, session, user, organization})
  *   Clerk.openSignIn(props?), Clerk.closeSignIn()
+ *                                     (after a sign-in in the modal, as
+ *                                     clerk-js: navigates to the props'
+ *                                     redirect URL, else to this page)
  *   Clerk.redirectToSignIn(opts?)     → Promise, Clerk.buildSignInUrl(opts?)
  *   Clerk.signOut(opts? | cb?, opts?) → Promise<void>
  *                                     (once signed out, as clerk-js: the
- *                                     callback if given, else a page load
- *                                     of opts.redirectUrl or
- *                                     afterSignOutUrl, default "/")
+ *                                     callback if given, else navigates to
+ *                                     opts.redirectUrl or afterSignOutUrl,
+ *                                     default "/")
+ *
+ * Navigating, as clerk-js does: within this origin through `routerPush`
+ * (or `routerReplace`) given to load(), with path, query and hash; else,
+ * or without them, by loading the URL as a new page.
  *   Clerk.session.getToken({ skipCache }) → Promise<string | null>
  *   Clerk.__emulator.signIn({ emailAddress, firstName?, lastName? }) → Promise<void>
  *   Clerk.__emulator.withholdTokens(count)
@@ -155,6 +163,8 @@
     var refreshTimer = null;
     // Where signOut() without a callback goes, as in clerk-js.
     var afterSignOutUrl = '/';
+    // load()'s routerPush and routerReplace, if given.
+    var router = { push: null, replace: null };
 
     // --- storage -----------------------------------------------------------
 
@@ -461,6 +471,17 @@
       return ui;
     }
 
+    /** Goes to `to` as clerk-js's navigate() does (see the top of this file). */
+    function navigate(to, replace) {
+      var url = new URL(absoluteUrl(to));
+      var custom = (replace && router.replace) || router.push;
+      if (url.origin !== location.origin || !custom) {
+        location.assign(url.href);
+        return Promise.resolve();
+      }
+      return Promise.resolve(custom(url.pathname + url.search + url.hash));
+    }
+
     function absoluteUrl(url) {
       try {
         return new URL(url, location.href).href;
@@ -479,6 +500,8 @@
       if (typeof options.afterSignOutUrl === 'string' && options.afterSignOutUrl) {
         afterSignOutUrl = options.afterSignOutUrl;
       }
+      if (typeof options.routerPush === 'function') router.push = options.routerPush;
+      if (typeof options.routerReplace === 'function') router.replace = options.routerReplace;
       window.addEventListener('storage', onStorage);
 
       var ticket = takeTicketFromUrl();
@@ -564,6 +587,7 @@
     /** Opens the account picker as a modal (or redirects when no UI was given to load). */
     this.openSignIn = function (props) {
       props = props || {};
+      var openedOn = location.href;
       ensureLoaded().then(function () {
         if (state.session) {
           console.warn('[Clerk emulator] openSignIn: already signed in (single-session mode)');
@@ -579,9 +603,10 @@
           onAccount: function (account) {
             return signInWith(account).then(function () {
               picker.closeSignIn();
-              var target = props.forceRedirectUrl || props.signInForceRedirectUrl ||
-                props.fallbackRedirectUrl || props.signInFallbackRedirectUrl || props.redirectUrl;
-              if (target) location.assign(absoluteUrl(target));
+              // clerk-js's default for its modal: the page it opened on.
+              return navigate(props.forceRedirectUrl || props.signInForceRedirectUrl ||
+                props.fallbackRedirectUrl || props.signInFallbackRedirectUrl || props.redirectUrl ||
+                openedOn);
             });
           }
         });
@@ -623,8 +648,7 @@
             emit();
           }
           if (callback) return callback();
-          location.assign(absoluteUrl(options.redirectUrl || afterSignOutUrl));
-          return undefined;
+          return navigate(options.redirectUrl || afterSignOutUrl);
         });
       });
     };

@@ -210,6 +210,12 @@ async fn picker_sign_in_survives_reload_and_sign_out_reaches_other_tabs() {
     fx.wait_for_state("signed-in").await;
     fx.browser.wait_for_css_gone("[role=dialog]", WAIT).await;
     assert_eq!(fx.state_text().await, "Signed in as alan@example.com");
+    // As clerk-js's modal does: back to the page it opened on, through the
+    // page's router.
+    assert_eq!(
+        fx.browser.js("return window.__navigations", vec![]).await,
+        json!(["/"])
+    );
 
     let who = fx
         .browser
@@ -294,29 +300,20 @@ async fn picker_sign_in_survives_reload_and_sign_out_reaches_other_tabs() {
     );
 
     // Sign out in the first tab: the emulator ends the session, and with
-    // no callback given, `/` (the default afterSignOutUrl) loads as a new
-    // page, as clerk-js does ...
+    // no callback given, Clerk navigates to `/` (the default
+    // afterSignOutUrl) through the page's router ...
     c.switch_to_window(first_tab.clone()).await.unwrap();
-    fx.browser
-        .js("window.__pageBeforeSignOut = true; return true", vec![])
-        .await;
     c.find(Locator::Css("#sign-out"))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-    fx.browser
-        .wait_for_js(
-            "a new page, signed out",
-            "var el = document.getElementById('state'); \
-             return !window.__pageBeforeSignOut && !!el && el.dataset.state === 'signed-out'",
-            WAIT,
-        )
-        .await;
+    fx.wait_for_state("signed-out").await;
+    // (The page was reloaded since the sign-in.)
     assert_eq!(
-        fx.browser.js("return location.pathname", vec![]).await,
-        json!("/")
+        fx.browser.js("return window.__navigations", vec![]).await,
+        json!(["/"])
     );
     assert_eq!(
         fx.browser
@@ -361,11 +358,10 @@ async fn picker_sign_in_survives_reload_and_sign_out_reaches_other_tabs() {
         json!([user_id, new_session])
     );
 
-    // Given a callback, signOut() calls it and the page stays.
+    // Given a callback, signOut() calls it instead of navigating.
     fx.browser
         .js(
-            "window.__pageBeforeSignOut = true; \
-             return Clerk.signOut(function () { window.__signOutCallbackRan = true; }) \
+            "return Clerk.signOut(function () { window.__signOutCallbackRan = true; }) \
                .then(function () { return true; })",
             vec![],
         )
@@ -374,12 +370,45 @@ async fn picker_sign_in_survives_reload_and_sign_out_reaches_other_tabs() {
     assert_eq!(
         fx.browser
             .js(
-                "return [window.__pageBeforeSignOut, window.__signOutCallbackRan]",
+                "return [window.__signOutCallbackRan, window.__navigations]",
                 vec![]
             )
             .await,
-        json!([true, true])
+        json!([true, ["/"]])
     );
+    fx.close().await;
+}
+
+#[tokio::test]
+async fn without_router_functions_clerk_navigates_by_loading_a_new_page() {
+    let fx = Fixture::start().await;
+    fx.open_app("/other?plain").await;
+    fx.browser
+        .js(
+            "return Clerk.__emulator.signIn({ emailAddress: 'ada@example.com' }) \
+               .then(function () { window.__pageBeforeSignOut = true; return true; })",
+            vec![],
+        )
+        .await;
+    fx.wait_for_state("signed-in").await;
+    fx.browser
+        .client
+        .find(Locator::Css("#sign-out"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // `/`, clerk-js's default afterSignOutUrl, as a new page.
+    fx.browser
+        .wait_for_js(
+            "a new page at /, signed out",
+            "var el = document.getElementById('state'); \
+             return !window.__pageBeforeSignOut && location.pathname === '/' && \
+               !!el && el.dataset.state === 'signed-out'",
+            WAIT,
+        )
+        .await;
     fx.close().await;
 }
 

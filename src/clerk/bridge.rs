@@ -101,8 +101,10 @@ impl Clerk {
         )
     }
 
-    /// `Clerk.load({ ui: { ClerkUI: window.__internal_ClerkUICtor } })`:
-    /// clerk-js v6 takes its UI from the separately loaded `@clerk/ui`.
+    /// `Clerk.load({ ui: { ClerkUI: window.__internal_ClerkUICtor },
+    /// routerPush, routerReplace })`: clerk-js v6 takes its UI from the
+    /// separately loaded `@clerk/ui`; for the router functions see
+    /// [`navigate_unless_here`].
     pub(crate) async fn load(&self) -> Result<()> {
         let failed = |error: JsValue| ClerkError::LoadFailed {
             message: error_message(&error),
@@ -114,6 +116,12 @@ impl Clerk {
         let options = Object::new();
         Reflect::set(&ui, &"ClerkUI".into(), &ui_constructor).map_err(failed)?;
         Reflect::set(&options, &"ui".into(), &ui).map_err(failed)?;
+        for (name, replace) in [("routerPush", false), ("routerReplace", true)] {
+            let navigate = Closure::<dyn Fn(JsValue)>::new(move |to: JsValue| {
+                navigate_unless_here(to.as_string(), replace);
+            });
+            Reflect::set(&options, &name.into(), &navigate.into_js_value()).map_err(failed)?;
+        }
         let returned = self.js.load(&options).map_err(failed)?;
         settle(returned).await.map_err(failed)?;
         Ok(())
@@ -202,6 +210,30 @@ impl Clerk {
         let token = settle(returned).await.map_err(failed)?;
         Ok(token.as_string().filter(|token| !token.is_empty()))
     }
+}
+
+/// Where clerk-js navigates inside the site (it passes path, query and
+/// hash): after a sign-in in its modal, by default to the page the modal
+/// opened on. Without router functions it loads that URL as a new page,
+/// which would start the app over (and reload the page it is already on),
+/// so the page stays when `to` is where it is. Anywhere else loads as
+/// clerk-js would have loaded it: this crate knows no router.
+fn navigate_unless_here(to: Option<String>, replace: bool) {
+    let (Some(to), Some(window)) = (to, web_sys::window()) else {
+        return;
+    };
+    let location = window.location();
+    let here = [location.pathname(), location.search(), location.hash()]
+        .into_iter()
+        .collect::<std::result::Result<String, _>>();
+    if here.is_ok_and(|here| here == to) {
+        return;
+    }
+    let _ = if replace {
+        location.replace(&to)
+    } else {
+        location.assign(&to)
+    };
 }
 
 /// Keeps a Clerk listener subscribed; dropping it unsubscribes.

@@ -139,7 +139,10 @@ impl Browser {
 /// buttons `#open-sign-in` (`Clerk.openSignIn()`) and `#sign-out`, and
 /// records what `Clerk.user`/`session`/`loaded`/`status` were before load in
 /// `window.__beforeLoad`, every listener call in `window.__clerkEvents` (the
-/// user id or null), and every fetch URL in `window.__fetches`.
+/// user id or null), and every fetch URL in `window.__fetches`. It gives
+/// `load()` a `routerPush` that records where Clerk navigates in
+/// `window.__navigations` (path, query and hash), unless the URL has
+/// `?plain`.
 pub struct TestApp {
     /// `http://127.0.0.1:<port>`
     pub origin: String,
@@ -243,7 +246,14 @@ fn app_page(frontend_api: &str, publishable_key: &str) -> String {
         loaded: window.Clerk.loaded,
         status: window.Clerk.status
       }};
-      return window.Clerk.load({{ ui: {{ ClerkUI: window.__internal_ClerkUICtor }} }});
+      var options = {{ ui: {{ ClerkUI: window.__internal_ClerkUICtor }} }};
+      // Router functions that only record where Clerk navigates, unless
+      // the page is opened with ?plain.
+      window.__navigations = [];
+      if (!/[?&]plain\b/.test(location.search)) {{
+        options.routerPush = function (to) {{ window.__navigations.push(to); }};
+      }}
+      return window.Clerk.load(options);
     }})
     .then(function () {{
       window.Clerk.addListener(function (event) {{
