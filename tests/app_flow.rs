@@ -222,6 +222,21 @@ async fn a_sign_out_in_another_tab_signs_this_tab_out() {
 
 const NOT_TO_INSTANT: &str = "You are signed in to Clerk but not to Instant.";
 
+/// Sets the Sign out marker another tab would have set `ago_ms` ago, with
+/// the `storage` event that tab would cause.
+fn store_sign_out_marker(ago_ms: u64) {
+    let started = js_sys::Date::now() as u64 - ago_ms;
+    store_and_announce(&sign_out_marker_key(), &started.to_string());
+}
+
+/// The start of another tab's Sign out as this tab sees it: its marker
+/// (set `ago_ms` ago), then Instant's key goes. Clerk's key follows a Clerk
+/// round trip later.
+fn another_tab_signs_out_of_instant(ago_ms: u64) {
+    store_sign_out_marker(ago_ms);
+    forget_and_announce(&instant_storage_key());
+}
+
 /// What the page shows after letting a wrong turn happen: what a person
 /// would see for the next moment.
 async fn text_a_moment_later(app: &Mounted) -> String {
@@ -238,13 +253,7 @@ async fn another_tabs_sign_out_shows_signing_out_until_its_clerk_sign_out_arrive
     wait_for_text(&app, SIGNED_IN).await;
     let exchanges = exchange_count().await;
 
-    // The other tab's Sign out as this tab sees it: its marker, then
-    // Instant's key; Clerk's key only a Clerk round trip later.
-    store_and_announce(
-        &sign_out_marker_key(),
-        &(js_sys::Date::now() as u64).to_string(),
-    );
-    forget_and_announce(&instant_storage_key());
+    another_tab_signs_out_of_instant(0);
     wait_for_text(&app, "Signing out…").await;
     let meanwhile = text_a_moment_later(&app).await;
     assert!(meanwhile.contains("Signing out…"), "{meanwhile:?}");
@@ -272,11 +281,7 @@ async fn another_tabs_sign_out_that_left_clerk_signed_in_or_never_ended_shows_th
     let exchanges = exchange_count().await;
 
     // Its Clerk sign-out failed: the marker goes, Clerk stays signed in.
-    store_and_announce(
-        &sign_out_marker_key(),
-        &(js_sys::Date::now() as u64).to_string(),
-    );
-    forget_and_announce(&instant_storage_key());
+    another_tab_signs_out_of_instant(0);
     wait_for_text(&app, "Signing out…").await;
     forget_and_announce(&sign_out_marker_key());
     wait_for_text(&app, NOT_TO_INSTANT).await;
@@ -285,17 +290,13 @@ async fn another_tabs_sign_out_that_left_clerk_signed_in_or_never_ended_shows_th
     // for 10 s from when it was set, then the prompt shows again.
     click_button(&app, "Sign in to Instant").await;
     wait_for_text(&app, SIGNED_IN).await;
-    let almost_ran_out = js_sys::Date::now() as u64 - 9_700;
-    store_and_announce(&sign_out_marker_key(), &almost_ran_out.to_string());
-    forget_and_announce(&instant_storage_key());
+    another_tab_signs_out_of_instant(9_700);
     wait_for_text(&app, "Signing out…").await;
     wait_for_text(&app, NOT_TO_INSTANT).await;
     // One already older than that is no sign-out under way.
     click_button(&app, "Sign in to Instant").await;
     wait_for_text(&app, SIGNED_IN).await;
-    let ran_out = js_sys::Date::now() as u64 - 10_500;
-    store_and_announce(&sign_out_marker_key(), &ran_out.to_string());
-    forget_and_announce(&instant_storage_key());
+    another_tab_signs_out_of_instant(10_500);
     wait_for_text(&app, NOT_TO_INSTANT).await;
     // Only the two Sign in to Instant clicks exchanged.
     assert_eq!(exchange_count().await, exchanges + 2);
@@ -309,7 +310,7 @@ async fn a_sign_out_marker_left_behind_does_not_hold_up_the_next_sign_in() {
     // A tab that navigated away as soon as its Clerk sign-out returned,
     // before taking its marker away: it has most of its 10 s left.
     let marker_set = js_sys::Date::now();
-    store_and_announce(&sign_out_marker_key(), &(marker_set as u64).to_string());
+    store_sign_out_marker(0);
     let app = mount_app(config());
     wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
     sign_in_to_clerk(&unique_email("marker-left-behind")).await;

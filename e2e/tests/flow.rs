@@ -379,6 +379,7 @@ impl<'h> Flow<'h> {
         Ok(marked == serde_json::Value::Bool(true))
     }
 
+    /// Runs `script` in the current tab; `action` names it in an error.
     async fn script(&self, script: &str, action: &str) -> StepResult<serde_json::Value> {
         Ok(self
             .browser
