@@ -222,19 +222,28 @@ async fn a_sign_out_in_another_tab_signs_this_tab_out() {
 
 const NOT_TO_INSTANT: &str = "You are signed in to Clerk but not to Instant.";
 
-/// Sets the Sign out marker another tab would have set `ago_ms` ago, with
-/// the `storage` event that tab would cause.
-fn store_sign_out_marker(ago_ms: u64) {
+/// Sets the Sign out marker another tab would have set `ago_ms` ago for
+/// `clerk_session_id`, with the `storage` event that tab would cause.
+fn store_sign_out_marker(clerk_session_id: &str, ago_ms: u64) {
     let started = js_sys::Date::now() as u64 - ago_ms;
-    store_and_announce(&sign_out_marker_key(), &started.to_string());
+    store_and_announce(
+        &sign_out_marker_key(),
+        &format!("{started} {clerk_session_id}"),
+    );
 }
 
-/// The start of another tab's Sign out as this tab sees it: its marker
-/// (set `ago_ms` ago), then Instant's key goes. Clerk's key follows a Clerk
-/// round trip later.
+/// The start of another tab's Sign out of this Clerk session as this tab
+/// sees it: its marker (set `ago_ms` ago), then Instant's key goes. Clerk's
+/// key follows later (see [`another_tab_signs_out_of_clerk`]).
 fn another_tab_signs_out_of_instant(ago_ms: u64) {
-    store_sign_out_marker(ago_ms);
+    store_sign_out_marker(&clerk_session_id().expect("a Clerk session"), ago_ms);
     forget_and_announce(&instant_storage_key());
+}
+
+/// The end of it: Clerk's key goes (and the stand-in, like clerk-js, asks
+/// the emulator before it shows the sign-out). The marker stays.
+fn another_tab_signs_out_of_clerk() {
+    forget_and_announce(&clerk_storage_key().expect("the stand-in's storage key"));
 }
 
 /// What the page shows after letting a wrong turn happen: what a person
@@ -259,8 +268,7 @@ async fn another_tabs_sign_out_shows_signing_out_until_its_clerk_sign_out_arrive
     assert!(meanwhile.contains("Signing out…"), "{meanwhile:?}");
     assert!(!meanwhile.contains(NOT_TO_INSTANT), "{meanwhile:?}");
 
-    forget_and_announce(&clerk_storage_key().expect("the stand-in's storage key"));
-    forget_and_announce(&sign_out_marker_key());
+    another_tab_signs_out_of_clerk();
     wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
     assert_eq!(clerk_user_id(), None);
     assert_eq!(
@@ -290,14 +298,26 @@ async fn another_tabs_sign_out_that_left_clerk_signed_in_or_never_ended_shows_th
     // for 10 s from when it was set, then the prompt shows again.
     click_button(&app, "Sign in to Instant").await;
     wait_for_text(&app, SIGNED_IN).await;
+    let started = js_sys::Date::now();
     another_tab_signs_out_of_instant(9_700);
     wait_for_text(&app, "Signing out…").await;
     wait_for_text(&app, NOT_TO_INSTANT).await;
+    let waited = js_sys::Date::now() - started;
+    assert!(
+        waited < 2_000.0,
+        "the prompt showed after {waited} ms, not 300"
+    );
     // One already older than that is no sign-out under way.
     click_button(&app, "Sign in to Instant").await;
     wait_for_text(&app, SIGNED_IN).await;
+    let started = js_sys::Date::now();
     another_tab_signs_out_of_instant(10_500);
     wait_for_text(&app, NOT_TO_INSTANT).await;
+    let waited = js_sys::Date::now() - started;
+    assert!(
+        waited < 2_000.0,
+        "the prompt showed after {waited} ms, not at once"
+    );
     // Only the two Sign in to Instant clicks exchanged.
     assert_eq!(exchange_count().await, exchanges + 2);
     drop(app);
@@ -307,10 +327,11 @@ async fn another_tabs_sign_out_that_left_clerk_signed_in_or_never_ended_shows_th
 #[wasm_bindgen_test]
 async fn a_sign_out_marker_left_behind_does_not_hold_up_the_next_sign_in() {
     reset().await;
-    // A tab that navigated away as soon as its Clerk sign-out returned,
-    // before taking its marker away: it has most of its 10 s left.
+    // A Sign out that has just finished leaves its marker (with most of
+    // its 10 s left): it was for a Clerk session that a new sign-in does
+    // not have.
     let marker_set = js_sys::Date::now();
-    store_sign_out_marker(0);
+    store_sign_out_marker("sess_ended_just_now", 0);
     let app = mount_app(config());
     wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
     sign_in_to_clerk(&unique_email("marker-left-behind")).await;
@@ -319,6 +340,11 @@ async fn a_sign_out_marker_left_behind_does_not_hold_up_the_next_sign_in() {
     assert!(
         waited < 8_000.0,
         "the sign-in waited {waited} ms, as if the old marker were a sign-out under way"
+    );
+    // The sign-in tidied it up.
+    assert_eq!(
+        local_storage().get_item(&sign_out_marker_key()).unwrap(),
+        None
     );
     drop(app);
     reset().await;

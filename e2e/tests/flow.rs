@@ -15,6 +15,9 @@ use std::time::{Duration, Instant};
 
 use e2e::{Browser, ColorScheme, Harness, InstantUser};
 
+/// Where the first tab signs out in step 5.
+const FIRST_TAB_PATH: &str = "/?from=e2e";
+
 /// The person who signs up in steps 2–6.
 const PERSON: Person = Person {
     email: "ada.lovelace@example.com",
@@ -437,6 +440,10 @@ impl<'h> Flow<'h> {
                 .await?,
             || "the stored refresh token does not verify while signed in".to_owned(),
         )?;
+        // The first tab at an address other than `/` (clerk-js's default
+        // afterSignOutUrl), as a page opened from a link with a query is.
+        self.browser.goto(&self.harness.url(FIRST_TAB_PATH)).await?;
+        self.browser.wait_for_text(text::SIGNED_IN).await?;
         let first_tab = self.browser.current_tab().await?;
         let second_tab = self.browser.open_tab().await?;
         self.browser.goto(&self.harness.url("/")).await?;
@@ -449,10 +456,14 @@ impl<'h> Flow<'h> {
         self.browser.click_button(text::SIGN_OUT).await?;
         self.wait_signed_out_everywhere_in_this_tab("first tab")
             .await?;
-        // clerk-js loads its afterSignOutUrl as a new page unless told not
-        // to; the app's Sign out keeps the page (and its state) instead.
+        // Given no callback, clerk-js navigates to its afterSignOutUrl once
+        // signed out; the app's Sign out keeps the page and its address.
         check(self.page_is_marked().await?, || {
             "the first tab loaded a new page on Sign out".to_owned()
+        })?;
+        let address = self.browser.current_url().await?;
+        check(address.ends_with(FIRST_TAB_PATH), || {
+            format!("Sign out moved the first tab from {FIRST_TAB_PATH} to {address}")
         })?;
         self.browser.screenshot("05b-first-tab-signed-out").await?;
 

@@ -23,22 +23,24 @@
  *                                     callback if given, else navigates to
  *                                     opts.redirectUrl or afterSignOutUrl,
  *                                     default "/")
- *
- * Navigating, as clerk-js does: within this origin through `routerPush`
- * (or `routerReplace`) given to load(), with path, query and hash; else,
- * or without them, by loading the URL as a new page.
  *   Clerk.session.getToken({ skipCache }) → Promise<string | null>
  *   Clerk.__emulator.signIn({ emailAddress, firstName?, lastName? }) → Promise<void>
  *   Clerk.__emulator.withholdTokens(count)
  *   Clerk.__emulator.failNextSignOut(message)
  *                                     (test hooks; real clerk-js has none)
  *
+ * Navigating, as clerk-js does: within this origin through `routerPush`
+ * (or `routerReplace`) given to load(), with path, query and hash; else,
+ * or without them, by loading the URL as a new page.
+ *
  * Sessions belong to the page's origin: localStorage keeps the session id
  * and a per-session secret that the emulator checks, so a session survives
  * reloads and other tabs of the origin follow sign-in and sign-out through
- * `storage` events. Tokens are cached in memory and refreshed before they
- * expire; a session revoked on the server shows as signed out at the next
- * load or token fetch.
+ * `storage` events. A sign-out reaches another tab one request later, as
+ * in clerk-js (which sends a message to the other tabs, and they ask
+ * Clerk's servers before they show it). Tokens are cached in memory and
+ * refreshed before they expire; a session revoked on the server shows as
+ * signed out at the next load or token fetch.
  */
 (function () {
   'use strict';
@@ -439,17 +441,31 @@
       if (event.key !== null && event.key !== storageKey) return;
       var stored = readCredentials();
       if (!stored) {
-        if (state.session !== null || credentials) {
-          credentials = null;
-          setSignedOut();
-          emit();
-        }
+        if (state.session !== null || credentials) followSignOut(credentials);
         return;
       }
       if (credentials && stored.session_id === credentials.session_id) return;
       // Another tab signed in (perhaps as someone else): follow it.
       restore(stored).then(emit, function (err) {
         console.warn('[Clerk emulator] cannot follow the sign-in of another tab', err);
+      });
+    }
+
+    /**
+     * Another tab signed out: show it after asking the emulator about the
+     * session, as clerk-js asks Clerk's servers first (so other tabs show a
+     * sign-out one round trip after the tab that made it).
+     */
+    function followSignOut(creds) {
+      var asked = creds
+        ? post('/__emulator/client', creds).catch(function () {})
+        : Promise.resolve();
+      asked.then(function () {
+        // Changed meanwhile (a sign-in here or in another tab): that wins.
+        if (credentials !== creds || readCredentials()) return;
+        credentials = null;
+        setSignedOut();
+        emit();
       });
     }
 

@@ -878,6 +878,66 @@ async fn serves_the_stand_ins_at_the_cdn_paths() {
     assert!(page.text().await.unwrap().contains("ui.browser.js"));
 }
 
+/// The stand-in's client endpoints over HTTP: a sign-in's credentials show
+/// the session; once signed out, `/client` still answers (with the status),
+/// where `/client/session` and `/client/token` refuse.
+#[tokio::test]
+async fn browser_client_reads_its_session_before_and_after_sign_out() {
+    let (_emulator, api) = start();
+    let origin = "http://127.0.0.1:9";
+    let post = |path: &str, body: Value| {
+        api.http
+            .post(format!("{}{path}", api.base))
+            .header("origin", origin)
+            .json(&body)
+    };
+    let signed_in: Value = post(
+        "/__emulator/client/sign-in",
+        json!({ "email_address": "client@example.com" }),
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let credentials = json!({
+        "session_id": signed_in["session"]["id"],
+        "session_secret": signed_in["session_secret"],
+    });
+
+    let client = post("/__emulator/client", credentials.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(client.status(), 200);
+    let client: Value = client.json().await.unwrap();
+    assert_eq!(client["session"]["id"], signed_in["session"]["id"]);
+    assert_eq!(client["session"]["status"], "active");
+
+    let signed_out = post("/__emulator/client/sign-out", credentials.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status(), 200);
+    let client = post("/__emulator/client", credentials.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(client.status(), 200);
+    let client: Value = client.json().await.unwrap();
+    assert_eq!(client["session"]["status"], "ended");
+    for path in ["/__emulator/client/session", "/__emulator/client/token"] {
+        let refused = post(path, credentials.clone()).send().await.unwrap();
+        assert_eq!(refused.status(), 401, "{path}");
+    }
+
+    // Someone else's credentials get nothing.
+    let wrong = json!({ "session_id": signed_in["session"]["id"], "session_secret": "guess" });
+    let refused = post("/__emulator/client", wrong).send().await.unwrap();
+    assert_eq!(refused.status(), 401);
+}
+
 /// Odd requests get a 4xx with a Clerk body, never a crash.
 #[tokio::test]
 async fn odd_requests_never_break_the_role() {

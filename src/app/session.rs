@@ -16,8 +16,8 @@ use crate::instant::{use_instant, AuthState, Instant};
 /// How long to wait before asking Clerk again for a token it did not have.
 const TOKEN_RETRY_DELAY_MS: u32 = 300;
 
-/// The longest another tab's Sign out counts as under way: a tab closed in
-/// the middle of one never takes its marker away.
+/// The longest another tab's Sign out counts as under way: one that never
+/// finishes (its tab was closed in the middle) must not hold this tab up.
 const SIGN_OUT_MARKER_MS: u64 = 10_000;
 
 /// The localStorage key holding the Clerk user id that the stored Instant
@@ -49,46 +49,56 @@ fn write_owner(key: &str, clerk_user_id: Option<&str>) -> bool {
     }
 }
 
-/// The localStorage key a tab holds while its Sign out (Instant, then
-/// Clerk) is under way: when it started, in ms since the epoch. Other tabs
-/// see Instant's sign-out before Clerk's and, without it, would offer to
-/// sign in to Instant again in between.
+/// The localStorage key of the Sign out marker: `<ms since the epoch>
+/// <Clerk session id>`, written by a tab as its Sign out (Instant, then
+/// Clerk) starts. Other tabs see Instant's sign-out before Clerk's (clerk-js
+/// tells them by a message, and they ask Clerk's servers before they show
+/// it), and without the marker would offer to sign in to Instant again in
+/// between. It stays after a successful sign-out: it only counts while a
+/// tab's Clerk still has that session, which a later sign-in never has. A
+/// failed one takes it away; the next exchange tidies it up.
 pub fn sign_out_marker_key(app_id: &str) -> String {
     format!("clerk-instant.{app_id}.signing-out")
 }
 
-/// The ms left of the Sign out marker under `key`, if one is there and
-/// younger than [`SIGN_OUT_MARKER_MS`].
-fn sign_out_marker_ms_left(key: &str) -> Option<u64> {
-    let started: u64 = local_storage()?.get_item(key).ok()??.parse().ok()?;
-    let age = (js_sys::Date::now() as u64).checked_sub(started)?;
-    SIGN_OUT_MARKER_MS.checked_sub(age).filter(|left| *left > 0)
+/// The Clerk session id in the Sign out marker under `key` and the ms left
+/// of it, if one is there and younger than [`SIGN_OUT_MARKER_MS`].
+fn fresh_sign_out_marker(key: &str) -> Option<(String, u64)> {
+    let marker = local_storage()?.get_item(key).ok()??;
+    let (started, clerk_session_id) = marker.split_once(' ')?;
+    let age = (js_sys::Date::now() as u64).checked_sub(started.parse().ok()?)?;
+    let left = SIGN_OUT_MARKER_MS
+        .checked_sub(age)
+        .filter(|left| *left > 0)?;
+    Some((clerk_session_id.to_owned(), left))
 }
 
-/// Sets (or takes away) the Sign out marker under `key`. Storage that
-/// refuses only costs other tabs the "Signing out…" in between.
-fn write_sign_out_marker(key: &str, signing_out: bool) {
+/// Writes the Sign out marker for `clerk_session_id` under `key`, or takes
+/// it away for `None`. Storage that refuses only costs other tabs the
+/// "Signing out…" in between.
+fn write_sign_out_marker(key: &str, clerk_session_id: Option<&str>) {
     let Some(storage) = local_storage() else {
         return;
     };
-    let _ = if signing_out {
-        storage.set_item(key, &(js_sys::Date::now() as u64).to_string())
-    } else {
-        storage.remove_item(key)
+    let _ = match clerk_session_id {
+        Some(id) => storage.set_item(key, &format!("{} {id}", js_sys::Date::now() as u64)),
+        None => storage.remove_item(key),
     };
 }
 
-/// Keeps `signing_out` in step with the Sign out marker under `key`, and
-/// looks again when a fresh marker runs out.
-fn follow_sign_out_marker(key: String, signing_out: RwSignal<bool>) {
-    let left = sign_out_marker_ms_left(&key);
-    if signing_out.try_set(left.is_some()).is_some() {
+/// Keeps `ending` (the Clerk session another tab is signing out of) in step
+/// with the Sign out marker under `key`, and looks again when a fresh
+/// marker runs out.
+fn follow_sign_out_marker(key: String, ending: RwSignal<Option<String>>) {
+    let marker = fresh_sign_out_marker(&key);
+    let left = marker.as_ref().map(|(_, left)| *left);
+    if ending.try_set(marker.map(|(id, _)| id)).is_some() {
         return; // disposed
     }
     if let Some(left) = left {
         spawn_local(async move {
             gloo_timers::future::TimeoutFuture::new(left as u32 + 1).await;
-            follow_sign_out_marker(key, signing_out);
+            follow_sign_out_marker(key, ending);
         });
     }
 }
@@ -103,8 +113,8 @@ pub struct SessionLink {
     /// The Clerk user id the Instant session was made for.
     owner: RwSignal<Option<String>>,
     busy: RwSignal<Option<Busy>>,
-    /// Another tab's Sign out is under way (its marker is in storage).
-    other_tab_signing_out: RwSignal<bool>,
+    /// The Clerk session another tab is signing out of (from its marker).
+    other_tab_ending: RwSignal<Option<String>>,
     sign_out_marker_key: StoredValue<String>,
     /// Why the last Sign out could not sign out of Clerk (Instant was).
     clerk_sign_out_error: RwSignal<Option<ClerkError>>,
@@ -117,14 +127,19 @@ pub struct SessionLink {
 
 impl SessionLink {
     /// Work in progress: this tab's exchange or sign-out, or else another
-    /// tab's sign-out.
+    /// tab's sign-out of the Clerk session this tab still has.
     pub fn busy(&self) -> Signal<Option<Busy>> {
-        let (own, other_tab_signing_out) = (self.busy, self.other_tab_signing_out);
+        let (own, other_tab_ending) = (self.busy, self.other_tab_ending);
+        let clerk_state = self.clerk.state;
         Signal::derive(move || {
             own.get().or_else(|| {
-                other_tab_signing_out
-                    .get()
-                    .then_some(Busy::SigningOutInAnotherTab)
+                let still_here = other_tab_ending.with(|ending| {
+                    clerk_state.with(|clerk| match (ending, clerk) {
+                        (Some(ending), ClerkState::SignedIn(session)) => *ending == session.id,
+                        _ => false,
+                    })
+                });
+                still_here.then_some(Busy::SigningOutInAnotherTab)
             })
         })
     }
@@ -193,12 +208,21 @@ impl SessionLink {
         self.clerk_sign_out_error.set(None);
         // Before Instant's sign-out, which other tabs see first.
         let marker_key = self.sign_out_marker_key.get_value();
-        write_sign_out_marker(&marker_key, true);
+        let clerk_session_id = self.clerk.state.with_untracked(|clerk| match clerk {
+            ClerkState::SignedIn(session) => Some(session.id.clone()),
+            _ => None,
+        });
+        if let Some(id) = &clerk_session_id {
+            write_sign_out_marker(&marker_key, Some(id));
+        }
         let instant_revoke = self.sign_out_of_instant();
         spawn_local(async move {
             let clerk_signed_out = self.clerk.sign_out().await;
-            write_sign_out_marker(&marker_key, false);
             if let Err(error) = clerk_signed_out {
+                // Other tabs stay signed in to Clerk: over for them too.
+                if clerk_session_id.is_some() {
+                    write_sign_out_marker(&marker_key, None);
+                }
                 self.clerk_sign_out_error.try_set(Some(error));
             }
             self.busy.try_set(None);
@@ -242,6 +266,10 @@ impl SessionLink {
         });
         if holds_it {
             self.set_owner(Some(clerk_user_id));
+            // A sign-in: no Sign out of an earlier session is left to wait for.
+            if let Some(key) = self.sign_out_marker_key.try_get_value() {
+                write_sign_out_marker(&key, None);
+            }
         }
     }
 
@@ -335,13 +363,13 @@ pub fn SessionLinkProvider(
     let owner_key = owner_storage_key(&instant.config().app_id);
     let marker_key = sign_out_marker_key(&instant.config().app_id);
     let owner = RwSignal::new(read_owner(&owner_key));
-    let other_tab_signing_out = RwSignal::new(false);
-    follow_sign_out_marker(marker_key.clone(), other_tab_signing_out);
+    let other_tab_ending = RwSignal::new(None);
+    follow_sign_out_marker(marker_key.clone(), other_tab_ending);
     let instant_state = instant.use_auth().state;
     let link = SessionLink {
         owner,
         busy: RwSignal::new(None),
-        other_tab_signing_out,
+        other_tab_ending,
         sign_out_marker_key: StoredValue::new(marker_key.clone()),
         clerk_sign_out_error: RwSignal::new(None),
         client_name: StoredValue::new(client_name),
@@ -361,22 +389,12 @@ pub fn SessionLinkProvider(
             owner.try_set(stored);
         }
         if key.is_none_or(|key| key == marker_key) {
-            follow_sign_out_marker(marker_key.clone(), other_tab_signing_out);
+            follow_sign_out_marker(marker_key.clone(), other_tab_ending);
         }
     });
     on_cleanup(move || storage_listener.remove());
 
     let clerk_state = link.clerk.state;
-    // Once Clerk is signed out here, another tab's Sign out is over for
-    // this tab, marker or not: a tab that navigates away as soon as Clerk
-    // lets it leaves its marker behind, which must not hold up this tab's
-    // next sign-in.
-    Effect::new(move || {
-        if clerk_state.with(|state| *state == ClerkState::SignedOut) {
-            other_tab_signing_out.set(false);
-        }
-    });
-
     let owner_key = link.owner_key;
     let busy = link.busy();
     // The effect's value is the Clerk state last decided on; while busy,

@@ -180,9 +180,10 @@ impl Clerk {
     }
 
     /// `Clerk.signOut(callback)`, with a callback that does nothing: given
-    /// none, clerk-js loads its `afterSignOutUrl` (`/` by default) as a new
-    /// page once signed out, which would start this app over. The page
-    /// stays, and Clerk's listener tells it about the sign-out.
+    /// none, clerk-js navigates to its `afterSignOutUrl` (`/` by default)
+    /// once signed out, which from any other address loads a new page (see
+    /// [`navigate_unless_here`]) and starts this app over. The page stays,
+    /// and Clerk's listener tells it about the sign-out.
     pub(crate) async fn sign_out(&self) -> Result<()> {
         let stay_on_the_page = Closure::once_into_js(|| {});
         let returned = self

@@ -50,9 +50,9 @@ impl UseClerkAuthReturn {
     }
 
     /// Ends the Clerk session (in every tab of this site). The page stays
-    /// where it is: unlike a bare `Clerk.signOut()`, this does not load
-    /// Clerk's `afterSignOutUrl` as a new page; the state turns signed out
-    /// and the app decides what to show.
+    /// where it is: unlike a bare `Clerk.signOut()`, this does not navigate
+    /// to Clerk's `afterSignOutUrl`; the state turns signed out and the app
+    /// decides what to show.
     pub async fn sign_out(&self) -> Result<()> {
         let clerk = self.context.loaded_clerk()?;
         let result = clerk.sign_out().await;

@@ -32,13 +32,17 @@ export function clerk_loaded() {
 export function clerk_user_id() {
   return window.Clerk && window.Clerk.user ? window.Clerk.user.id : null;
 }
+export function clerk_session_id() {
+  return window.Clerk && window.Clerk.session ? window.Clerk.session.id : null;
+}
 export function emulator_sign_in(email, firstName) {
   return window.Clerk.__emulator.signIn({ emailAddress: email, firstName: firstName });
 }
 export function clerk_sign_out() {
   if (!window.Clerk || !window.Clerk.loaded) return Promise.resolve();
-  // A callback, as the app's sign-out passes: without one, Clerk loads
-  // its afterSignOutUrl, which would end this test page.
+  // A callback, as the app's sign-out passes: without one, Clerk
+  // navigates to its afterSignOutUrl, and from any other address that
+  // loads a new page, which would end this test page.
   return window.Clerk.signOut(function () {});
 }
 export function clerk_close_sign_in() {
@@ -75,6 +79,8 @@ extern "C" {
     pub fn clerk_loaded() -> bool;
     /// `Clerk.user.id`, when signed in.
     pub fn clerk_user_id() -> Option<String>;
+    /// `Clerk.session.id`, when signed in.
+    pub fn clerk_session_id() -> Option<String>;
     #[wasm_bindgen(catch)]
     fn emulator_sign_in(email: &str, first_name: &str) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(catch)]
@@ -378,9 +384,13 @@ pub async fn focus_and_click_button(mounted: &Mounted, label: &str) {
     leptos::task::tick().await;
 }
 
-/// Whether a button labelled `label` is on the page.
+/// Whether `mounted` has a button whose whole text is `label` ("Sign in" is
+/// Clerk's button, not "Sign in to Instant").
 pub fn has_button(mounted: &Mounted, label: &str) -> bool {
-    find(&mounted.root, "button", label).is_some()
+    let buttons = mounted.root.query_selector_all("button").unwrap();
+    (0..buttons.length())
+        .filter_map(|i| buttons.item(i))
+        .any(|button| button.text_content().unwrap_or_default().trim() == label)
 }
 
 // --- Clerk ---------------------------------------------------------------------

@@ -76,6 +76,7 @@ pub(crate) fn router(state: ClerkState) -> Router {
         .route("/__emulator/accounts", get(accounts))
         .route("/__emulator/client/sign-in", post(client_sign_in))
         .route("/__emulator/client/tickets", post(client_redeem_ticket))
+        .route("/__emulator/client", post(client_state))
         .route("/__emulator/client/session", post(client_session))
         .route("/__emulator/client/token", post(client_token))
         .route("/__emulator/client/sign-out", post(client_sign_out))
@@ -387,6 +388,19 @@ async fn client_session(
 ) -> Result<Json<Value>> {
     let (session, user, _) = browser_session(&state, &headers, &body, true).await?;
     Ok(Json(browser_session_json(&session, &user, None)))
+}
+
+/// The stand-in's counterpart of Clerk's `GET /v1/client`: the session the
+/// browser holds credentials for, with its status. Unlike `/client/session`
+/// it answers an ended or revoked session with 200, as Clerk answers a
+/// client whose sessions have ended.
+async fn client_state(
+    State(state): State<ClerkState>,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Json<Value>> {
+    let (session, _, _) = browser_session(&state, &headers, &body, false).await?;
+    Ok(Json(json!({ "session": session_json(&session) })))
 }
 
 async fn client_token(

@@ -140,9 +140,9 @@ impl Browser {
 /// records what `Clerk.user`/`session`/`loaded`/`status` were before load in
 /// `window.__beforeLoad`, every listener call in `window.__clerkEvents` (the
 /// user id or null), and every fetch URL in `window.__fetches`. It gives
-/// `load()` a `routerPush` that records where Clerk navigates in
-/// `window.__navigations` (path, query and hash), unless the URL has
-/// `?plain`.
+/// `load()` a `routerPush` and `routerReplace` that record where Clerk
+/// navigates in `window.__navigations` (path, query and hash; `replace `
+/// before it for the latter), unless the URL has `?plain`.
 pub struct TestApp {
     /// `http://127.0.0.1:<port>`
     pub origin: String,
@@ -252,6 +252,7 @@ fn app_page(frontend_api: &str, publishable_key: &str) -> String {
       window.__navigations = [];
       if (!/[?&]plain\b/.test(location.search)) {{
         options.routerPush = function (to) {{ window.__navigations.push(to); }};
+        options.routerReplace = function (to) {{ window.__navigations.push('replace ' + to); }};
       }}
       return window.Clerk.load(options);
     }})
