@@ -11,7 +11,8 @@
  *                                     → Promise<void>
  *   Clerk.loaded, Clerk.status        ("loading" → "ready", or "error")
  *   Clerk.user, Clerk.session, Clerk.client
- *                                     (undefined before load, null signed out)
+ *                                     (undefined before load and in transition,
+ *                                     null signed out)
  *   Clerk.addListener(cb)             → unsubscribe(); cb({client, session, user, organization})
  *   Clerk.openSignIn(props?), Clerk.closeSignIn()
  *                                     (after a sign-in in the modal, as
@@ -32,6 +33,9 @@
  * Navigating, as clerk-js does: within this origin through `routerPush`
  * (or `routerReplace`) given to load(), with path, query and hash; else,
  * or without them, by loading the URL as a new page.
+ * While it navigates (or runs signOut's callback), `user` and `session`
+ * read `undefined`, as clerk-js's do in transition, and listeners hear of
+ * it.
  *
  * Sessions belong to the page's origin: localStorage keeps the session id
  * and a per-session secret that the emulator checks, so a session survives
@@ -415,15 +419,45 @@
     // --- sign-in and sign-out ----------------------------------------------
 
     /** Signs in as `account` ({user_id} or {email_address, first_name, last_name}). */
-    function signInWith(account) {
+    /**
+     * Signs in as `account`. With `navigateTo` (the modal's sign-in), as
+     * clerk-js's setActive with a redirect URL: in transition while it
+     * navigates there, then signed in.
+     */
+    function signInWith(account, navigateTo) {
       return post('/__emulator/client/sign-in', account).then(function (data) {
         var previous = credentials;
         writeCredentials({ session_id: data.session.id, session_secret: data.session_secret });
-        setSignedIn(data);
-        emit();
         if (previous && previous.session_id !== data.session.id) {
           post('/__emulator/client/sign-out', previous).catch(function () {});
         }
+        if (navigateTo === undefined) {
+          setSignedIn(data);
+          emit();
+          return undefined;
+        }
+        return inTransition(function () { return navigate(navigateTo); }, function () {
+          if (credentials && credentials.session_id === data.session.id) setSignedIn(data);
+        });
+      });
+    }
+
+    /**
+     * As clerk-js's setActive and signOut do around a navigation or a
+     * callback: `user` and `session` read `undefined` (in transition) while
+     * `work` runs, then `settle` sets the new state; listeners hear of both.
+     */
+    function inTransition(work, settle) {
+      state.user = undefined;
+      state.session = undefined;
+      emit();
+      function done() {
+        settle();
+        emit();
+      }
+      return Promise.resolve().then(work).then(done, function (err) {
+        done();
+        throw err;
       });
     }
 
@@ -617,12 +651,12 @@
         picker.openSignIn({
           appLabel: location.host,
           onAccount: function (account) {
-            return signInWith(account).then(function () {
+            // clerk-js's default for its modal: the page it opened on.
+            var target = props.forceRedirectUrl || props.signInForceRedirectUrl ||
+              props.fallbackRedirectUrl || props.signInFallbackRedirectUrl || props.redirectUrl ||
+              openedOn;
+            return signInWith(account, target).then(function () {
               picker.closeSignIn();
-              // clerk-js's default for its modal: the page it opened on.
-              return navigate(props.forceRedirectUrl || props.signInForceRedirectUrl ||
-                props.fallbackRedirectUrl || props.signInFallbackRedirectUrl || props.redirectUrl ||
-                openedOn);
             });
           }
         });
@@ -658,13 +692,15 @@
         return post('/__emulator/client/sign-out', creds).catch(function (err) {
           console.warn('[Clerk emulator] the emulator did not confirm the sign-out; signing out here anyway', err);
         }).then(function () {
-          if (credentials === creds) {
-            forgetCredentials(creds);
-            setSignedOut();
-            emit();
+          function afterwards() {
+            return callback ? callback() : navigate(options.redirectUrl || afterSignOutUrl);
           }
-          if (callback) return callback();
-          return navigate(options.redirectUrl || afterSignOutUrl);
+          // Signed in again meanwhile (another tab): nothing to show here.
+          if (credentials !== creds) return afterwards();
+          forgetCredentials(creds);
+          return inTransition(afterwards, function () {
+            if (!credentials) setSignedOut();
+          });
         });
       });
     };

@@ -210,12 +210,6 @@ async fn picker_sign_in_survives_reload_and_sign_out_reaches_other_tabs() {
     fx.wait_for_state("signed-in").await;
     fx.browser.wait_for_css_gone("[role=dialog]", WAIT).await;
     assert_eq!(fx.state_text().await, "Signed in as alan@example.com");
-    // As clerk-js's modal does: back to the page it opened on, through the
-    // page's router.
-    assert_eq!(
-        fx.browser.js("return window.__navigations", vec![]).await,
-        json!(["/"])
-    );
 
     let who = fx
         .browser
@@ -236,6 +230,18 @@ async fn picker_sign_in_survives_reload_and_sign_out_reaches_other_tabs() {
     assert_eq!(who["lastName"], "Turing");
     assert_eq!(who["status"], "active");
     assert_eq!(who["sameUser"], true);
+
+    // As clerk-js's modal does: back to the page it opened on, through the
+    // page's router, in transition (user `undefined`) meanwhile.
+    assert_eq!(
+        fx.browser
+            .js(
+                "return [window.__navigations, window.__clerkEvents]",
+                vec![]
+            )
+            .await,
+        json!([["/"], [null, "undefined", user_id]])
+    );
 
     // The token: Clerk-shaped, azp = the app page's origin.
     let jwt = fx
@@ -315,14 +321,15 @@ async fn picker_sign_in_survives_reload_and_sign_out_reaches_other_tabs() {
         fx.browser.js("return window.__navigations", vec![]).await,
         json!(["/"])
     );
+    // In transition while it navigated, then signed out.
     assert_eq!(
         fx.browser
             .js(
-                "return [Clerk.user === null, Clerk.session === null]",
+                "return [Clerk.user === null, Clerk.session === null, window.__clerkEvents]",
                 vec![]
             )
             .await,
-        json!([true, true])
+        json!([true, true, [user_id, "undefined", null]])
     );
     assert_eq!(fx.api.session(&session_id).await["status"], "ended");
 

@@ -135,11 +135,12 @@ impl Browser {
 /// `data-clerk-publishable-key`, then calls
 /// `Clerk.load({ ui: { ClerkUI: window.__internal_ClerkUICtor } })`, as the
 /// app's loader does. The page shows the state in `#state`
-/// (`data-state` = `loading` | `signed-in` | `signed-out` | `error`), has
+/// (`data-state` = `loading` | `signed-in` | `signed-out` |
+/// `in-transition` | `error`), has
 /// buttons `#open-sign-in` (`Clerk.openSignIn()`) and `#sign-out`, and
 /// records what `Clerk.user`/`session`/`loaded`/`status` were before load in
 /// `window.__beforeLoad`, every listener call in `window.__clerkEvents` (the
-/// user id or null), and every fetch URL in `window.__fetches`. It gives
+/// user id, null, or `"undefined"` in transition), and every fetch URL in `window.__fetches`. It gives
 /// `load()` a `routerPush` and `routerReplace` that record where Clerk
 /// navigates in `window.__navigations` (path, query and hash; `replace `
 /// before it for the latter), unless the URL has `?plain`.
@@ -226,7 +227,10 @@ fn app_page(frontend_api: &str, publishable_key: &str) -> String {
   }}
   function render(event) {{
     var el = document.getElementById('state');
-    if (event.user) {{
+    if (event.user === undefined) {{
+      el.dataset.state = 'in-transition';
+      el.textContent = 'Signing in or out…';
+    }} else if (event.user) {{
       el.dataset.state = 'signed-in';
       el.textContent = 'Signed in as ' + event.user.primaryEmailAddress.emailAddress;
     }} else {{
@@ -258,7 +262,7 @@ fn app_page(frontend_api: &str, publishable_key: &str) -> String {
     }})
     .then(function () {{
       window.Clerk.addListener(function (event) {{
-        window.__clerkEvents.push(event.user ? event.user.id : null);
+        window.__clerkEvents.push(event.user ? event.user.id : (event.user === undefined ? 'undefined' : null));
         render(event);
       }});
     }})
