@@ -30,9 +30,9 @@
  *   Clerk.__emulator.failNextSignOut(message)
  *                                     (test hooks; real clerk-js has none)
  *
- * Navigating, as clerk-js does: within this origin through `routerPush`
- * (or `routerReplace`) given to load(), with path, query and hash; else,
- * or without them, by loading the URL as a new page.
+ * Navigating, as clerk-js does: within this origin through the
+ * `routerPush` given to load(), with path, query and hash; else, or
+ * without it, by loading the URL as a new page.
  * While it navigates (or runs signOut's callback), `user` and `session`
  * read `undefined`, as clerk-js's do in transition, and listeners hear of
  * it.
@@ -169,8 +169,9 @@
     var refreshTimer = null;
     // Where signOut() without a callback goes, as in clerk-js.
     var afterSignOutUrl = '/';
-    // load()'s routerPush and routerReplace, if given.
-    var router = { push: null, replace: null };
+    // load()'s routerPush, if given. (Its routerReplace is for flows the
+    // stand-in does not have.)
+    var routerPush = null;
 
     // --- storage -----------------------------------------------------------
 
@@ -418,9 +419,9 @@
 
     // --- sign-in and sign-out ----------------------------------------------
 
-    /** Signs in as `account` ({user_id} or {email_address, first_name, last_name}). */
     /**
-     * Signs in as `account`. With `navigateTo` (the modal's sign-in), as
+     * Signs in as `account` ({user_id} or {email_address, first_name,
+     * last_name}). With `navigateTo` (the modal's sign-in), as
      * clerk-js's setActive with a redirect URL: in transition while it
      * navigates there, then signed in.
      */
@@ -522,14 +523,13 @@
     }
 
     /** Goes to `to` as clerk-js's navigate() does (see the top of this file). */
-    function navigate(to, replace) {
+    function navigate(to) {
       var url = new URL(absoluteUrl(to));
-      var custom = (replace && router.replace) || router.push;
-      if (url.origin !== location.origin || !custom) {
+      if (url.origin !== location.origin || !routerPush) {
         location.assign(url.href);
         return Promise.resolve();
       }
-      return Promise.resolve(custom(url.pathname + url.search + url.hash));
+      return Promise.resolve(routerPush(url.pathname + url.search + url.hash));
     }
 
     function absoluteUrl(url) {
@@ -550,8 +550,7 @@
       if (typeof options.afterSignOutUrl === 'string' && options.afterSignOutUrl) {
         afterSignOutUrl = options.afterSignOutUrl;
       }
-      if (typeof options.routerPush === 'function') router.push = options.routerPush;
-      if (typeof options.routerReplace === 'function') router.replace = options.routerReplace;
+      if (typeof options.routerPush === 'function') routerPush = options.routerPush;
       window.addEventListener('storage', onStorage);
 
       var ticket = takeTicketFromUrl();
@@ -674,8 +673,8 @@
      * Ends the session on the emulator, then here; other tabs of this origin
      * follow. Accepts `(options)`, `(callback)` or `(callback, options)`;
      * options: `sessionId`, `redirectUrl`. Then, as clerk-js does, calls the
-     * callback, or else loads `redirectUrl` or `afterSignOutUrl` (default
-     * "/") as a new page.
+     * callback, or else navigates to `redirectUrl` or `afterSignOutUrl`
+     * (default "/").
      */
     this.signOut = function (first, second) {
       var callback = typeof first === 'function' ? first : (typeof second === 'function' ? second : null);
