@@ -167,6 +167,10 @@
     // Test hook: the message the next signOut() fails with (see __emulator).
     var failingSignOut = null;
     var refreshTimer = null;
+    // Set once the page starts to unload (a navigation loading a new page):
+    // as in clerk-js, a transition then leaves the state alone.
+    var unloading = false;
+    window.addEventListener('beforeunload', function () { unloading = true; });
     // Where signOut() without a callback goes, as in clerk-js.
     var afterSignOutUrl = '/';
     // load()'s routerPush, if given. (Its routerReplace is for flows the
@@ -453,6 +457,7 @@
       state.session = undefined;
       emit();
       function done() {
+        if (unloading) return;
         settle();
         emit();
       }
@@ -487,17 +492,21 @@
     }
 
     /**
-     * Another tab signed out: show it after asking the emulator about the
-     * session, as clerk-js asks Clerk's servers first (so other tabs show a
-     * sign-out one round trip after the tab that made it).
+     * Another tab signed out: as clerk-js, ask the server about the session
+     * first (so other tabs show a sign-out one round trip after the tab that
+     * made it), and stay signed in if it is still active there.
      */
     function followSignOut(creds) {
       var asked = creds
-        ? post('/__emulator/client', creds).catch(function () {})
-        : Promise.resolve();
-      asked.then(function () {
+        ? post('/__emulator/client', creds).then(function (data) {
+          return !(data && data.session && data.session.status === 'active');
+        }, function () {
+          return true;
+        })
+        : Promise.resolve(true);
+      asked.then(function (over) {
         // Changed meanwhile (a sign-in here or in another tab): that wins.
-        if (credentials !== creds || readCredentials()) return;
+        if (!over || credentials !== creds || readCredentials()) return;
         credentials = null;
         setSignedOut();
         emit();

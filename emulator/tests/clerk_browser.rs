@@ -333,9 +333,20 @@ async fn picker_sign_in_survives_reload_and_sign_out_reaches_other_tabs() {
     );
     assert_eq!(fx.api.session(&session_id).await["status"], "ended");
 
-    // ... and the second tab follows without a reload.
+    // ... and the second tab follows without a reload, once it has asked
+    // the emulator about the session (as clerk-js asks for its client).
     c.switch_to_window(second_tab).await.unwrap();
     fx.wait_for_state("signed-out").await;
+    assert_eq!(
+        fx.browser
+            .js(
+                "return window.__fetches.filter(function (u) { \
+                   return u.endsWith('/__emulator/client'); }).length",
+                vec![]
+            )
+            .await,
+        json!(1)
+    );
     assert_eq!(
         fx.browser
             .js(

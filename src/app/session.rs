@@ -134,9 +134,10 @@ impl SessionLink {
         Signal::derive(move || {
             own.get().or_else(|| {
                 let still_here = other_tab_ending.with(|ending| {
-                    clerk_state.with(|clerk| match (ending, clerk) {
-                        (Some(ending), ClerkState::SignedIn(session)) => *ending == session.id,
-                        _ => false,
+                    clerk_state.with(|clerk| {
+                        clerk
+                            .session()
+                            .is_some_and(|session| ending.as_ref() == Some(&session.id))
                     })
                 });
                 still_here.then_some(Busy::SigningOutInAnotherTab)
@@ -208,10 +209,7 @@ impl SessionLink {
         self.clerk_sign_out_error.set(None);
         // Before Instant's sign-out, which other tabs see first.
         let marker_key = self.sign_out_marker_key.get_value();
-        let clerk_session_id = self.clerk.state.with_untracked(|clerk| match clerk {
-            ClerkState::SignedIn(session) => Some(session.id.clone()),
-            _ => None,
-        });
+        let clerk_session_id = self.clerk_session_id();
         if let Some(id) = &clerk_session_id {
             write_sign_out_marker(&marker_key, Some(id));
         }
@@ -266,10 +264,27 @@ impl SessionLink {
         });
         if holds_it {
             self.set_owner(Some(clerk_user_id));
-            // A sign-in: no Sign out of an earlier session is left to wait for.
-            if let Some(key) = self.sign_out_marker_key.try_get_value() {
-                write_sign_out_marker(&key, None);
-            }
+            self.tidy_sign_out_marker();
+        }
+    }
+
+    /// The Clerk session signed in now (untracked).
+    fn clerk_session_id(&self) -> Option<String> {
+        self.clerk
+            .state
+            .with_untracked(|clerk| clerk.session().map(|session| session.id.clone()))
+    }
+
+    /// Takes away a Sign out marker that no longer counts: run out, or for
+    /// a Clerk session other than this tab's. One for this tab's session
+    /// stays: a Sign out of it may have started while this exchange ran.
+    fn tidy_sign_out_marker(&self) {
+        let Some(key) = self.sign_out_marker_key.try_get_value() else {
+            return;
+        };
+        let here = self.clerk_session_id();
+        if fresh_sign_out_marker(&key).is_none_or(|(ending, _)| Some(ending) != here) {
+            write_sign_out_marker(&key, None);
         }
     }
 

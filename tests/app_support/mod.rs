@@ -65,6 +65,15 @@ export function store_and_announce(key, value) {
     key: key, oldValue: oldValue, newValue: value, storageArea: window.localStorage,
   }));
 }
+export function end_clerk_session_on_server(frontendApi, key) {
+  // What another tab's Clerk sign-out does before it clears storage.
+  const credentials = window.localStorage.getItem(key);
+  return fetch(frontendApi + '/__emulator/client/sign-out', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: credentials,
+  }).then((response) => response.ok);
+}
 export function forget_and_announce(key) {
   // What another tab's sign-out looks like from here: the key is gone and
   // a `storage` event says so.
@@ -97,6 +106,7 @@ extern "C" {
     /// Stores `value` under `key` and dispatches the `storage` event
     /// another tab's write would cause.
     pub fn store_and_announce(key: &str, value: &str);
+    fn end_clerk_session_on_server(frontend_api: &str, key: &str) -> js_sys::Promise;
     /// Removes `key` from localStorage and dispatches the `storage` event
     /// another tab's change would cause.
     pub fn forget_and_announce(key: &str);
@@ -168,6 +178,23 @@ pub fn stored_owner() -> Option<String> {
         .get_item(&clerk_instant::app::owner_storage_key(app_id()))
         .unwrap()
         .and_then(|raw| serde_json::from_str(&raw).ok())
+}
+
+/// Another tab's Clerk sign-out, as this tab sees it: the session ends on
+/// the server, then Clerk's key goes from storage (with a `storage`
+/// event). Like clerk-js, the stand-in then asks the server before it
+/// shows the sign-out.
+pub async fn another_tab_signs_out_of_clerk() {
+    let key = clerk_storage_key().expect("the stand-in's storage key");
+    let ended = JsFuture::from(end_clerk_session_on_server(clerk_api(), &key))
+        .await
+        .expect("the emulator answers");
+    assert_eq!(
+        ended.as_bool(),
+        Some(true),
+        "the emulator ended the session"
+    );
+    forget_and_announce(&key);
 }
 
 /// The key of the app's Sign out marker, which a tab holds while its Sign

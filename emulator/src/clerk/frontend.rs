@@ -5,9 +5,10 @@
 //!   (`/npm/@clerk/clerk-js@6/dist/clerk.browser.js`,
 //!   `/npm/@clerk/ui@1/dist/ui.browser.js`) and their stylesheet;
 //! - the sign-in page `/sign-in?redirect_url=…` and the dashboard at `/`;
-//! - the stand-in's session endpoints under `/__emulator/client/` (the
-//!   emulator's own protocol, not Clerk's frontend API), the account list
-//!   for the picker, and the runtime settings.
+//! - the stand-in's session endpoints `/__emulator/client` and under
+//!   `/__emulator/client/` (the emulator's own protocol, not Clerk's
+//!   frontend API), the account list for the picker, and the runtime
+//!   settings.
 //!
 //! Browser sessions belong to one app origin. The stand-in keeps the session
 //! id and a per-session secret (stored here only as a hash) in that origin's

@@ -122,7 +122,10 @@ async fn not_found(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
 /// router sets it before its CORS layer (see [`frontend::router`]).
 pub(crate) async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
     let path = uri.path();
-    let allowed = if path.starts_with("/__emulator/client/") || path.ends_with("/revoke") {
+    let allowed = if path == "/__emulator/client"
+        || path.starts_with("/__emulator/client/")
+        || path.ends_with("/revoke")
+    {
         "POST"
     } else if path == "/__emulator/settings" {
         "GET or POST"
