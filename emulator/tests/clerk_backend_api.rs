@@ -936,6 +936,21 @@ async fn browser_client_reads_its_session_before_and_after_sign_out() {
     let wrong = json!({ "session_id": signed_in["session"]["id"], "session_secret": "guess" });
     let refused = post("/__emulator/client", wrong).send().await.unwrap();
     assert_eq!(refused.status(), 401);
+    // It takes POST, and says so to a GET.
+    let get = api
+        .http
+        .get(format!("{}/__emulator/client", api.base))
+        .send()
+        .await
+        .unwrap();
+    let allow = get
+        .headers()
+        .get("allow")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let (status, code, long_message) = clerk_error(get).await;
+    assert_eq!((status, code.as_str()), (405, "method_not_allowed"));
+    assert_eq!(allow.as_deref(), Some("POST"));
+    assert!(long_message.contains("POST"), "{long_message}");
 }
 
 /// Odd requests get a 4xx with a Clerk body, never a crash.
