@@ -338,6 +338,26 @@ async fn another_tabs_sign_out_that_left_clerk_signed_in_or_never_ended_shows_th
 }
 
 #[wasm_bindgen_test]
+async fn the_account_page_says_signing_out_during_another_tabs_sign_out() {
+    reset().await;
+    let app = mount_app(config());
+    sign_in_to_clerk(&unique_email("account-other-tab")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    click_link(&app, "Account").await;
+    wait_for_text(&app, "Instant user id").await;
+
+    another_tab_signs_out_of_instant(0);
+    wait_for_text(&app, "Signing out…").await;
+    another_tab_signs_out_of_clerk().await;
+    wait_until("back home, signed out", || {
+        path() == "/" && has_button(&app, "Sign in")
+    })
+    .await;
+    drop(app);
+    reset().await;
+}
+
+#[wasm_bindgen_test]
 async fn a_sign_out_marker_left_behind_does_not_hold_up_the_next_sign_in() {
     reset().await;
     // A Sign out that has just finished leaves its marker (with most of

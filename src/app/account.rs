@@ -6,6 +6,7 @@ use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
 use super::session::use_session_link;
+use super::sync::Busy;
 use crate::clerk::{use_clerk_auth, ClerkState};
 use crate::instant::{use_auth, AuthState, User};
 
@@ -83,7 +84,11 @@ pub fn AccountPage() -> impl IntoView {
                     AccountAccess::Show { user, clerk_user_id } => {
                         view! { <AccountDetails user clerk_user_id /> }.into_any()
                     }
-                    AccountAccess::Wait => view! { <p class="status">"Loading…"</p> }.into_any(),
+                    AccountAccess::Wait => {
+                        let signing_out = busy.get().is_some_and(Busy::is_signing_out);
+                        let text = if signing_out { "Signing out…" } else { "Loading…" };
+                        view! { <p class="status">{text}</p> }.into_any()
+                    }
                     AccountAccess::Redirect => {
                         view! { <p class="status">"Not signed in; going to the home page…"</p> }
                             .into_any()

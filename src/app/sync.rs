@@ -17,6 +17,13 @@ pub enum Busy {
     SigningOutInAnotherTab,
 }
 
+impl Busy {
+    /// A sign-out, here or in another tab: what the page calls "Signing out…".
+    pub fn is_signing_out(self) -> bool {
+        matches!(self, Self::SigningOut | Self::SigningOutInAnotherTab)
+    }
+}
+
 /// What to do so that Instant follows Clerk.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SyncAction {
@@ -104,7 +111,7 @@ pub fn panel(
     first_exchange_started: bool,
     clerk_sign_out_error: Option<&ClerkError>,
 ) -> Panel {
-    if let Some(Busy::SigningOut | Busy::SigningOutInAnotherTab) = busy {
+    if busy.is_some_and(Busy::is_signing_out) {
         return Panel::SigningOut;
     }
     // Only where that sign-out was asked for: a page that has just mounted
