@@ -53,6 +53,8 @@ mod text {
     pub const NO_EMAIL: &str = "Clerk's session token has no email";
     /// …and the Clerk dashboard section where the claim is added.
     pub const ADD_THE_CLAIM: &str = "Customize session token";
+    /// The app's text while nothing is known yet.
+    pub const LOADING: &str = "Loading…";
     /// The app's text when Clerk is signed in and Instant is not.
     pub const NOT_TO_INSTANT: &str = "signed in to Clerk but not to Instant";
     /// The app's message when the stored Instant session has ended…
@@ -453,6 +455,7 @@ impl<'h> Flow<'h> {
 
         self.browser.switch_to_tab(&first_tab).await?;
         self.mark_the_page().await?;
+        self.browser.record_texts(".status-region").await?;
         self.browser.click_button(text::SIGN_OUT).await?;
         self.wait_signed_out_everywhere_in_this_tab("first tab")
             .await?;
@@ -465,6 +468,15 @@ impl<'h> Flow<'h> {
         check(address.ends_with(FIRST_TAB_PATH), || {
             format!("Sign out moved the first tab from {FIRST_TAB_PATH} to {address}")
         })?;
+        // Clerk's transition while it signs out (user and session
+        // `undefined`) is not a "Loading…" on the way.
+        let shown = self.browser.recorded_texts().await?;
+        check(
+            !shown.iter().any(|text| text.contains(text::LOADING)),
+            || {
+                format!("the first tab showed Loading… while signing out; it showed, in order: {shown:?}")
+            },
+        )?;
         self.browser.screenshot("05b-first-tab-signed-out").await?;
 
         self.browser.switch_to_tab(&second_tab).await?;

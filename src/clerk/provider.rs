@@ -77,15 +77,19 @@ impl ClerkContext {
     /// sign-in.
     fn attach(&self, clerk: &Clerk) -> Result<ListenerGuard> {
         let context = *self;
-        let guard = clerk.add_listener(move |reported| {
-            context
-                .state
-                .try_update(|state| *state = state.next(reported));
-        })?;
+        let follow = move |reported: ClerkState| {
+            // Only a change reaches the page: a transition keeps the state.
+            context.state.try_maybe_update(|state| {
+                let next = state.next(reported);
+                let changed = next != *state;
+                *state = next;
+                (changed, ())
+            });
+        };
+        let guard = clerk.add_listener(follow)?;
         // The listener fires at once for a loaded Clerk, but not every
         // clerk-js build promises that: read the state directly too.
-        self.state
-            .update(|state| *state = state.next(clerk.state()));
+        follow(clerk.state());
         if let Some(mode) = self.queued_sign_in.get_untracked() {
             self.queued_sign_in.set(None);
             self.open_sign_in(clerk, mode);

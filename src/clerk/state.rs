@@ -44,8 +44,10 @@ pub enum Resource<T> {
 /// Clerk's state as the app sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub enum ClerkState {
-    /// Clerk has not finished loading (or is between two sessions): nothing
-    /// is known yet, so neither signed-in nor signed-out content shows.
+    /// Clerk has not finished loading: nothing is known yet, so neither
+    /// signed-in nor signed-out content shows. (clerk-js's fields also read
+    /// `undefined` in a transition between two sessions; see
+    /// [`next`](Self::next).)
     #[default]
     NotLoaded,
     /// Loaded, nobody signed in.
@@ -78,11 +80,16 @@ impl ClerkState {
     }
 
     /// The next state after clerk-js reports a change. A failure stays: once
-    /// Clerk could not be set up, nothing it reports later is trusted.
+    /// Clerk could not be set up, nothing it reports later is trusted. Once
+    /// loaded, "not known" can only be a transition (clerk-js's sign-in or
+    /// sign-out, while it navigates or runs a callback): the last known
+    /// state stays until the new one is reported, so the page goes from
+    /// one to the other without a "Loading…" in between.
     pub fn next(&self, reported: Self) -> Self {
-        match self {
-            Self::Failed(_) => self.clone(),
-            _ => reported,
+        match (self, reported) {
+            (Self::Failed(_), _) => self.clone(),
+            (Self::SignedIn(_) | Self::SignedOut, Self::NotLoaded) => self.clone(),
+            (_, reported) => reported,
         }
     }
 
@@ -197,6 +204,27 @@ mod tests {
         assert_eq!(
             ClerkState::NotLoaded.next(ClerkState::SignedOut),
             ClerkState::SignedOut
+        );
+    }
+
+    #[test]
+    fn a_transition_after_loading_keeps_the_last_state_until_the_next() {
+        let signed_in = ClerkState::SignedIn(ClerkSession {
+            id: "sess_1".into(),
+            user: ada(),
+        });
+        // Signing out: signed in, in transition, signed out.
+        let during = signed_in.next(ClerkState::NotLoaded);
+        assert_eq!(during, signed_in);
+        assert_eq!(during.next(ClerkState::SignedOut), ClerkState::SignedOut);
+        // Signing in through the modal: signed out, in transition, signed in.
+        let during = ClerkState::SignedOut.next(ClerkState::NotLoaded);
+        assert_eq!(during, ClerkState::SignedOut);
+        assert_eq!(during.next(signed_in.clone()), signed_in);
+        // Before loading, not known stays not known.
+        assert_eq!(
+            ClerkState::NotLoaded.next(ClerkState::NotLoaded),
+            ClerkState::NotLoaded
         );
     }
 }
