@@ -11,7 +11,27 @@ use clerk_instant::clerk::{
     SignedOut, UseClerkAuthReturn,
 };
 use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
+
+#[wasm_bindgen(inline_js = r#"
+export function sign_out_held_in_transition() {
+  // A sign-out whose callback has not returned: clerk-js stays in its
+  // transition (user and session undefined) until the returned function
+  // lets it go on.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  window.Clerk.signOut(() => held);
+  return () => release();
+}
+export function clerk_in_transition() {
+  return !!window.Clerk && window.Clerk.loaded && window.Clerk.user === undefined;
+}
+"#)]
+extern "C" {
+    fn sign_out_held_in_transition() -> js_sys::Function;
+    fn clerk_in_transition() -> bool;
+}
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -116,4 +136,40 @@ async fn signed_in_and_signed_out_follow_clerk_and_the_hook_gives_tokens() {
     assert!(!app.text().contains("signed-in-content"));
     assert_eq!(auth.user_id.get_untracked(), None);
     drop(app);
+}
+
+#[wasm_bindgen_test]
+async fn a_transition_keeps_the_last_state_for_at_most_ten_seconds() {
+    reset().await;
+    let app = mount(|| {
+        view! {
+            <ClerkProvider publishable_key=publishable_key()>
+                <ClerkLoading><p>"clerk-loading"</p></ClerkLoading>
+                <SignedOut><p>"signed-out-content"</p></SignedOut>
+                <SignedIn><p>"signed-in-content"</p></SignedIn>
+            </ClerkProvider>
+        }
+    });
+    sign_in_to_clerk(&unique_email("transition")).await;
+    wait_for_text(&app, "signed-in-content").await;
+
+    let release = sign_out_held_in_transition();
+    wait_until("clerk-js is in its transition", clerk_in_transition).await;
+    let started = js_sys::Date::now();
+    gloo_timers::future::TimeoutFuture::new(300).await;
+    leptos::task::tick().await;
+    let meanwhile = app.text();
+    assert!(
+        meanwhile.contains("signed-in-content") && !meanwhile.contains("clerk-loading"),
+        "a transition shows the last state: {meanwhile:?}"
+    );
+    // One that does not end shows as not known after 10 s.
+    wait_for_text(&app, "clerk-loading").await;
+    let waited = js_sys::Date::now() - started;
+    assert!(waited > 9_000.0, "after {waited} ms");
+
+    release.call0(&JsValue::NULL).expect("released");
+    wait_for_text(&app, "signed-out-content").await;
+    drop(app);
+    reset().await;
 }

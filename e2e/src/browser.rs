@@ -332,10 +332,12 @@ impl Browser {
     }
 
     /// Starts recording each text the first element matching `selector`
-    /// shows from now on: a `MutationObserver` in the page notes the
-    /// element's `innerText` after every change, so a text that shows only
-    /// for a moment is caught too. [`recorded_texts`](Self::recorded_texts)
-    /// reads them. A new page load ends the recording.
+    /// shows from now on: a `MutationObserver` in the page notes the text
+    /// of every node added to it and the element's `innerText` after every
+    /// batch of changes, so a text that shows only for a moment is caught
+    /// too, even one gone again before the observer runs.
+    /// [`recorded_texts`](Self::recorded_texts) reads them. A new page load
+    /// ends the recording.
     pub async fn record_texts(&self, selector: &str) -> Result<()> {
         let found = self
             .client
@@ -343,10 +345,15 @@ impl Browser {
                 "const element = document.querySelector(arguments[0]);
                  if (!element) return false;
                  window.__e2eTexts = [element.innerText];
-                 new MutationObserver(() => {
-                   const text = element.innerText;
+                 const note = (text) => {
                    const texts = window.__e2eTexts;
-                   if (texts[texts.length - 1] !== text) texts.push(text);
+                   if (text && texts[texts.length - 1] !== text) texts.push(text);
+                 };
+                 new MutationObserver((records) => {
+                   for (const record of records) {
+                     for (const node of record.addedNodes) note((node.textContent || '').trim());
+                   }
+                   note(element.innerText);
                  }).observe(element, { childList: true, subtree: true, characterData: true });
                  return true;",
                 vec![json!(selector)],

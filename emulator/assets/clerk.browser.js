@@ -461,10 +461,8 @@
         settle();
         emit();
       }
-      return Promise.resolve().then(work).then(done, function (err) {
-        done();
-        throw err;
-      });
+      // Work that fails leaves the transition unsettled, as in clerk-js.
+      return Promise.resolve().then(work).then(done);
     }
 
     // A change made by another tab while this one is still loading could be

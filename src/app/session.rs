@@ -127,17 +127,18 @@ pub struct SessionLink {
 
 impl SessionLink {
     /// Work in progress: this tab's exchange or sign-out, or else another
-    /// tab's sign-out of the Clerk session this tab still has.
+    /// tab's sign-out of the Clerk session this tab has (or has just lost
+    /// to it: the signed-out page follows, with nothing in between).
     pub fn busy(&self) -> Signal<Option<Busy>> {
         let (own, other_tab_ending) = (self.busy, self.other_tab_ending);
         let clerk_state = self.clerk.state;
         Signal::derive(move || {
             own.get().or_else(|| {
                 let still_here = other_tab_ending.with(|ending| {
-                    clerk_state.with(|clerk| {
-                        clerk
-                            .session()
-                            .is_some_and(|session| ending.as_ref() == Some(&session.id))
+                    clerk_state.with(|clerk| match clerk {
+                        ClerkState::SignedIn(session) => ending.as_ref() == Some(&session.id),
+                        ClerkState::SignedOut => ending.is_some(),
+                        _ => false,
                     })
                 });
                 still_here.then_some(Busy::SigningOutInAnotherTab)

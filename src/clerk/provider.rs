@@ -15,6 +15,11 @@ use super::key::PublishableKey;
 use super::loader::{load_clerk, DEFAULT_LOAD_TIMEOUT};
 use super::state::ClerkState;
 
+/// How long a clerk-js transition may keep the last state (see
+/// [`ClerkState::next`]): one that never settles, because the navigation or
+/// callback in it failed, then shows as not known.
+const TRANSITION_LIMIT_MS: u32 = 10_000;
+
 /// How a sign-in button sends the person to sign in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SignInMode {
@@ -73,18 +78,38 @@ impl ClerkContext {
         }
     }
 
+    /// After [`TRANSITION_LIMIT_MS`], a transition clerk-js still reports
+    /// shows as not known instead of the state kept from before it.
+    async fn end_a_stuck_transition(self) {
+        gloo_timers::future::TimeoutFuture::new(TRANSITION_LIMIT_MS).await;
+        let still =
+            Clerk::from_window().is_some_and(|clerk| clerk.state() == ClerkState::NotLoaded);
+        if still {
+            self.state.try_update(|state| {
+                if state.is_loaded() {
+                    *state = ClerkState::NotLoaded;
+                }
+            });
+        }
+    }
+
     /// Called once Clerk has loaded: follows its state and runs a queued
     /// sign-in.
     fn attach(&self, clerk: &Clerk) -> Result<ListenerGuard> {
         let context = *self;
         let follow = move |reported: ClerkState| {
+            let in_transition = reported == ClerkState::NotLoaded;
             // Only a change reaches the page: a transition keeps the state.
-            context.state.try_maybe_update(|state| {
+            let kept = context.state.try_maybe_update(|state| {
                 let next = state.next(reported);
                 let changed = next != *state;
+                let kept = in_transition && next.is_loaded();
                 *state = next;
-                (changed, ())
+                (changed, kept)
             });
+            if kept == Some(true) {
+                spawn_local(context.end_a_stuck_transition());
+            }
         };
         let guard = clerk.add_listener(follow)?;
         // The listener fires at once for a loaded Clerk, but not every

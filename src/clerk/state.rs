@@ -84,7 +84,9 @@ impl ClerkState {
     /// loaded, "not known" can only be a transition (clerk-js's sign-in or
     /// sign-out, while it navigates or runs a callback): the last known
     /// state stays until the new one is reported, so the page goes from
-    /// one to the other without a "Loading…" in between.
+    /// one to the other without a "Loading…" in between. (For at most 10 s:
+    /// [`ClerkProvider`](super::ClerkProvider) then shows a transition that
+    /// never settled as not loaded.)
     pub fn next(&self, reported: Self) -> Self {
         match (self, reported) {
             (Self::Failed(_), _) => self.clone(),
