@@ -54,9 +54,11 @@ fn write_owner(key: &str, clerk_user_id: Option<&str>) -> bool {
 /// Clerk) starts. Other tabs see Instant's sign-out before Clerk's (clerk-js
 /// tells them by a message, and they ask Clerk's servers before they show
 /// it), and without the marker would offer to sign in to Instant again in
-/// between. It stays after a successful sign-out: it only counts while a
-/// tab's Clerk still has that session, which a later sign-in never has. A
-/// failed one takes it away; the next exchange tidies it up.
+/// between. It stays after a successful sign-out: it counts (for at most
+/// 10 s) only in a tab whose last Clerk session is the
+/// one it names, signed in with it or just signed out of it, which a later
+/// sign-in never is. A failed sign-out takes it away; the next exchange
+/// tidies it up.
 pub fn sign_out_marker_key(app_id: &str) -> String {
     format!("clerk-instant.{app_id}.signing-out")
 }
@@ -115,6 +117,8 @@ pub struct SessionLink {
     busy: RwSignal<Option<Busy>>,
     /// The Clerk session another tab is signing out of (from its marker).
     other_tab_ending: RwSignal<Option<String>>,
+    /// The Clerk session this tab last had (kept after a sign-out).
+    last_clerk_session: Memo<Option<String>>,
     sign_out_marker_key: StoredValue<String>,
     /// Why the last Sign out could not sign out of Clerk (Instant was).
     clerk_sign_out_error: RwSignal<Option<ClerkError>>,
@@ -131,17 +135,13 @@ impl SessionLink {
     /// to it: the signed-out page follows, with nothing in between).
     pub fn busy(&self) -> Signal<Option<Busy>> {
         let (own, other_tab_ending) = (self.busy, self.other_tab_ending);
-        let clerk_state = self.clerk.state;
+        let last_clerk_session = self.last_clerk_session;
         Signal::derive(move || {
             own.get().or_else(|| {
-                let still_here = other_tab_ending.with(|ending| {
-                    clerk_state.with(|clerk| match clerk {
-                        ClerkState::SignedIn(session) => ending.as_ref() == Some(&session.id),
-                        ClerkState::SignedOut => ending.is_some(),
-                        _ => false,
-                    })
+                let ours = other_tab_ending.with(|ending| {
+                    ending.is_some() && last_clerk_session.with(|last| last == ending)
                 });
-                still_here.then_some(Busy::SigningOutInAnotherTab)
+                ours.then_some(Busy::SigningOutInAnotherTab)
             })
         })
     }
@@ -381,18 +381,26 @@ pub fn SessionLinkProvider(
     let owner = RwSignal::new(read_owner(&owner_key));
     let other_tab_ending = RwSignal::new(None);
     follow_sign_out_marker(marker_key.clone(), other_tab_ending);
+    let clerk = use_clerk_auth();
+    let clerk_state = clerk.state;
+    let last_clerk_session = Memo::new(move |last: Option<&Option<String>>| {
+        clerk_state
+            .with(|clerk| clerk.session().map(|session| session.id.clone()))
+            .or_else(|| last.cloned().flatten())
+    });
     let instant_state = instant.use_auth().state;
     let link = SessionLink {
         owner,
         busy: RwSignal::new(None),
         other_tab_ending,
+        last_clerk_session,
         sign_out_marker_key: StoredValue::new(marker_key.clone()),
         clerk_sign_out_error: RwSignal::new(None),
         client_name: StoredValue::new(client_name),
         owner_key: StoredValue::new(owner_key.clone()),
         instant: StoredValue::new(instant),
         instant_state,
-        clerk: use_clerk_auth(),
+        clerk,
     };
     provide_context(link);
 
@@ -410,7 +418,6 @@ pub fn SessionLinkProvider(
     });
     on_cleanup(move || storage_listener.remove());
 
-    let clerk_state = link.clerk.state;
     let owner_key = link.owner_key;
     let busy = link.busy();
     // The effect's value is the Clerk state last decided on; while busy,

@@ -11,9 +11,11 @@ pub enum Busy {
     Exchanging,
     /// Signing out of Instant, then Clerk.
     SigningOut,
-    /// Another tab is signing out of both. Its Instant sign-out reaches this
-    /// tab before its Clerk sign-out does; meanwhile this tab waits (and
-    /// says "Signing out…") instead of offering to sign in to Instant again.
+    /// Another tab is signing out of both, of the Clerk session this tab
+    /// has (or has just lost to it). Its Instant sign-out reaches this tab
+    /// before its Clerk sign-out does; meanwhile, and until the signed-out
+    /// page has replaced the signed-in one, this tab waits (and says
+    /// "Signing out…") instead of offering to sign in to Instant again.
     SigningOutInAnotherTab,
 }
 

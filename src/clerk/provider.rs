@@ -40,6 +40,9 @@ pub(crate) struct ClerkContext {
     pub(crate) queued_sign_in: RwSignal<Option<SignInMode>>,
     /// The most recent failed call (sign-in, sign-out, token), for display.
     pub(crate) last_call_error: RwSignal<Option<ClerkError>>,
+    /// Counts settled reports from clerk-js, so that a transition's time
+    /// limit only ends that transition, not a later one.
+    settled_reports: StoredValue<u32>,
 }
 
 impl ClerkContext {
@@ -79,9 +82,13 @@ impl ClerkContext {
     }
 
     /// After [`TRANSITION_LIMIT_MS`], a transition clerk-js still reports
+    /// (no settled report since `settled_reports` was `started_after`)
     /// shows as not known instead of the state kept from before it.
-    async fn end_a_stuck_transition(self) {
+    async fn end_a_stuck_transition(self, started_after: u32) {
         gloo_timers::future::TimeoutFuture::new(TRANSITION_LIMIT_MS).await;
+        if self.settled_reports.try_get_value() != Some(started_after) {
+            return;
+        }
         let still =
             Clerk::from_window().is_some_and(|clerk| clerk.state() == ClerkState::NotLoaded);
         if still {
@@ -99,6 +106,11 @@ impl ClerkContext {
         let context = *self;
         let follow = move |reported: ClerkState| {
             let in_transition = reported == ClerkState::NotLoaded;
+            if !in_transition {
+                context
+                    .settled_reports
+                    .try_update_value(|count| *count = count.wrapping_add(1));
+            }
             // Only a change reaches the page: a transition keeps the state.
             let kept = context.state.try_maybe_update(|state| {
                 let next = state.next(reported);
@@ -108,7 +120,9 @@ impl ClerkContext {
                 (changed, kept)
             });
             if kept == Some(true) {
-                spawn_local(context.end_a_stuck_transition());
+                if let Some(started_after) = context.settled_reports.try_get_value() {
+                    spawn_local(context.end_a_stuck_transition(started_after));
+                }
             }
         };
         let guard = clerk.add_listener(follow)?;
@@ -162,6 +176,7 @@ pub fn ClerkProvider(
         state: RwSignal::new(ClerkState::NotLoaded),
         queued_sign_in: RwSignal::new(None),
         last_call_error: RwSignal::new(None),
+        settled_reports: StoredValue::new(0),
     };
     provide_context(context);
 
