@@ -677,12 +677,8 @@ async fn sign_in_page_tickets_are_single_use_and_bound_to_the_app_origin() {
     let (emulator, api) = start();
     let own_origin = emulator.clerk_url().to_owned();
     let app = "http://localhost:4000";
-    let sign_in = |origin: &str, body: Value| {
-        api.http
-            .post(format!("{}/__emulator/client/sign-in", api.base))
-            .header("origin", origin)
-            .json(&body)
-    };
+    let sign_in =
+        |origin: &str, body: Value| api.browser_post(origin, "/__emulator/client/sign-in", &body);
 
     // Only the role's own page may ask for a redirect.
     let response = sign_in(
@@ -885,12 +881,7 @@ async fn serves_the_stand_ins_at_the_cdn_paths() {
 async fn browser_client_reads_its_session_before_and_after_sign_out() {
     let (_emulator, api) = start();
     let origin = "http://127.0.0.1:9";
-    let post = |path: &str, body: Value| {
-        api.http
-            .post(format!("{}{path}", api.base))
-            .header("origin", origin)
-            .json(&body)
-    };
+    let post = |path: &str, body: Value| api.browser_post(origin, path, &body);
     let signed_in: Value = post(
         "/__emulator/client/sign-in",
         json!({ "email_address": "client@example.com" }),

@@ -120,6 +120,15 @@ impl ClerkApi {
             .bearer_auth(SECRET_KEY)
     }
 
+    /// `POST base+path` with a JSON `body`, as a page at `origin` sends it
+    /// (the stand-in's own endpoints under `/__emulator/client`).
+    pub fn browser_post(&self, origin: &str, path: &str, body: &Value) -> reqwest::RequestBuilder {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .header("origin", origin)
+            .json(body)
+    }
+
     /// GETs `path` and returns the JSON, asserting 200.
     pub async fn get_json(&self, path: &str) -> Value {
         let response = self
