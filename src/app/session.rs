@@ -55,10 +55,9 @@ fn write_owner(key: &str, clerk_user_id: Option<&str>) -> bool {
 /// tells them by a message, and they ask Clerk's servers before they show
 /// it), and without the marker would offer to sign in to Instant again in
 /// between. It stays after a successful sign-out: it counts (for at most
-/// 10 s) only in a tab whose last Clerk session is the
-/// one it names, signed in with it or just signed out of it, which a later
-/// sign-in never is. A failed sign-out takes it away; the next exchange
-/// tidies it up.
+/// 10 s) only in a tab whose last Clerk session is the one it names, signed
+/// in with it or just signed out of it, which a later sign-in never is. A
+/// failed sign-out takes it away; the next exchange tidies it up.
 pub fn sign_out_marker_key(app_id: &str) -> String {
     format!("clerk-instant.{app_id}.signing-out")
 }
