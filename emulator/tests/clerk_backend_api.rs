@@ -882,41 +882,28 @@ async fn browser_client_reads_its_session_before_and_after_sign_out() {
     let (_emulator, api) = start();
     let origin = "http://127.0.0.1:9";
     let post = |path: &str, body: Value| api.browser_post(origin, path, &body);
-    let signed_in: Value = post(
-        "/__emulator/client/sign-in",
-        json!({ "email_address": "client@example.com" }),
-    )
-    .send()
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let signed_in = api
+        .ok(post(
+            "/__emulator/client/sign-in",
+            json!({ "email_address": "client@example.com" }),
+        ))
+        .await;
     let credentials = json!({
         "session_id": signed_in["session"]["id"],
         "session_secret": signed_in["session_secret"],
     });
 
-    let client = post("/__emulator/client", credentials.clone())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(client.status(), 200);
-    let client: Value = client.json().await.unwrap();
+    let client = api
+        .ok(post("/__emulator/client", credentials.clone()))
+        .await;
     assert_eq!(client["session"]["id"], signed_in["session"]["id"]);
     assert_eq!(client["session"]["status"], "active");
 
-    let signed_out = post("/__emulator/client/sign-out", credentials.clone())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signed_out.status(), 200);
-    let client = post("/__emulator/client", credentials.clone())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(client.status(), 200);
-    let client: Value = client.json().await.unwrap();
+    api.ok(post("/__emulator/client/sign-out", credentials.clone()))
+        .await;
+    let client = api
+        .ok(post("/__emulator/client", credentials.clone()))
+        .await;
     assert_eq!(client["session"]["status"], "ended");
     for path in ["/__emulator/client/session", "/__emulator/client/token"] {
         let refused = post(path, credentials.clone()).send().await.unwrap();

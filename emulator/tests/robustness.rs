@@ -475,14 +475,7 @@ async fn clerk_role_answers_unknown_paths_and_methods_with_json() {
 async fn jwt_header_problems_name_the_header_field() {
     let emulator = start_in_memory().await;
     let http = reqwest::Client::new();
-    let jwks: Value = http
-        .get(format!("{}/.well-known/jwks.json", emulator.clerk_url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks = ClerkApi::new(emulator.clerk_url()).jwks().await;
     let kid = jwks["keys"][0]["kid"].as_str().expect("a kid").to_owned();
     let claims = json!({ "sub": "user_h", "exp": now() + 60 });
     for (header, says) in [
