@@ -81,11 +81,11 @@ impl Emulator {
         })
     }
 
-    /// Builds the emulator and starts it with an in-memory store on free
-    /// loopback ports, its output going to `log_dir/emulator.log`: the
-    /// throwaway emulator that tests, screenshots and benchmarks run against.
+    /// Starts the built emulator with an in-memory store on free loopback
+    /// ports, its output going to `log_dir/emulator.log`: the throwaway
+    /// emulator that tests, screenshots and benchmarks run against. The
+    /// caller builds it first ([`build`], or the tests' build).
     pub fn start_in_memory(log_dir: &std::path::Path) -> anyhow::Result<Self> {
-        build()?;
         std::fs::create_dir_all(log_dir)
             .with_context(|| format!("cannot create {}", log_dir.display()))?;
         let log = log_dir.join("emulator.log");

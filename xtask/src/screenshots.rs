@@ -3,18 +3,13 @@
 //! steps as `cargo xtask test e2e`) and copying the main states out of
 //! `target/screenshots/`.
 
-use std::process::Command;
-
 use anyhow::Context as _;
 
 use crate::emulator::Emulator;
 use crate::process::run_checked;
-use crate::test::{build_e2e_dist, e2e_command};
+use crate::test::{build_e2e_dist, build_tests, e2e_command};
 use crate::tools::{self, Needs};
 use crate::workspace_root;
-
-/// The end-to-end test that takes the screenshots.
-const FLOW_TEST: &str = "flow";
 
 /// `(file the flow saves in target/screenshots/, name under docs/screenshots/)`.
 const DOC_SCREENSHOTS: [(&str, &str); 6] = [
@@ -29,6 +24,7 @@ const DOC_SCREENSHOTS: [(&str, &str); 6] = [
 pub fn run() -> anyhow::Result<()> {
     tools::setup(Needs::Browser)?;
     let log_dir = workspace_root().join("target/xtask");
+    build_tests()?;
     let emulator = Emulator::start_in_memory(&log_dir)?;
     let dist = build_e2e_dist(&emulator)?;
 
@@ -37,8 +33,8 @@ pub fn run() -> anyhow::Result<()> {
         // A stale file must not pass for a fresh one.
         let _ = std::fs::remove_file(shots.join(format!("{from}.png")));
     }
-    let mut command: Command = e2e_command(&emulator, &dist);
-    command.args(["--test", FLOW_TEST]);
+    // The end-to-end test that takes the screenshots.
+    let mut command = e2e_command(&emulator, &dist, &["flow".to_owned()]);
     run_checked(&mut command).context("the end-to-end flow failed, so no screenshot was copied")?;
     drop(emulator);
 

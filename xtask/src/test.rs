@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use crate::emulator::Emulator;
-use crate::process::Guarded;
+use crate::process::{run_checked, Guarded};
 use crate::tools::{self, Needs};
 use crate::workspace_root;
 
@@ -64,14 +64,20 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
         Needs::Build
     })?;
     let log_dir = workspace_root().join("target/xtask");
+    if let Err(err) = build_tests() {
+        // The browser and e2e layers only need the emulator; the native
+        // layer shows the compile error again, as its failure.
+        eprintln!("xtask: {err:#}; building the emulator alone");
+        crate::emulator::build()?;
+    }
     let emulator = Emulator::start_in_memory(&log_dir)?;
 
     let mut total = Tally::default();
     let mut broken_layers = Vec::new();
 
     if wants("native") {
-        // The e2e crate is its own layer (it needs the release build).
-        let mut command = cargo(&["test", "--no-fail-fast", "--workspace", "--exclude", "e2e"]);
+        let mut command = cargo(&["test", "--no-fail-fast"]);
+        command.args(NATIVE_TESTS);
         emulator.apply_env(&mut command);
         run_layer("native", &mut command, &mut total, &mut broken_layers)?;
     }
@@ -98,7 +104,7 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
     if wants("e2e") {
         match build_e2e_dist(&emulator) {
             Ok(dist) => {
-                let mut command = e2e_command(&emulator, &dist);
+                let mut command = e2e_command(&emulator, &dist, &e2e_test_targets()?);
                 run_layer("e2e", &mut command, &mut total, &mut broken_layers)?;
             }
             Err(err) => {
@@ -131,10 +137,51 @@ pub fn build_e2e_dist(emulator: &Emulator) -> anyhow::Result<PathBuf> {
     Ok(dist)
 }
 
-/// `cargo test -p e2e` against `emulator` and the app built into `dist`,
-/// with the axe-core that `tools::setup` installed.
-pub fn e2e_command(emulator: &Emulator, dist: &Path) -> Command {
-    let mut command = cargo(&["test", "--no-fail-fast", "--package", "e2e"]);
+/// The native layer's selection: every package but e2e, which is its own
+/// layer (it needs the release build of the app).
+///
+/// Every native `cargo test` and build here selects the whole workspace (the
+/// e2e layer names its test targets instead of `--package e2e`). Cargo turns
+/// on a dependency's features for the packages a command selects, so
+/// `--package e2e` or `cargo build --package emulator` would build tokio,
+/// hyper, axum and about 120 other crates a second and third time with other
+/// features: 600 MB more in target/ and a minute more on a clean machine.
+const NATIVE_TESTS: [&str; 3] = ["--workspace", "--exclude", "e2e"];
+
+/// Compiles the native tests and, with them, the emulator binary that every
+/// layer runs against.
+pub fn build_tests() -> anyhow::Result<()> {
+    eprintln!("xtask: building the native tests and the emulator");
+    run_checked(cargo(&["test", "--no-run", "--quiet"]).args(NATIVE_TESTS))
+        .context("building the native tests")
+}
+
+/// The e2e crate's test targets: cargo's automatic ones, each `.rs` file
+/// directly in `e2e/tests/`.
+fn e2e_test_targets() -> anyhow::Result<Vec<String>> {
+    let dir = workspace_root().join("e2e/tests");
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|ext| ext == "rs") {
+            if let Some(stem) = path.file_stem().and_then(|stem| stem.to_str()) {
+                names.push(stem.to_owned());
+            }
+        }
+    }
+    anyhow::ensure!(!names.is_empty(), "no test files in {}", dir.display());
+    names.sort();
+    Ok(names)
+}
+
+/// `cargo test --workspace --test NAME…` for the e2e crate's `tests` against
+/// `emulator` and the app built into `dist`, with the axe-core that
+/// `tools::setup` installed. (Test target names are unique in the workspace.)
+pub fn e2e_command(emulator: &Emulator, dist: &Path, tests: &[String]) -> Command {
+    let mut command = cargo(&["test", "--no-fail-fast", "--workspace"]);
+    for test in tests {
+        command.args(["--test", test]);
+    }
     emulator.apply_env(&mut command);
     command.env("E2E_DIST_DIR", dist);
     command.env("E2E_AXE_CORE_JS", tools::axe_core_js());

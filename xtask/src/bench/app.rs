@@ -22,6 +22,7 @@ const BENCH_DIR: &str = "target/bench";
 pub fn run() -> anyhow::Result<()> {
     tools::setup(Needs::Browser)?;
     let bench_dir = workspace_root().join(BENCH_DIR);
+    crate::emulator::build()?;
     let emulator = Emulator::start_in_memory(&bench_dir)?;
     let dist = build_release_app(&emulator, &bench_dir)?;
 
