@@ -49,6 +49,16 @@ pub fn bearer_token(authorization: &str) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
+/// Whether a URL's host is this machine's loopback: `localhost`,
+/// 127.0.0.0/8 or `::1`.
+pub fn is_loopback_host(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    }
+}
+
 /// `http` for loopback hosts, `https` otherwise: how both the app and the
 /// Instant role reach a Clerk frontend API.
 pub fn frontend_api_url(host: &str) -> String {

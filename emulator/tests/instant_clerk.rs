@@ -167,3 +167,44 @@ async fn clerk_role_tokens_sign_in_with_the_default_client() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(tampered["type"], "oauth-error", "{tampered}");
 }
+
+/// With proxy variables pointing at a closed port, the Instant role still
+/// reaches the Clerk role on loopback: a proxy cannot forward to this
+/// machine's loopback anyway, so loopback fetches go direct.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loopback_clerk_fetches_bypass_proxy_variables() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let emulator = tokio::task::spawn_blocking(move || {
+        let proxy = Some(proxy.as_str());
+        Emulator::start_with_env(
+            &["--in-memory"],
+            "127.0.0.1:0",
+            "127.0.0.1:0",
+            &[
+                ("HTTP_PROXY", proxy),
+                ("http_proxy", proxy),
+                ("HTTPS_PROXY", proxy),
+                ("https_proxy", proxy),
+                ("ALL_PROXY", proxy),
+                ("all_proxy", proxy),
+                // A NO_PROXY listing loopback would hide the problem.
+                ("NO_PROXY", None),
+                ("no_proxy", None),
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    let roles = Roles {
+        emulator,
+        // The test's own client goes direct: only the emulator's fetches
+        // are under test.
+        http: reqwest::Client::builder().no_proxy().build().unwrap(),
+    };
+    let (_, session) = roles.clerk_session("proxied@example.com").await;
+    let (status, body) = roles.exchange(&roles.token(&session).await, "clerk").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["user"]["email"], "proxied@example.com");
+}

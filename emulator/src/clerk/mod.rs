@@ -299,12 +299,9 @@ pub(crate) fn is_loopback_origin(origin: &str) -> bool {
     if !matches!(parsed.scheme(), "http" | "https") {
         return false;
     }
-    match parsed.host() {
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
+    parsed
+        .host()
+        .is_some_and(|host| crate::keys::is_loopback_host(&host))
 }
 
 /// CORS for endpoints that browser pages on loopback origins may call.

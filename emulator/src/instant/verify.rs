@@ -331,7 +331,11 @@ impl Failure {
 
 /// Token verification with cached discovery documents and keys.
 pub struct Verifier {
+    /// For Clerk hosts elsewhere: honours the system's proxy settings.
     http: reqwest::Client,
+    /// For loopback Clerk hosts: never through a proxy, which would reach
+    /// its own loopback (or nothing), not this machine's.
+    direct: reqwest::Client,
     /// Every host asked about so far. The lock is held only to find or add
     /// an entry, never across a fetch.
     hosts: Mutex<HashMap<String, Arc<Host>>>,
@@ -347,13 +351,21 @@ impl Verifier {
     /// A verifier with empty caches.
     pub fn new() -> Result<Self> {
         super::ring_crypto::install();
-        let http = reqwest::Client::builder()
-            .timeout(FETCH_TIMEOUT)
-            .connect_timeout(FETCH_TIMEOUT)
+        let builder = || {
+            reqwest::Client::builder()
+                .timeout(FETCH_TIMEOUT)
+                .connect_timeout(FETCH_TIMEOUT)
+        };
+        let http = builder()
+            .build()
+            .map_err(|e| VerifyError::Client(e.to_string()))?;
+        let direct = builder()
+            .no_proxy()
             .build()
             .map_err(|e| VerifyError::Client(e.to_string()))?;
         Ok(Self {
             http,
+            direct,
             hosts: Mutex::new(HashMap::new()),
         })
     }
@@ -577,8 +589,11 @@ impl Verifier {
         &self,
         url: &str,
     ) -> std::result::Result<T, String> {
-        let response = self
-            .http
+        let loopback = url::Url::parse(url)
+            .ok()
+            .is_some_and(|parsed| parsed.host().is_some_and(|h| keys::is_loopback_host(&h)));
+        let http = if loopback { &self.direct } else { &self.http };
+        let response = http
             .get(url)
             .header("accept", "application/json")
             .send()

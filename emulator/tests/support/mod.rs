@@ -28,7 +28,26 @@ impl Emulator {
     /// Starts the emulator with explicit role addresses (e.g. to restart on
     /// the same ports).
     pub fn start_with_addrs(args: &[&str], clerk_addr: &str, instant_addr: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_emulator"))
+        Self::start_with_env(args, clerk_addr, instant_addr, &[])
+    }
+
+    /// Starts the emulator with explicit role addresses and environment
+    /// changes: `(name, Some(value))` sets a variable, `(name, None)`
+    /// removes it.
+    pub fn start_with_env(
+        args: &[&str],
+        clerk_addr: &str,
+        instant_addr: &str,
+        env: &[(&str, Option<&str>)],
+    ) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_emulator"));
+        for (name, value) in env {
+            match value {
+                Some(value) => command.env(name, value),
+                None => command.env_remove(name),
+            };
+        }
+        let mut child = command
             .args(args)
             .args(["--clerk-addr", clerk_addr, "--instant-addr", instant_addr])
             .stdout(Stdio::piped())
