@@ -28,6 +28,7 @@
  *   Clerk.__emulator.signIn({ emailAddress, firstName?, lastName? }) → Promise<void>
  *   Clerk.__emulator.withholdTokens(count)
  *   Clerk.__emulator.failNextSignOut(message)
+ *   Clerk.__emulator.failNextOpenSignIn(message)
  *                                     (test hooks; real clerk-js has none)
  *
  * Navigating, as clerk-js does: within this origin through the
@@ -166,6 +167,8 @@
     var withheldTokens = 0;
     // Test hook: the message the next signOut() fails with (see __emulator).
     var failingSignOut = null;
+    // Test hook: the message the next openSignIn() throws (see __emulator).
+    var failingOpenSignIn = null;
     var refreshTimer = null;
     // Set once the page starts to unload (a navigation loading a new page):
     // as in clerk-js, a transition then leaves the state alone.
@@ -642,6 +645,11 @@
 
     /** Opens the account picker as a modal (or redirects when no UI was given to load). */
     this.openSignIn = function (props) {
+      if (failingOpenSignIn !== null) {
+        var failure = failingOpenSignIn;
+        failingOpenSignIn = null;
+        throw new Error(failure);
+      }
       props = props || {};
       var openedOn = location.href;
       ensureLoaded().then(function () {
@@ -746,6 +754,13 @@
        */
       failNextSignOut: function (message) {
         failingSignOut = String(message || 'Network error');
+      },
+      /**
+       * Makes the next openSignIn() throw `message`, as clerk-js does when
+       * its UI components did not load.
+       */
+      failNextOpenSignIn: function (message) {
+        failingOpenSignIn = String(message || 'Clerk UI components are not ready');
       },
       /** The localStorage key holding this origin's session. */
       storageKey: storageKey

@@ -13,6 +13,13 @@ pub enum KeyError {
     /// The rest is not base64 of a host followed by `$`.
     #[error("publishable key is not base64 of \"<frontend-api-host>$\"")]
     Encoding,
+    /// It decodes, but to something that is not a frontend API host.
+    #[error(
+        "publishable key names {0:?}, which is not a Clerk frontend API host: use a key \
+         whose host is a domain name (clerk.example.com) or a loopback address with its \
+         port (127.0.0.1:8787, [::1]:8787, localhost:8787)"
+    )]
+    Host(String),
 }
 
 /// The emulator's publishable key for a Clerk frontend API at `host`
@@ -34,8 +41,23 @@ pub fn frontend_api_host(publishable_key: &str) -> Result<String, KeyError> {
         .map_err(|_| KeyError::Encoding)?;
     let text = String::from_utf8(bytes).map_err(|_| KeyError::Encoding)?;
     let host = text.strip_suffix('$').ok_or(KeyError::Encoding)?;
-    if host.is_empty() || !host.contains('.') || host.contains('/') {
-        return Err(KeyError::Encoding);
+    // Clerk's own hosts always have a dot; the emulator's may be a loopback
+    // address without one (`[::1]:8787`, `localhost:8787`).
+    let parsed = url::Url::parse(&format!("http://{host}")).ok();
+    let is_host = parsed.as_ref().is_some_and(|url| {
+        url.path() == "/"
+            && url.query().is_none()
+            && url.fragment().is_none()
+            && url.username().is_empty()
+            && url.password().is_none()
+    });
+    let loopback = parsed
+        .as_ref()
+        .and_then(url::Url::host)
+        .is_some_and(|h| is_loopback_host(&h));
+    if host.is_empty() || host.contains(['/', '$']) || !is_host || !(host.contains('.') || loopback)
+    {
+        return Err(KeyError::Host(host.to_owned()));
     }
     Ok(host.to_owned())
 }
@@ -62,12 +84,10 @@ pub fn is_loopback_host(host: &url::Host<&str>) -> bool {
 /// `http` for loopback hosts, `https` otherwise: how both the app and the
 /// Instant role reach a Clerk frontend API.
 pub fn frontend_api_url(host: &str) -> String {
-    let name = host.rsplit_once(':').map_or(host, |(name, _)| name);
-    let loopback = name == "localhost"
-        || name == "[::1]"
-        || name
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|ip| ip.is_loopback());
+    let loopback = url::Url::parse(&format!("http://{host}"))
+        .ok()
+        .and_then(|url| url.host().map(|h| is_loopback_host(&h)))
+        .unwrap_or(false);
     let scheme = if loopback { "http" } else { "https" };
     format!("{scheme}://{host}")
 }
@@ -84,14 +104,30 @@ mod tests {
     }
 
     #[test]
+    fn round_trips_loopback_hosts_without_a_dot() {
+        for host in ["[::1]:8787", "localhost:8787"] {
+            let key = publishable_key_for(host);
+            assert_eq!(frontend_api_host(&key).as_deref(), Ok(host));
+        }
+        assert_eq!(frontend_api_url("[::1]:8787"), "http://[::1]:8787");
+    }
+
+    #[test]
     fn rejects_bad_keys() {
         assert_eq!(frontend_api_host("sk_test_abc"), Err(KeyError::Prefix));
         assert_eq!(frontend_api_host("pk_test_!!!"), Err(KeyError::Encoding));
-        // "nohost$" has no dot.
+        // "nohost$" has no dot and is not loopback.
         assert_eq!(
             frontend_api_host(&format!("pk_test_{}", STANDARD_NO_PAD.encode("nohost$"))),
-            Err(KeyError::Encoding)
+            Err(KeyError::Host("nohost".to_owned()))
         );
+        for bad in ["a.b/c", "a@b.c", "a.b?c", "a.b c"] {
+            let key = publishable_key_for(bad);
+            assert!(
+                matches!(frontend_api_host(&key), Err(KeyError::Host(_))),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

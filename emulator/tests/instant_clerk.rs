@@ -208,3 +208,34 @@ async fn loopback_clerk_fetches_bypass_proxy_variables() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["user"]["email"], "proxied@example.com");
 }
+
+/// Both roles on the IPv6 loopback: the publishable key names the
+/// bracketed host, the URLs are plain http, and an exchange goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ipv6_loopback_addresses_work() {
+    let emulator = tokio::task::spawn_blocking(|| {
+        Emulator::start_with_addrs(&["--in-memory"], "[::1]:0", "[::1]:0")
+    })
+    .await
+    .unwrap();
+    let clerk = emulator.clerk_url().to_owned();
+    assert!(clerk.starts_with("http://[::1]:"), "{clerk}");
+    assert!(
+        emulator.instant_url().starts_with("http://[::1]:"),
+        "{}",
+        emulator.instant_url()
+    );
+    assert_eq!(
+        emulator::keys::frontend_api_host(emulator.publishable_key())
+            .map(|host| format!("http://{host}")),
+        Ok(clerk)
+    );
+    let roles = Roles {
+        emulator,
+        http: reqwest::Client::new(),
+    };
+    let (_, session) = roles.clerk_session("six@example.com").await;
+    let (status, body) = roles.exchange(&roles.token(&session).await, "clerk").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["user"]["email"], "six@example.com");
+}
