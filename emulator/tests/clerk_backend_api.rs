@@ -821,6 +821,79 @@ async fn dashboard_lists_live_sessions_and_revokes_only_from_its_own_page() {
     assert_eq!(data["sessions"], json!([]));
 }
 
+/// The role's own pages opened at another loopback name than the one it
+/// prints (http://localhost:PORT instead of http://127.0.0.1:PORT): their
+/// requests carry that name as Origin and Host, and are accepted; a page on
+/// another origin still is not, nor a non-loopback name (DNS rebinding).
+#[tokio::test]
+async fn own_pages_work_under_any_loopback_name() {
+    let (emulator, api) = start();
+    let port = emulator.clerk_url().rsplit(':').next().unwrap().to_owned();
+    let user = api.create_user("lou@example.com", None, None).await;
+    let user_id = user["id"].as_str().unwrap();
+    let app = "http://127.0.0.1:4000";
+    // (Origin, Host) as a browser sends them from a page.
+    let page = |origin: &str, host: &str, path: &str, body: Value| {
+        api.browser_post(origin, path, &body).header("host", host)
+    };
+    let sign_in_body = json!({ "user_id": user_id, "redirect_url": app });
+    let localhost = format!("localhost:{port}");
+    let ipv6 = format!("[::1]:{port}");
+    let rebound = format!("clerk.example.com:{port}");
+    for (origin, host, ok) in [
+        (format!("http://{localhost}"), localhost.clone(), true),
+        (format!("http://{ipv6}"), ipv6.clone(), true),
+        ("http://localhost:3000".to_owned(), localhost.clone(), false),
+        (format!("http://{rebound}"), rebound.clone(), false),
+    ] {
+        let response = page(
+            &origin,
+            &host,
+            "/__emulator/client/sign-in",
+            sign_in_body.clone(),
+        )
+        .send()
+        .await
+        .unwrap();
+        let what = format!("sign-in from {origin} (Host {host})");
+        if ok {
+            assert_eq!(
+                response.status(),
+                200,
+                "{what}: {}",
+                response.text().await.unwrap()
+            );
+        } else {
+            let (status, code, _) = clerk_error(response).await;
+            assert_eq!((status, code.as_str()), (403, "origin_invalid"), "{what}");
+        }
+
+        let session = api.create_session(user_id).await;
+        let path = format!(
+            "/__emulator/dashboard/sessions/{}/revoke",
+            session["id"].as_str().unwrap()
+        );
+        let response = page(&origin, &host, &path, json!({})).send().await.unwrap();
+        let what = format!("revoke from {origin} (Host {host})");
+        if ok {
+            assert_eq!(
+                response.status(),
+                200,
+                "{what}: {}",
+                response.text().await.unwrap()
+            );
+        } else {
+            assert_eq!(clerk_error(response).await.0, 403, "{what}");
+        }
+        let expected = if ok { "revoked" } else { "active" };
+        assert_eq!(
+            api.session(session["id"].as_str().unwrap()).await["status"],
+            expected,
+            "{what}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn serves_the_stand_ins_at_the_cdn_paths() {
     let (_emulator, api) = start();

@@ -172,6 +172,26 @@ fn request_origin(headers: &HeaderMap) -> Option<String> {
         .and_then(origin_of)
 }
 
+/// Whether the request comes from one of this role's own pages (the
+/// dashboard, `/sign-in`): its Origin is the role's printed origin, or the
+/// origin the browser opened the page at, `http://` + Host, when that host
+/// is a loopback name (the same page at localhost instead of 127.0.0.1).
+/// Pages on other origins send their own Origin, and a non-loopback Host
+/// (DNS rebinding) is refused, so neither passes.
+fn from_own_page(state: &ClerkState, headers: &HeaderMap) -> bool {
+    let Some(origin) = request_origin(headers) else {
+        return false;
+    };
+    if origin == state.issuer() {
+        return true;
+    }
+    headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|host| origin_of(&format!("http://{host}")))
+        .is_some_and(|own| own == origin && is_loopback_origin(&own))
+}
+
 fn require_loopback_origin(headers: &HeaderMap) -> Result<String> {
     match request_origin(headers) {
         Some(origin) if is_loopback_origin(&origin) => Ok(origin),
@@ -239,14 +259,13 @@ async fn client_sign_in(
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Json<Value>> {
-    let origin = request_origin(&headers);
     let body = json_object(&body, true)?;
     let account = account_from(&body)?;
     let redirect_url = optional_string(&body, "redirect_url")?;
 
     let (session_origin, redirect) = match redirect_url {
         Some(url) => {
-            if origin.as_deref() != Some(state.issuer()) {
+            if !from_own_page(&state, &headers) {
                 return Err(ApiError::OriginNotAllowed(
                     "Only the emulator's own /sign-in page may sign in with a redirect_url"
                         .to_owned(),
@@ -536,7 +555,7 @@ async fn dashboard_revoke(
     headers: HeaderMap,
     PathParams(id): PathParams<String>,
 ) -> Result<Json<Value>> {
-    if request_origin(&headers).as_deref() != Some(state.issuer()) {
+    if !from_own_page(&state, &headers) {
         return Err(ApiError::OriginNotAllowed(
             "Sessions are revoked from the emulator's dashboard page or through the \
              Backend API"
