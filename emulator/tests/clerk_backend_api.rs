@@ -671,6 +671,103 @@ async fn browser_sessions_belong_to_their_origin() {
     assert_eq!(clerk_error(response).await.0, 401);
 }
 
+/// A page on an origin the stand-in's endpoints do not serve gets the 403
+/// with CORS headers, so it can show why instead of "Failed to fetch"; what
+/// such a page may read or do otherwise is unchanged.
+#[tokio::test]
+async fn other_origins_can_read_why_they_are_refused() {
+    let (_emulator, api) = start();
+    let allow_origin = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    let preflight = |path: &str, origin: &str, method: &str, headers: &str| {
+        api.http
+            .request(Method::OPTIONS, format!("{}{path}", api.base))
+            .header("origin", origin)
+            .header("access-control-request-method", method)
+            .header("access-control-request-headers", headers)
+    };
+    let body = json!({ "session_id": "sess_x", "session_secret": "x" });
+    for origin in ["https://app.example.com", "null"] {
+        // The stand-in's JSON POST is preflighted; the preflight must pass
+        // for the refusal to reach the page.
+        let response = preflight("/__emulator/client/session", origin, "POST", "content-type")
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{origin}: {}",
+            response.status()
+        );
+        assert_eq!(allow_origin(&response).as_deref(), Some(origin), "{origin}");
+
+        for path in ["session", "token", "sign-in", "tickets", "sign-out", ""] {
+            let path = format!("/__emulator/client/{path}");
+            let path = path.trim_end_matches('/');
+            let response = api.browser_post(origin, path, &body).send().await.unwrap();
+            assert_eq!(
+                allow_origin(&response).as_deref(),
+                Some(origin),
+                "{origin} {path}"
+            );
+            let (status, code, long_message) = clerk_error(response).await;
+            assert_eq!(
+                (status, code.as_str()),
+                (403, "origin_invalid"),
+                "{origin} {path}"
+            );
+            assert!(
+                long_message.contains("loopback"),
+                "{origin} {path}: {long_message}"
+            );
+        }
+    }
+
+    // Unchanged: such a page still cannot read the account list or the
+    // settings, nor send the Backend API or settings calls (their
+    // preflights carry no CORS answer).
+    let evil = "https://app.example.com";
+    for path in ["/__emulator/accounts", "/__emulator/settings"] {
+        let response = api
+            .http
+            .get(format!("{}{path}", api.base))
+            .header("origin", evil)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(allow_origin(&response), None, "GET {path}");
+    }
+    for path in [
+        "/__emulator/settings",
+        "/v1/users",
+        "/v1/sessions/sess_x/tokens",
+    ] {
+        let response = preflight(path, evil, "POST", "authorization,content-type")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(allow_origin(&response), None, "preflight {path}");
+    }
+    // And loopback pages keep their CORS answers.
+    let response = preflight(
+        "/__emulator/client/session",
+        "http://localhost:3000",
+        "POST",
+        "content-type",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(
+        allow_origin(&response).as_deref(),
+        Some("http://localhost:3000")
+    );
+}
+
 /// The `/sign-in` page's hand-over: a one-time ticket for the app's origin.
 #[tokio::test]
 async fn sign_in_page_tickets_are_single_use_and_bound_to_the_app_origin() {

@@ -3,7 +3,7 @@
 //! stand-in's frontend endpoints alike, including for requests refused
 //! before a handler runs (see the `extract` module) and for unknown paths.
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
@@ -73,6 +73,16 @@ pub enum ApiError {
     /// The request's `Origin` is not one this endpoint serves.
     #[error("{0}")]
     OriginNotAllowed(String),
+    /// A browser page on an origin the stand-in's endpoints do not serve.
+    /// The answer carries CORS headers for that origin: without them the
+    /// browser hides this text and the page can only say "Failed to fetch".
+    #[error("{reason}")]
+    PageOriginRefused {
+        /// The request's `Origin` header, echoed as the allowed origin.
+        origin: HeaderValue,
+        /// Why, and which origins to use instead.
+        reason: String,
+    },
     /// A sign-in ticket was unknown, used, expired, or for another origin.
     #[error(
         "This sign-in link was already used, has expired, or belongs to another \
@@ -111,7 +121,7 @@ impl ApiError {
             | Self::EmailTaken(_)
             | Self::SessionNotActive { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::OriginNotAllowed(_) => StatusCode::FORBIDDEN,
+            Self::OriginNotAllowed(_) | Self::PageOriginRefused { .. } => StatusCode::FORBIDDEN,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -130,7 +140,7 @@ impl ApiError {
             Self::NotFound(_) => "resource_not_found",
             Self::SessionNotActive { .. } => "session_not_active",
             Self::SignedOut(_) => "signed_out",
-            Self::OriginNotAllowed(_) => "origin_invalid",
+            Self::OriginNotAllowed(_) | Self::PageOriginRefused { .. } => "origin_invalid",
             Self::TicketInvalid => "ticket_invalid",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Internal(_) => "internal_clerk_error",
@@ -150,7 +160,7 @@ impl ApiError {
             Self::NotFound(_) => "not found",
             Self::SessionNotActive { .. } => "Session is not active",
             Self::SignedOut(_) => "Signed out",
-            Self::OriginNotAllowed(_) => "Origin not allowed",
+            Self::OriginNotAllowed(_) | Self::PageOriginRefused { .. } => "Origin not allowed",
             Self::TicketInvalid => "Sign-in link invalid",
             Self::MethodNotAllowed { .. } => "Method not allowed",
             Self::Internal(_) => "Oops, an unexpected error occurred",
@@ -183,7 +193,13 @@ impl IntoResponse for ApiError {
             "errors": [error],
             "clerk_trace_id": uuid::Uuid::new_v4().simple().to_string(),
         });
-        (self.status(), Json(body)).into_response()
+        let mut response = (self.status(), Json(body)).into_response();
+        if let Self::PageOriginRefused { origin, .. } = self {
+            let headers = response.headers_mut();
+            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+            headers.insert(header::VARY, HeaderValue::from_static("origin"));
+        }
+        response
     }
 }
 

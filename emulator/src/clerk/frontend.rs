@@ -36,8 +36,8 @@ use super::backend_api::{
 use super::extract::{Body, PathParams};
 use super::store::{self, Session, User};
 use super::{
-    hash_secret, is_loopback_origin, loopback_cors, now_ms, origin_of, random_secret, ClerkState,
-    TOKEN_LIFETIME_SECS,
+    client_cors, hash_secret, is_loopback_origin, loopback_cors, now_ms, origin_of, random_secret,
+    ClerkState, TOKEN_LIFETIME_SECS,
 };
 
 /// The clerk-js stand-in (creates `window.Clerk`).
@@ -73,14 +73,18 @@ pub(crate) fn router(state: ClerkState) -> Router {
                 .allow_origin(tower_http::cors::Any)
                 .allow_methods([axum::http::Method::GET]),
         );
-    let browser = Router::new()
-        .route("/__emulator/accounts", get(accounts))
+    // Every handler here refuses other origins first (require_loopback_origin).
+    let client = Router::new()
         .route("/__emulator/client/sign-in", post(client_sign_in))
         .route("/__emulator/client/tickets", post(client_redeem_ticket))
         .route("/__emulator/client", post(client_state))
         .route("/__emulator/client/session", post(client_session))
         .route("/__emulator/client/token", post(client_token))
         .route("/__emulator/client/sign-out", post(client_sign_out))
+        .method_not_allowed_fallback(super::method_not_allowed)
+        .layer(client_cors());
+    let browser = Router::new()
+        .route("/__emulator/accounts", get(accounts))
         .route(
             "/__emulator/settings",
             get(get_settings).post(post_settings),
@@ -102,6 +106,7 @@ pub(crate) fn router(state: ClerkState) -> Router {
         )
         .method_not_allowed_fallback(super::method_not_allowed)
         .merge(public)
+        .merge(client)
         .merge(browser)
         .with_state(state)
 }
@@ -193,13 +198,27 @@ fn from_own_page(state: &ClerkState, headers: &HeaderMap) -> bool {
 }
 
 fn require_loopback_origin(headers: &HeaderMap) -> Result<String> {
-    match request_origin(headers) {
-        Some(origin) if is_loopback_origin(&origin) => Ok(origin),
-        Some(origin) => Err(ApiError::OriginNotAllowed(format!(
-            "The emulator serves pages on loopback origins (127.0.0.1, localhost, [::1]); \
-             {origin} is not one"
-        ))),
-        None => Err(ApiError::OriginNotAllowed(
+    let raw = headers.get(header::ORIGIN);
+    match (request_origin(headers), raw) {
+        (Some(origin), _) if is_loopback_origin(&origin) => Ok(origin),
+        (Some(origin), Some(raw)) => Err(ApiError::PageOriginRefused {
+            origin: raw.clone(),
+            reason: format!(
+                "The emulator serves pages on loopback origins (127.0.0.1, localhost, \
+                 [::1]); {origin} is not one. Serve the app from a loopback origin"
+            ),
+        }),
+        // `null` (a file:// page, a sandboxed frame) or not an http(s) origin.
+        (None, Some(raw)) => Err(ApiError::PageOriginRefused {
+            origin: raw.clone(),
+            reason: format!(
+                "The emulator serves pages on loopback origins (127.0.0.1, localhost, \
+                 [::1]); this page's origin is {}. Serve the app over http from a \
+                 loopback origin",
+                String::from_utf8_lossy(raw.as_bytes())
+            ),
+        }),
+        _ => Err(ApiError::OriginNotAllowed(
             "This endpoint is for the clerk-js stand-in in a browser page; the request \
              has no Origin header"
                 .to_owned(),
@@ -259,13 +278,19 @@ async fn client_sign_in(
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Json<Value>> {
+    // Other origins are refused before anything else, as on every endpoint
+    // under client_cors; the own page is on loopback too.
+    let own_page = from_own_page(&state, &headers);
+    if !own_page {
+        require_loopback_origin(&headers)?;
+    }
     let body = json_object(&body, true)?;
     let account = account_from(&body)?;
     let redirect_url = optional_string(&body, "redirect_url")?;
 
     let (session_origin, redirect) = match redirect_url {
         Some(url) => {
-            if !from_own_page(&state, &headers) {
+            if !own_page {
                 return Err(ApiError::OriginNotAllowed(
                     "Only the emulator's own /sign-in page may sign in with a redirect_url"
                         .to_owned(),

@@ -306,11 +306,28 @@ pub(crate) fn is_loopback_origin(origin: &str) -> bool {
 
 /// CORS for endpoints that browser pages on loopback origins may call.
 pub(crate) fn loopback_cors() -> tower_http::cors::CorsLayer {
+    cors_for(|origin, _| origin.to_str().is_ok_and(is_loopback_origin))
+}
+
+/// CORS for the stand-in's session endpoints (`/__emulator/client*`): as
+/// [`loopback_cors`], but preflights from any origin are answered, so that
+/// a page on another origin gets to send its request and can read the
+/// refusal saying why. Their handlers refuse such origins before doing
+/// anything, answering with CORS headers of their own
+/// ([`ApiError::PageOriginRefused`]); other answers still reach loopback
+/// pages only.
+pub(crate) fn client_cors() -> tower_http::cors::CorsLayer {
+    cors_for(|origin, request| {
+        request.method == Method::OPTIONS || origin.to_str().is_ok_and(is_loopback_origin)
+    })
+}
+
+fn cors_for(
+    allow: fn(&HeaderValue, &axum::http::request::Parts) -> bool,
+) -> tower_http::cors::CorsLayer {
     use axum::http::{header, Method};
     tower_http::cors::CorsLayer::new()
-        .allow_origin(tower_http::cors::AllowOrigin::predicate(
-            |origin: &HeaderValue, _| origin.to_str().is_ok_and(is_loopback_origin),
-        ))
+        .allow_origin(tower_http::cors::AllowOrigin::predicate(allow))
         .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::PATCH])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
         .max_age(std::time::Duration::from_secs(600))
