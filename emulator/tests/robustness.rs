@@ -419,6 +419,8 @@ async fn clerk_role_answers_unknown_paths_and_methods_with_json() {
     for (method, path, status) in [
         (Method::GET, "/nonexistent", 404),
         (Method::GET, "/v1/", 404),
+        (Method::GET, "/v1/nonexistent", 404),
+        (Method::POST, "/v1/sessions/sess_x/refresh", 404),
         (Method::POST, "/health", 405),
         (Method::OPTIONS, "/", 405),
         (Method::DELETE, "/__emulator/settings", 405),
@@ -441,6 +443,14 @@ async fn clerk_role_answers_unknown_paths_and_methods_with_json() {
             assert!(long_message.contains("GET"), "{what}: {long_message}");
         } else {
             assert_eq!(code, "resource_not_found", "{what}");
+            // It names the request and what is served instead.
+            assert!(long_message.contains(&what), "{what}: {long_message}");
+            if path.starts_with("/v1") {
+                assert!(
+                    long_message.contains("/v1/sessions/{id}/tokens"),
+                    "{what}: {long_message}"
+                );
+            }
         }
     }
     // CORS preflights are still answered by the CORS layers, not the 405.

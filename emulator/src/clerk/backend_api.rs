@@ -48,8 +48,17 @@ pub(crate) fn router(state: ClerkState) -> Router {
         .with_state(state)
 }
 
-async fn not_found() -> ApiError {
-    ApiError::NotFound("There is no Backend API endpoint at this path".to_owned())
+/// Any `/v1` path without an endpoint, from this router's fallback (which
+/// replaces the role's own under `/v1`) or the role's (for `/v1` itself):
+/// the request, and the endpoints there are.
+pub(crate) async fn not_found(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
+    let path = uri.path();
+    ApiError::NotFound(format!(
+        "There is no Backend API endpoint at {method} {path}. The emulator serves \
+         /v1/users, /v1/users/count, /v1/users/{{id}}, /v1/sessions, \
+         /v1/sessions/{{id}}, /v1/sessions/{{id}}/tokens, /v1/sessions/{{id}}/revoke and \
+         /v1/jwks, with `Authorization: Bearer <secret key>`."
+    ))
 }
 
 async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {

@@ -101,12 +101,7 @@ pub async fn router(settings: Settings, db: Db) -> anyhow::Result<Router> {
 async fn not_found(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
     let path = uri.path();
     if path == "/v1" || path.starts_with("/v1/") {
-        return ApiError::NotFound(format!(
-            "There is no Backend API endpoint at {method} {path}. The emulator serves \
-             /v1/users, /v1/users/count, /v1/users/{{id}}, /v1/sessions, \
-             /v1/sessions/{{id}}, /v1/sessions/{{id}}/tokens, /v1/sessions/{{id}}/revoke and \
-             /v1/jwks, with `Authorization: Bearer <secret key>`."
-        ));
+        return backend_api::not_found(method, OriginalUri(uri)).await;
     }
     ApiError::NotFound(format!(
         "No such endpoint: {method} {path}. The Clerk role serves GET \
