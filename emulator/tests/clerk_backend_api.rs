@@ -991,6 +991,74 @@ async fn own_pages_work_under_any_loopback_name() {
     }
 }
 
+/// Token requests racing a revoke: once the revoke has committed, no token
+/// request touches the session again (none checked it before the revoke
+/// and marked it active after), through the Backend API or the stand-in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn token_requests_racing_a_revoke_never_touch_the_revoked_session() {
+    let (_emulator, api) = start();
+    let user = api.create_user("rae@example.com", None, None).await;
+    let user_id = user["id"].as_str().unwrap();
+    let app = "http://127.0.0.1:4000";
+    let browser = api
+        .ok(api.browser_post(
+            app,
+            "/__emulator/client/sign-in",
+            &json!({ "user_id": user_id }),
+        ))
+        .await;
+    let backend = api.create_session(user_id).await;
+    type Mint = Box<dyn Fn() -> reqwest::RequestBuilder + Send + Sync>;
+    let cases: Vec<(String, Mint)> = vec![
+        (backend["id"].as_str().unwrap().to_owned(), {
+            let (api, id) = (api.clone(), backend["id"].as_str().unwrap().to_owned());
+            Box::new(move || api.backend(Method::POST, &format!("/v1/sessions/{id}/tokens")))
+        }),
+        (browser["session"]["id"].as_str().unwrap().to_owned(), {
+            let api = api.clone();
+            let credentials = json!({
+                "session_id": browser["session"]["id"],
+                "session_secret": browser["session_secret"],
+            });
+            Box::new(move || api.browser_post(app, "/__emulator/client/token", &credentials))
+        }),
+    ];
+    for (session_id, mint) in cases {
+        let mint = std::sync::Arc::new(mint);
+        let minted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let workers: Vec<_> = (0..12)
+            .map(|_| {
+                let (mint, minted) = (mint.clone(), minted.clone());
+                tokio::spawn(async move {
+                    // Until the revoke shows (a refusal), or a bound.
+                    for _ in 0..500 {
+                        let response = mint().send().await.unwrap();
+                        if response.status() != 200 {
+                            break;
+                        }
+                        minted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                })
+            })
+            .collect();
+        while minted.load(std::sync::atomic::Ordering::SeqCst) < 24 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let revoked = api.revoke_session(&session_id).await;
+        for worker in workers {
+            worker.await.unwrap();
+        }
+        let after = api.session(&session_id).await;
+        assert_eq!(after["status"], "revoked", "{session_id}");
+        for field in ["last_active_at", "updated_at"] {
+            assert_eq!(
+                after[field], revoked[field],
+                "{session_id}: {field} changed after the revoke"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn serves_the_stand_ins_at_the_cdn_paths() {
     let (_emulator, api) = start();

@@ -297,12 +297,20 @@ async fn create_session_token(
     let jwt = state
         .mint_session_token(&session, &user, azp, lifetime)
         .await?;
+    // Checked again after signing, in the same transaction as the touch: a
+    // revoke that committed meanwhile (signing takes a while) is seen, and
+    // the token is dropped.
     let now = now_ms();
-    let session_id = session.id.clone();
-    state
+    let session = state
         .db()
-        .call(move |conn| store::touch_session(conn, &session_id, now))
+        .call(move |conn| store::touch_active_session(conn, &session.id, now))
         .await?;
+    if !session.is_active() {
+        return Err(ApiError::SessionNotActive {
+            id: session.id,
+            status: session.status,
+        });
+    }
     Ok(Json(json!({ "object": "token", "jwt": jwt })))
 }
 

@@ -457,11 +457,25 @@ async fn client_token(
     let jwt = state
         .mint_session_token(&session, &user, Some(origin), TOKEN_LIFETIME_SECS)
         .await?;
+    // As in the Backend API: checked again with the touch, after signing,
+    // so a revoke or sign-out that committed meanwhile drops the token.
     let now = now_ms();
-    state
+    let session = state
         .db()
-        .call(move |conn| store::touch_session(conn, &session.id, now))
-        .await?;
+        .call(move |conn| store::touch_active_session(conn, &session.id, now))
+        .await
+        .map_err(|err| match err {
+            store::StoreError::SessionNotFound(_) => {
+                ApiError::SignedOut("This session does not exist (any more)".to_owned())
+            }
+            other => other.into(),
+        })?;
+    if !session.is_active() {
+        return Err(ApiError::SignedOut(format!(
+            "Session {} is {}",
+            session.id, session.status
+        )));
+    }
     Ok(Json(json!({ "object": "token", "jwt": jwt })))
 }
 

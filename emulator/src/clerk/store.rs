@@ -479,13 +479,22 @@ pub fn finish_session(
     Ok(session)
 }
 
-/// Records activity on a session (a token was minted for it).
-pub fn touch_session(conn: &Connection, id: &str, now: i64) -> Result<()> {
-    conn.execute(
-        "UPDATE clerk_sessions SET last_active_at = ?2, updated_at = ?2 WHERE id = ?1",
+/// Records that a token was minted for a session, if the session is still
+/// active, and returns it as it is afterwards: the caller hands the token
+/// out only if it is active. Check and update are one statement, so a
+/// revoke that commits first is always seen, and a revoked session is
+/// never marked active after its revoke.
+pub fn touch_active_session(conn: &mut Connection, id: &str, now: i64) -> Result<Session> {
+    let tx = conn.transaction()?;
+    tx.execute(
+        "UPDATE clerk_sessions SET last_active_at = ?2, updated_at = ?2
+         WHERE id = ?1 AND status = 'active' AND expire_at > ?2",
         params![id, now],
     )?;
-    Ok(())
+    let session =
+        load_session(&tx, id, now)?.ok_or_else(|| StoreError::SessionNotFound(id.to_owned()))?;
+    tx.commit()?;
+    Ok(session)
 }
 
 /// Stores a one-time ticket (by its hash) that hands `session_id` to `origin`.
@@ -593,6 +602,12 @@ mod tests {
         assert_eq!(revoked.status, "revoked");
         let again = finish_session(&mut conn, &session.id, "ended", 30).unwrap();
         assert_eq!(again.status, "revoked");
+        // A revoked session is not touched any more.
+        let touched = touch_active_session(&mut conn, &session.id, 40).unwrap();
+        assert_eq!(
+            (touched.status.as_str(), touched.last_active_at),
+            ("revoked", 10)
+        );
         assert!(matches!(
             create_session(&mut conn, "user_missing", None, None, 1),
             Err(StoreError::UserNotFound(_))
