@@ -6,7 +6,7 @@
 //! xtask setup --browser`) installs a pinned version with npm into
 //! `target/tools/axe-core/` and passes the path of its `axe.min.js` as
 //! `E2E_AXE_CORE_JS`. Without that variable the harness looks in the same
-//! place under Cargo's target dir, so `cargo test -p e2e` works once it is
+//! place under Cargo's target dir, so `cargo test -p e2e --test flow` works once it is
 //! installed.
 
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! The emulator the app under test talks to: either the one `cargo xtask
 //! test` started (its values come in environment variables), or one this
 //! harness starts itself from `target/debug/emulator`, so that
-//! `cargo test -p e2e` also works on its own.
+//! `cargo test -p e2e --test flow` also works on its own.
 //!
 //! Also the server-side checks a test makes through the emulator's HTTP API:
 //! Instant's admin user lookup, refresh-token verification, the emulator's

@@ -8,7 +8,7 @@
 //! and AA and axe's best practices, in the light and the dark color scheme.
 //!
 //! Run it with `cargo xtask test e2e` (which builds the app for the
-//! emulator it starts), or alone with `cargo test -p e2e` (which starts an
+//! emulator it starts), or alone with `cargo test -p e2e --test flow` (which starts an
 //! emulator and builds the app itself; see the README).
 
 use std::time::{Duration, Instant};

@@ -137,16 +137,17 @@ pub fn build_e2e_dist(emulator: &Emulator) -> anyhow::Result<PathBuf> {
     Ok(dist)
 }
 
-/// The native layer's selection: every package but e2e, which is its own
-/// layer (it needs the release build of the app).
+/// The native layer's selection: the whole workspace. The e2e crate's
+/// browser tests are `test = false` (they need the release build of the
+/// app): the e2e layer names them.
 ///
-/// Every native `cargo test` and build here selects the whole workspace (the
-/// e2e layer names its test targets instead of `--package e2e`). Cargo turns
-/// on a dependency's features for the packages a command selects, so
-/// `--package e2e` or `cargo build --package emulator` would build tokio,
-/// hyper, axum and about 120 other crates a second and third time with other
-/// features: 600 MB more in target/ and a minute more on a clean machine.
-const NATIVE_TESTS: [&str; 3] = ["--workspace", "--exclude", "e2e"];
+/// Every native `cargo test` and build here selects the whole workspace.
+/// Cargo turns on a dependency's features for the packages a command
+/// selects, so `--package e2e` or `cargo build --package emulator` would
+/// build tokio, hyper, axum and about 120 other crates a second and third
+/// time with other features: 600 MB more in target/ and a minute more on a
+/// clean machine.
+const NATIVE_TESTS: [&str; 1] = ["--workspace"];
 
 /// Compiles the native tests and, with them, the emulator binary that every
 /// layer runs against.
@@ -156,8 +157,9 @@ pub fn build_tests() -> anyhow::Result<()> {
         .context("building the native tests")
 }
 
-/// The e2e crate's test targets: cargo's automatic ones, each `.rs` file
-/// directly in `e2e/tests/`.
+/// The e2e crate's browser tests: each `.rs` file directly in `e2e/tests/`
+/// (each has a `[[test]]` entry in e2e/Cargo.toml; cargo refuses a name
+/// without one, so a test file left out of it fails the layer).
 fn e2e_test_targets() -> anyhow::Result<Vec<String>> {
     let dir = workspace_root().join("e2e/tests");
     let mut names = Vec::new();
