@@ -1,7 +1,8 @@
 #![cfg(target_arch = "wasm32")]
-//! A failed exchange shows its real reason with a Retry button: an unknown
-//! Clerk client name (Instant's own message) and an unreachable API (the
-//! network error in plain words). A Clerk sign-out that fails says so.
+//! A failed exchange shows its real reason with a Retry button and a way to
+//! sign out: an unknown Clerk client name (Instant's own message) and an
+//! unreachable API (the network error in plain words). A Clerk sign-out
+//! that fails says so, and so does a Sign in that cannot open Clerk's.
 
 mod app_support;
 
@@ -46,8 +47,35 @@ async fn an_unknown_client_name_shows_instants_message_and_retry_tries_again() {
     wait_for_text(&app, "No Clerk client named").await;
     assert!(has_button(&app, "Retry"));
 
+    // Retry cannot fix the app's settings: Sign out leaves both services.
+    focus_and_click_button(&app, "Sign out").await;
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    assert!(clerk_user_id().is_none(), "Clerk is signed out too");
+    assert!(!app.text().contains(FAILED), "{}", app.text());
     drop(app);
     reset().await;
+}
+
+#[wasm_bindgen_test]
+async fn a_sign_in_that_cannot_open_says_why_until_one_does() {
+    reset().await;
+    let app = mount_app(config());
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    clerk_fail_next_open_sign_in("Clerk UI components are not ready");
+    click_button(&app, "Sign in").await;
+    wait_for_text(&app, "Clerk's sign-in did not open.").await;
+    let text = app.text();
+    assert!(text.contains("Clerk UI components are not ready"), "{text}");
+    let alert = app.root.query_selector("[role=alert]").unwrap();
+    assert!(alert.is_some(), "announced: {}", app.root.inner_html());
+
+    // The next click opens it, and the error goes.
+    click_button(&app, "Sign in").await;
+    wait_until("the sign-in picker opened", sign_in_dialog_is_open).await;
+    assert!(!app.text().contains("did not open"), "{}", app.text());
+    clerk_close_sign_in();
+    wait_until("the picker closed", || !sign_in_dialog_is_open()).await;
+    drop(app);
 }
 
 #[wasm_bindgen_test]

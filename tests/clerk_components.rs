@@ -173,6 +173,7 @@ async fn a_transition_keeps_the_last_state_for_at_most_ten_seconds() {
                 <ClerkLoading><p>"clerk-loading"</p></ClerkLoading>
                 <SignedOut><p>"signed-out-content"</p></SignedOut>
                 <SignedIn><p>"signed-in-content"</p></SignedIn>
+                <SignInButton />
             </ClerkProvider>
         }
     });
@@ -203,8 +204,17 @@ async fn a_transition_keeps_the_last_state_for_at_most_ten_seconds() {
     let waited = js_sys::Date::now() - started;
     assert!(waited > 9_000.0, "after {waited} ms");
 
+    // A Sign in clicked now waits for the transition, then opens.
+    let button = find(&app.root, "button", "Sign in").expect("the Sign in button");
+    button.click();
+    leptos::task::tick().await;
+    assert_eq!(button.get_attribute("aria-busy").as_deref(), Some("true"));
     drop(held);
     wait_for_text(&app, "signed-out-content").await;
+    wait_until("the sign-in picker opened", sign_in_dialog_is_open).await;
+    assert_eq!(button.get_attribute("aria-busy"), None);
+    clerk_close_sign_in();
+    wait_until("the picker closed", || !sign_in_dialog_is_open()).await;
     drop(app);
     reset().await;
 }

@@ -7,7 +7,9 @@
 mod app_support;
 
 use app_support::*;
-use clerk_instant::clerk::{ClerkError, ClerkFailed, ClerkProvider, SignedOut};
+use clerk_instant::clerk::{
+    use_clerk_auth, ClerkError, ClerkFailed, ClerkProvider, SignInButton, SignedOut,
+};
 use clerk_instant::config::AppConfig;
 use leptos::prelude::*;
 use wasm_bindgen_test::*;
@@ -47,6 +49,41 @@ async fn a_malformed_key_says_what_is_wrong() {
     wait_for_text(&app, "malformed").await;
     assert!(app.text().contains("secret key"), "{}", app.text());
     assert!(!app.text().contains("signed-out-content"));
+}
+
+/// What `sign_in_error()` says, for the tests to read.
+#[component]
+fn SignInErrorText() -> impl IntoView {
+    let sign_in_error = use_clerk_auth().sign_in_error();
+    move || {
+        sign_in_error
+            .get()
+            .map(|error| format!("sign-in-error: {error}"))
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_sign_in_click_says_why_clerk_cannot_open_instead_of_waiting() {
+    // Clicked once Clerk failed, and clicked while it was still loading.
+    for (key, failure) in [
+        ("sk_test_emulator", "malformed"),
+        (UNREACHABLE_KEY, "Could not load Clerk's script"),
+    ] {
+        let app = mount(move || {
+            view! {
+                <ClerkProvider publishable_key=key>
+                    <SignInButton />
+                    <SignInErrorText />
+                </ClerkProvider>
+            }
+        });
+        let button = find(&app.root, "button", "Sign in").expect("the Sign in button");
+        button.click();
+        wait_for_text(&app, "sign-in-error: ").await;
+        assert!(app.text().contains(failure), "{}", app.text());
+        assert_eq!(button.get_attribute("aria-busy"), None, "not left waiting");
+        drop(app);
+    }
 }
 
 #[wasm_bindgen_test]

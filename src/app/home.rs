@@ -7,7 +7,7 @@ use super::session::use_session_link;
 use super::sync::{self, Panel};
 use wasm_bindgen::JsCast as _;
 
-use crate::clerk::{ClerkError, ClerkLoading, SignInButton, SignedIn, SignedOut};
+use crate::clerk::{use_clerk_auth, ClerkError, ClerkLoading, SignInButton, SignedIn, SignedOut};
 use crate::instant::{use_auth, AuthState, InstantError, User};
 
 /// `ClerkProvider` > `SignedOut` (`SignInButton`) + `SignedIn`
@@ -29,12 +29,31 @@ pub fn HomePage() -> impl IntoView {
                 <SignedOut>
                     <p>"Sign in with Clerk to start an Instant session."</p>
                     <SignInButton class="button primary" />
+                    <SignInError />
                 </SignedOut>
                 <SignedIn>
                     <ClerkSignedIn />
                 </SignedIn>
             </div>
         </section>
+    }
+}
+
+/// Why the Sign in button could not open Clerk's sign-in, if it could not.
+#[component]
+fn SignInError() -> impl IntoView {
+    let sign_in_error = use_clerk_auth().sign_in_error();
+    move || {
+        sign_in_error.get().map(|error| {
+            view! {
+                <div class="panel error" role="alert">
+                    <p class="status">
+                        <strong>"Clerk's sign-in did not open. "</strong>
+                        {error.to_string()}
+                    </p>
+                </div>
+            }
+        })
     }
 }
 
@@ -138,8 +157,9 @@ fn ClerkSignOutFailed(error: ClerkError) -> impl IntoView {
     }
 }
 
-/// "Error signing in to Instant!" with Instant's own words and a Retry
-/// (which reads "Sign in again" when the stored session has ended).
+/// "Error signing in to Instant!" with Instant's own words, a Retry
+/// (which reads "Sign in again" when the stored session has ended) and a
+/// Sign out of both.
 #[component]
 fn ExchangeError(error: InstantError) -> impl IntoView {
     let link = use_session_link();
@@ -158,9 +178,16 @@ fn ExchangeError(error: InstantError) -> impl IntoView {
             </p>
             {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
             {about_email.then(|| view! { <EmailClaimHelp /> })}
-            <button type="button" class="button" on:click=move |_| link.retry()>
-                {retry_label}
-            </button>
+            // Sign out too: the messages that say to sign out and in again
+            // need a way to, and Retry cannot fix every error.
+            <div class="actions">
+                <button type="button" class="button primary" on:click=move |_| link.retry()>
+                    {retry_label}
+                </button>
+                <button type="button" class="button" on:click=move |_| link.sign_out_of_both()>
+                    "Sign out"
+                </button>
+            </div>
         </div>
     }
 }

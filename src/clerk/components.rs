@@ -146,7 +146,9 @@ pub fn Show(
 
 /// A `<button>` that opens Clerk's sign-in (the port of Clerk's
 /// `<SignInButton>`). A click before Clerk has loaded is remembered and
-/// carried out as soon as it has.
+/// carried out as soon as it has, if nobody is signed in by then. Why a
+/// click could not open sign-in is in
+/// [`UseClerkAuthReturn::sign_in_error`](super::UseClerkAuthReturn::sign_in_error).
 #[component]
 pub fn SignInButton(
     /// Modal over this page (the default) or Clerk's sign-in page.

@@ -55,22 +55,22 @@ impl UseClerkAuthReturn {
     /// decides what to show.
     pub async fn sign_out(&self) -> Result<()> {
         let clerk = self.context.loaded_clerk()?;
-        let result = clerk.sign_out().await;
-        self.context
-            .last_call_error
-            .try_set(result.as_ref().err().cloned());
-        result
+        clerk.sign_out().await
     }
 
-    /// Opens Clerk's sign-in modal (queued until Clerk has loaded).
+    /// Opens Clerk's sign-in modal (queued until Clerk has loaded). It
+    /// returns at once: a failure shows in [`sign_in_error`](Self::sign_in_error).
     pub fn open_sign_in(&self) {
         self.context.start_sign_in(SignInMode::Modal);
     }
 
-    /// Why the most recent Clerk call (opening sign-in, signing out) failed;
-    /// `None` once one succeeds.
-    pub fn last_call_error(&self) -> Signal<Option<ClerkError>> {
-        self.context.last_call_error.into()
+    /// Why the last sign-in asked for (this hook's
+    /// [`open_sign_in`](Self::open_sign_in) or a
+    /// [`SignInButton`](super::SignInButton)) could not open Clerk's
+    /// sign-in: Clerk's own error, or why Clerk could not be set up.
+    /// `None` again once a sign-in opens or someone signs in.
+    pub fn sign_in_error(&self) -> Signal<Option<ClerkError>> {
+        self.context.sign_in_error.into()
     }
 }
 

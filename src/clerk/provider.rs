@@ -38,8 +38,8 @@ pub(crate) struct ClerkContext {
     pub(crate) state: RwSignal<ClerkState>,
     /// A sign-in asked for before Clerk loaded, done once it has.
     pub(crate) queued_sign_in: RwSignal<Option<SignInMode>>,
-    /// The most recent failed call (sign-in, sign-out, token), for display.
-    pub(crate) last_call_error: RwSignal<Option<ClerkError>>,
+    /// Why the last sign-in asked for could not open Clerk's sign-in.
+    pub(crate) sign_in_error: RwSignal<Option<ClerkError>>,
     /// Counts settled reports from clerk-js, so that a transition's time
     /// limit only ends that transition, not a later one.
     settled_reports: StoredValue<u32>,
@@ -55,8 +55,14 @@ impl ClerkContext {
         Clerk::from_window().ok_or(ClerkError::NotLoaded)
     }
 
-    /// Opens sign-in now when Clerk is loaded, or queues it until it is.
+    /// Opens sign-in now when Clerk is loaded, or queues it until it is
+    /// (see [`run_queued_sign_in`](Self::run_queued_sign_in)). Clerk that
+    /// failed to set up never will be: that failure is the answer.
     pub(crate) fn start_sign_in(&self, mode: SignInMode) {
+        if let Some(Some(failure)) = self.state.try_with_untracked(|s| s.error().cloned()) {
+            self.sign_in_error.try_set(Some(failure));
+            return;
+        }
         match self.loaded_clerk() {
             Ok(clerk) => self.open_sign_in(&clerk, mode),
             Err(_) => {
@@ -69,15 +75,28 @@ impl ClerkContext {
         let context = *self;
         match mode {
             SignInMode::Modal => {
-                context.last_call_error.try_set(clerk.open_sign_in().err());
+                context.sign_in_error.try_set(clerk.open_sign_in().err());
             }
             SignInMode::Redirect => {
                 let clerk = clerk.clone();
                 spawn_local(async move {
                     let redirected = clerk.redirect_to_sign_in().await;
-                    context.last_call_error.try_set(redirected.err());
+                    context.sign_in_error.try_set(redirected.err());
                 });
             }
+        }
+    }
+
+    /// Carries out a sign-in queued while Clerk was not known to be signed
+    /// in or out: at load, or after a transition that ran past its limit.
+    /// Someone signed in by then needs no sign-in.
+    fn run_queued_sign_in(&self, settled_signed_out: bool) {
+        let Some(Some(mode)) = self.queued_sign_in.try_get_untracked() else {
+            return;
+        };
+        self.queued_sign_in.set(None);
+        if let (true, Some(clerk)) = (settled_signed_out, Clerk::from_window()) {
+            self.open_sign_in(&clerk, mode);
         }
     }
 
@@ -106,10 +125,15 @@ impl ClerkContext {
         let context = *self;
         let follow = move |reported: ClerkState| {
             let in_transition = reported == ClerkState::NotLoaded;
+            let signed_out = reported.is_signed_out();
             if !in_transition {
                 context
                     .settled_reports
                     .try_update_value(|count| *count = count.wrapping_add(1));
+                if reported.is_signed_in() {
+                    // Whatever kept sign-in from opening no longer matters.
+                    context.sign_in_error.try_set(None);
+                }
             }
             // Only a change reaches the page: a transition keeps the state.
             let kept = context.state.try_maybe_update(|state| {
@@ -124,15 +148,14 @@ impl ClerkContext {
                     spawn_local(context.end_a_stuck_transition(started_after));
                 }
             }
+            if !in_transition {
+                context.run_queued_sign_in(signed_out);
+            }
         };
         let guard = clerk.add_listener(follow)?;
         // The listener fires at once for a loaded Clerk, but not every
         // clerk-js build promises that: read the state directly too.
         follow(clerk.state());
-        if let Some(mode) = self.queued_sign_in.get_untracked() {
-            self.queued_sign_in.set(None);
-            self.open_sign_in(clerk, mode);
-        }
         Ok(guard)
     }
 }
@@ -175,7 +198,7 @@ pub fn ClerkProvider(
     let context = ClerkContext {
         state: RwSignal::new(ClerkState::NotLoaded),
         queued_sign_in: RwSignal::new(None),
-        last_call_error: RwSignal::new(None),
+        sign_in_error: RwSignal::new(None),
         settled_reports: StoredValue::new(0),
     };
     provide_context(context);
@@ -203,7 +226,11 @@ pub fn ClerkProvider(
                 match loaded.and_then(|clerk| context.attach(&clerk)) {
                     Ok(guard) => slot.guard = Some(guard),
                     Err(error) => {
-                        context.queued_sign_in.try_set(None);
+                        // A click that waited for Clerk learns why it never came.
+                        if let Some(Some(_)) = context.queued_sign_in.try_get_untracked() {
+                            context.queued_sign_in.try_set(None);
+                            context.sign_in_error.try_set(Some(error.clone()));
+                        }
                         context.state.try_set(ClerkState::Failed(error));
                     }
                 }

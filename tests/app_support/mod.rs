@@ -54,6 +54,9 @@ export function clerk_withhold_tokens(count) {
 export function clerk_fail_next_sign_out(message) {
   window.Clerk.__emulator.failNextSignOut(message);
 }
+export function clerk_fail_next_open_sign_in(message) {
+  window.Clerk.__emulator.failNextOpenSignIn(message);
+}
 export function clerk_storage_key() {
   return window.Clerk && window.Clerk.__emulator ? window.Clerk.__emulator.storageKey : null;
 }
@@ -101,6 +104,9 @@ extern "C" {
     /// Makes the stand-in's next `signOut()` fail with `message`, as clerk-js
     /// does when Clerk cannot be reached.
     pub fn clerk_fail_next_sign_out(message: &str);
+    /// Makes the stand-in's next `openSignIn()` throw `message`, as clerk-js
+    /// does when its UI components did not load.
+    pub fn clerk_fail_next_open_sign_in(message: &str);
     /// The stand-in's localStorage key for this origin's Clerk session.
     pub fn clerk_storage_key() -> Option<String>;
     /// Stores `value` under `key` and dispatches the `storage` event
