@@ -170,6 +170,16 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<T> {
     }
 }
 
+/// The text a panic was raised with (`panic!` gives a `&str` or a `String`),
+/// for the error answered in its place.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("no message")
+}
+
 /// Resolves at Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {
     let ctrl_c = async {
@@ -189,6 +199,33 @@ pub async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = terminate => {},
+    }
+}
+
+/// For the roles' unit tests: serving a router over real HTTP.
+#[cfg(test)]
+pub(crate) mod test_http {
+    /// Serves `router` on a free loopback port for the rest of the test and
+    /// GETs `path` from it: (status, JSON body).
+    pub(crate) async fn get(
+        router: axum::Router,
+        path: &str,
+    ) -> (axum::http::StatusCode, serde_json::Value) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let response = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .unwrap()
+            .get(format!("http://{addr}{path}"))
+            .send()
+            .await
+            .expect("an answer, not a dropped connection");
+        (
+            response.status(),
+            response.json().await.expect("a JSON body"),
+        )
     }
 }
 

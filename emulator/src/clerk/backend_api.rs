@@ -44,6 +44,7 @@ pub(crate) fn router(state: ClerkState) -> Router {
         .route("/jwks", get(jwks))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(super::catch_panic())
         .layer(loopback_cors())
         .with_state(state)
 }

@@ -68,6 +68,7 @@ pub(crate) fn router(state: ClerkState) -> Router {
             get(openid_configuration),
         )
         .method_not_allowed_fallback(super::method_not_allowed)
+        .layer(super::catch_panic())
         .layer(
             tower_http::cors::CorsLayer::new()
                 .allow_origin(tower_http::cors::Any)
@@ -82,6 +83,7 @@ pub(crate) fn router(state: ClerkState) -> Router {
         .route("/__emulator/client/token", post(client_token))
         .route("/__emulator/client/sign-out", post(client_sign_out))
         .method_not_allowed_fallback(super::method_not_allowed)
+        .layer(super::catch_panic())
         .layer(client_cors());
     let browser = Router::new()
         .route("/__emulator/accounts", get(accounts))
@@ -90,6 +92,7 @@ pub(crate) fn router(state: ClerkState) -> Router {
             get(get_settings).post(post_settings),
         )
         .method_not_allowed_fallback(super::method_not_allowed)
+        .layer(super::catch_panic())
         .layer(loopback_cors());
     Router::new()
         .route("/", get(|| async { page(DASHBOARD_HTML) }))

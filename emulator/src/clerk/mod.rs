@@ -94,7 +94,29 @@ pub async fn router(settings: Settings, db: Db) -> anyhow::Result<Router> {
         .method_not_allowed_fallback(method_not_allowed)
         .merge(frontend::router(state.clone()))
         .nest("/v1", backend_api::router(state))
-        .fallback(not_found))
+        .fallback(not_found)
+        // Around everything; the routers with CORS have their own inside
+        // it, so that a page can read the error too.
+        .layer(catch_panic()))
+}
+
+/// What a panicking handler's request is answered with.
+type PanicResponse = fn(Box<dyn std::any::Any + Send>) -> axum::response::Response;
+
+/// Turns a panic in a handler into Clerk's 500 error body; without it the
+/// connection would just be dropped.
+pub(crate) fn catch_panic() -> tower_http::catch_panic::CatchPanicLayer<PanicResponse> {
+    tower_http::catch_panic::CatchPanicLayer::custom(panic_response as PanicResponse)
+}
+
+fn panic_response(payload: Box<dyn std::any::Any + Send>) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    ApiError::Internal(format!(
+        "the request's handler panicked ({}); this is a bug in the emulator, and other \
+         requests are not affected",
+        crate::server::panic_message(&*payload)
+    ))
+    .into_response()
 }
 
 /// Any path the role does not serve: Clerk's 404, listing what it serves.
@@ -331,6 +353,24 @@ fn cors_for(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_handler_gets_clerks_500() {
+        async fn boom() {
+            panic!("kaboom")
+        }
+        let router = Router::new().route("/boom", get(boom)).layer(catch_panic());
+        let (status, body) = crate::server::test_http::get(router, "/boom").await;
+        assert_eq!(status, 500);
+        let error = &body["errors"][0];
+        assert_eq!(error["code"], "internal_clerk_error", "{body}");
+        assert!(
+            error["long_message"]
+                .as_str()
+                .is_some_and(|m| m.contains("kaboom")),
+            "{body}"
+        );
+    }
 
     #[test]
     fn loopback_origins() {

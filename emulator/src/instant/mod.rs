@@ -228,6 +228,49 @@ pub async fn router(settings: Settings, db: Db) -> anyhow::Result<Router> {
         .route("/__emulator/stats", get(routes::stats))
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
+        // Inside the CORS layer, so that a page can read the error too.
+        .layer(catch_panic())
         .layer(cors)
         .with_state(state))
+}
+
+/// What a panicking handler's request is answered with.
+type PanicResponse = fn(Box<dyn std::any::Any + Send>) -> axum::response::Response;
+
+/// Turns a panic in a handler into Instant's 500 error body; without it
+/// the connection would just be dropped.
+fn catch_panic() -> tower_http::catch_panic::CatchPanicLayer<PanicResponse> {
+    tower_http::catch_panic::CatchPanicLayer::custom(panic_response as PanicResponse)
+}
+
+fn panic_response(payload: Box<dyn std::any::Any + Send>) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    api::ApiError::Internal(format!(
+        "The request's handler panicked ({}); this is a bug in the emulator, and other \
+         requests are not affected.",
+        crate::server::panic_message(&*payload)
+    ))
+    .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_handler_gets_instants_500() {
+        async fn boom() {
+            panic!("kaboom")
+        }
+        let router = Router::new().route("/boom", get(boom)).layer(catch_panic());
+        let (status, body) = crate::server::test_http::get(router, "/boom").await;
+        assert_eq!(status, 500);
+        assert_eq!(body["type"], "unknown", "{body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("kaboom")),
+            "{body}"
+        );
+    }
 }

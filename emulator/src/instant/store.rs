@@ -42,6 +42,13 @@ pub enum StoreError {
     /// The task committing sign-ins is gone (the role is shutting down).
     #[error("the sign-in store is shutting down")]
     Stopped,
+    /// Writing the batch this sign-in was in panicked; the batch was rolled
+    /// back and later sign-ins are written as usual.
+    #[error(
+        "the sign-in failed inside the emulator (it panicked: {0}); this is a bug in the \
+         emulator, and later sign-ins are not affected"
+    )]
+    Panicked(String),
     /// A stored value is not what this module wrote.
     #[error("corrupt row in {table}: {detail}")]
     Corrupt {
@@ -103,6 +110,10 @@ pub struct Store {
 
 /// A sign-in waiting for the next batch, with where to send its outcome.
 type Pending = (SignIn, tokio::sync::oneshot::Sender<Result<SignedIn>>);
+
+/// Writes one sign-in inside the batch's transaction ([`sign_in_tx`]; tests
+/// put in one that panics).
+type SignInFn = fn(&Connection, &SignIn) -> Result<SignedIn>;
 
 /// Most sign-ins committed together.
 const MAX_BATCH: usize = 256;
@@ -187,8 +198,12 @@ impl Store {
     /// A store over the shared database. Call within a Tokio runtime: it
     /// starts the task that commits sign-ins.
     pub fn new(db: Db) -> Self {
+        Self::with_sign_in(db, sign_in_tx)
+    }
+
+    fn with_sign_in(db: Db, sign_in: SignInFn) -> Self {
         let (sign_ins, queue) = tokio::sync::mpsc::unbounded_channel();
-        tokio::spawn(commit_sign_ins(db.clone(), queue));
+        tokio::spawn(commit_sign_ins(db.clone(), queue, sign_in));
         Self { db, sign_ins }
     }
 
@@ -286,22 +301,32 @@ impl Store {
 }
 
 /// Commits queued sign-ins in batches until every [`Store`] is dropped.
-async fn commit_sign_ins(db: Db, mut queue: tokio::sync::mpsc::UnboundedReceiver<Pending>) {
+async fn commit_sign_ins(
+    db: Db,
+    mut queue: tokio::sync::mpsc::UnboundedReceiver<Pending>,
+    sign_in: SignInFn,
+) {
     let mut batch = Vec::new();
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let pending = std::mem::take(&mut batch);
-        db.call(move |conn| commit_batch(conn, pending)).await;
+        db.call(move |conn| commit_batch(conn, pending, sign_in))
+            .await;
     }
 }
 
 /// One transaction for the whole batch; replies only after the commit.
-fn commit_batch(conn: &mut Connection, pending: Vec<Pending>) {
+///
+/// A panic while writing is caught here: uncaught, it would drop every
+/// reply (its requests would hear "shutting down") and end this task, so
+/// that every later sign-in failed too. The transaction rolls back as the
+/// panic unwinds, and the batch's requests get the error instead.
+fn commit_batch(conn: &mut Connection, pending: Vec<Pending>, sign_in: SignInFn) {
     let mut outcomes = Vec::with_capacity(pending.len());
-    let committed = (|| -> Result<()> {
+    let committed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for (request, _) in &pending {
             let savepoint = tx.savepoint()?;
-            let outcome = sign_in_tx(&savepoint, request);
+            let outcome = sign_in(&savepoint, request);
             if outcome.is_ok() {
                 savepoint.commit()?;
             }
@@ -309,20 +334,24 @@ fn commit_batch(conn: &mut Connection, pending: Vec<Pending>) {
             outcomes.push(outcome);
         }
         tx.commit()?;
-        Ok(())
-    })();
-    match committed {
-        Ok(()) => {
+        Ok::<_, StoreError>(())
+    }));
+    let (text, failed): (String, fn(String) -> StoreError) = match committed {
+        Ok(Ok(())) => {
             for ((_, reply), outcome) in pending.into_iter().zip(outcomes) {
                 let _ = reply.send(outcome);
             }
+            return;
         }
-        Err(err) => {
-            let text = err.to_string();
-            for (_, reply) in pending {
-                let _ = reply.send(Err(StoreError::Commit(text.clone())));
-            }
-        }
+        Ok(Err(err)) => (err.to_string(), StoreError::Commit),
+        Err(panic) => (
+            crate::server::panic_message(&*panic).to_owned(),
+            StoreError::Panicked,
+        ),
+    };
+    tracing::error!("sign-in batch failed: {}", failed(text.clone()));
+    for (_, reply) in pending {
+        let _ = reply.send(Err(failed(text.clone())));
     }
 }
 
@@ -547,7 +576,10 @@ mod tests {
             (request(Some("a@x.io"), "u2"), replies.next().unwrap()),
             (request(Some("d@x.io"), "u4"), replies.next().unwrap()),
         ];
-        store.db.call(move |conn| commit_batch(conn, pending)).await;
+        store
+            .db
+            .call(move |conn| commit_batch(conn, pending, sign_in_tx))
+            .await;
         let mut results = Vec::new();
         for outcome in outcomes {
             results.push(outcome.await.unwrap());
@@ -562,6 +594,33 @@ mod tests {
                 .unwrap();
             assert!(user.is_some(), "{email} was committed");
         }
+    }
+
+    #[tokio::test]
+    async fn a_panicking_batch_fails_its_sign_ins_and_later_ones_still_work() {
+        fn panics_for_boom(conn: &Connection, request: &SignIn) -> Result<SignedIn> {
+            // Written before the panic: must be rolled back with the batch.
+            let outcome = sign_in_tx(conn, request);
+            assert_ne!(request.email.as_deref(), Some("boom@x.io"), "boom");
+            outcome
+        }
+        let store = Store::with_sign_in(Db::in_memory().unwrap(), panics_for_boom);
+        store.migrate().await.unwrap();
+        let error = store
+            .sign_in(request(Some("boom@x.io"), "u1"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, StoreError::Panicked(message) if message.contains("boom")),
+            "{error}"
+        );
+        let later = store.sign_in(request(Some("ok@x.io"), "u2")).await.unwrap();
+        assert!(later.created);
+        let boom = store
+            .user_by_email(Uuid::nil(), "boom@x.io".to_owned())
+            .await
+            .unwrap();
+        assert!(boom.is_none(), "the panicking batch was rolled back");
     }
 
     #[tokio::test]
