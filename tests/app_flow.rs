@@ -220,6 +220,48 @@ async fn a_sign_out_in_another_tab_signs_this_tab_out() {
 
 const NOT_TO_INSTANT: &str = "You are signed in to Clerk but not to Instant.";
 
+#[wasm_bindgen_test]
+async fn a_session_another_tab_made_outlasts_this_tabs_failed_token_fetch() {
+    reset().await;
+    let app = mount_app(config());
+    sign_in_to_clerk(&unique_email("other-tab-wins")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    let session = local_storage()
+        .get_item(&instant_storage_key())
+        .unwrap()
+        .expect("the stored session");
+    let owner_key = clerk_instant::app::owner_storage_key(app_id());
+    let owner = local_storage()
+        .get_item(&owner_key)
+        .unwrap()
+        .expect("its owner");
+
+    // Another tab signed out of Instant only: this one offers to sign in.
+    forget_and_announce(&instant_storage_key());
+    wait_for_text(&app, NOT_TO_INSTANT).await;
+    let exchanges = exchange_count().await;
+
+    // Clerk has no token for this tab's try (neither time it asks); in
+    // between, the other tab signs in again.
+    clerk_withhold_tokens(2);
+    click_button(&app, "Sign in to Instant").await;
+    store_and_announce(&owner_key, &owner);
+    store_and_announce(&instant_storage_key(), &session);
+    wait_for_text(&app, SIGNED_IN).await;
+    // Past the second ask (300 ms later): its failure must not hide the session.
+    let text = {
+        gloo_timers::future::TimeoutFuture::new(800).await;
+        leptos::task::tick().await;
+        app.text()
+    };
+    assert!(text.contains(SIGNED_IN), "{text}");
+    assert!(!text.contains("Error"), "{text}");
+    assert_eq!(exchange_count().await, exchanges, "no token, no exchange");
+    assert!(stored_instant_user().is_some());
+    drop(app);
+    reset().await;
+}
+
 /// Sets the Sign out marker another tab would have set `ago_ms` ago for
 /// `clerk_session_id`, with the `storage` event that tab would cause.
 fn store_sign_out_marker(clerk_session_id: &str, ago_ms: u64) {

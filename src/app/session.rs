@@ -248,6 +248,9 @@ impl SessionLink {
             .await;
         let token = match token {
             Ok(token) => token,
+            // A session another tab made meanwhile stands: the error would
+            // only hide it (and the sync effect checks whose it is).
+            Err(_) if auth.user().is_some() => return,
             Err(error) => {
                 auth.report_error(error);
                 return;

@@ -90,7 +90,7 @@ pub enum Panel {
     Loading,
     /// "Signing out…".
     SigningOut,
-    /// "Error signing in to Instant! …" with a Retry button.
+    /// "Error signing in to Instant! …" with Retry and Sign out buttons.
     Error(InstantError),
     /// "Signed in with Instant through Clerk!" with a Sign out button.
     SignedIn(User),
