@@ -21,7 +21,31 @@ async fn a_token_missing_just_after_sign_in_is_asked_for_again() {
 
     clerk_withhold_tokens(1);
     sign_in_to_clerk(&unique_email("late-token")).await;
-    wait_for_text(&app, SIGNED_IN).await;
+    // Meanwhile (300 ms before Clerk is asked again) the header says what
+    // is under way, not "signed out".
+    let mut headers: Vec<String> = Vec::new();
+    wait_until("the page shows the Instant session", || {
+        let header = app
+            .root
+            .query_selector(".session-summary")
+            .ok()
+            .flatten()
+            .and_then(|summary| summary.text_content())
+            .unwrap_or_default();
+        if headers.last() != Some(&header) {
+            headers.push(header);
+        }
+        app.text().contains(SIGNED_IN)
+    })
+    .await;
+    assert!(
+        headers.iter().any(|h| h.ends_with("Instant: signing in…")),
+        "{headers:?}"
+    );
+    assert!(
+        !headers.iter().any(|h| h.ends_with("Instant: signed out")),
+        "{headers:?}"
+    );
     assert!(!app.text().contains("Error"), "{}", app.text());
     assert_eq!(exchange_count().await, exchanges + 1);
     assert!(stored_instant_user().is_some());

@@ -94,7 +94,9 @@ fn SiteMain() -> impl IntoView {
 #[component]
 fn SiteHeader() -> impl IntoView {
     let clerk = use_clerk_auth();
-    let signed_in_to_both = use_session_link().signed_in_to_both();
+    let link = use_session_link();
+    let signed_in_to_both = link.signed_in_to_both();
+    let busy = link.busy();
     let clerk_summary = move || {
         if clerk.is_signed_in.get() {
             let who = clerk.email.get().or_else(|| clerk.user_id.get());
@@ -105,8 +107,16 @@ fn SiteHeader() -> impl IntoView {
             String::new()
         }
     };
+    // Work under way first: the page says "Loading…" or "Signing out…"
+    // then, and the header must not say "signed out" beside it.
     let instant_summary = move || {
-        if signed_in_to_both.get() {
+        if let Some(busy) = busy.get() {
+            if busy.is_signing_out() {
+                "Instant: signing out…"
+            } else {
+                "Instant: signing in…"
+            }
+        } else if signed_in_to_both.get() {
             "Instant: signed in"
         } else if clerk.is_loaded.get() {
             "Instant: signed out"
