@@ -282,8 +282,8 @@ async fn send(
         uri: config.api_uri.clone(),
         reason,
     };
-    if let Some(problem) = config.api_uri_problem() {
-        return Err(network(problem));
+    if let Some(reason) = config.api_uri_problem() {
+        return Err(InstantError::Config { reason });
     }
 
     let controller = web_sys::AbortController::new().ok();
@@ -324,15 +324,15 @@ async fn send(
     path: &str,
     _body: impl FnOnce() -> String,
 ) -> Result<(u16, String)> {
-    let reason = config.api_uri_problem().unwrap_or_else(|| {
-        format!(
-            "this build is not running in a browser, so it cannot fetch {}",
-            config.endpoint(path)
-        )
-    });
+    if let Some(reason) = config.api_uri_problem() {
+        return Err(InstantError::Config { reason });
+    }
     Err(InstantError::Network {
         uri: config.api_uri.clone(),
-        reason,
+        reason: format!(
+            "this build is not running in a browser, so it cannot fetch {}",
+            config.endpoint(path)
+        ),
     })
 }
 

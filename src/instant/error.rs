@@ -33,6 +33,14 @@ pub enum InstantError {
         /// What the browser reported, e.g. `TypeError: Failed to fetch`.
         reason: String,
     },
+    /// The client's configuration cannot work (an API URI without
+    /// `http://` or `https://`, say); no request was made. Retrying cannot
+    /// help: the configuration has to change.
+    #[error("This app's Instant settings are wrong: {reason}.")]
+    Config {
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
     /// Instant answered with an error status.
     #[error("{message}{}", hint.as_deref().map(|hint| format!(" ({hint})")).unwrap_or_default())]
     Api {
@@ -77,7 +85,10 @@ impl InstantError {
                 format!("Could not reach Instant at {uri}. Check your connection and try again.")
             }
             Self::Api { message, .. } => message.clone(),
-            Self::BadResponse { .. } | Self::Token { .. } | Self::SessionEnded => self.to_string(),
+            Self::Config { .. }
+            | Self::BadResponse { .. }
+            | Self::Token { .. }
+            | Self::SessionEnded => self.to_string(),
         }
     }
 
@@ -90,7 +101,10 @@ impl InstantError {
                  and that this site's origin is allowed for the Instant app."
             )),
             Self::Api { hint, .. } => hint.clone(),
-            Self::BadResponse { .. } | Self::Token { .. } | Self::SessionEnded => None,
+            Self::Config { .. }
+            | Self::BadResponse { .. }
+            | Self::Token { .. }
+            | Self::SessionEnded => None,
         }
     }
 }

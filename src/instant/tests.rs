@@ -70,6 +70,28 @@ fn a_failed_exchange_shows_in_use_auth() {
 }
 
 #[test]
+fn an_api_uri_without_a_scheme_is_a_settings_error_not_a_network_one() {
+    let db = init(InstantConfig::new("app-1").with_api_uri("api.instantdb.com"));
+    let error = poll_ready(db.auth().sign_in_with_id_token("clerk", "jwt")).unwrap_err();
+    let InstantError::Config { reason } = &error else {
+        panic!("expected a settings error, got {error:?}");
+    };
+    assert!(
+        reason.contains("must start with http:// or https://"),
+        "{reason}"
+    );
+    assert!(error
+        .message()
+        .starts_with("This app's Instant settings are wrong"));
+    assert!(
+        !error.message().contains("connection"),
+        "{}",
+        error.message()
+    );
+    assert_eq!(db.use_auth().error.get_untracked(), Some(error));
+}
+
+#[test]
 fn clones_share_one_state() {
     let db = client();
     let clone = db.clone();
