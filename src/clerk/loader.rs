@@ -60,8 +60,16 @@ pub(crate) async fn load_clerk(key: &PublishableKey, timeout: Duration) -> Resul
     result
 }
 
+/// `timeout` for `setTimeout`. Browsers run a timer longer than
+/// `i32::MAX` ms (about 24.8 days) at once: a longer limit must mean "that
+/// long", not "time out now".
+fn timer_millis(timeout: Duration) -> u32 {
+    let longest = i32::MAX.unsigned_abs();
+    u32::try_from(timeout.as_millis()).map_or(longest, |millis| millis.min(longest))
+}
+
 async fn load_within(key: PublishableKey, timeout: Duration) -> Result<Clerk> {
-    let millis = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
+    let millis = timer_millis(timeout);
     let deadline = gloo_timers::future::TimeoutFuture::new(millis);
     let steps = std::pin::pin!(load_steps(&key));
     match future::select(steps, deadline).await {
@@ -133,4 +141,18 @@ async fn inject_script(url: &str, publishable_key: Option<&str>) -> Result<()> {
     script.set_onload(None);
     script.set_onerror(None);
     outcome.map(drop).map_err(|_: JsValue| failed())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_limit_longer_than_a_browser_timer_waits_as_long_as_one_can() {
+        let longest = 2_147_483_647;
+        assert_eq!(timer_millis(Duration::from_millis(1_500)), 1_500);
+        assert_eq!(timer_millis(Duration::from_millis(longest.into())), longest);
+        assert_eq!(timer_millis(Duration::from_secs(30 * 24 * 3600)), longest);
+        assert_eq!(timer_millis(Duration::MAX), longest);
+    }
 }
