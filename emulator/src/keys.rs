@@ -71,11 +71,15 @@ pub fn bearer_token(authorization: &str) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// Whether a URL's host is this machine's loopback: `localhost`,
-/// 127.0.0.0/8 or `::1`.
+/// Whether a URL's host is this machine's loopback: `localhost` or a name
+/// under it (browsers resolve `*.localhost` to loopback, RFC 6761; the
+/// app's key check agrees), 127.0.0.0/8 or `::1`.
 pub fn is_loopback_host(host: &url::Host<&str>) -> bool {
     match host {
-        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+        url::Host::Domain(name) => {
+            let name = name.to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
         url::Host::Ipv4(ip) => ip.is_loopback(),
         url::Host::Ipv6(ip) => ip.is_loopback(),
     }
@@ -146,6 +150,14 @@ mod tests {
     fn scheme_follows_loopback() {
         assert_eq!(frontend_api_url("127.0.0.1:8787"), "http://127.0.0.1:8787");
         assert_eq!(frontend_api_url("localhost:3000"), "http://localhost:3000");
+        assert_eq!(
+            frontend_api_url("clerk.localhost:3000"),
+            "http://clerk.localhost:3000"
+        );
+        assert_eq!(
+            frontend_api_url("localhost.example.com"),
+            "https://localhost.example.com"
+        );
         assert_eq!(
             frontend_api_url("clerk.example.accounts.dev"),
             "https://clerk.example.accounts.dev"

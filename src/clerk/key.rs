@@ -132,7 +132,9 @@ impl fmt::Display for PublishableKey {
 }
 
 /// A frontend API host is a plain DNS name or IP address, with an optional
-/// port, and (like Clerk's own check) contains a dot.
+/// port, and (like Clerk's own check) contains a dot, unless it is a
+/// loopback host (`localhost`, `[::1]`): Clerk's hosts all have one, and a
+/// local emulator may be on either.
 fn check_host(host: &str) -> std::result::Result<(), &'static str> {
     if host.is_empty() {
         return Err("it names no frontend API host");
@@ -142,7 +144,7 @@ fn check_host(host: &str) -> std::result::Result<(), &'static str> {
     if !host.chars().all(allowed) {
         return Err("the frontend API host it names contains characters a host cannot have");
     }
-    if !host.contains('.') {
+    if !host.contains('.') && !is_loopback_host(host) {
         return Err("the frontend API host it names has no `.` in it");
     }
     if let Some((_, port)) = split_port(host) {
@@ -167,11 +169,11 @@ fn is_loopback_host(host: &str) -> bool {
         Some((name, _)) => name,
         None => host.trim_start_matches('[').trim_end_matches(']'),
     };
+    let name = name.to_ascii_lowercase();
     name == "localhost"
         || name.ends_with(".localhost")
-        || name == "::1"
         || name
-            .parse::<std::net::Ipv4Addr>()
+            .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
 }
 
@@ -241,6 +243,10 @@ mod tests {
             ("127.1.2.3:80", true),
             ("127.0.0.1", true),
             ("[::1.]:8787", false),
+            ("[::1]:8787", true),
+            ("[0:0:0:0:0:0:0:1]:8787", true),
+            ("localhost:8787", true),
+            ("LOCALHOST", true),
             ("clerk.localhost.example.com", false),
             ("128.0.0.1:8787", false),
         ] {
@@ -265,7 +271,8 @@ mod tests {
         assert!(reason("sk_test_emulator").contains("secret key"));
         assert!(reason("pk_test_!!!").contains("base64"));
         assert!(reason(&key_for("pk_test_", "clerk.example.com")).contains('$'));
-        assert!(reason(&key_for("pk_test_", "localhost:3000$")).contains('.'));
+        assert!(reason(&key_for("pk_test_", "clerk:3000$")).contains('.'));
+        assert!(reason(&key_for("pk_test_", "[::2]:3000$")).contains('.'));
         assert!(reason(&key_for("pk_test_", "$")).contains("no frontend API host"));
         assert!(reason(&key_for("pk_test_", "evil.com/path$")).contains("characters"));
         assert!(reason(&key_for("pk_test_", "clerk.example.com:99999$")).contains("port"));
