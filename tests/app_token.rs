@@ -25,13 +25,7 @@ async fn a_token_missing_just_after_sign_in_is_asked_for_again() {
     // is under way, not "signed out".
     let mut headers: Vec<String> = Vec::new();
     wait_until("the page shows the Instant session", || {
-        let header = app
-            .root
-            .query_selector(".session-summary")
-            .ok()
-            .flatten()
-            .and_then(|summary| summary.text_content())
-            .unwrap_or_default();
+        let header = header_summary(&app);
         if headers.last() != Some(&header) {
             headers.push(header);
         }

@@ -108,9 +108,11 @@ fn SiteHeader() -> impl IntoView {
         }
     };
     // Work under way first: the page says "Loading…" or "Signing out…"
-    // then, and the header must not say "signed out" beside it.
+    // then, and the header must not say "signed out" beside it. Only while
+    // signed in to Clerk: another tab's Sign out stays "under way" for a
+    // while after this tab has signed out too.
     let instant_summary = move || {
-        if let Some(busy) = busy.get() {
+        if let Some(busy) = busy.get().filter(|_| clerk.is_signed_in.get()) {
             if busy.is_signing_out() {
                 "Instant: signing out…"
             } else {

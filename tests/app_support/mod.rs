@@ -316,6 +316,17 @@ pub fn mount_app(config: AppConfig) -> Mounted {
     mount(move || view! { <clerk_instant::app::ClerkInstantApp config /> })
 }
 
+/// The header's "Clerk: … Instant: …" line.
+pub fn header_summary(mounted: &Mounted) -> String {
+    mounted
+        .root
+        .query_selector(".session-summary")
+        .ok()
+        .flatten()
+        .and_then(|summary| summary.text_content())
+        .unwrap_or_default()
+}
+
 // --- waiting ---------------------------------------------------------------
 
 /// Polls `check` until it holds, failing with `what` after [`DEADLINE`].
