@@ -170,6 +170,32 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<T> {
     }
 }
 
+/// An error type with a 500 answer, for a handler that panicked.
+pub trait InternalError: axum::response::IntoResponse {
+    /// The 500 answer saying `message`.
+    fn internal(message: String) -> Self;
+}
+
+/// What [`catch_panic`] answers a panic with.
+pub type PanicResponse = fn(Box<dyn std::any::Any + Send>) -> axum::response::Response;
+
+/// Turns a panic in a handler into `E`'s 500 answer, in that role's error
+/// shape; without it the connection would just be dropped.
+pub fn catch_panic<E: InternalError>() -> tower_http::catch_panic::CatchPanicLayer<PanicResponse> {
+    tower_http::catch_panic::CatchPanicLayer::custom(panic_response::<E> as PanicResponse)
+}
+
+fn panic_response<E: InternalError>(
+    payload: Box<dyn std::any::Any + Send>,
+) -> axum::response::Response {
+    E::internal(format!(
+        "The request's handler panicked ({}); this is a bug in the emulator, and other \
+         requests are not affected.",
+        panic_message(&*payload)
+    ))
+    .into_response()
+}
+
 /// The text a panic was raised with (`panic!` gives a `&str` or a `String`),
 /// for the error answered in its place.
 pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {

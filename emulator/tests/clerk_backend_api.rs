@@ -1041,7 +1041,12 @@ async fn token_requests_racing_a_revoke_never_touch_the_revoked_session() {
                 })
             })
             .collect();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         while minted.load(std::sync::atomic::Ordering::SeqCst) < 24 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{session_id}: the workers minted fewer than 24 tokens in 20 s"
+            );
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
         let revoked = api.revoke_session(&session_id).await;

@@ -63,7 +63,9 @@
 //! ```
 //!
 //! Outside a browser (native tests, server builds) there is no storage and
-//! requests fail with [`InstantError::Network`]; nothing panics.
+//! requests fail with [`InstantError::Network`] (or
+//! [`InstantError::Config`] for an API URI that cannot work); nothing
+//! panics.
 
 #![deny(missing_docs)]
 

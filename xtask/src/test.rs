@@ -65,8 +65,9 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
     })?;
     let log_dir = workspace_root().join("target/xtask");
     if let Err(err) = build_tests() {
-        // The browser and e2e layers only need the emulator; the native
-        // layer shows the compile error again, as its failure.
+        // The browser and e2e layers only need the emulator (built with
+        // other features here, a rare extra build); the native layer shows
+        // the compile error again, as its failure.
         eprintln!("xtask: {err:#}; building the emulator alone");
         crate::emulator::build()?;
     }
@@ -150,7 +151,8 @@ pub fn build_e2e_dist(emulator: &Emulator) -> anyhow::Result<PathBuf> {
 const NATIVE_TESTS: [&str; 1] = ["--workspace"];
 
 /// Compiles the native tests and, with them, the emulator binary that every
-/// layer runs against.
+/// layer runs against. (The app crate compiles once more in the native
+/// layer, which sets the emulator's values it reads with `option_env!`.)
 pub fn build_tests() -> anyhow::Result<()> {
     eprintln!("xtask: building the native tests and the emulator");
     run_checked(cargo(&["test", "--no-run", "--quiet"]).args(NATIVE_TESTS))

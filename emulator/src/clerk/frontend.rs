@@ -74,7 +74,9 @@ pub(crate) fn router(state: ClerkState) -> Router {
                 .allow_origin(tower_http::cors::Any)
                 .allow_methods([axum::http::Method::GET]),
         );
-    // Every handler here refuses other origins first (require_loopback_origin).
+    // Every handler here refuses other origins (require_loopback_origin)
+    // before it changes anything. (A body too large or unreadable is
+    // refused even before that, without the CORS answer: harmless.)
     let client = Router::new()
         .route("/__emulator/client/sign-in", post(client_sign_in))
         .route("/__emulator/client/tickets", post(client_redeem_ticket))
@@ -408,9 +410,7 @@ async fn browser_session(
         load_session_and_user(state, session_id)
             .await
             .map_err(|err| match err {
-                ApiError::NotFound(_) => {
-                    ApiError::SignedOut("This session does not exist (any more)".to_owned())
-                }
+                ApiError::NotFound(_) => session_gone(),
                 other => other,
             })?;
     let credentials_match = session.secret_hash.as_deref() == Some(hash_secret(&secret).as_str())
@@ -420,13 +420,30 @@ async fn browser_session(
             "These session credentials are not valid for this origin".to_owned(),
         ));
     }
-    if require_active && !session.is_active() {
-        return Err(ApiError::SignedOut(format!(
+    let session = if require_active {
+        active(session)?
+    } else {
+        session
+    };
+    Ok((session, user, origin))
+}
+
+/// The answer for a session the browser holds credentials for that no
+/// longer exists.
+fn session_gone() -> ApiError {
+    ApiError::SignedOut("This session does not exist (any more)".to_owned())
+}
+
+/// `session`, unless it has ended or was revoked.
+fn active(session: Session) -> Result<Session> {
+    if session.is_active() {
+        Ok(session)
+    } else {
+        Err(ApiError::SignedOut(format!(
             "Session {} is {}",
             session.id, session.status
-        )));
+        )))
     }
-    Ok((session, user, origin))
 }
 
 async fn client_session(
@@ -468,17 +485,10 @@ async fn client_token(
         .call(move |conn| store::touch_active_session(conn, &session.id, now))
         .await
         .map_err(|err| match err {
-            store::StoreError::SessionNotFound(_) => {
-                ApiError::SignedOut("This session does not exist (any more)".to_owned())
-            }
+            store::StoreError::SessionNotFound(_) => session_gone(),
             other => other.into(),
         })?;
-    if !session.is_active() {
-        return Err(ApiError::SignedOut(format!(
-            "Session {} is {}",
-            session.id, session.status
-        )));
-    }
+    active(session)?;
     Ok(Json(json!({ "object": "token", "jwt": jwt })))
 }
 

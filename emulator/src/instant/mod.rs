@@ -235,22 +235,15 @@ pub async fn router(settings: Settings, db: Db) -> anyhow::Result<Router> {
 }
 
 /// What a panicking handler's request is answered with.
-type PanicResponse = fn(Box<dyn std::any::Any + Send>) -> axum::response::Response;
-
-/// Turns a panic in a handler into Instant's 500 error body; without it
-/// the connection would just be dropped.
-fn catch_panic() -> tower_http::catch_panic::CatchPanicLayer<PanicResponse> {
-    tower_http::catch_panic::CatchPanicLayer::custom(panic_response as PanicResponse)
+/// Turns a panic in a handler into Instant's 500 error body.
+fn catch_panic() -> tower_http::catch_panic::CatchPanicLayer<crate::server::PanicResponse> {
+    crate::server::catch_panic::<api::ApiError>()
 }
 
-fn panic_response(payload: Box<dyn std::any::Any + Send>) -> axum::response::Response {
-    use axum::response::IntoResponse as _;
-    api::ApiError::Internal(format!(
-        "The request's handler panicked ({}); this is a bug in the emulator, and other \
-         requests are not affected.",
-        crate::server::panic_message(&*payload)
-    ))
-    .into_response()
+impl crate::server::InternalError for api::ApiError {
+    fn internal(message: String) -> Self {
+        api::ApiError::Internal(message)
+    }
 }
 
 #[cfg(test)]
