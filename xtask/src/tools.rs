@@ -139,7 +139,11 @@ fn ensure_wasm_opt() -> anyhow::Result<()> {
             "-g",
             &format!("binaryen@{BINARYEN_VERSION}.0.0"),
         ]))
-        .context("npm is needed to install wasm-opt (Node.js 18 or newer)")?;
+        .context(
+            "installing wasm-opt needs npm (Node.js 18 or newer) and write access to npm's \
+             global prefix (`npm prefix -g`); without root, `npm config set prefix ~/.local` \
+             with ~/.local/bin on PATH gives that",
+        )?;
         let found = output_of("wasm-opt", &["--version"]).unwrap_or_default();
         if !found.contains(&wanted) {
             bail!(
@@ -212,13 +216,20 @@ fn ensure_browser() -> anyhow::Result<()> {
     }
     const APT: &str =
         "apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver";
-    if unsafe { libc::geteuid() } != 0 {
-        bail!("Chromium and ChromeDriver are missing; install them with:\n  sudo sh -c '{APT}'");
-    }
     say("installing Chromium and ChromeDriver with apt");
-    run_checked(
+    // As root, or through sudo when it needs no password (`-n`: never a
+    // prompt that would hang a CI run).
+    let mut install = if unsafe { libc::geteuid() } == 0 {
         Command::new("sh")
-            .args(["-c", APT])
-            .env("DEBIAN_FRONTEND", "noninteractive"),
-    )
+    } else {
+        let mut sudo = Command::new("sudo");
+        sudo.args(["-n", "--preserve-env=DEBIAN_FRONTEND", "sh"]);
+        sudo
+    };
+    install
+        .args(["-c", APT])
+        .env("DEBIAN_FRONTEND", "noninteractive");
+    run_checked(&mut install).with_context(|| {
+        format!("Chromium and ChromeDriver are missing; install them with:\n  sudo sh -c '{APT}'")
+    })
 }
