@@ -83,40 +83,47 @@ pub fn stop_all() {
 }
 
 /// Stops the processes that ended up as xtask's children without being
-/// started by it (see the module docs), saying how many there were.
+/// started by it (see the module docs), saying how many there were. An
+/// orphan that leads a process group (ChromeDriver does) is stopped with its
+/// group, and the orphans its end leaves (Chromium's processes) are looked
+/// for again, a few rounds at most.
 fn stop_orphans() {
-    let orphans = adopted_children();
-    if orphans.is_empty() {
-        return;
-    }
-    eprintln!(
-        "xtask: stopping {} process(es) that tests left behind",
-        orphans.len()
-    );
-    for &pid in &orphans {
-        // SAFETY: plain kill of a child process of ours.
-        unsafe { libc::kill(pid, libc::SIGTERM) };
-    }
-    let deadline = Instant::now() + STOP_GRACE;
-    let reap = || {
+    for _round in 0..3 {
+        let orphans = adopted_children();
+        if orphans.is_empty() {
+            return;
+        }
+        eprintln!(
+            "xtask: stopping {} process(es) that tests left behind",
+            orphans.len()
+        );
+        signal_orphans(&orphans, libc::SIGTERM);
+        let deadline = Instant::now() + STOP_GRACE;
+        while orphans.iter().any(|&pid| is_live_child(pid)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        signal_orphans(&orphans, libc::SIGKILL);
+        // Give SIGKILL a moment, then collect every exit status.
+        std::thread::sleep(Duration::from_millis(50));
         for &pid in &orphans {
             // SAFETY: reaps this child if it has exited, without blocking.
             unsafe { libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG) };
         }
-    };
-    while orphans.iter().any(|&pid| is_live_child(pid)) {
-        if Instant::now() >= deadline {
-            for &pid in &orphans {
-                // SAFETY: as above.
-                unsafe { libc::kill(pid, libc::SIGKILL) };
-            }
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
     }
-    // Give SIGKILL a moment, then collect every exit status.
-    std::thread::sleep(Duration::from_millis(50));
-    reap();
+}
+
+/// Sends `signal` to each orphan, and to its group when it leads one.
+fn signal_orphans(orphans: &[i32], signal: i32) {
+    for &pid in orphans {
+        // SAFETY: getpgid only reads; kill of a child process of ours, or
+        // of the group it leads.
+        unsafe {
+            if libc::getpgid(pid) == pid {
+                signal_group(pid, signal);
+            }
+            libc::kill(pid, signal);
+        }
+    }
 }
 
 /// Live children of xtask that no [`Guarded`] holds: orphans it adopted.
@@ -290,32 +297,58 @@ mod tests {
 
     #[test]
     #[cfg(target_os = "linux")]
-    fn a_process_a_child_leaves_behind_is_adopted_and_stopped() {
+    fn processes_a_child_leaves_behind_are_adopted_and_stopped_with_their_groups() {
         // SAFETY: as in install_interrupt_handler.
         unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1) };
-        // The shell starts a sleeper in a session of its own (as a test
-        // binary starts ChromeDriver in a group of its own) and exits.
+        // The shell starts, each in a session of its own (as a test binary
+        // starts ChromeDriver in a group of its own), a sleeper, and a
+        // shell with a sleeper of its own (as ChromeDriver has Chromium),
+        // then exits. One line of pids: sleeper, leader, its sleeper.
         let output = Command::new("sh")
-            .args(["-c", "setsid sleep 60 </dev/null >/dev/null 2>&1 & echo $!"])
+            .args([
+                "-c",
+                "setsid sleep 60 </dev/null >/dev/null 2>&1 & s=$!; \
+                 f=$(mktemp); \
+                 setsid sh -c 'sleep 60 </dev/null >/dev/null 2>&1 & echo $! > \"$0\"; wait' \"$f\" \
+                 </dev/null >/dev/null 2>&1 & l=$!; \
+                 while [ ! -s \"$f\" ]; do sleep 0.01; done; \
+                 echo $s $l $(cat \"$f\"); rm -f \"$f\"",
+            ])
             .output()
             .unwrap();
-        let sleeper: i32 = String::from_utf8_lossy(&output.stdout)
-            .trim()
-            .parse()
-            .unwrap();
+        let pids: Vec<i32> = String::from_utf8_lossy(&output.stdout)
+            .split_whitespace()
+            .map(|pid| pid.parse().unwrap())
+            .collect();
+        let [sleeper, leader, grandchild] = pids[..] else {
+            panic!("expected three pids, got {pids:?}");
+        };
         let deadline = Instant::now() + Duration::from_secs(10);
-        while !adopted_children().contains(&sleeper) {
-            assert!(Instant::now() < deadline, "the sleeper was not adopted");
+        while ![sleeper, leader]
+            .iter()
+            .all(|pid| adopted_children().contains(pid))
+        {
+            assert!(Instant::now() < deadline, "the orphans were not adopted");
             std::thread::sleep(Duration::from_millis(20));
         }
 
         stop_orphans();
-        assert!(!adopted_children().contains(&sleeper));
-        // SAFETY: signal 0 only checks that the process exists.
-        assert_ne!(
-            unsafe { libc::kill(sleeper, 0) },
-            0,
-            "the sleeper still runs"
-        );
+        for (pid, what) in [
+            (sleeper, "the sleeper"),
+            (leader, "the group leader"),
+            (grandchild, "the leader's own child"),
+        ] {
+            // An exited process lingers as a zombie until reaped (the
+            // grandchild is ours to reap once its leader has ended).
+            let deadline = Instant::now() + Duration::from_secs(2);
+            // SAFETY: reaps it if it is our zombie; signal 0 only checks.
+            while unsafe {
+                libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG);
+                libc::kill(pid, 0) == 0
+            } {
+                assert!(Instant::now() < deadline, "{what} still runs");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
     }
 }
