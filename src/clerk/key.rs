@@ -169,11 +169,14 @@ fn is_loopback_host(host: &str) -> bool {
         Some((name, _)) => name,
         None => host.trim_start_matches('[').trim_end_matches(']'),
     };
+    // `::1` as written, not every spelling of it: an IPv6 parser costs
+    // the wasm 1.5 KB gzip, and the emulator prints `[::1]`.
     let name = name.to_ascii_lowercase();
     name == "localhost"
         || name.ends_with(".localhost")
+        || name == "::1"
         || name
-            .parse::<std::net::IpAddr>()
+            .parse::<std::net::Ipv4Addr>()
             .is_ok_and(|ip| ip.is_loopback())
 }
 
@@ -244,7 +247,6 @@ mod tests {
             ("127.0.0.1", true),
             ("[::1.]:8787", false),
             ("[::1]:8787", true),
-            ("[0:0:0:0:0:0:0:1]:8787", true),
             ("localhost:8787", true),
             ("LOCALHOST", true),
             ("clerk.localhost.example.com", false),
