@@ -220,6 +220,82 @@ async fn a_sign_out_in_another_tab_signs_this_tab_out() {
 
 const NOT_TO_INSTANT: &str = "You are signed in to Clerk but not to Instant.";
 
+/// Fills this origin's localStorage until it refuses more; the filler goes
+/// when dropped (also when a test fails).
+struct FullStorage(Vec<String>);
+
+impl FullStorage {
+    fn fill() -> Self {
+        let chunk = "x".repeat(256 * 1024);
+        let mut keys = Vec::new();
+        for i in 0.. {
+            let key = format!("test-filler-{i}");
+            if local_storage().set_item(&key, &chunk).is_err() {
+                break;
+            }
+            keys.push(key);
+            assert!(i < 400, "localStorage took 100 MB without refusing");
+        }
+        // What is left below a chunk, in smaller pieces.
+        for size in [16 * 1024, 1024, 64, 1] {
+            let piece = "x".repeat(size);
+            for i in 0.. {
+                let key = format!("test-filler-{size}-{i}");
+                if local_storage().set_item(&key, &piece).is_err() {
+                    break;
+                }
+                keys.push(key);
+            }
+        }
+        Self(keys)
+    }
+}
+
+impl Drop for FullStorage {
+    fn drop(&mut self) {
+        for key in &self.0 {
+            let _ = local_storage().remove_item(key);
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn with_storage_full_a_new_clerk_session_for_the_same_user_keeps_the_instant_one() {
+    reset().await;
+    let app = mount_app(config());
+    let email = unique_email("storage-full");
+    sign_in_to_clerk(&email).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    // Another tab signed out of Instant (only), as its sync would.
+    forget_and_announce(&clerk_instant::app::owner_storage_key(app_id()));
+    forget_and_announce(&instant_storage_key());
+    wait_for_text(&app, NOT_TO_INSTANT).await;
+
+    // Storage refuses the session and its owner: both stay in this page.
+    let full = FullStorage::fill();
+    click_button(&app, "Sign in to Instant").await;
+    wait_for_text(&app, SIGNED_IN).await;
+    assert_eq!(stored_owner(), None, "storage was to refuse the owner");
+    let exchanges = exchange_count().await;
+    let instant_user = app.text();
+
+    // Clerk, with room again, starts a new session for the same person:
+    // still the same Instant session, with no new exchange.
+    drop(full);
+    let before = clerk_session_id();
+    sign_in_to_clerk(&email).await;
+    assert_ne!(clerk_session_id(), before, "a new Clerk session");
+    let text = text_a_moment_later(&app).await;
+    assert_eq!(text, instant_user);
+    assert_eq!(
+        exchange_count().await,
+        exchanges,
+        "no exchange for the same person"
+    );
+    drop(app);
+    reset().await;
+}
+
 #[wasm_bindgen_test]
 async fn a_session_another_tab_made_outlasts_this_tabs_failed_token_fetch() {
     reset().await;

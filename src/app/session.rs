@@ -433,9 +433,14 @@ pub fn SessionLinkProvider(
         if busy.is_some() {
             return decided_on;
         }
-        // Storage, not the signal: another tab writes the owner right after
-        // its session, and its storage event may not have arrived yet.
-        let stored_owner = owner_key.try_get_value().and_then(|key| read_owner(&key));
+        // Storage first: another tab writes the owner right after its
+        // session, and its storage event may not have arrived yet. Then the
+        // signal: storage that refused this tab's owner (full, blocked)
+        // holds none, and the session it owns lives on in this page.
+        let stored_owner = owner_key
+            .try_get_value()
+            .and_then(|key| read_owner(&key))
+            .or_else(|| owner.get_untracked());
         let clerk_changed = decided_on.as_ref() != Some(&clerk);
         link.follow_clerk(sync::decide(
             &clerk,
