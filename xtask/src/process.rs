@@ -79,17 +79,22 @@ pub fn stop_all() {
     for &pgid in &groups {
         signal_group(pgid, libc::SIGKILL);
     }
-    stop_orphans();
+    stop_orphans(&groups);
 }
 
 /// Stops the processes that ended up as xtask's children without being
-/// started by it (see the module docs), saying how many there were. An
-/// orphan that leads a process group (ChromeDriver does) is stopped with its
-/// group, and the orphans its end leaves (Chromium's processes) are looked
-/// for again, a few rounds at most.
-fn stop_orphans() {
+/// started by it (see the module docs), saying how many there were;
+/// `started` are the groups xtask started itself (stopped already, and
+/// perhaps being reaped by their own threads: never signalled again here).
+/// An orphan that leads a process group (ChromeDriver does) is stopped with
+/// its group, and the orphans its end leaves are looked for again, a few
+/// rounds at most.
+fn stop_orphans(started: &[i32]) {
     for _round in 0..3 {
-        let orphans = adopted_children();
+        let orphans: Vec<i32> = adopted_children()
+            .into_iter()
+            .filter(|pid| !started.contains(pid))
+            .collect();
         if orphans.is_empty() {
             return;
         }
@@ -97,31 +102,54 @@ fn stop_orphans() {
             "xtask: stopping {} process(es) that tests left behind",
             orphans.len()
         );
-        signal_orphans(&orphans, libc::SIGTERM);
+        // SAFETY: getpgid only reads.
+        let leaders: Vec<i32> = orphans
+            .iter()
+            .copied()
+            .filter(|&pid| unsafe { libc::getpgid(pid) } == pid)
+            .collect();
+        let anything_left = || {
+            // SAFETY: waitpid with WNOHANG only reaps children of ours that
+            // have exited: the orphans, and members of their groups that
+            // became ours when their parent ended (zombies would otherwise
+            // keep a group looking alive); signal 0 only checks that a group
+            // still has members.
+            unsafe {
+                for &pid in &orphans {
+                    libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG);
+                }
+                for &pgid in &leaders {
+                    while libc::waitpid(-pgid, std::ptr::null_mut(), libc::WNOHANG) > 0 {}
+                }
+            }
+            orphans.iter().any(|&pid| is_live_child(pid))
+                || leaders
+                    .iter()
+                    .any(|&pgid| unsafe { libc::kill(-pgid, 0) } == 0)
+        };
+        signal_orphans(&orphans, &leaders, libc::SIGTERM);
         let deadline = Instant::now() + STOP_GRACE;
-        while orphans.iter().any(|&pid| is_live_child(pid)) && Instant::now() < deadline {
+        while anything_left() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(50));
         }
-        signal_orphans(&orphans, libc::SIGKILL);
-        // Give SIGKILL a moment, then collect every exit status.
-        std::thread::sleep(Duration::from_millis(50));
-        for &pid in &orphans {
-            // SAFETY: reaps this child if it has exited, without blocking.
-            unsafe { libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG) };
+        if anything_left() {
+            signal_orphans(&orphans, &leaders, libc::SIGKILL);
+            // Give SIGKILL a moment, then collect the exit statuses.
+            std::thread::sleep(Duration::from_millis(50));
+            anything_left();
         }
     }
 }
 
-/// Sends `signal` to each orphan, and to its group when it leads one.
-fn signal_orphans(orphans: &[i32], signal: i32) {
+/// Sends `signal` to each orphan and to the groups they lead.
+fn signal_orphans(orphans: &[i32], leaders: &[i32], signal: i32) {
+    for &pgid in leaders {
+        signal_group(pgid, signal);
+    }
     for &pid in orphans {
-        // SAFETY: getpgid only reads; kill of a child process of ours, or
-        // of the group it leads.
-        unsafe {
-            if libc::getpgid(pid) == pid {
-                signal_group(pid, signal);
-            }
-            libc::kill(pid, signal);
+        // SAFETY: kill of a child process of ours (a reaped one is skipped).
+        if is_live_child(pid) {
+            unsafe { libc::kill(pid, signal) };
         }
     }
 }
@@ -332,7 +360,7 @@ mod tests {
             std::thread::sleep(Duration::from_millis(20));
         }
 
-        stop_orphans();
+        stop_orphans(&[]);
         for (pid, what) in [
             (sleeper, "the sleeper"),
             (leader, "the group leader"),
