@@ -220,41 +220,21 @@ async fn a_sign_out_in_another_tab_signs_this_tab_out() {
 
 const NOT_TO_INSTANT: &str = "You are signed in to Clerk but not to Instant.";
 
-/// Fills this origin's localStorage until it refuses more; the filler goes
-/// when dropped (also when a test fails).
-struct FullStorage(Vec<String>);
-
-impl FullStorage {
-    fn fill() -> Self {
-        let chunk = "x".repeat(256 * 1024);
-        let mut keys = Vec::new();
+/// Fills this origin's localStorage until it refuses more, under keys
+/// that start with [`STORAGE_FILLER`]; [`forget_storage_filler`] (and
+/// `reset`, after a failed test) empties it again.
+fn fill_storage() {
+    let storage = local_storage();
+    for size in [256 * 1024, 16 * 1024, 1024, 64, 1] {
+        let piece = "x".repeat(size);
         for i in 0.. {
-            let key = format!("test-filler-{i}");
-            if local_storage().set_item(&key, &chunk).is_err() {
+            if storage
+                .set_item(&format!("{STORAGE_FILLER}{size}-{i}"), &piece)
+                .is_err()
+            {
                 break;
             }
-            keys.push(key);
-            assert!(i < 400, "localStorage took 100 MB without refusing");
-        }
-        // What is left below a chunk, in smaller pieces.
-        for size in [16 * 1024, 1024, 64, 1] {
-            let piece = "x".repeat(size);
-            for i in 0.. {
-                let key = format!("test-filler-{size}-{i}");
-                if local_storage().set_item(&key, &piece).is_err() {
-                    break;
-                }
-                keys.push(key);
-            }
-        }
-        Self(keys)
-    }
-}
-
-impl Drop for FullStorage {
-    fn drop(&mut self) {
-        for key in &self.0 {
-            let _ = local_storage().remove_item(key);
+            assert!(i < 400, "localStorage took {i} pieces without refusing");
         }
     }
 }
@@ -272,7 +252,7 @@ async fn with_storage_full_a_new_clerk_session_for_the_same_user_keeps_the_insta
     wait_for_text(&app, NOT_TO_INSTANT).await;
 
     // Storage refuses the session and its owner: both stay in this page.
-    let full = FullStorage::fill();
+    fill_storage();
     click_button(&app, "Sign in to Instant").await;
     wait_for_text(&app, SIGNED_IN).await;
     assert_eq!(stored_owner(), None, "storage was to refuse the owner");
@@ -281,7 +261,7 @@ async fn with_storage_full_a_new_clerk_session_for_the_same_user_keeps_the_insta
 
     // Clerk, with room again, starts a new session for the same person:
     // still the same Instant session, with no new exchange.
-    drop(full);
+    forget_storage_filler();
     let before = clerk_session_id();
     sign_in_to_clerk(&email).await;
     assert_ne!(clerk_session_id(), before, "a new Clerk session");

@@ -170,7 +170,7 @@ fn is_loopback_host(host: &str) -> bool {
         None => host.trim_start_matches('[').trim_end_matches(']'),
     };
     // `::1` as written, not every spelling of it: an IPv6 parser costs
-    // the wasm 1.5 KB gzip, and the emulator prints `[::1]`.
+    // the wasm 1.6 KB gzip, and the emulator prints `[::1]`.
     let name = name.to_ascii_lowercase();
     name == "localhost"
         || name.ends_with(".localhost")
@@ -275,6 +275,8 @@ mod tests {
         assert!(reason(&key_for("pk_test_", "clerk.example.com")).contains('$'));
         assert!(reason(&key_for("pk_test_", "clerk:3000$")).contains('.'));
         assert!(reason(&key_for("pk_test_", "[::2]:3000$")).contains('.'));
+        // Only the usual spelling of the IPv6 loopback counts as one.
+        assert!(reason(&key_for("pk_test_", "[0:0:0:0:0:0:0:1]:3000$")).contains('.'));
         assert!(reason(&key_for("pk_test_", "$")).contains("no frontend API host"));
         assert!(reason(&key_for("pk_test_", "evil.com/path$")).contains("characters"));
         assert!(reason(&key_for("pk_test_", "clerk.example.com:99999$")).contains("port"));

@@ -209,6 +209,22 @@ pub fn sign_out_marker_key() -> String {
     clerk_instant::app::sign_out_marker_key(app_id())
 }
 
+/// The prefix of the keys a test fills localStorage with.
+pub const STORAGE_FILLER: &str = "test-filler-";
+
+/// Removes what a test filled localStorage with (a failed test cannot:
+/// on wasm a panic aborts, so no `Drop` runs).
+pub fn forget_storage_filler() {
+    let storage = local_storage();
+    let keys: Vec<String> = (0..storage.length().unwrap_or(0))
+        .filter_map(|i| storage.key(i).ok().flatten())
+        .filter(|key| key.starts_with(STORAGE_FILLER))
+        .collect();
+    for key in keys {
+        let _ = storage.remove_item(&key);
+    }
+}
+
 /// Puts the page back at `/` with nobody signed in and the email claim on.
 pub async fn reset() {
     // Views a failed test left mounted.
@@ -221,6 +237,7 @@ pub async fn reset() {
         .remove_item(&clerk_instant::app::owner_storage_key(app_id()))
         .unwrap();
     local_storage().remove_item(&sign_out_marker_key()).unwrap();
+    forget_storage_filler();
     set_email_claim(true).await;
     go_to("/");
 }

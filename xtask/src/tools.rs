@@ -214,8 +214,9 @@ fn ensure_browser() -> anyhow::Result<()> {
     if chromium && driver {
         return Ok(());
     }
-    const APT: &str =
-        "apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver";
+    // DEBIAN_FRONTEND inside the command: sudo may not pass it on.
+    const APT: &str = "export DEBIAN_FRONTEND=noninteractive; apt-get update && \
+                       apt-get install -y --no-install-recommends chromium chromium-driver";
     say("installing Chromium and ChromeDriver with apt");
     // As root, or through sudo when it needs no password (`-n`: never a
     // prompt that would hang a CI run).
@@ -223,12 +224,10 @@ fn ensure_browser() -> anyhow::Result<()> {
         Command::new("sh")
     } else {
         let mut sudo = Command::new("sudo");
-        sudo.args(["-n", "--preserve-env=DEBIAN_FRONTEND", "sh"]);
+        sudo.args(["-n", "sh"]);
         sudo
     };
-    install
-        .args(["-c", APT])
-        .env("DEBIAN_FRONTEND", "noninteractive");
+    install.args(["-c", APT]);
     run_checked(&mut install).with_context(|| {
         format!("Chromium and ChromeDriver are missing; install them with:\n  sudo sh -c '{APT}'")
     })
