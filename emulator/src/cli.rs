@@ -13,7 +13,12 @@ use std::path::PathBuf;
 #[command(name = "emulator", version)]
 pub struct Cli {
     /// Directory for the SQLite database and the Clerk signing key.
-    #[arg(long, default_value = ".emulator", conflicts_with = "in_memory")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = ".emulator",
+        conflicts_with = "in_memory"
+    )]
     pub data_dir: PathBuf,
 
     /// Keep all state in memory (a fresh signing key too); nothing is written to disk.
@@ -21,17 +26,27 @@ pub struct Cli {
     pub in_memory: bool,
 
     /// TOML file with apps, Clerk clients and Clerk settings (see the README).
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
     /// Address of the Clerk role (frontend API, Backend API, sign-in UI).
     /// Port 0 picks a free port. Loopback only.
-    #[arg(long, default_value = "127.0.0.1:8787", value_parser = loopback_addr)]
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8787",
+        value_parser = loopback_addr
+    )]
     pub clerk_addr: SocketAddr,
 
     /// Address of the Instant role (runtime auth and admin endpoints).
     /// Port 0 picks a free port. Loopback only.
-    #[arg(long, default_value = "127.0.0.1:8788", value_parser = loopback_addr)]
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8788",
+        value_parser = loopback_addr
+    )]
     pub instant_addr: SocketAddr,
 
     /// Leave the `email` claim out of session tokens, as a Clerk instance
