@@ -918,6 +918,18 @@ async fn dashboard_lists_live_sessions_and_revokes_only_from_its_own_page() {
     assert_eq!(data["sessions"], json!([]));
 }
 
+/// Asserts that a page's request was answered 200 (`ok`) or refused as
+/// coming from a foreign origin.
+async fn accepted_or_refused(response: reqwest::Response, ok: bool, what: &str) {
+    if ok {
+        let status = response.status();
+        assert_eq!(status, 200, "{what}: {}", response.text().await.unwrap());
+    } else {
+        let (status, code, _) = clerk_error(response).await;
+        assert_eq!((status, code.as_str()), (403, "origin_invalid"), "{what}");
+    }
+}
+
 /// The role's own pages opened at another loopback name than the one it
 /// prints (http://localhost:PORT instead of http://127.0.0.1:PORT): their
 /// requests carry that name as Origin and Host, and are accepted; a page on
@@ -953,17 +965,7 @@ async fn own_pages_work_under_any_loopback_name() {
         .await
         .unwrap();
         let what = format!("sign-in from {origin} (Host {host})");
-        if ok {
-            assert_eq!(
-                response.status(),
-                200,
-                "{what}: {}",
-                response.text().await.unwrap()
-            );
-        } else {
-            let (status, code, _) = clerk_error(response).await;
-            assert_eq!((status, code.as_str()), (403, "origin_invalid"), "{what}");
-        }
+        accepted_or_refused(response, ok, &what).await;
 
         let session = api.create_session(user_id).await;
         let path = format!(
@@ -972,16 +974,7 @@ async fn own_pages_work_under_any_loopback_name() {
         );
         let response = page(&origin, &host, &path, json!({})).send().await.unwrap();
         let what = format!("revoke from {origin} (Host {host})");
-        if ok {
-            assert_eq!(
-                response.status(),
-                200,
-                "{what}: {}",
-                response.text().await.unwrap()
-            );
-        } else {
-            assert_eq!(clerk_error(response).await.0, 403, "{what}");
-        }
+        accepted_or_refused(response, ok, &what).await;
         let expected = if ok { "revoked" } else { "active" };
         assert_eq!(
             api.session(session["id"].as_str().unwrap()).await["status"],
