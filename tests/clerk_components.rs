@@ -138,8 +138,9 @@ async fn signed_in_and_signed_out_follow_clerk_and_the_hook_gives_tokens() {
     drop(app);
 }
 
-/// A sign-out held in clerk-js's transition; dropping it lets it go on
-/// (also when a test fails, so later tests find Clerk settled).
+/// A sign-out held in clerk-js's transition; dropping it lets it go on.
+/// (A failed test does not drop it: on wasm a panic aborts. Clerk then
+/// stays in transition, and the tests after it in this binary fail too.)
 struct HeldSignOut(js_sys::Function);
 
 impl HeldSignOut {

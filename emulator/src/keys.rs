@@ -85,14 +85,22 @@ pub fn is_loopback_host(host: &url::Host<&str>) -> bool {
     }
 }
 
+/// Whether `url`'s host is this machine's loopback ([`is_loopback_host`]);
+/// false for anything that is no URL.
+pub fn is_loopback_url(url: &str) -> bool {
+    url::Url::parse(url)
+        .ok()
+        .is_some_and(|url| url.host().is_some_and(|host| is_loopback_host(&host)))
+}
+
 /// `http` for loopback hosts, `https` otherwise: how both the app and the
 /// Instant role reach a Clerk frontend API.
 pub fn frontend_api_url(host: &str) -> String {
-    let loopback = url::Url::parse(&format!("http://{host}"))
-        .ok()
-        .and_then(|url| url.host().map(|h| is_loopback_host(&h)))
-        .unwrap_or(false);
-    let scheme = if loopback { "http" } else { "https" };
+    let scheme = if is_loopback_url(&format!("http://{host}")) {
+        "http"
+    } else {
+        "https"
+    };
     format!("{scheme}://{host}")
 }
 

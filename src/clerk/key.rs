@@ -169,11 +169,11 @@ fn is_loopback_host(host: &str) -> bool {
         Some((name, _)) => name,
         None => host.trim_start_matches('[').trim_end_matches(']'),
     };
-    // `::1` as written, not every spelling of it: an IPv6 parser costs
-    // the wasm 1.6 KB gzip, and the emulator prints `[::1]`.
     let name = name.to_ascii_lowercase();
     name == "localhost"
         || name.ends_with(".localhost")
+        // As written, not every spelling of it: an IPv6 parser costs the
+        // wasm 1.6 KB gzip, and the emulator prints `[::1]`.
         || name == "::1"
         || name
             .parse::<std::net::Ipv4Addr>()

@@ -268,10 +268,23 @@ async fn post(config: &InstantConfig, path: &str, body: impl FnOnce() -> String)
 }
 
 /// POSTs the JSON text `body` makes; the answer's status and text, whatever
-/// the status. Gives up after [`REQUEST_TIMEOUT_MS`]. (The body is made only
-/// here: outside a browser there is no JSON to make it with.)
-#[cfg(target_arch = "wasm32")]
+/// the status. An API URI that cannot work fails here, with no request.
 async fn send(
+    config: &InstantConfig,
+    path: &str,
+    body: impl FnOnce() -> String,
+) -> Result<(u16, String)> {
+    if let Some(reason) = config.api_uri_problem() {
+        return Err(InstantError::Config { reason });
+    }
+    fetch(config, path, body).await
+}
+
+/// [`send`]'s request, through the browser's `fetch`. Gives up after
+/// [`REQUEST_TIMEOUT_MS`]. (The body is made only here: outside a browser
+/// there is no JSON to make it with.)
+#[cfg(target_arch = "wasm32")]
+async fn fetch(
     config: &InstantConfig,
     path: &str,
     body: impl FnOnce() -> String,
@@ -282,10 +295,6 @@ async fn send(
         uri: config.api_uri.clone(),
         reason,
     };
-    if let Some(reason) = config.api_uri_problem() {
-        return Err(InstantError::Config { reason });
-    }
-
     let controller = web_sys::AbortController::new().ok();
     let signal = controller.as_ref().map(web_sys::AbortController::signal);
     let _timeout = controller.clone().map(|controller| {
@@ -319,14 +328,11 @@ async fn send(
 /// Outside a browser there is no `fetch`: every request fails the same way,
 /// without panicking.
 #[cfg(not(target_arch = "wasm32"))]
-async fn send(
+async fn fetch(
     config: &InstantConfig,
     path: &str,
     _body: impl FnOnce() -> String,
 ) -> Result<(u16, String)> {
-    if let Some(reason) = config.api_uri_problem() {
-        return Err(InstantError::Config { reason });
-    }
     Err(InstantError::Network {
         uri: config.api_uri.clone(),
         reason: format!(

@@ -203,32 +203,27 @@ fn from_own_page(state: &ClerkState, headers: &HeaderMap) -> bool {
 }
 
 fn require_loopback_origin(headers: &HeaderMap) -> Result<String> {
-    let raw = headers.get(header::ORIGIN);
-    match (request_origin(headers), raw) {
-        (Some(origin), _) if is_loopback_origin(&origin) => Ok(origin),
-        (Some(origin), Some(raw)) => Err(ApiError::PageOriginRefused {
-            origin: raw.clone(),
-            reason: format!(
-                "The emulator serves pages on loopback origins (127.0.0.1, localhost, \
-                 [::1]); {origin} is not one. Serve the app from a loopback origin"
-            ),
-        }),
-        // `null` (a file:// page, a sandboxed frame) or not an http(s) origin.
-        (None, Some(raw)) => Err(ApiError::PageOriginRefused {
-            origin: raw.clone(),
-            reason: format!(
-                "The emulator serves pages on loopback origins (127.0.0.1, localhost, \
-                 [::1]); this page's origin is {}. Serve the app over http from a \
-                 loopback origin",
-                String::from_utf8_lossy(raw.as_bytes())
-            ),
-        }),
-        _ => Err(ApiError::OriginNotAllowed(
+    let origin = request_origin(headers);
+    if let Some(origin) = origin.as_ref().filter(|origin| is_loopback_origin(origin)) {
+        return Ok(origin.clone());
+    }
+    let Some(raw) = headers.get(header::ORIGIN) else {
+        return Err(ApiError::OriginNotAllowed(
             "This endpoint is for the clerk-js stand-in in a browser page; the request \
              has no Origin header"
                 .to_owned(),
-        )),
-    }
+        ));
+    };
+    // As sent when it is no http(s) origin: `null` (a file:// page, a
+    // sandboxed frame) or anything else.
+    let shown = origin.unwrap_or_else(|| String::from_utf8_lossy(raw.as_bytes()).into_owned());
+    Err(ApiError::PageOriginRefused {
+        origin: raw.clone(),
+        reason: format!(
+            "The emulator serves pages on loopback origins (127.0.0.1, localhost, [::1]); \
+             {shown} is not one. Serve the app over http from a loopback origin"
+        ),
+    })
 }
 
 async fn accounts(State(state): State<ClerkState>) -> Result<Json<Value>> {

@@ -100,7 +100,6 @@ pub async fn router(settings: Settings, db: Db) -> anyhow::Result<Router> {
         .layer(catch_panic()))
 }
 
-/// What a panicking handler's request is answered with.
 /// Turns a panic in a handler into Clerk's 500 error body.
 pub(crate) fn catch_panic() -> tower_http::catch_panic::CatchPanicLayer<crate::server::PanicResponse>
 {

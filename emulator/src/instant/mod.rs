@@ -234,7 +234,6 @@ pub async fn router(settings: Settings, db: Db) -> anyhow::Result<Router> {
         .with_state(state))
 }
 
-/// What a panicking handler's request is answered with.
 /// Turns a panic in a handler into Instant's 500 error body.
 fn catch_panic() -> tower_http::catch_panic::CatchPanicLayer<crate::server::PanicResponse> {
     crate::server::catch_panic::<api::ApiError>()

@@ -589,10 +589,11 @@ impl Verifier {
         &self,
         url: &str,
     ) -> std::result::Result<T, String> {
-        let loopback = url::Url::parse(url)
-            .ok()
-            .is_some_and(|parsed| parsed.host().is_some_and(|h| keys::is_loopback_host(&h)));
-        let http = if loopback { &self.direct } else { &self.http };
+        let http = if keys::is_loopback_url(url) {
+            &self.direct
+        } else {
+            &self.http
+        };
         let response = http
             .get(url)
             .header("accept", "application/json")
