@@ -1,8 +1,10 @@
 #![cfg(target_arch = "wasm32")]
 //! A failed exchange shows its real reason with a Retry button and a way to
-//! sign out: an unknown Clerk client name (Instant's own message) and an
-//! unreachable API (the network error in plain words). A Clerk sign-out
-//! that fails says so, and so does a Sign in that cannot open Clerk's.
+//! sign out: an unknown Clerk client name (Instant's own message), an
+//! unreachable API (the network error in plain words) and an API URI that
+//! is not one (a settings error). Sign out works with Instant unreachable.
+//! A Clerk sign-out that fails says so, and so does a Sign in that cannot
+//! open Clerk's.
 
 mod app_support;
 
@@ -99,6 +101,49 @@ async fn an_unreachable_api_shows_the_network_error_in_plain_words() {
     assert_eq!(stored_instant_user(), None);
     drop(app);
     reset().await;
+}
+
+#[wasm_bindgen_test]
+async fn an_api_uri_without_a_scheme_says_the_settings_are_wrong() {
+    reset().await;
+    let config = AppConfig {
+        instant_api_uri: "127.0.0.1:8788".to_owned(),
+        ..config()
+    };
+    let app = mount_app(config);
+    sign_in_to_clerk(&unique_email("no-scheme")).await;
+    wait_for_text(&app, FAILED).await;
+    let text = app.text();
+    assert!(
+        text.contains("This app's Instant settings are wrong"),
+        "{text}"
+    );
+    assert!(text.contains("http://"), "says what to write: {text}");
+    assert!(!text.contains("Check your connection"), "{text}");
+    drop(app);
+    reset().await;
+}
+
+#[wasm_bindgen_test]
+async fn sign_out_with_instant_unreachable_still_signs_out_of_both() {
+    reset().await;
+    let app = mount_app(config());
+    sign_in_to_clerk(&unique_email("sign-out-offline")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    drop(app);
+
+    // The same stored session on a page that cannot reach Instant.
+    let app = mount_app(AppConfig {
+        instant_api_uri: "http://127.0.0.1:9".to_owned(),
+        ..config()
+    });
+    wait_for_text(&app, SIGNED_IN).await;
+    focus_and_click_button(&app, "Sign out").await;
+    wait_until("Clerk is signed out", || clerk_user_id().is_none()).await;
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    assert_eq!(stored_instant_user(), None);
+    assert!(!app.text().contains(FAILED), "{}", app.text());
+    drop(app);
 }
 
 #[wasm_bindgen_test]

@@ -375,3 +375,51 @@ async fn other_tabs_sign_in_and_sign_out_are_followed() {
     })
     .await;
 }
+
+#[wasm_bindgen_test]
+async fn a_failed_sign_in_ends_the_session_there_was() {
+    // Refused by Instant, an empty token, a failure the app reports: each
+    // shows the error with no session left to come back on a reload.
+    for failure in ["refused", "empty", "reported"] {
+        let (db, user) = signed_in_client(&format!("failed-again-{failure}")).await;
+        match failure {
+            "refused" => {
+                let result = db
+                    .auth()
+                    .sign_in_with_id_token(client_name(), "not-a-jwt")
+                    .await;
+                assert!(result.is_err(), "{failure}");
+            }
+            "empty" => {
+                let result = db.auth().sign_in_with_id_token(client_name(), " ").await;
+                assert!(result.is_err(), "{failure}");
+            }
+            _ => db.auth().report_error(InstantError::Token {
+                reason: "Clerk returned no session token".into(),
+            }),
+        }
+        let auth = db.use_auth();
+        assert!(auth.error.get_untracked().is_some(), "{failure}");
+        assert_eq!(auth.user.get_untracked(), None, "{failure}");
+        assert_eq!(stored_session(), None, "{failure}: still in storage");
+        assert_eq!(init(config()).auth().user(), None, "{failure}: a reload");
+        wait_until_revoked(&user.refresh_token).await;
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_sign_in_dropped_in_flight_does_not_stay_loading() {
+    let (db, user) = signed_in_client("dropped").await;
+    let auth = db.use_auth();
+    {
+        // Its answer (a refusal) never matters: the future is gone by then.
+        let client = db.auth();
+        let sign_in = client.sign_in_with_id_token(client_name(), "not-a-jwt");
+        let mut sign_in = std::pin::pin!(sign_in);
+        // One poll sends the request and waits for its answer.
+        assert!(futures::poll!(sign_in.as_mut()).is_pending());
+        assert!(auth.is_loading.get_untracked());
+    }
+    assert!(!auth.is_loading.get_untracked());
+    assert_eq!(auth.user.get_untracked(), Some(user));
+}

@@ -1,6 +1,9 @@
 #![cfg(target_arch = "wasm32")]
-//! Components built on the Instant client's context and `use_auth()`, mounted
-//! in headless Chromium against the running emulator: what a person sees.
+//! The Instant module used as a library user would: a small status
+//! component of this file's own, built on the client's context and
+//! `use_auth()` (the app's real pages are tested in `app_*.rs`), mounted in
+//! headless Chromium against the running emulator. It checks what such a
+//! component shows as the client's state moves.
 
 mod instant_support;
 

@@ -38,7 +38,15 @@ pub struct UseClerkAuthReturn {
 
 impl UseClerkAuthReturn {
     /// A session token (JWT) for the signed-in user; `Ok(None)` when nobody
-    /// is signed in or Clerk has no token to give yet.
+    /// is signed in or Clerk has no token to give yet. Just after a sign-in
+    /// that can be a race inside clerk-js: ask again shortly (with
+    /// [`skip_cache`](GetTokenOptions::skip_cache)) rather than treating it
+    /// as signed out.
+    ///
+    /// Before Clerk has loaded this is `Err(`[`ClerkError::NotLoaded`]`)`,
+    /// where Clerk's React hook would wait: call it once
+    /// [`is_loaded`](Self::is_loaded) is true (as signed-in content, which
+    /// only renders then, does).
     pub async fn get_token(&self) -> Result<Option<String>> {
         self.get_token_with(GetTokenOptions::default()).await
     }
@@ -52,7 +60,8 @@ impl UseClerkAuthReturn {
     /// Ends the Clerk session (in every tab of this site). The page stays
     /// where it is: unlike a bare `Clerk.signOut()`, this does not navigate
     /// to Clerk's `afterSignOutUrl`; the state turns signed out and the app
-    /// decides what to show.
+    /// decides what to show. Like [`get_token`](Self::get_token), an error
+    /// before Clerk has loaded.
     pub async fn sign_out(&self) -> Result<()> {
         let clerk = self.context.loaded_clerk()?;
         clerk.sign_out().await
@@ -96,10 +105,15 @@ impl UseClerkAuthReturn {
 ///     }
 /// }
 /// ```
+#[track_caller]
 pub fn use_clerk_auth() -> UseClerkAuthReturn {
-    try_use_clerk_auth().unwrap_or_else(|| {
-        panic!("use_clerk_auth() needs a <ClerkProvider> above the component that calls it")
-    })
+    // A `match`, not a closure: `#[track_caller]` then names the caller.
+    match try_use_clerk_auth() {
+        Some(auth) => auth,
+        None => {
+            panic!("use_clerk_auth() needs a <ClerkProvider> above the component that calls it")
+        }
+    }
 }
 
 /// Like [`use_clerk_auth`], but `None` outside a `ClerkProvider`.

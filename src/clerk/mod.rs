@@ -6,6 +6,18 @@
 //! This module knows nothing of Instant or of the app; it could be its own
 //! crate.
 //!
+//! The components and [`use_clerk_auth`] panic when placed outside a
+//! [`ClerkProvider`] (a mistake in the component tree; the message says
+//! so); [`try_use_clerk_auth`] does not.
+//!
+//! Differences from Clerk's React SDK, by choice: [`SignInButton`] opens
+//! the modal by default (`mode=SignInMode::Redirect` for Clerk's page),
+//! so a sign-in keeps the page and its state; when clerk-js navigates to
+//! another page of the site, that page loads in full (the provider takes
+//! no router; a navigation to the page already shown is skipped); and a Clerk that could not load within
+//! [`DEFAULT_LOAD_TIMEOUT`] stays [`ClerkState::Failed`] until the page is
+//! reloaded.
+//!
 //! ```no_run
 //! use leptos::prelude::*;
 //! use clerk_instant::clerk::{use_clerk_auth, ClerkProvider, SignInButton, SignedIn, SignedOut};
@@ -53,4 +65,4 @@ pub use hooks::{try_use_clerk_auth, use_clerk_auth, GetTokenOptions, UseClerkAut
 pub use key::{InstanceKind, PublishableKey};
 pub use loader::{CLERK_SCRIPT_PATH, DEFAULT_LOAD_TIMEOUT, UI_SCRIPT_PATH};
 pub use provider::{ClerkProvider, SignInMode};
-pub use state::{ClerkSession, ClerkState, ClerkUser, Resource};
+pub use state::{ClerkSession, ClerkState, ClerkUser};

@@ -32,7 +32,7 @@ pub struct ClerkSession {
 /// clerk-js tells "not known" (`undefined`: still loading, or switching
 /// sessions) apart from "nobody" (`null`: signed out).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Resource<T> {
+pub(crate) enum Resource<T> {
     /// `undefined`: not loaded yet, or in transition.
     Unknown,
     /// `null`: known to be absent.
@@ -62,7 +62,7 @@ impl ClerkState {
     /// Derives the state from what clerk-js exposes, the way Clerk's own
     /// React hooks do: not loaded, or any field `undefined` → not loaded;
     /// both present → signed in; otherwise signed out.
-    pub fn from_resources(
+    pub(crate) fn from_resources(
         loaded: bool,
         user: Resource<ClerkUser>,
         session_id: Resource<String>,

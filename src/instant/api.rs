@@ -602,17 +602,3 @@ mod json_tests {
         }
     }
 }
-
-/// Natively: no fetch, and no panic.
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::instant::tests::poll_ready;
-
-    #[test]
-    fn requests_outside_a_browser_fail_without_panicking() {
-        let config = InstantConfig::new("app").with_api_uri("http://127.0.0.1:9");
-        let error = poll_ready(sign_out(&config, "r1")).unwrap_err();
-        assert!(matches!(error, InstantError::Network { .. }), "{error:?}");
-    }
-}

@@ -30,12 +30,24 @@ impl Auth {
     /// The state goes [`SigningIn`](super::AuthState::SigningIn), then
     /// [`SignedIn`](super::AuthState::SignedIn) (stored, so reloads and other tabs
     /// are signed in too) or [`Error`](super::AuthState::Error), which
-    /// `use_auth().error` shows; the error is returned as well. A failed
-    /// exchange leaves no session behind. If a sign-out, a later sign-in or
-    /// another tab intervenes while the request is in flight, its answer is
-    /// returned but no longer changes the state, and a session it made that
-    /// nobody holds is ended on the server (compare the returned refresh
-    /// token with [`user`](Self::user)'s to tell).
+    /// `use_auth().error` shows; the error is returned as well. While the
+    /// request is in flight there is no user.
+    ///
+    /// A sign-in is for the person whose token it is, so a failed one (an
+    /// empty token, Instant's refusal, no connection) ends the session there
+    /// was before, in storage and on the server: the error never shows
+    /// beside a session that a reload would bring back, and a failed switch
+    /// to another account cannot leave the previous person signed in.
+    /// (Instant's JS client keeps the old session.) Call it when a new
+    /// session is wanted, not on every page load: the stored one is read at
+    /// [`init`](super::init).
+    ///
+    /// If a sign-out, a later sign-in or another tab intervenes while the
+    /// request is in flight, its answer is returned but no longer changes
+    /// the state, and a session it made that nobody holds is ended on the
+    /// server (compare the returned refresh token with [`user`](Self::user)'s
+    /// to tell). Dropping the returned future before it finishes (a
+    /// cancelled task, say) sets the state back to what storage holds.
     ///
     /// ```no_run
     /// # fn example(clerk_token: String) {
@@ -60,7 +72,10 @@ impl Auth {
             let error = InstantError::Token {
                 reason: "the ID token is empty".into(),
             };
-            inner.session.apply(AuthEvent::SignInFailed(error.clone()));
+            self.end_session_with(
+                inner.current_refresh_token(),
+                AuthEvent::SignInFailed(error.clone()),
+            );
             return Err(error);
         }
         let stored_before = inner.stored_refresh_token();
@@ -69,6 +84,11 @@ impl Auth {
             .or_else(|| inner.state_refresh_token());
         inner.session.apply(AuthEvent::SignInStarted);
 
+        let in_flight = InFlight {
+            inner,
+            generation,
+            finished: false,
+        };
         let result = api::sign_in_with_id_token(
             &inner.config,
             client_name.trim(),
@@ -76,6 +96,7 @@ impl Auth {
             previous.as_deref(),
         )
         .await;
+        in_flight.finish();
 
         // Another tab may have signed in or out meanwhile, its storage event
         // still on the way: what it stored wins, as its event would make it.
@@ -107,15 +128,20 @@ impl Auth {
                     .session
                     .apply(AuthEvent::SignInSucceeded(user.clone()));
             }
-            Err(error) => {
-                if let Some(previous) = previous {
-                    storage::clear(&inner.storage_key);
-                    revoke_in_background(inner.config.clone(), previous);
-                }
-                inner.session.apply(AuthEvent::SignInFailed(error.clone()));
-            }
+            Err(error) => self.end_session_with(previous, AuthEvent::SignInFailed(error.clone())),
         }
         result
+    }
+
+    /// Shows a failure (`event`) after ending the session there was
+    /// (`previous`), in storage and on the server: see
+    /// [`sign_in_with_id_token`](Self::sign_in_with_id_token).
+    fn end_session_with(&self, previous: Option<String>, event: AuthEvent) {
+        if let Some(previous) = previous {
+            storage::clear(&self.inner.storage_key);
+            revoke_in_background(self.inner.config.clone(), previous);
+        }
+        self.inner.session.apply(event);
     }
 
     /// Signs out: at once, when called, locally (storage cleared, state
@@ -220,8 +246,10 @@ impl Auth {
         Ok(())
     }
 
-    /// Shows `error` through `use_auth().error` without a request, e.g. when
-    /// the app could not get an ID token to sign in with.
+    /// Shows `error` through `use_auth().error`, e.g. when the app could not
+    /// get an ID token to sign in with: a failed sign-in, so, as for
+    /// [`sign_in_with_id_token`](Self::sign_in_with_id_token), a session
+    /// there was is ended (its revoke is the only request).
     ///
     /// ```no_run
     /// use clerk_instant::instant::{use_instant, InstantError};
@@ -231,7 +259,10 @@ impl Auth {
     /// });
     /// ```
     pub fn report_error(&self, error: InstantError) {
-        self.inner.session.apply(AuthEvent::ErrorReported(error));
+        self.end_session_with(
+            self.inner.current_refresh_token(),
+            AuthEvent::ErrorReported(error),
+        );
     }
 
     /// Clears a shown error back to [`SignedOut`](super::AuthState::SignedOut), e.g.
@@ -253,6 +284,32 @@ impl Auth {
 impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.inner.fmt(f)
+    }
+}
+
+/// A sign-in's request in flight. Dropped before [`finish`](Self::finish)
+/// (its future was dropped), it sets the state back to what storage holds,
+/// unless something else has changed it since: nothing else would end the
+/// sign-in's "loading".
+struct InFlight<'a> {
+    inner: &'a ClientInner,
+    generation: u64,
+    finished: bool,
+}
+
+impl InFlight<'_> {
+    fn finish(mut self) {
+        self.finished = true;
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let inner = self.inner;
+        if !self.finished && inner.session.is_current(self.generation) {
+            let stored = storage::load(&inner.storage_key, &inner.config.app_id);
+            inner.session.apply(AuthEvent::SignInDropped(stored));
+        }
     }
 }
 

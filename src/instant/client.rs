@@ -96,13 +96,14 @@ impl Instant {
     /// belong to the current reactive owner (call it in a component).
     ///
     /// ```no_run
-    /// use clerk_instant::instant::{init, InstantConfig};
+    /// use clerk_instant::instant::use_instant;
     /// use leptos::prelude::*;
     ///
     /// #[component]
     /// fn Status() -> impl IntoView {
-    ///     let db = init(InstantConfig::new("my-app-id"));
-    ///     let auth = db.use_auth();
+    ///     // The handle a parent provided (`provide_instant(init(…))`): one
+    ///     // per app, not one per component.
+    ///     let auth = use_instant().use_auth();
     ///     move || {
     ///         if auth.is_loading.get() {
     ///             "Loading…".to_owned()

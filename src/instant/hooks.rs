@@ -95,3 +95,8 @@ pub fn try_use_instant() -> Option<Instant> {
 pub fn use_auth() -> UseAuthReturn {
     use_instant().use_auth()
 }
+
+/// Like [`use_auth`], but `None` when no parent called [`provide_instant`].
+pub fn try_use_auth() -> Option<UseAuthReturn> {
+    try_use_instant().map(|instant| instant.use_auth())
+}

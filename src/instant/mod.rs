@@ -84,7 +84,9 @@ pub use auth::Auth;
 pub use client::{init, Instant};
 pub use config::{InstantConfig, DEFAULT_API_URI};
 pub use error::{InstantError, Result};
-pub use hooks::{provide_instant, try_use_instant, use_auth, use_instant, UseAuthReturn};
+pub use hooks::{
+    provide_instant, try_use_auth, try_use_instant, use_auth, use_instant, UseAuthReturn,
+};
 pub use state::AuthState;
 pub use user::User;
 

@@ -66,6 +66,7 @@ impl AuthState {
             AuthEvent::SignInStarted => Self::SigningIn,
             AuthEvent::SignInSucceeded(user) => Self::SignedIn(user),
             AuthEvent::SignInFailed(error) | AuthEvent::ErrorReported(error) => Self::Error(error),
+            AuthEvent::SignInDropped(stored) => Self::from_stored(stored),
             AuthEvent::SessionEnded => Self::Error(InstantError::SessionEnded),
             AuthEvent::SignedOut => Self::SignedOut,
             AuthEvent::ErrorCleared => match self {
@@ -93,6 +94,8 @@ pub(crate) enum AuthEvent {
     SignInSucceeded(User),
     /// Instant (or the network) refused it.
     SignInFailed(InstantError),
+    /// The caller dropped a sign-in in flight; storage holds this.
+    SignInDropped(Option<User>),
     /// The app reported a failure before any request.
     ErrorReported(InstantError),
     /// The app cleared the shown error.
@@ -176,6 +179,19 @@ mod tests {
                 AuthState::Error(failure())
             );
         }
+    }
+
+    #[test]
+    fn a_dropped_sign_in_goes_back_to_what_is_stored() {
+        let started = AuthState::SignedIn(user("a")).next(AuthEvent::SignInStarted);
+        assert_eq!(
+            started.next(AuthEvent::SignInDropped(Some(user("a")))),
+            AuthState::SignedIn(user("a"))
+        );
+        assert_eq!(
+            started.next(AuthEvent::SignInDropped(None)),
+            AuthState::SignedOut
+        );
     }
 
     #[test]

@@ -92,6 +92,26 @@ fn an_api_uri_without_a_scheme_is_a_settings_error_not_a_network_one() {
 }
 
 #[test]
+fn debug_output_leaves_the_refresh_token_out() {
+    let user = User {
+        id: "2f1a0c44-0000-4000-8000-000000000001".into(),
+        email: Some("ada@example.com".into()),
+        image_url: None,
+        app_id: Some("app-1".into()),
+        created_at: None,
+        is_guest: false,
+        refresh_token: "secret-refresh-token".into(),
+    };
+    for text in [
+        format!("{user:?}"),
+        format!("{:?}", AuthState::SignedIn(user.clone())),
+    ] {
+        assert!(text.contains("ada@example.com"), "{text}");
+        assert!(!text.contains("secret-refresh-token"), "{text}");
+    }
+}
+
+#[test]
 fn clones_share_one_state() {
     let db = client();
     let clone = db.clone();

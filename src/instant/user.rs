@@ -1,5 +1,7 @@
 //! The Instant user, as the API returns it and as it is kept in storage.
 
+use std::fmt;
+
 use wasm_bindgen::JsValue;
 
 use super::json;
@@ -8,7 +10,10 @@ use super::json;
 ///
 /// Field names follow Instant's JSON (`imageURL`, `isGuest`, snake case for
 /// the rest); unknown fields such as `type` are ignored.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Its `Debug` output leaves the refresh token out, so that logging a user
+/// (or the state or handle that holds one) does not leak the session.
+#[derive(Clone, PartialEq, Eq)]
 pub struct User {
     /// The user's id (a UUID).
     pub id: String,
@@ -25,6 +30,20 @@ pub struct User {
     pub is_guest: bool,
     /// The session: sent to Instant to act as this user, and to sign out.
     pub refresh_token: String,
+}
+
+impl fmt::Debug for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("image_url", &self.image_url)
+            .field("app_id", &self.app_id)
+            .field("created_at", &self.created_at)
+            .field("is_guest", &self.is_guest)
+            .field("refresh_token", &"<redacted>")
+            .finish()
+    }
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build reads JSON

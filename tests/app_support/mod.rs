@@ -85,6 +85,12 @@ export function forget_and_announce(key) {
     key: key, oldValue: 'x', newValue: null, storageArea: window.localStorage,
   }));
 }
+export function record_texts(root) {
+  const seen = [root.textContent];
+  const observer = new MutationObserver(() => seen.push(root.textContent));
+  observer.observe(root, { childList: true, subtree: true, characterData: true });
+  return () => { observer.disconnect(); return seen; };
+}
 "#)]
 extern "C" {
     /// Whether `window.Clerk` has loaded.
@@ -116,6 +122,31 @@ extern "C" {
     /// Removes `key` from localStorage and dispatches the `storage` event
     /// another tab's change would cause.
     pub fn forget_and_announce(key: &str);
+    fn record_texts(root: &web_sys::HtmlElement) -> js_sys::Function;
+}
+
+/// Every text a mounted view showed from [`TextRecorder::start`] on: what
+/// passed by between two looks, too.
+pub struct TextRecorder {
+    stop: js_sys::Function,
+}
+
+impl TextRecorder {
+    /// Starts recording `mounted`'s text at each change.
+    pub fn start(mounted: &Mounted) -> Self {
+        Self {
+            stop: record_texts(&mounted.root),
+        }
+    }
+
+    /// Stops, and gives the texts in the order they showed.
+    pub fn stop(self) -> Vec<String> {
+        let seen = self.stop.call0(&JsValue::NULL).unwrap_or(JsValue::NULL);
+        js_sys::Array::from(&seen)
+            .iter()
+            .filter_map(|text| text.as_string())
+            .collect()
+    }
 }
 
 /// The Instant role's base URI.

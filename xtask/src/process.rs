@@ -324,6 +324,8 @@ mod tests {
     }
 
     #[test]
+    // Linux only: adoption needs prctl's child subreaper, and the check
+    // reads /proc.
     #[cfg(target_os = "linux")]
     fn processes_a_child_leaves_behind_are_adopted_and_stopped_with_their_groups() {
         // SAFETY: as in install_interrupt_handler.
