@@ -260,27 +260,44 @@ mod tests {
     use super::*;
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
+    /// On real time (tokio's paused test clock needs its `test-util`
+    /// feature, which this crate does not enable), so nothing here races the
+    /// timeout: every check of elapsed time is a lower bound, and a stalled
+    /// machine can only make the waits longer.
     #[tokio::test]
     async fn quiet_reads_time_out_and_traffic_restarts_the_clock() {
         let timeout = Duration::from_millis(300);
+        // A deadline for the read that must time out, far beyond `timeout`,
+        // so that a read that never does fails the test instead of hanging.
+        let deadline = Duration::from_secs(30);
         let (mut client, server) = tokio::io::duplex(64);
         let mut server = IdleTimeout::new(server, timeout);
         let mut buffer = [0u8; 8];
 
         client.write_all(b"a").await.unwrap();
         assert_eq!(server.read(&mut buffer).await.unwrap(), 1);
-        // A byte after 200 ms (within the timeout) is read, and the clock
-        // starts over from it.
-        let writer = tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            client.write_all(b"b").await.unwrap();
-            client
-        });
+
+        // A wait with nothing sent, given up by this test after half the
+        // timeout (or, if the machine stalls that long, run out by itself).
+        match tokio::time::timeout(timeout / 2, server.read(&mut buffer)).await {
+            Err(_half_the_timeout) => {}
+            Ok(Err(error)) if error.kind() == io::ErrorKind::TimedOut => {}
+            Ok(other) => panic!("nothing was sent, yet the read gave {other:?}"),
+        }
+        // A byte then is read, and the next wait counts a whole timeout from
+        // it. Had the clock not started over, that wait would end about half
+        // a timeout in (or at once, after a stall).
+        client.write_all(b"b").await.unwrap();
         assert_eq!(server.read(&mut buffer).await.unwrap(), 1);
         let started = Instant::now();
-        let _client = writer.await.unwrap();
-        let error = server.read(&mut buffer).await.unwrap_err();
+        let error = tokio::time::timeout(deadline, server.read(&mut buffer))
+            .await
+            .expect("a quiet read times out")
+            .unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::TimedOut);
         assert!(started.elapsed() >= timeout, "{:?}", started.elapsed());
+        // Open until here: had the client end closed, the reads would have
+        // seen the end of the stream rather than waited.
+        drop(client);
     }
 }

@@ -11,7 +11,7 @@ mod support;
 
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,6 +24,7 @@ use serde_json::{json, Value};
 use support::Emulator;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
+use tokio::sync::watch;
 
 async fn start(args: Vec<String>) -> Emulator {
     tokio::task::spawn_blocking(move || {
@@ -101,10 +102,12 @@ async fn clerk_response(what: &str, response: reqwest::Response) -> (u16, String
 }
 
 /// A "Clerk host" that accepts connections and never answers (or, once
-/// told to, closes them at once), counting them.
+/// told to, closes them at once). It counts the connections it accepted and
+/// those the emulator has since closed, and a test can await either count.
 struct BlackHole {
     host: String,
-    accepted: Arc<AtomicUsize>,
+    accepted: watch::Sender<usize>,
+    closed: watch::Sender<usize>,
     refuse: Arc<AtomicBool>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -115,30 +118,56 @@ impl BlackHole {
             .await
             .expect("bind the black hole");
         let host = listener.local_addr().unwrap().to_string();
-        let accepted = Arc::new(AtomicUsize::new(0));
+        let accepted = watch::Sender::new(0);
+        let closed = watch::Sender::new(0);
         let refuse = Arc::new(AtomicBool::new(false));
         let task = tokio::spawn({
-            let (accepted, refuse) = (accepted.clone(), refuse.clone());
+            let (accepted, closed, refuse) = (accepted.clone(), closed.clone(), refuse.clone());
             async move {
-                let mut held = Vec::new();
-                while let Ok((socket, _)) = listener.accept().await {
-                    accepted.fetch_add(1, Ordering::SeqCst);
-                    if !refuse.load(Ordering::SeqCst) {
-                        held.push(socket);
+                // Dropped with this task, which ends the held connections.
+                let mut held = tokio::task::JoinSet::new();
+                while let Ok((mut socket, _)) = listener.accept().await {
+                    accepted.send_modify(|n| *n += 1);
+                    if refuse.load(Ordering::SeqCst) {
+                        continue;
                     }
+                    let closed = closed.clone();
+                    held.spawn(async move {
+                        // Takes in the request and never answers, until the
+                        // emulator gives up and closes the connection.
+                        let mut buffer = [0u8; 1024];
+                        while matches!(socket.read(&mut buffer).await, Ok(n) if n > 0) {}
+                        closed.send_modify(|n| *n += 1);
+                    });
                 }
             }
         });
         Self {
             host,
             accepted,
+            closed,
             refuse,
             task,
         }
     }
 
     fn accepted(&self) -> usize {
-        self.accepted.load(Ordering::SeqCst)
+        *self.accepted.borrow()
+    }
+
+    fn closed(&self) -> usize {
+        *self.closed.borrow()
+    }
+
+    /// Waits, at most `limit`, until `at_least` connections were accepted.
+    async fn await_accepted(&self, at_least: usize, limit: Duration) {
+        let mut count = self.accepted.subscribe();
+        let reached = tokio::time::timeout(limit, count.wait_for(|&n| n >= at_least)).await;
+        assert!(
+            matches!(reached, Ok(Ok(_))),
+            "{} connection(s) to the dead host after {limit:?}, waited for {at_least}",
+            self.accepted()
+        );
     }
 }
 
@@ -193,7 +222,12 @@ async fn a_dead_clerk_host_holds_up_only_its_own_exchanges() {
     ])
     .await;
     let instant = emulator.instant_url().to_owned();
-    let http = reqwest::Client::new();
+    // A deadline for every exchange, far beyond the slowest expected one
+    // (one fetch timeout).
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
 
     // A real session token from the Clerk role; its host is not looked up
     // by the Instant role yet.
@@ -212,27 +246,45 @@ async fn a_dead_clerk_host_holds_up_only_its_own_exchanges() {
     let dead: Vec<_> = (0..6)
         .map(|_| {
             let (http, instant, token) = (http.clone(), instant.clone(), dead_token.clone());
-            tokio::spawn(async move {
-                let answer = exchange(&http, &instant, "dead", &token).await;
-                (answer, started.elapsed())
-            })
+            tokio::spawn(async move { exchange(&http, &instant, "dead", &token).await })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // A lookup for the dead host is under way once the host has its
+    // connection (the limit only bounds the wait: it comes in milliseconds).
+    hole.await_accepted(1, Duration::from_secs(10)).await;
 
-    // The healthy host's exchange does not wait for the dead one.
-    let asked = Instant::now();
+    // The healthy host's exchange does not wait for the dead one: it is
+    // answered while the dead host's fetch is still open. (That fetch is
+    // given up only after FETCH_TIMEOUT, 5 s, against milliseconds for this
+    // exchange; an exchange held behind it would come after the close.)
     let (status, body) = exchange(&http, &instant, "clerk", &live_token).await;
-    let took = asked.elapsed();
     assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        hole.closed(),
+        0,
+        "the healthy host's exchange was answered only after the dead host's fetch ended"
+    );
     assert!(
-        took < Duration::from_secs(3),
-        "the exchange for the healthy host took {took:?} while another host was dead"
+        dead.iter().all(|handle| !handle.is_finished()),
+        "a dead-host request was answered before the healthy one"
     );
 
-    // The six share one lookup and all fail when it times out.
+    // All six fail with the one fetch, which times out: the dead host sees
+    // one connection, and no request waits for more than one fetch timeout.
+    // (Had each request made its own fetch, one after another, the last
+    // would wait 6 fetch timeouts; the bound of 2 leaves a whole extra one,
+    // 5 s, for a slow machine. It is also these waits' deadline.)
+    let answered_by = tokio::time::Instant::from_std(started + 2 * FETCH_TIMEOUT);
     for handle in dead {
-        let ((status, body), elapsed) = handle.await.unwrap();
+        let (status, body) = tokio::time::timeout_at(answered_by, handle)
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "a dead-host request was still unanswered {:?} after it was sent",
+                    2 * FETCH_TIMEOUT
+                )
+            })
+            .unwrap();
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert!(
             body["error"]
@@ -240,18 +292,20 @@ async fn a_dead_clerk_host_holds_up_only_its_own_exchanges() {
                 .is_some_and(|e| e.contains("Could not fetch")),
             "{body}"
         );
-        assert!(
-            elapsed < FETCH_TIMEOUT + Duration::from_secs(3),
-            "a request for the dead host took {elapsed:?}"
-        );
     }
     assert_eq!(hole.accepted(), 1, "concurrent lookups share one fetch");
 
-    // The failure is remembered: the next request is refused at once.
-    let asked = Instant::now();
+    // The failure is remembered (for FAILED_LOOKUP_MEMORY, 5 s, from just
+    // now): the next request is refused without a new connection, and says
+    // when the host will be tried again.
     let (status, body) = exchange(&http, &instant, "dead", &dead_token).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert!(asked.elapsed() < Duration::from_secs(1), "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("not tried again")),
+        "{body}"
+    );
     assert_eq!(hole.accepted(), 1, "a remembered failure is not retried");
 
     // Briefly: after that the host is tried again.
@@ -259,6 +313,12 @@ async fn a_dead_clerk_host_holds_up_only_its_own_exchanges() {
     tokio::time::sleep(FAILED_LOOKUP_MEMORY + Duration::from_millis(500)).await;
     let (status, body) = exchange(&http, &instant, "dead", &dead_token).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("Could not fetch") && !e.contains("not tried again")),
+        "{body}"
+    );
     assert_eq!(
         hole.accepted(),
         2,
@@ -267,26 +327,82 @@ async fn a_dead_clerk_host_holds_up_only_its_own_exchanges() {
     drop(emulator);
 }
 
-/// A request line and headers without the blank line that ends them, and
-/// a request whose body stops after 1 of its 100 bytes.
+/// Reads from `stream` until `done` says the bytes so far are complete, at
+/// most 10 s; returns them as text.
+async fn read_until(stream: &mut TcpStream, done: impl Fn(&str) -> bool) -> String {
+    let mut bytes = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut buffer = [0u8; 1024];
+        while !done(&String::from_utf8_lossy(&bytes)) {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => bytes.extend_from_slice(&buffer[..n]),
+            }
+        }
+    })
+    .await;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    assert!(
+        read.is_ok() && done(&text),
+        "an incomplete answer after 10 s: {text:?}"
+    );
+    text
+}
+
+/// Whether `text` holds a whole HTTP answer (head, and a body of its
+/// Content-Length).
+fn whole_answer(text: &str) -> bool {
+    let Some((head, body)) = text.split_once("\r\n\r\n") else {
+        return false;
+    };
+    let length = head
+        .lines()
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    body.len() >= length
+}
+
+/// Two connections, each in the middle of a request: to the Clerk role, a
+/// request line and headers without the blank line that ends them; to the
+/// Instant role, a request whose body stops after 1 of its 100 bytes.
+///
+/// Each is seen to have reached its server before it is returned, so that
+/// a test cannot pass because it met no half-sent request. The Clerk
+/// connection first completes a keep-alive request and reads its answer
+/// (that the partial head which follows was read cannot be seen from
+/// outside, but it has only to cross loopback into a connection being
+/// served). The Instant request asks for `100 Continue`, sent only once the
+/// server has read its head and a handler waits for the body.
 async fn half_sent_requests(emulator: &Emulator) -> Vec<TcpStream> {
     let mut headers_only = TcpStream::connect(host_of(emulator.clerk_url()))
         .await
         .unwrap();
     headers_only
+        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = read_until(&mut headers_only, whole_answer).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+    headers_only
         .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n")
         .await
         .unwrap();
+
     let mut short_body = TcpStream::connect(host_of(emulator.instant_url()))
         .await
         .unwrap();
     short_body
         .write_all(
             b"POST /runtime/signout HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
-              Content-Length: 100\r\n\r\n{",
+              Content-Length: 100\r\nExpect: 100-continue\r\n\r\n",
         )
         .await
         .unwrap();
+    let interim = read_until(&mut short_body, |text| text.contains("\r\n\r\n")).await;
+    assert!(interim.starts_with("HTTP/1.1 100"), "{interim:?}");
+    short_body.write_all(b"{").await.unwrap();
     vec![headers_only, short_body]
 }
 
@@ -294,17 +410,18 @@ async fn half_sent_requests(emulator: &Emulator) -> Vec<TcpStream> {
 async fn sigterm_stops_the_emulator_despite_half_sent_requests() {
     let mut emulator = start_in_memory().await;
     let held = half_sent_requests(&emulator).await;
-    // Let both connections reach the servers.
-    tokio::time::sleep(Duration::from_millis(500)).await;
 
     emulator.terminate();
+    // Within 10 s: past SHUTDOWN_GRACE, and before the idle timeout would
+    // have closed the half-sent requests anyway.
+    let limit = Duration::from_secs(10);
+    assert!(SHUTDOWN_GRACE < limit && limit < READ_IDLE_TIMEOUT);
     let (emulator, status) = tokio::task::spawn_blocking(move || {
-        let status = emulator.wait_for_exit(Duration::from_secs(10));
+        let status = emulator.wait_for_exit(limit);
         (emulator, status)
     })
     .await
     .unwrap();
-    assert!(SHUTDOWN_GRACE < Duration::from_secs(10));
     let status = status.expect("the emulator exits within 10 s of SIGTERM");
     assert!(status.success(), "{status}");
     drop((held, emulator));

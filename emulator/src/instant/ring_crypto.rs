@@ -167,7 +167,7 @@ mod tests {
         check(Algorithm::ES256, &ec);
     }
 
-    /// A fixed P-256 private key (PKCS#8 DER), test-only.
+    /// A fresh random P-256 private key (PKCS#8 DER), test-only.
     fn p256_pkcs8() -> Vec<u8> {
         use p256::pkcs8::EncodePrivateKey as _;
         p256::SecretKey::random(&mut rand::rngs::OsRng)

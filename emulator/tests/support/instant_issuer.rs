@@ -3,6 +3,18 @@
 //! loopback port by a small axum server. The emulator is told about it
 //! through a config file naming its publishable key.
 //!
+//! Why a stand-in and not the emulator's own Clerk role (the team's rule is
+//! real parts, with a fake only inside one module's unit test): the Instant
+//! role's tests need Clerk behaviour the real role, rightly, never shows.
+//! They sign with ES256 as well as RS256 (the role signs RS256 only), rotate
+//! keys while running, sign tokens with any claims (expired, not yet valid,
+//! without `sub`, a wrong `iss`), count discovery and JWKS fetches, and give
+//! many Clerk users one email address, which the role refuses
+//! (`form_identifier_exists`). The Instant tests that can use the real role
+//! do (`instant_clerk.rs`, `robustness.rs`). Used by `instant_auth.rs` and
+//! `instant_durability.rs`; `robustness.rs` takes only its helpers (config
+//! files, forged tokens).
+//!
 //! Include with `#[path = "support/instant_issuer.rs"] mod issuer;`.
 
 #![allow(dead_code)]
