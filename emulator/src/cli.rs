@@ -50,7 +50,8 @@ pub struct Cli {
     pub instant_addr: SocketAddr,
 
     /// Leave the `email` claim out of session tokens, as a Clerk instance
-    /// whose session token was never customized does.
+    /// whose session token was never customized does. The Instant role then
+    /// refuses sign-ins, as Instant does ("The id_token had no email.").
     #[arg(long)]
     pub no_email_claim: bool,
 }

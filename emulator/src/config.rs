@@ -49,7 +49,8 @@ pub struct ClerkConfig {
     #[serde(default = "default_secret_key")]
     pub secret_key: String,
     /// Whether session tokens carry the `email` claim (Clerk's
-    /// "Customize session token" template).
+    /// "Customize session token" template). Without it the Instant role,
+    /// like Instant, refuses sign-ins ("The id_token had no email.").
     #[serde(default = "yes")]
     pub email_claim: bool,
 }

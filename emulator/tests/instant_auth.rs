@@ -21,7 +21,9 @@ const LOCKED_ORIGIN: &str = "https://app.example.com";
 
 /// An emulator whose default app registers the test's Clerk instance as
 /// client "test" (and another instance as "other"), plus a second app that
-/// only authorizes https://app.example.com.
+/// only authorizes https://app.example.com. The test's instance signs with
+/// RS256 and ES256 and its discovery document lists both; the other lists
+/// only RS256, as Clerk's does, though its JWKS has the ES256 key too.
 struct Setup {
     issuer: TestIssuer,
     other: TestIssuer,
@@ -41,7 +43,9 @@ impl Setup {
         let (rsa, es256, other_key) = (&keys.rsa, &keys.es256, &keys.other_rsa);
         issuer.publish(rsa);
         issuer.publish(es256);
+        issuer.list_signing_algorithms(&["RS256", "ES256"]);
         other.publish(other_key);
+        other.publish(es256);
 
         let dir = TempDir::new("instant-auth");
         let locked_origins = [LOCKED_ORIGIN];
@@ -248,26 +252,22 @@ async fn sign_in_creates_then_finds_the_user() {
     assert_eq!(assert_uuid(&es["user"]["id"], "id"), user_id);
     assert_eq!(es["created"], false);
 
-    // The first Clerk user without the email claim: found by the sub link.
-    let no_email = s.rsa.sign(&s.issuer.claims("user_ada", None));
-    let linked = s.sign_in(&no_email).await;
-    assert_eq!(assert_uuid(&linked["user"]["id"], "id"), user_id);
-    assert_eq!(linked["user"]["email"], "ada@example.com");
-
-    // A new Clerk user without the email claim: a user with no email.
-    let anonymous = s
-        .sign_in(&s.rsa.sign(&s.issuer.claims("user_nomail", None)))
-        .await;
-    assert_eq!(anonymous["created"], true);
-    assert_eq!(anonymous["user"]["email"], Value::Null);
-    assert_ne!(assert_uuid(&anonymous["user"]["id"], "id"), user_id);
-
-    // An email marked unverified is not used to find the user.
-    let mut unverified = s.issuer.claims("user_mallory", Some("ada@example.com"));
+    // An email marked unverified is used all the same: Instant ignores
+    // email_verified for clients without a client secret, and Clerk
+    // clients have none. It finds the user…
+    let mut unverified = s.issuer.claims("user_ada_3", Some("ADA@example.com"));
     unverified["email_verified"] = json!(false);
-    let mallory = s.sign_in(&s.rsa.sign(&unverified)).await;
-    assert_ne!(assert_uuid(&mallory["user"]["id"], "id"), user_id);
-    assert_eq!(mallory["user"]["email"], Value::Null);
+    let by_unverified = s.sign_in(&s.rsa.sign(&unverified)).await;
+    assert_eq!(by_unverified["created"], false);
+    assert_eq!(assert_uuid(&by_unverified["user"]["id"], "id"), user_id);
+    assert_eq!(by_unverified["user"]["email"], "ada@example.com");
+    // …and a new person's unverified email is the new user's email.
+    let mut new_unverified = s.issuer.claims("user_lin", Some("Lin@Example.com"));
+    new_unverified["email_verified"] = json!(false);
+    let lin = s.sign_in(&s.rsa.sign(&new_unverified)).await;
+    assert_eq!(lin["created"], true);
+    assert_eq!(lin["user"]["email"], "lin@example.com");
+    assert_ne!(assert_uuid(&lin["user"]["id"], "id"), user_id);
 
     // Every session verifies and names the user.
     let (status, verified) = s.verify(&user["refresh_token"]).await;
@@ -436,6 +436,14 @@ async fn bad_input_is_refused_with_a_message_and_creates_no_user() {
         kind: "oauth-error",
         says,
     };
+    let invalid = |name, token: String, says| Case {
+        name,
+        body: exchange(token),
+        origin: None,
+        status: StatusCode::BAD_REQUEST,
+        kind: "validation-failed",
+        says,
+    };
     let good = s.rsa.sign(&claims());
     let now = now();
 
@@ -467,6 +475,8 @@ async fn bad_input_is_refused_with_a_message_and_creates_no_user() {
     wrong_issuer["iss"] = json!("https://clerk.evil.example");
     let mut no_sub = claims();
     no_sub.as_object_mut().unwrap().remove("sub");
+    let mut no_email = claims();
+    no_email.as_object_mut().unwrap().remove("email");
     let mut other_claims = s.other.claims("user_victim", Some(email));
     other_claims["iss"] = json!(s.other.issuer);
     alg_none_header["typ"] = json!("JWT");
@@ -475,12 +485,12 @@ async fn bad_input_is_refused_with_a_message_and_creates_no_user() {
         oauth(
             "alg none",
             forge(&alg_none_header, &claims(), ""),
-            "unsupported algorithm (none)",
+            "Unsupported signing algorithm none.",
         ),
         oauth(
             "HS256 signed with the public key",
             hs256_with_public_key,
-            "unsupported algorithm (HS256)",
+            "Unsupported signing algorithm HS256.",
         ),
         oauth("unknown kid", ghost.sign(&claims()), "not in the JWKS"),
         oauth(
@@ -500,12 +510,21 @@ async fn bad_input_is_refused_with_a_message_and_creates_no_user() {
             s.rsa.sign(&future_iat),
             "issued in the future",
         ),
-        oauth(
+        invalid(
             "wrong issuer",
             s.rsa.sign(&wrong_issuer),
-            "wasn't issued by http://127.0.0.1",
+            "Validation failed for id_token: The id_token wasn't issued by http://127.0.0.1",
         ),
-        oauth("missing sub", s.rsa.sign(&no_sub), "no subject"),
+        invalid(
+            "missing sub",
+            s.rsa.sign(&no_sub),
+            "Validation failed for id_token: The id_token had no subject.",
+        ),
+        invalid(
+            "missing email",
+            s.rsa.sign(&no_email),
+            "Validation failed for id_token: The id_token had no email.",
+        ),
         oauth(
             "another Clerk instance",
             s.other_key.sign(&other_claims),
@@ -679,6 +698,178 @@ async fn bad_input_is_refused_with_a_message_and_creates_no_user() {
     // The same good token works: the refusals were about the input only.
     let body = s.sign_in(&good).await;
     assert_eq!(body["created"], true);
+}
+
+/// One claim check the token fails: Instant's text for it.
+struct ClaimCheck {
+    name: &'static str,
+    client: &'static str,
+    token: String,
+    nonce: Option<&'static str>,
+    /// Instant's own text: `hint.errors[0].message`, and the start of
+    /// `message` after "Validation failed for id_token: ".
+    error: String,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claim_checks_fail_validation_with_instants_text_and_create_no_user() {
+    let s = Setup::start().await;
+    let sub = "user_checked";
+    let email = "checked@example.com";
+    let claims = || s.issuer.claims(sub, Some(email));
+    let without = |names: &[&str]| {
+        let mut claims = claims();
+        for name in names {
+            claims.as_object_mut().unwrap().remove(*name);
+        }
+        claims
+    };
+    let with = |name: &str, value: Value| {
+        let mut claims = claims();
+        claims[name] = value;
+        claims
+    };
+    let check = |name, token, error: &str| ClaimCheck {
+        name,
+        client: "test",
+        token,
+        nonce: None,
+        error: error.to_owned(),
+    };
+    let no_email = "The id_token had no email.";
+    let checks = [
+        check("no email claim", s.rsa.sign(&without(&["email"])), no_email),
+        check(
+            "email null",
+            s.rsa.sign(&with("email", Value::Null)),
+            no_email,
+        ),
+        check(
+            "email a number",
+            s.rsa.sign(&with("email", json!(42))),
+            no_email,
+        ),
+        check(
+            "no email claim, ES256",
+            s.es256.sign(&without(&["email"])),
+            no_email,
+        ),
+        // Instant checks the email before the subject.
+        check(
+            "neither email nor sub",
+            s.rsa.sign(&without(&["email", "sub"])),
+            no_email,
+        ),
+        check(
+            "no sub",
+            s.rsa.sign(&without(&["sub"])),
+            "The id_token had no subject.",
+        ),
+        check(
+            "wrong issuer",
+            s.rsa
+                .sign(&with("iss", json!("https://clerk.evil.example"))),
+            &format!("The id_token wasn't issued by {}.", s.issuer.issuer),
+        ),
+        // Checked before the email, as Instant does.
+        check(
+            "wrong issuer and no email",
+            s.rsa.sign(&{
+                let mut claims = without(&["email"]);
+                claims["iss"] = json!("https://clerk.evil.example");
+                claims
+            }),
+            &format!("The id_token wasn't issued by {}.", s.issuer.issuer),
+        ),
+        ClaimCheck {
+            name: "ES256 from an instance whose discovery lists only RS256",
+            client: "other",
+            token: s.es256.sign(&s.other.claims(sub, Some(email))),
+            nonce: None,
+            error: "The id_token used an unsupported algorithm.".to_owned(),
+        },
+        ClaimCheck {
+            name: "a nonce sent, none in the token",
+            client: "test",
+            token: s.rsa.sign(&without(&["email"])),
+            nonce: Some("nonce-1"),
+            error: "The id_token is missing a nonce.".to_owned(),
+        },
+    ];
+
+    for check in &checks {
+        let mut request = json!({
+            "app_id": APP_ID,
+            "id_token": check.token,
+            "client_name": check.client,
+        });
+        if let Some(nonce) = check.nonce {
+            request["nonce"] = json!(nonce);
+        }
+        let (status, body) = s.post("/runtime/oauth/id_token", &request).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{}: {body}", check.name);
+        assert_eq!(body["type"], "validation-failed", "{}: {body}", check.name);
+        let message = body["message"].as_str().unwrap_or_default();
+        let start = format!("Validation failed for id_token: {} ", check.error);
+        assert!(
+            message.starts_with(&start),
+            "{}: {message:?} starts with {start:?}",
+            check.name
+        );
+        assert_eq!(
+            body["hint"],
+            json!({
+                "data-type": "id_token",
+                "input": check.token,
+                "errors": [{ "message": check.error }],
+            }),
+            "{}",
+            check.name
+        );
+        assert!(body.get("error").is_none(), "{}: {body}", check.name);
+        assert!(body.get("user").is_none(), "{}: {body}", check.name);
+        if check.error == no_email {
+            assert!(
+                message.contains(
+                    "Add {\"email\": \"{{user.primary_email_address}}\"} in the Clerk dashboard \
+                     → Sessions → Customize session token"
+                ),
+                "{}: the message says what to add where: {message:?}",
+                check.name
+            );
+        }
+    }
+
+    // An email claim that is not an email address: Instant's email
+    // coercion refuses it, as a malformed parameter.
+    for bad in ["", "  ", "checked", "checked@localhost"] {
+        let token = s.rsa.sign(&with("email", json!(bad)));
+        let (status, body) = s.exchange(&token).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad:?}: {body}");
+        assert_eq!(body["type"], "param-malformed", "{bad:?}: {body}");
+        let message = body["message"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with("Malformed parameter: [\"email\"]. ")
+                && message.contains("{{user.primary_email_address}}"),
+            "{bad:?}: {message:?}"
+        );
+        assert_eq!(
+            body["hint"],
+            json!({ "in": ["email"], "original-input": bad }),
+            "{bad:?}"
+        );
+    }
+
+    // None of those made a user or a link: the Clerk user's first good
+    // sign-in creates the user.
+    assert_eq!(s.user_by_email(email).await, Value::Null);
+    let first = s.sign_in(&s.rsa.sign(&claims())).await;
+    assert_eq!(first["created"], true, "{first}");
+    assert_eq!(first["user"]["email"], email);
+    // And a token without email is refused for a known user too.
+    let (status, body) = s.exchange(&s.rsa.sign(&without(&["email"]))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["hint"]["errors"][0]["message"], no_email, "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -110,22 +110,45 @@ async fn clerk_role_tokens_sign_in_with_the_default_client() {
     assert_eq!(again["created"], false);
     assert_eq!(again["user"]["id"], first["user"]["id"]);
 
-    // With the email claim switched off, the Clerk user is found by the link
-    // made at the first sign-in.
+    // With the email claim switched off (a Clerk instance whose session
+    // token was never customized), Instant refuses every sign-in, for the
+    // user it knows as for a new one, with its own text and what to fix.
     roles.set_email_claim(false).await;
-    let (status, linked) = roles.exchange(&roles.token(&session).await, "clerk").await;
-    assert_eq!(status, StatusCode::OK, "{linked}");
-    assert_eq!(linked["user"]["id"], first["user"]["id"]);
-    assert_eq!(linked["user"]["email"], "grace@example.com");
-    // A new Clerk user without the claim gets an Instant user with no email.
     let (_, other_session) = roles.clerk_session("ada@example.com").await;
-    let (status, no_email) = roles
+    for session in [&session, &other_session] {
+        let token = roles.token(session).await;
+        let (status, refused) = roles.exchange(&token, "clerk").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+        assert_eq!(refused["type"], "validation-failed", "{refused}");
+        let message = refused["message"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with("Validation failed for id_token: The id_token had no email. ")
+                && message.contains("{{user.primary_email_address}}")
+                && message.contains("Sessions → Customize session token"),
+            "{message:?}"
+        );
+        assert_eq!(
+            refused["hint"],
+            json!({
+                "data-type": "id_token",
+                "input": token,
+                "errors": [{ "message": "The id_token had no email." }],
+            })
+        );
+    }
+    roles.set_email_claim(true).await;
+    // The refusals made no user: the new Clerk user's first sign-in with
+    // the claim back creates one, and the known one is still the same.
+    let (status, ada) = roles
         .exchange(&roles.token(&other_session).await, "clerk")
         .await;
-    assert_eq!(status, StatusCode::OK, "{no_email}");
-    assert_eq!(no_email["created"], true);
-    assert_eq!(no_email["user"]["email"], Value::Null);
-    roles.set_email_claim(true).await;
+    assert_eq!(status, StatusCode::OK, "{ada}");
+    assert_eq!(ada["created"], true);
+    assert_eq!(ada["user"]["email"], "ada@example.com");
+    let (status, grace) = roles.exchange(&roles.token(&session).await, "clerk").await;
+    assert_eq!(status, StatusCode::OK, "{grace}");
+    assert_eq!(grace["created"], false);
+    assert_eq!(grace["user"]["id"], first["user"]["id"]);
 
     // The sessions verify; the wrong client name is named in the refusal.
     let response = roles

@@ -4,8 +4,14 @@
 //!
 //! Error bodies, as Instant sends them:
 //! - 400 `{type, message, hint}` for bad requests (`param-missing`,
-//!   `param-malformed`, `record-not-found`, `validation-failed`);
-//! - 400 `{type: "oauth-error", error}` for token failures (no `message`);
+//!   `param-malformed`, `record-not-found`, `validation-failed`), among them
+//!   the ID token's claim checks: `validation-failed` with `message`
+//!   "Validation failed for id_token: <text>" and `hint` `{data-type:
+//!   "id_token", input: <the token>, errors: [{message: <text>}]}`
+//!   ([`ApiError::id_token_invalid`]);
+//! - 400 `{type: "oauth-error", error}` (no `message`) for what Instant's
+//!   JWT library refuses (not a JWT, unknown key, bad signature, expired)
+//!   and for a failed fetch of the issuer's discovery document or keys;
 //! - 413 `{type: "validation-failed", message, hint}` for an oversized body;
 //! - 500 `{type: "unknown", message}` for anything else.
 
@@ -60,7 +66,9 @@ pub enum ApiError {
     /// The body is larger than [`BODY_LIMIT_BYTES`].
     #[error("the request body is larger than {BODY_LIMIT_BYTES} bytes")]
     BodyTooLarge,
-    /// The ID token was refused; the text says which check failed.
+    /// Instant's `oauth-error`: the ID token failed a check of the JWT
+    /// library, or the issuer's discovery document or keys could not be
+    /// fetched. The text says which, and what to do.
     #[error("{0}")]
     OAuth(String),
     /// Something broke on the emulator's side.
@@ -72,6 +80,23 @@ pub enum ApiError {
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
 
 impl ApiError {
+    /// Instant's `ex/throw-validation-err! :id_token <token> [{:message
+    /// error}]`: a claim of the ID token failed one of Instant's checks.
+    /// `error` is Instant's own text, sent as `hint.errors[0].message`;
+    /// `message` follows "Validation failed for id_token: " and starts with
+    /// `error`, followed by what to fix.
+    pub fn id_token_invalid(id_token: &str, error: &str, message: &str) -> Self {
+        debug_assert!(message.starts_with(error), "{message:?} / {error:?}");
+        Self::ValidationFailed {
+            message: format!("Validation failed for id_token: {message}"),
+            hint: json!({
+                "data-type": "id_token",
+                "input": id_token,
+                "errors": [{ "message": error }],
+            }),
+        }
+    }
+
     /// The HTTP status and JSON body Instant sends for this error.
     pub fn status_and_body(&self) -> (StatusCode, Value) {
         let bad_request = |kind: &str, message: &str, hint: &Value| {
@@ -313,6 +338,29 @@ mod tests {
         assert!(params.required_uuid("s", "a uuid").is_err());
         assert!(params.optional_str("blank", "x").is_err());
         assert_eq!(params.optional_uuid("absent", "x").unwrap(), None);
+    }
+
+    #[test]
+    fn id_token_validation_failures_carry_instants_text() {
+        let (status, body) = ApiError::id_token_invalid(
+            "a.b.c",
+            "The id_token had no email.",
+            "The id_token had no email. Add it.",
+        )
+        .status_and_body();
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            body,
+            json!({
+                "type": "validation-failed",
+                "message": "Validation failed for id_token: The id_token had no email. Add it.",
+                "hint": {
+                    "data-type": "id_token",
+                    "input": "a.b.c",
+                    "errors": [{ "message": "The id_token had no email." }],
+                },
+            })
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::api::{ApiError, Params, Result};
 use super::origins::OriginPolicy;
 use super::store::{SignIn, StoreError, User};
-use super::verify::VerifyError;
+use super::verify::{self, VerifyError};
 use super::{App, Counted};
 
 type Shared = State<Arc<super::State>>;
@@ -27,9 +27,50 @@ impl From<StoreError> for ApiError {
     }
 }
 
-impl From<VerifyError> for ApiError {
-    fn from(err: VerifyError) -> Self {
-        ApiError::OAuth(err.to_string())
+/// How Instant reports each refusal of `id_token`, variant by variant.
+/// There is no catch-all arm: a new [`VerifyError`] variant must be placed
+/// here, in the shape Instant uses for that failure.
+fn token_refused(err: VerifyError, id_token: &str) -> ApiError {
+    use VerifyError as E;
+    let oauth_error = || ApiError::OAuth(err.to_string());
+    let invalid = |error: &str| ApiError::id_token_invalid(id_token, error, &err.to_string());
+    match &err {
+        // What Instant's JWT library refuses (jwt.clj `verify-jwt`: not a
+        // JWT, an algorithm other than RS256/ES256, no key with that kid,
+        // a bad signature, an expired or not yet valid token), and a failed
+        // fetch of the discovery document or the JWKS: `oauth-error`.
+        E::NotAJwt(_)
+        | E::UnsupportedSigningAlgorithm(_)
+        | E::HeaderNotAnObject(_)
+        | E::BadHeaderField { .. }
+        | E::BadHeader(_)
+        | E::MissingKid { .. }
+        | E::Fetch { .. }
+        | E::UnknownKid { .. }
+        | E::AlgorithmMismatch { .. }
+        | E::BadSignature { .. }
+        | E::BadPayload(_)
+        | E::ClaimType { .. }
+        | E::MissingExp
+        | E::Expired { .. }
+        | E::NotYetValid { .. }
+        | E::IssuedInFuture { .. } => oauth_error(),
+        // The claim checks of oauth.clj `get-user-info-from-id-token`,
+        // thrown with `ex/throw-validation-err! :id_token`:
+        // `validation-failed`, with Instant's own text as the error.
+        E::Nonce { error, .. } => invalid(error),
+        E::WrongIssuer { expected, .. } => invalid(&verify::wrong_issuer_text(expected)),
+        E::UnsupportedAlgorithm { .. } => invalid(verify::UNSUPPORTED_ALGORITHM),
+        E::MissingEmail => invalid(verify::NO_EMAIL),
+        E::MissingSub => invalid(verify::NO_SUBJECT),
+        // routes.clj `(ex/get-param! user-info [:email] email/coerce)`: the
+        // claim is there but is not an email address.
+        E::BadEmail { email } => ApiError::ParamMalformed {
+            message: format!("Malformed parameter: [\"email\"]. {err}"),
+            hint: json!({ "in": ["email"], "original-input": email }),
+        },
+        // Not a refusal of the token: the verifier could not start.
+        E::Client(_) => ApiError::Internal(err.to_string()),
     }
 }
 
@@ -145,7 +186,15 @@ pub async fn id_token(
             hint: json!({ "record-type": "app-oauth-client", "client_name": client_name }),
         })?;
 
-    let verified = state.verifier.verify(client, id_token, nonce).await?;
+    let verified = state
+        .verifier
+        .verify(client, id_token, nonce)
+        .await
+        .map_err(|err| {
+            // Instant echoes the token as it was sent.
+            let sent = params.0.get("id_token").and_then(Value::as_str);
+            token_refused(err, sent.unwrap_or(id_token))
+        })?;
     let signed_in = state
         .store
         .sign_in(SignIn {
@@ -411,4 +460,146 @@ pub async fn method_not_allowed(method: Method, uri: Uri) -> (axum::http::Status
             "hint": { "path": uri.path(), "allowed": allowed },
         })),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shape of every refusal: `oauth-error` for what the JWT library
+    /// and the fetches refuse, `validation-failed` with Instant's text for
+    /// the claim checks, `param-malformed` for an email that is not one.
+    #[test]
+    fn each_refusal_has_instants_shape() {
+        let token = "h.p.s";
+        let oauth_errors = [
+            VerifyError::NotAJwt("x".to_owned()),
+            VerifyError::UnsupportedSigningAlgorithm("HS256".to_owned()),
+            VerifyError::HeaderNotAnObject("an array".to_owned()),
+            VerifyError::BadHeaderField {
+                field: "typ",
+                expected: "a string",
+                actual: "the number 5".to_owned(),
+            },
+            VerifyError::BadHeader("x".to_owned()),
+            VerifyError::MissingKid {
+                host: "h".to_owned(),
+            },
+            VerifyError::Fetch {
+                what: "the JWKS",
+                client: "c".to_owned(),
+                url: "u".to_owned(),
+                reason: "r".to_owned(),
+            },
+            VerifyError::UnknownKid {
+                kid: "k".to_owned(),
+                host: "h".to_owned(),
+                client: "c".to_owned(),
+            },
+            VerifyError::AlgorithmMismatch {
+                token_alg: "RS256".to_owned(),
+                key_alg: "ES256".to_owned(),
+                kid: "k".to_owned(),
+            },
+            VerifyError::BadSignature {
+                kid: "k".to_owned(),
+                host: "h".to_owned(),
+            },
+            VerifyError::BadPayload("x".to_owned()),
+            VerifyError::ClaimType {
+                claim: "exp",
+                expected: "a number",
+            },
+            VerifyError::MissingExp,
+            VerifyError::Expired {
+                exp: 1,
+                ago: 2,
+                skew: 5.0,
+            },
+            VerifyError::NotYetValid {
+                nbf: 1,
+                ahead: 2,
+                skew: 5.0,
+            },
+            VerifyError::IssuedInFuture {
+                iat: 1,
+                ahead: 2,
+                skew: 5.0,
+            },
+        ];
+        for err in oauth_errors {
+            let text = err.to_string();
+            let (status, body) = token_refused(err, token).status_and_body();
+            assert_eq!(status, axum::http::StatusCode::BAD_REQUEST);
+            assert_eq!(body, json!({ "type": "oauth-error", "error": text }));
+        }
+
+        let validation_failures = [
+            (
+                VerifyError::Nonce {
+                    error: "The nonces do not match.",
+                    advice: "Send the right one.",
+                },
+                "The nonces do not match.",
+            ),
+            (
+                VerifyError::WrongIssuer {
+                    expected: "https://clerk.example.com".to_owned(),
+                    actual: "https://evil.example".to_owned(),
+                    client: "clerk".to_owned(),
+                },
+                "The id_token wasn't issued by https://clerk.example.com.",
+            ),
+            (
+                VerifyError::UnsupportedAlgorithm {
+                    alg: "ES256".to_owned(),
+                    supported: "RS256".to_owned(),
+                    host: "h".to_owned(),
+                },
+                "The id_token used an unsupported algorithm.",
+            ),
+            (VerifyError::MissingEmail, "The id_token had no email."),
+            (VerifyError::MissingSub, "The id_token had no subject."),
+        ];
+        for (err, instant_text) in validation_failures {
+            let text = err.to_string();
+            let (status, body) = token_refused(err, token).status_and_body();
+            assert_eq!(status, axum::http::StatusCode::BAD_REQUEST);
+            assert_eq!(
+                body,
+                json!({
+                    "type": "validation-failed",
+                    "message": format!("Validation failed for id_token: {text}"),
+                    "hint": {
+                        "data-type": "id_token",
+                        "input": token,
+                        "errors": [{ "message": instant_text }],
+                    },
+                })
+            );
+            assert!(text.starts_with(instant_text), "{text}");
+        }
+
+        let (status, body) = token_refused(
+            VerifyError::BadEmail {
+                email: "nope".to_owned(),
+            },
+            token,
+        )
+        .status_and_body();
+        assert_eq!(status, axum::http::StatusCode::BAD_REQUEST);
+        assert_eq!(body["type"], "param-malformed");
+        assert!(body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Malformed parameter: [\"email\"]. The id_token's email claim \"nope\""));
+        assert_eq!(
+            body["hint"],
+            json!({ "in": ["email"], "original-input": "nope" })
+        );
+
+        let (status, _) =
+            token_refused(VerifyError::Client("x".to_owned()), token).status_and_body();
+        assert_eq!(status, axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+    }
 }

@@ -69,7 +69,9 @@ pub struct User {
     pub id: Uuid,
     /// App id.
     pub app_id: Uuid,
-    /// Lower-case email, if known.
+    /// Lower-case email. Every sign-in carries one (Instant refuses tokens
+    /// without), so users created now always have it; `None` only for a
+    /// user an older emulator created from a token without one.
     pub email: Option<String>,
     /// Creation time, RFC 3339.
     pub created_at: String,
@@ -84,8 +86,8 @@ pub struct SignIn {
     pub issuer: String,
     /// The Clerk user id.
     pub sub: String,
-    /// The email, if the token carries one.
-    pub email: Option<String>,
+    /// The token's email, lower-cased (Instant requires one).
+    pub email: String,
     /// A refresh token sent with the sign-in, reused if it is the user's.
     pub refresh_token: Option<Uuid>,
 }
@@ -357,10 +359,11 @@ fn commit_batch(conn: &mut Connection, pending: Vec<Pending>, sign_in: SignInFn)
 
 fn sign_in_tx(conn: &Connection, request: &SignIn) -> Result<SignedIn> {
     let app_id = request.app_id.to_string();
-    let by_email = match &request.email {
-        Some(email) => user_where(conn, "u.app_id = ?1 AND u.email = ?2", &[&app_id, email])?,
-        None => None,
-    };
+    let by_email = user_where(
+        conn,
+        "u.app_id = ?1 AND u.email = ?2",
+        &[&app_id, &request.email],
+    )?;
     let by_link = user_where(
         conn,
         "u.id = (SELECT user_id FROM instant_user_links \
@@ -372,7 +375,7 @@ fn sign_in_tx(conn: &Connection, request: &SignIn) -> Result<SignedIn> {
     let user = match (by_email, by_link) {
         (Some(a), Some(b)) if a.id != b.id => {
             return Err(StoreError::Conflict {
-                email: request.email.clone().unwrap_or_default(),
+                email: request.email.clone(),
                 sub: request.sub.clone(),
                 by_email: a.id,
                 by_link: b.id,
@@ -386,18 +389,16 @@ fn sign_in_tx(conn: &Connection, request: &SignIn) -> Result<SignedIn> {
         (None, Some(mut user)) => {
             // The Clerk user changed their primary email: follow it. No other
             // user has the new email (the lookup above found none).
-            if let Some(email) = &request.email {
-                conn.prepare_cached("UPDATE instant_users SET email = ?1 WHERE id = ?2")?
-                    .execute(params![email, user.id.to_string()])?;
-                user.email = Some(email.clone());
-            }
+            conn.prepare_cached("UPDATE instant_users SET email = ?1 WHERE id = ?2")?
+                .execute(params![request.email, user.id.to_string()])?;
+            user.email = Some(request.email.clone());
             user
         }
         (None, None) => {
             let user = User {
                 id: Uuid::new_v4(),
                 app_id: request.app_id,
-                email: request.email.clone(),
+                email: Some(request.email.clone()),
                 created_at: now_rfc3339(),
             };
             conn.prepare_cached(
@@ -466,12 +467,12 @@ fn link(conn: &Connection, app_id: &str, request: &SignIn, user_id: Uuid) -> Res
 mod tests {
     use super::*;
 
-    fn request(email: Option<&str>, sub: &str) -> SignIn {
+    fn request(email: &str, sub: &str) -> SignIn {
         SignIn {
             app_id: Uuid::nil(),
             issuer: "http://127.0.0.1:1".to_owned(),
             sub: sub.to_owned(),
-            email: email.map(str::to_owned),
+            email: email.to_owned(),
             refresh_token: None,
         }
     }
@@ -485,27 +486,19 @@ mod tests {
     #[tokio::test]
     async fn finds_by_email_then_by_link() {
         let store = store().await;
-        let first = store
-            .sign_in(request(Some("a@x.io"), "user_1"))
-            .await
-            .unwrap();
+        let first = store.sign_in(request("a@x.io", "user_1")).await.unwrap();
         assert!(first.created);
         // Another Clerk user with the same email: same Instant user.
-        let second = store
-            .sign_in(request(Some("a@x.io"), "user_2"))
-            .await
-            .unwrap();
+        let second = store.sign_in(request("a@x.io", "user_2")).await.unwrap();
         assert!(!second.created);
         assert_eq!(second.user.id, first.user.id);
-        // The first Clerk user with no email claim: found by the link.
-        let third = store.sign_in(request(None, "user_1")).await.unwrap();
+        // The first Clerk user again: found by email and by the link.
+        let third = store.sign_in(request("a@x.io", "user_1")).await.unwrap();
+        assert!(!third.created);
         assert_eq!(third.user.id, first.user.id);
         assert_eq!(third.user.email.as_deref(), Some("a@x.io"));
         // The email changed in Clerk: the user follows.
-        let fourth = store
-            .sign_in(request(Some("b@x.io"), "user_1"))
-            .await
-            .unwrap();
+        let fourth = store.sign_in(request("b@x.io", "user_1")).await.unwrap();
         assert_eq!(fourth.user.id, first.user.id);
         assert_eq!(fourth.user.email.as_deref(), Some("b@x.io"));
     }
@@ -513,18 +506,15 @@ mod tests {
     #[tokio::test]
     async fn reuses_only_the_users_own_refresh_token() {
         let store = store().await;
-        let ada = store
-            .sign_in(request(Some("ada@x.io"), "u1"))
-            .await
-            .unwrap();
-        let mut again = request(Some("ada@x.io"), "u1");
+        let ada = store.sign_in(request("ada@x.io", "u1")).await.unwrap();
+        let mut again = request("ada@x.io", "u1");
         again.refresh_token = Some(ada.refresh_token);
         assert_eq!(
             store.sign_in(again).await.unwrap().refresh_token,
             ada.refresh_token
         );
 
-        let mut other = request(Some("bob@x.io"), "u2");
+        let mut other = request("bob@x.io", "u2");
         other.refresh_token = Some(ada.refresh_token);
         let bob = store.sign_in(other).await.unwrap();
         assert_ne!(bob.refresh_token, ada.refresh_token);
@@ -533,10 +523,7 @@ mod tests {
     #[tokio::test]
     async fn stores_only_hashes_and_revokes() {
         let store = store().await;
-        let ada = store
-            .sign_in(request(Some("ada@x.io"), "u1"))
-            .await
-            .unwrap();
+        let ada = store.sign_in(request("ada@x.io", "u1")).await.unwrap();
         let token = ada.refresh_token;
         let stored: Vec<Vec<u8>> = store
             .db
@@ -564,17 +551,17 @@ mod tests {
     #[tokio::test]
     async fn one_failure_in_a_batch_leaves_the_others_committed() {
         let store = store().await;
-        store.sign_in(request(Some("a@x.io"), "u1")).await.unwrap();
-        store.sign_in(request(Some("b@x.io"), "u2")).await.unwrap();
+        store.sign_in(request("a@x.io", "u1")).await.unwrap();
+        store.sign_in(request("b@x.io", "u2")).await.unwrap();
         let (replies, outcomes): (Vec<_>, Vec<_>) = (0..3)
             .map(|_| tokio::sync::oneshot::channel::<Result<SignedIn>>())
             .unzip();
         let mut replies = replies.into_iter();
         let pending = vec![
-            (request(Some("c@x.io"), "u3"), replies.next().unwrap()),
+            (request("c@x.io", "u3"), replies.next().unwrap()),
             // a@x.io is u1's, but sub u2 is linked to b@x.io's user.
-            (request(Some("a@x.io"), "u2"), replies.next().unwrap()),
-            (request(Some("d@x.io"), "u4"), replies.next().unwrap()),
+            (request("a@x.io", "u2"), replies.next().unwrap()),
+            (request("d@x.io", "u4"), replies.next().unwrap()),
         ];
         store
             .db
@@ -601,20 +588,17 @@ mod tests {
         fn panics_for_boom(conn: &Connection, request: &SignIn) -> Result<SignedIn> {
             // Written before the panic: must be rolled back with the batch.
             let outcome = sign_in_tx(conn, request);
-            assert_ne!(request.email.as_deref(), Some("boom@x.io"), "boom");
+            assert_ne!(request.email, "boom@x.io", "boom");
             outcome
         }
         let store = Store::with_sign_in(Db::in_memory().unwrap(), panics_for_boom);
         store.migrate().await.unwrap();
-        let error = store
-            .sign_in(request(Some("boom@x.io"), "u1"))
-            .await
-            .unwrap_err();
+        let error = store.sign_in(request("boom@x.io", "u1")).await.unwrap_err();
         assert!(
             matches!(&error, StoreError::Panicked(message) if message.contains("boom")),
             "{error}"
         );
-        let later = store.sign_in(request(Some("ok@x.io"), "u2")).await.unwrap();
+        let later = store.sign_in(request("ok@x.io", "u2")).await.unwrap();
         assert!(later.created);
         let boom = store
             .user_by_email(Uuid::nil(), "boom@x.io".to_owned())
@@ -626,12 +610,9 @@ mod tests {
     #[tokio::test]
     async fn conflicting_email_and_link_is_refused() {
         let store = store().await;
-        store.sign_in(request(Some("a@x.io"), "u1")).await.unwrap();
-        store.sign_in(request(Some("b@x.io"), "u2")).await.unwrap();
-        let err = store
-            .sign_in(request(Some("a@x.io"), "u2"))
-            .await
-            .unwrap_err();
+        store.sign_in(request("a@x.io", "u1")).await.unwrap();
+        store.sign_in(request("b@x.io", "u2")).await.unwrap();
+        let err = store.sign_in(request("a@x.io", "u2")).await.unwrap_err();
         assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
     }
 }

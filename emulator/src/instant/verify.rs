@@ -5,8 +5,18 @@
 //! `<scheme>://<host>/.well-known/openid-configuration` (`http` for loopback
 //! hosts, `https` otherwise, so a real Clerk development instance works when
 //! the machine is online) → its `jwks_uri` and `issuer` → the key named by
-//! the token's `kid` → RS256 or ES256 only → signature → `exp`, `nbf`, `iat`
-//! → `iss` equals the discovery issuer → `sub` present.
+//! the token's `kid` → RS256 or ES256 only → signature → `exp`, `nbf`, `iat`.
+//! Those are the checks Instant's JWT library makes (`jwt.clj`
+//! `verify-jwt`). Then, in the order of Instant's `oauth.clj`
+//! `get-user-info-from-id-token`: the nonce → `iss` equals the discovery
+//! issuer → the token's `alg` is one the discovery document lists → an
+//! `email` claim → a `sub` claim; and last, as Instant's `routes.clj` does,
+//! the email must be an email address. `email_verified` is not looked at:
+//! Instant passes `allow-unverified-email?` for clients without a client
+//! secret, and Clerk clients have none.
+//!
+//! Which of these failures Instant reports in which shape is decided per
+//! [`VerifyError`] variant in the Instant role's routes.
 //!
 //! Discovery documents and decoded keys are cached per host for the life of
 //! the process; an unknown `kid` makes one fresh JWKS fetch (shared by all
@@ -51,8 +61,28 @@ pub const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 /// short enough that a host that comes back is used again within seconds.
 pub const FAILED_LOOKUP_MEMORY: Duration = Duration::from_secs(5);
 
+/// Instant's text for a token without an `email` claim (`oauth.clj`).
+pub const NO_EMAIL: &str = "The id_token had no email.";
+
+/// Instant's text for a token without a `sub` claim (`oauth.clj`).
+pub const NO_SUBJECT: &str = "The id_token had no subject.";
+
+/// Instant's text for a token whose `alg` the issuer's discovery document
+/// does not list (`oauth.clj`).
+pub const UNSUPPORTED_ALGORITHM: &str = "The id_token used an unsupported algorithm.";
+
+/// Instant's text for a token from another issuer (`oauth.clj`).
+pub fn wrong_issuer_text(expected: &str) -> String {
+    format!("The id_token wasn't issued by {expected}.")
+}
+
+/// The algorithms Instant assumes when a discovery document lists none
+/// (`oauth.clj` `generic-oauth-client-from-discovery-url`).
+const DEFAULT_SIGNING_ALGORITHMS: [&str; 2] = ["RS256", "HS256"];
+
 /// Why a token was refused. Each message names the failed check and what
-/// to do about it; it is sent as Instant's `oauth-error` text.
+/// to do about it. Where Instant has its own text for the failure, the
+/// message starts with that text, verbatim, and says what to fix after it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum VerifyError {
     /// Not three base64url parts with a JSON header.
@@ -61,12 +91,14 @@ pub enum VerifyError {
          session.getToken() as it is."
     )]
     NotAJwt(String),
-    /// `alg` is not RS256 or ES256 (e.g. `none`, `HS256`).
+    /// The header's `alg` is not RS256 or ES256 (e.g. `none`, `HS256`):
+    /// Instant's JWT library refuses it before looking at anything else.
     #[error(
-        "The id_token used an unsupported algorithm ({0}); only RS256 and ES256 are \
-         accepted, as Clerk signs session tokens with RS256."
+        "Unsupported signing algorithm {0}. Only RS256 and ES256 are accepted, and Clerk \
+         signs session tokens with RS256: pass the session token from Clerk's \
+         session.getToken() as it is."
     )]
-    UnsupportedAlgorithm(String),
+    UnsupportedSigningAlgorithm(String),
     /// The header is not a JSON object.
     #[error(
         "The id_token's header must be a JSON object, got {0}. Pass the session token \
@@ -213,8 +245,9 @@ pub enum VerifyError {
     },
     /// `iss` differs from the discovery issuer.
     #[error(
-        "The id_token wasn't issued by {expected} (its iss is {actual}). Use a token from \
-         the Clerk instance registered as client {client:?}."
+        "{} Its iss is {actual}: use a token from the Clerk instance registered as client \
+         {client:?}.",
+        wrong_issuer_text(expected)
     )]
     WrongIssuer {
         /// The discovery issuer.
@@ -224,18 +257,53 @@ pub enum VerifyError {
         /// The client name.
         client: String,
     },
-    /// No `sub` claim.
-    #[error("The id_token had no subject (sub claim); Clerk session tokens name the user in sub.")]
+    /// The token's `alg` is not among the discovery document's
+    /// `id_token_signing_alg_values_supported`.
+    #[error(
+        "{UNSUPPORTED_ALGORITHM} It is signed with {alg}, and the OpenID configuration of \
+         {host} lists {supported} in id_token_signing_alg_values_supported: pass the \
+         session token from that Clerk instance's session.getToken() as it is."
+    )]
+    UnsupportedAlgorithm {
+        /// The token's `alg`.
+        alg: String,
+        /// What the discovery document lists, for reading.
+        supported: String,
+        /// The Clerk frontend API host.
+        host: String,
+    },
+    /// No `sub` claim (absent, not a string, or blank).
+    #[error(
+        "{NO_SUBJECT} Clerk session tokens name the user in the sub claim: pass the session \
+         token from Clerk's session.getToken() as it is."
+    )]
     MissingSub,
     /// The request's nonce and the token's disagree.
-    #[error("{0}")]
-    Nonce(&'static str),
-    /// The `email` claim is present but not an email address.
+    #[error("{error} {advice}")]
+    Nonce {
+        /// Instant's text.
+        error: &'static str,
+        /// What to do about it.
+        advice: &'static str,
+    },
+    /// No `email` claim (absent, null, or not a string).
     #[error(
-        "The id_token's email claim is not an email address. Set it to \
-         {{{{user.primary_email_address}}}} in Clerk's session token template."
+        "{NO_EMAIL} Add {{\"email\": \"{{{{user.primary_email_address}}}}\"}} in the Clerk \
+         dashboard → Sessions → Customize session token (for the emulator's Clerk role: \
+         turn email_claim on)."
     )]
-    BadEmail,
+    MissingEmail,
+    /// The `email` claim is a string but not an email address (Instant's
+    /// pattern: `local@domain.tld`).
+    #[error(
+        "The id_token's email claim {email:?} is not an email address. Set it to \
+         {{{{user.primary_email_address}}}} in the Clerk dashboard → Sessions → Customize \
+         session token."
+    )]
+    BadEmail {
+        /// The claim as the token carries it.
+        email: String,
+    },
     /// The verifier could not start.
     #[error("cannot build the HTTP client for discovery: {0}")]
     Client(String),
@@ -251,9 +319,10 @@ pub struct VerifiedToken {
     pub issuer: String,
     /// The Clerk user id.
     pub sub: String,
-    /// Lower-cased email, when the token carries one that is not marked
-    /// unverified.
-    pub email: Option<String>,
+    /// The email, lower-cased and trimmed as Instant coerces it. Used even
+    /// when the token says `email_verified: false`, as Instant does for
+    /// clients without a client secret.
+    pub email: String,
 }
 
 /// A decoded public key from a JWKS.
@@ -266,6 +335,11 @@ struct VerifyKey {
 struct IssuerCache {
     issuer: String,
     jwks_uri: String,
+    /// `id_token_signing_alg_values_supported`, or Instant's default when
+    /// the document lists none.
+    signing_algorithms: Vec<String>,
+    /// What the document lists, for messages.
+    signing_algorithms_listed: String,
     keys: RwLock<Arc<HashMap<String, Arc<VerifyKey>>>>,
     /// Counts JWKS fetches, so a request that waited for a refetch knows
     /// whether one happened after its own lookup missed.
@@ -345,6 +419,31 @@ pub struct Verifier {
 struct Discovery {
     issuer: String,
     jwks_uri: String,
+    /// Read leniently: anything but an array of strings counts as none.
+    #[serde(default)]
+    id_token_signing_alg_values_supported: Option<Value>,
+}
+
+/// The algorithms a discovery document lists, or Instant's default (RS256,
+/// HS256) when it lists none; and what it lists, for messages.
+fn signing_algorithms(listed: Option<&Value>) -> (Vec<String>, String) {
+    let listed: Vec<String> = match listed {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|item| item.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    };
+    if listed.is_empty() {
+        let default = DEFAULT_SIGNING_ALGORITHMS.join(", ");
+        (
+            DEFAULT_SIGNING_ALGORITHMS.map(str::to_owned).to_vec(),
+            format!("nothing (so Instant assumes {default})"),
+        )
+    } else {
+        let text = listed.join(", ");
+        (listed, text)
+    }
 }
 
 impl Verifier {
@@ -421,6 +520,10 @@ impl Verifier {
 
         check_times(&claims, now_secs())?;
 
+        // Instant's claim checks, in its order: the first failure is the one
+        // reported.
+        check_nonce(nonce, claims.get("nonce"))?;
+
         match claims.get("iss") {
             Some(Value::String(iss)) if *iss == issuer.issuer => {}
             other => {
@@ -436,17 +539,30 @@ impl Verifier {
             }
         }
 
+        let alg_name = algorithm_name(alg);
+        if !issuer.signing_algorithms.iter().any(|a| a == alg_name) {
+            return Err(VerifyError::UnsupportedAlgorithm {
+                alg: alg_name.to_owned(),
+                supported: issuer.signing_algorithms_listed.clone(),
+                host: client.host.clone(),
+            });
+        }
+
+        let email = email_claim(&claims)?;
+
         let sub = match claims.get("sub") {
             Some(Value::String(sub)) if !sub.trim().is_empty() => sub.clone(),
             _ => return Err(VerifyError::MissingSub),
         };
 
-        check_nonce(nonce, claims.get("nonce"))?;
+        let email = coerce_email(email).ok_or_else(|| VerifyError::BadEmail {
+            email: email.to_owned(),
+        })?;
 
         Ok(VerifiedToken {
             issuer: issuer.issuer.clone(),
             sub,
-            email: read_email(&claims)?,
+            email,
         })
     }
 
@@ -503,7 +619,11 @@ impl Verifier {
         if discovery.issuer.is_empty() || discovery.jwks_uri.is_empty() {
             return Err(fetch_error("issuer or jwks_uri is empty".to_owned()));
         }
+        let (signing_algorithms, signing_algorithms_listed) =
+            signing_algorithms(discovery.id_token_signing_alg_values_supported.as_ref());
         let cache = Arc::new(IssuerCache {
+            signing_algorithms,
+            signing_algorithms_listed,
             issuer: discovery.issuer,
             jwks_uri: discovery.jwks_uri,
             keys: RwLock::new(Arc::new(HashMap::new())),
@@ -662,9 +782,15 @@ fn read_header(token: &str) -> Result<(Algorithm, Option<String>)> {
     let alg = match fields.get("alg") {
         Some(Value::String(alg)) if alg == "RS256" => Algorithm::RS256,
         Some(Value::String(alg)) if alg == "ES256" => Algorithm::ES256,
-        Some(Value::String(alg)) => return Err(VerifyError::UnsupportedAlgorithm(alg.clone())),
-        Some(other) => return Err(VerifyError::UnsupportedAlgorithm(other.to_string())),
-        None => return Err(VerifyError::UnsupportedAlgorithm("no alg".to_owned())),
+        Some(Value::String(alg)) => {
+            return Err(VerifyError::UnsupportedSigningAlgorithm(alg.clone()))
+        }
+        Some(other) => return Err(VerifyError::UnsupportedSigningAlgorithm(other.to_string())),
+        None => {
+            return Err(VerifyError::UnsupportedSigningAlgorithm(
+                "(the header has no alg)".to_owned(),
+            ))
+        }
     };
     let kid = match fields.get("kid") {
         None | Some(Value::Null) => None,
@@ -782,40 +908,64 @@ fn check_nonce(requested: Option<&str>, claim: Option<&Value>) -> Result<()> {
         Some(Value::String(text)) if !text.trim().is_empty() => Some(text.as_str()),
         _ => None,
     };
-    match (requested, claim) {
-        (None, None) => Ok(()),
-        (Some(a), Some(b)) if a == b => Ok(()),
-        (Some(_), None) => Err(VerifyError::Nonce("The id_token is missing a nonce.")),
-        (None, Some(_)) => Err(VerifyError::Nonce(
+    let (error, advice) = match (requested, claim) {
+        (None, None) => return Ok(()),
+        (Some(a), Some(b)) if a == b => return Ok(()),
+        (Some(_), None) => (
+            "The id_token is missing a nonce.",
+            "Clerk session tokens carry no nonce: leave the nonce parameter out.",
+        ),
+        (None, Some(_)) => (
             "The nonce parameter was not provided in the request.",
-        )),
-        (Some(_), Some(_)) => Err(VerifyError::Nonce("The nonces do not match.")),
+            "Send the nonce the token was issued for as the nonce parameter.",
+        ),
+        (Some(_), Some(_)) => (
+            "The nonces do not match.",
+            "Send the nonce the token was issued for as the nonce parameter.",
+        ),
+    };
+    Err(VerifyError::Nonce { error, advice })
+}
+
+/// The name of a supported algorithm, as JWT headers and discovery
+/// documents spell it.
+fn algorithm_name(alg: Algorithm) -> &'static str {
+    match alg {
+        Algorithm::ES256 => "ES256",
+        // read_header accepts only RS256 and ES256.
+        _ => "RS256",
     }
 }
 
-/// The `email` claim, lower-cased; `None` when absent, empty, or marked
-/// unverified by `email_verified: false`.
-fn read_email(claims: &Map<String, Value>) -> Result<Option<String>> {
-    if claims.get("email_verified") == Some(&Value::Bool(false)) {
-        return Ok(None);
-    }
+/// The `email` claim as the token carries it. Instant reads it as a
+/// string claim, so anything else (absent, null, a number) is no email.
+/// `email_verified` is not looked at (see the module docs).
+fn email_claim(claims: &Map<String, Value>) -> Result<&str> {
     match claims.get("email") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(text)) if text.trim().is_empty() => Ok(None),
-        Some(Value::String(text)) => {
-            let email = text.trim().to_lowercase();
-            let valid = email
-                .split_once('@')
-                .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty())
-                && !email.chars().any(char::is_whitespace);
-            if valid {
-                Ok(Some(email))
-            } else {
-                Err(VerifyError::BadEmail)
-            }
-        }
-        Some(_) => Err(VerifyError::BadEmail),
+        Some(Value::String(text)) => Ok(text),
+        _ => Err(VerifyError::MissingEmail),
     }
+}
+
+/// Instant's `email/coerce`: lower-cased and trimmed, then it must match
+/// Instant's email pattern (dot-separated atoms of letters, digits and
+/// ``!#$%&'*+/=?^_`{|}~-``, `@`, two or more dot-separated labels of
+/// letters, digits and inner hyphens). `None` if it does not.
+fn coerce_email(text: &str) -> Option<String> {
+    let email = text.to_lowercase().trim().to_owned();
+    let (local, domain) = email.split_once('@')?;
+    let atom_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c);
+    let local_ok = local
+        .split('.')
+        .all(|atom| !atom.is_empty() && atom.chars().all(atom_char));
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    let domain_ok = domain.split('.').count() >= 2 && domain.split('.').all(label_ok);
+    (local_ok && domain_ok).then_some(email)
 }
 
 #[cfg(test)]
@@ -879,11 +1029,11 @@ mod tests {
         );
         assert_eq!(
             read_header(&encode(json!({"alg": "none"}))),
-            Err(VerifyError::UnsupportedAlgorithm("none".to_owned()))
+            Err(VerifyError::UnsupportedSigningAlgorithm("none".to_owned()))
         );
         assert_eq!(
             read_header(&encode(json!({"alg": "HS256"}))),
-            Err(VerifyError::UnsupportedAlgorithm("HS256".to_owned()))
+            Err(VerifyError::UnsupportedSigningAlgorithm("HS256".to_owned()))
         );
         assert!(matches!(read_header("abc"), Err(VerifyError::NotAJwt(_))));
         assert!(matches!(
@@ -910,17 +1060,120 @@ mod tests {
 
     #[test]
     fn emails() {
+        // Any string is the claim; email_verified does not matter.
+        for claims_value in [
+            json!({"email": " Ada@Example.COM "}),
+            json!({"email": " Ada@Example.COM ", "email_verified": false}),
+            json!({"email": " Ada@Example.COM ", "email_verified": true}),
+        ] {
+            let claims = claims(claims_value);
+            let email = email_claim(&claims).unwrap();
+            assert_eq!(coerce_email(email).as_deref(), Some("ada@example.com"));
+        }
+        // Absent, null or not a string: no email, as Instant reads it.
+        for claims_value in [
+            json!({}),
+            json!({"email": null}),
+            json!({"email": 3}),
+            json!({"email": ["a@b.co"]}),
+            json!({"email": {"a": 1}}),
+        ] {
+            assert_eq!(
+                email_claim(&claims(claims_value.clone())),
+                Err(VerifyError::MissingEmail),
+                "{claims_value}"
+            );
+        }
+        // Strings that Instant's email pattern refuses.
+        for bad in [
+            "",
+            "  ",
+            "nope",
+            "a@b",
+            "a@localhost",
+            "@b.co",
+            "a@.co",
+            "a@b.",
+            "a..b@c.co",
+            ".a@c.co",
+            "a b@c.co",
+            "a@b@c.co",
+            "a@-b.co",
+            "a@b-.co",
+            "a@b_c.co",
+            "é@b.co",
+        ] {
+            assert_eq!(coerce_email(bad), None, "{bad:?}");
+        }
+        for good in [
+            "a@b.co",
+            "first.last+tag@mail.example.com",
+            "x!#$%&'*+/=?^_`{|}~-@a-b.c0",
+            "7@1.2",
+        ] {
+            assert_eq!(coerce_email(good).as_deref(), Some(good), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn signing_algorithms_default_as_instants_do() {
         assert_eq!(
-            read_email(&claims(json!({"email": " Ada@Example.COM "}))).unwrap(),
-            Some("ada@example.com".to_owned())
+            signing_algorithms(Some(&json!(["RS256"]))),
+            (vec!["RS256".to_owned()], "RS256".to_owned())
         );
-        assert_eq!(read_email(&claims(json!({}))).unwrap(), None);
         assert_eq!(
-            read_email(&claims(json!({"email": "a@b.c", "email_verified": false}))).unwrap(),
-            None
+            signing_algorithms(Some(&json!(["ES256", 7, "RS256"]))).0,
+            ["ES256", "RS256"]
         );
-        assert!(read_email(&claims(json!({"email": "nope"}))).is_err());
-        assert!(read_email(&claims(json!({"email": 3}))).is_err());
+        for none in [
+            None,
+            Some(json!([])),
+            Some(json!("RS256")),
+            Some(json!(null)),
+        ] {
+            assert_eq!(
+                signing_algorithms(none.as_ref()).0,
+                ["RS256", "HS256"],
+                "{none:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn messages_start_with_instants_text() {
+        let cases = [
+            (VerifyError::MissingEmail, NO_EMAIL.to_owned()),
+            (VerifyError::MissingSub, NO_SUBJECT.to_owned()),
+            (
+                VerifyError::UnsupportedAlgorithm {
+                    alg: "ES256".to_owned(),
+                    supported: "RS256".to_owned(),
+                    host: "127.0.0.1:1".to_owned(),
+                },
+                UNSUPPORTED_ALGORITHM.to_owned(),
+            ),
+            (
+                VerifyError::WrongIssuer {
+                    expected: "https://clerk.example.com".to_owned(),
+                    actual: "https://evil.example".to_owned(),
+                    client: "clerk".to_owned(),
+                },
+                "The id_token wasn't issued by https://clerk.example.com.".to_owned(),
+            ),
+        ];
+        for (error, text) in cases {
+            let message = error.to_string();
+            assert!(
+                message.starts_with(&format!("{text} ")),
+                "{message:?} starts with {text:?}"
+            );
+        }
+        assert_eq!(
+            VerifyError::MissingEmail.to_string(),
+            "The id_token had no email. Add {\"email\": \"{{user.primary_email_address}}\"} in \
+             the Clerk dashboard → Sessions → Customize session token (for the emulator's \
+             Clerk role: turn email_claim on)."
+        );
     }
 
     #[test]

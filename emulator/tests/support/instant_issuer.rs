@@ -6,9 +6,11 @@
 //! Why a stand-in and not the emulator's own Clerk role (the team's rule is
 //! real parts, with a fake only inside one module's unit test): the Instant
 //! role's tests need Clerk behaviour the real role, rightly, never shows.
-//! They sign with ES256 as well as RS256 (the role signs RS256 only), rotate
-//! keys while running, sign tokens with any claims (expired, not yet valid,
-//! without `sub`, a wrong `iss`), count discovery and JWKS fetches, and give
+//! They sign with ES256 as well as RS256 (the role signs RS256 only, and its
+//! discovery document lists only RS256; this instance lists what the test
+//! says, RS256 alone by default, as Clerk does), rotate keys while running,
+//! sign tokens with any claims (expired, not yet valid, without `sub` or
+//! `email`, a wrong `iss`), count discovery and JWKS fetches, and give
 //! many Clerk users one email address, which the role refuses
 //! (`form_identifier_exists`). The Instant tests that can use the real role
 //! do (`instant_clerk.rs`, `robustness.rs`). Used by `instant_auth.rs` and
@@ -151,6 +153,7 @@ pub fn now() -> i64 {
 struct IssuerState {
     issuer: String,
     keys: Mutex<Vec<Jwk>>,
+    signing_algorithms: Mutex<Value>,
     discovery_fetches: AtomicUsize,
     jwks_fetches: AtomicUsize,
 }
@@ -176,6 +179,8 @@ impl TestIssuer {
         let state = Arc::new(IssuerState {
             issuer: issuer.clone(),
             keys: Mutex::new(Vec::new()),
+            // What a Clerk instance's discovery document lists.
+            signing_algorithms: Mutex::new(json!(["RS256"])),
             discovery_fetches: AtomicUsize::new(0),
             jwks_fetches: AtomicUsize::new(0),
         });
@@ -202,6 +207,13 @@ impl TestIssuer {
     /// Adds a key to the JWKS.
     pub fn publish(&self, key: &TestKey) {
         self.state.keys.lock().unwrap().push(key.jwk.clone());
+    }
+
+    /// Sets what the discovery document lists as
+    /// `id_token_signing_alg_values_supported` (Clerk's: `["RS256"]`, the
+    /// default). Call before the first exchange: discovery is cached.
+    pub fn list_signing_algorithms(&self, algorithms: &[&str]) {
+        *self.state.signing_algorithms.lock().unwrap() = json!(algorithms);
     }
 
     /// How many times the discovery document was fetched.
@@ -245,7 +257,7 @@ async fn discovery(State(state): State<Arc<IssuerState>>) -> Json<Value> {
     Json(json!({
         "issuer": state.issuer,
         "jwks_uri": format!("{}/.well-known/jwks.json", state.issuer),
-        "id_token_signing_alg_values_supported": ["RS256"],
+        "id_token_signing_alg_values_supported": state.signing_algorithms.lock().unwrap().clone(),
     }))
 }
 
