@@ -115,7 +115,15 @@ async fn the_app_shows_the_setup_screen_with_instants_three_steps() {
         ] {
             assert!(text.contains(step), "{key:?}: {text}");
         }
-        assert!(text.contains("CLERK_PUBLISHABLE_KEY"), "{text}");
+        // Every setting a build for the real services needs.
+        for setting in [
+            "CLERK_PUBLISHABLE_KEY",
+            "CLERK_CLIENT_NAME",
+            "INSTANT_APP_ID",
+            "INSTANT_API_URI",
+        ] {
+            assert!(text.contains(setting), "{setting}: {text}");
+        }
         assert!(!has_button(&app, "Sign in"), "{text}");
         // A load failure may pass; a key problem needs a new build.
         assert_eq!(

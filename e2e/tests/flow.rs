@@ -53,6 +53,8 @@ mod text {
     pub const NO_EMAIL: &str = "Clerk's session token has no email";
     /// …and the Clerk dashboard section where the claim is added.
     pub const ADD_THE_CLAIM: &str = "Customize session token";
+    /// Instant's reason for refusing a token without the claim.
+    pub const INSTANT_NO_EMAIL: &str = "The id_token had no email.";
     /// The app's text while nothing is known yet.
     pub const LOADING: &str = "Loading…";
     /// The app's text when Clerk is signed in and Instant is not.
@@ -581,7 +583,10 @@ impl<'h> Flow<'h> {
     }
 
     async fn step_7_missing_email_claim_is_explained(&mut self) -> StepResult {
-        self.begin(7, "without the email claim the page explains how to add it");
+        self.begin(
+            7,
+            "without the email claim Instant refuses the token; the page explains how to add it",
+        );
         self.browser.click_link("Home").await?;
         self.browser.click_button(text::SIGN_OUT).await?;
         self.wait_signed_out_everywhere_in_this_tab("tab").await?;
@@ -593,15 +598,43 @@ impl<'h> Flow<'h> {
         check(page.contains(text::ADD_THE_CLAIM), || {
             format!("the page does not say where to add the claim:\n{page}")
         })?;
+        // Instant's own reason for refusing the token shows too.
+        check(page.contains(text::INSTANT_NO_EMAIL), || {
+            format!("the page does not show Instant's reason:\n{page}")
+        })?;
         let by_email = self
             .harness
             .emulator
             .instant_user_by_email(PERSON_WITHOUT_CLAIM.email)
             .await?;
         check(by_email.is_none(), || {
-            format!("with the claim off, Instant should not know the email, yet has {by_email:?}")
+            format!("with the claim off, Instant should refuse the sign-in, yet has {by_email:?}")
         })?;
+        // Chromium logs Instant's 400 answer to the exchange as a failed
+        // request: expected here, and the only problem allowed.
+        self.expect_only_a_failed_request("/runtime/oauth/id_token")
+            .await?;
         self.end("07-missing-email-claim").await
+    }
+
+    /// Takes the console log and checks that its only problem is Chromium's
+    /// report of a 400 answer from `path`.
+    async fn expect_only_a_failed_request(&self, path: &str) -> StepResult {
+        let problems: Vec<_> = self
+            .browser
+            .take_log()
+            .await?
+            .into_iter()
+            .filter(e2e::browser::LogEntry::is_problem)
+            .collect();
+        let expected = |entry: &e2e::browser::LogEntry| {
+            entry.source == "network"
+                && entry.message.contains(path)
+                && entry.message.contains("400")
+        };
+        check(problems.len() == 1 && problems.iter().all(expected), || {
+            format!("expected only the 400 from {path} in the console, got {problems:?}")
+        })
     }
 
     async fn step_8_session_ended_elsewhere(&mut self) -> StepResult {
@@ -609,6 +642,20 @@ impl<'h> Flow<'h> {
             8,
             "the session ended elsewhere: after a reload the page says so; Sign in again",
         );
+        // With the claim back, the person from step 7 signs out and in again.
+        self.harness.emulator.set_email_claim(true).await?;
+        self.browser.click_button(text::SIGN_OUT).await?;
+        self.wait_signed_out_everywhere_in_this_tab("tab").await?;
+        self.browser.click_button(text::SIGN_IN).await?;
+        self.browser.wait_for_role("dialog", "").await?;
+        self.browser
+            .wait_for_role("button", &PERSON_WITHOUT_CLAIM.account_button())
+            .await?;
+        self.browser
+            .click_button(&PERSON_WITHOUT_CLAIM.account_button())
+            .await?;
+        self.browser.wait_for_text(text::SIGNED_IN).await?;
+
         let ended = self.stored_refresh_token().await?.ok_or_else(|| {
             StepError::Check("no Instant refresh token in localStorage while signed in".into())
         })?;
@@ -623,21 +670,8 @@ impl<'h> Flow<'h> {
         self.check_accessibility("08a-session-ended").await?;
         // Chromium logs Instant's 400 answer to the check as a failed
         // request: expected here, and the only problem allowed.
-        let problems: Vec<_> = self
-            .browser
-            .take_log()
-            .await?
-            .into_iter()
-            .filter(e2e::browser::LogEntry::is_problem)
-            .collect();
-        let expected = |entry: &e2e::browser::LogEntry| {
-            entry.source == "network"
-                && entry.message.contains("/runtime/auth/verify_refresh_token")
-                && entry.message.contains("400")
-        };
-        check(problems.len() == 1 && problems.iter().all(expected), || {
-            format!("expected only the check's 400 in the console, got {problems:?}")
-        })?;
+        self.expect_only_a_failed_request("/runtime/auth/verify_refresh_token")
+            .await?;
         let stored = self.stored_refresh_token().await?;
         check(stored.is_none(), || {
             format!("the ended session is still in localStorage: {stored:?}")

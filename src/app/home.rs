@@ -74,9 +74,11 @@ fn keep_focus_in_status_region(event: leptos::ev::MouseEvent) {
     }
 }
 
-/// The signed-in part of the guide's page: on mount it exchanges Clerk's
-/// session token for an Instant session (unless one for this Clerk account
-/// is already stored), then shows Instant's auth state.
+/// The signed-in part of the guide's page: on mount, when Instant is signed
+/// out, it exchanges Clerk's session token for an Instant session, then
+/// shows Instant's auth state. A stored session is kept (one made for
+/// another Clerk account is switched by the `SessionLinkProvider`), and an
+/// error stays on screen with its Retry.
 #[component]
 pub fn ClerkSignedIn() -> impl IntoView {
     let auth = use_auth();
@@ -84,21 +86,21 @@ pub fn ClerkSignedIn() -> impl IntoView {
     let busy = link.busy();
     let owner_matches = link.owner_matches();
     let clerk_sign_out_error = link.clerk_sign_out_error();
-    let started = RwSignal::new(false);
+    let decided_at_mount = RwSignal::new(false);
 
-    // The guide's `useEffect(signInToInstantWithClerkToken, [])`, minus the
-    // call when the stored session is already this account's. Work still
+    // The guide's `useEffect(signInToInstantWithClerkToken, [])`, only when
+    // there is no stored session (or error) to show instead. Work still
     // under way (a sign-out from before this Clerk sign-in, say) is waited
     // for: an exchange asked for meanwhile would not start.
     Effect::new(move |_| {
-        if started.get_untracked() {
+        if decided_at_mount.get_untracked() {
             return;
         }
         let state = auth.state.get();
         if state == AuthState::Unknown || busy.get().is_some() {
             return;
         }
-        started.set(true);
+        decided_at_mount.set(true);
         if state == AuthState::SignedOut {
             link.exchange();
         }
@@ -110,7 +112,7 @@ pub fn ClerkSignedIn() -> impl IntoView {
                 &auth.state.get(),
                 busy.get(),
                 owner_matches.get(),
-                started.get(),
+                decided_at_mount.get(),
                 clerk_sign_out_error.as_ref(),
             )
         })

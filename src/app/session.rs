@@ -113,7 +113,13 @@ fn local_storage() -> Option<web_sys::Storage> {
 pub struct SessionLink {
     /// The Clerk user id the Instant session was made for.
     owner: RwSignal<Option<String>>,
-    busy: RwSignal<Option<Busy>>,
+    /// This tab's own work under way ([`busy`](Self::busy) adds another
+    /// tab's sign-out).
+    own_work: RwSignal<Option<Busy>>,
+    /// How many pieces of work this tab has started: the number of the
+    /// latest. Work that later work overtook (an exchange, by a Sign out)
+    /// neither carries on nor ends the later work's `own_work`.
+    work_started: StoredValue<u64>,
     /// The Clerk session another tab is signing out of (from its marker).
     other_tab_ending: RwSignal<Option<String>>,
     /// The Clerk session this tab last had (kept after a sign-out).
@@ -133,7 +139,7 @@ impl SessionLink {
     /// tab's sign-out of the Clerk session this tab has (or has just lost
     /// to it: the signed-out page follows, with nothing in between).
     pub fn busy(&self) -> Signal<Option<Busy>> {
-        let (own, other_tab_ending) = (self.busy, self.other_tab_ending);
+        let (own, other_tab_ending) = (self.own_work, self.other_tab_ending);
         let last_clerk_session = self.last_clerk_session;
         Signal::derive(move || {
             own.get().or_else(|| {
@@ -174,17 +180,38 @@ impl SessionLink {
         })
     }
 
+    /// Marks `work` as under way here and returns its number.
+    fn start_work(self, work: Busy) -> u64 {
+        let number = self.work_started.get_value() + 1;
+        self.work_started.set_value(number);
+        self.own_work.set(Some(work));
+        number
+    }
+
+    /// Whether the work numbered `number` is the latest started here.
+    fn is_latest_work(self, number: u64) -> bool {
+        self.work_started.try_get_value() == Some(number)
+    }
+
+    /// Ends the work numbered `number`, unless later work has taken its
+    /// place (and ends itself).
+    fn end_work(self, number: u64) {
+        if self.is_latest_work(number) {
+            self.own_work.try_set(None);
+        }
+    }
+
     /// Gets a Clerk token and exchanges it for an Instant session (unless
     /// an exchange or sign-out is already under way).
     pub fn exchange(self) {
-        if self.busy.try_get_untracked().flatten().is_some() {
+        if self.own_work.try_get_untracked().flatten().is_some() {
             return;
         }
-        self.busy.set(Some(Busy::Exchanging));
+        let work = self.start_work(Busy::Exchanging);
         self.clerk_sign_out_error.set(None);
         spawn_local(async move {
-            self.run_exchange().await;
-            self.busy.try_set(None);
+            self.run_exchange(work).await;
+            self.end_work(work);
         });
     }
 
@@ -202,10 +229,11 @@ impl SessionLink {
     /// not stop it. A failed Clerk sign-out shows through
     /// [`clerk_sign_out_error`](Self::clerk_sign_out_error).
     pub fn sign_out_of_both(self) {
-        if self.busy.try_get_untracked().flatten() == Some(Busy::SigningOut) {
+        if self.own_work.try_get_untracked().flatten() == Some(Busy::SigningOut) {
             return;
         }
-        self.busy.set(Some(Busy::SigningOut));
+        // An exchange under way stops at its next step (see `run_exchange`).
+        let work = self.start_work(Busy::SigningOut);
         self.clerk_sign_out_error.set(None);
         // Before Instant's sign-out, which other tabs see first.
         let marker_key = self.sign_out_marker_key.get_value();
@@ -223,12 +251,14 @@ impl SessionLink {
                 }
                 self.clerk_sign_out_error.try_set(Some(error));
             }
-            self.busy.try_set(None);
+            self.end_work(work);
             instant_revoke.await;
         });
     }
 
-    async fn run_exchange(self) {
+    /// The exchange numbered `work`. A Sign out started meanwhile ends it:
+    /// once it has a token it neither signs in nor reports a failure.
+    async fn run_exchange(self, work: u64) {
         let (Some(instant), Some(client_name), Some(Some(clerk_user_id))) = (
             self.instant.try_get_value(),
             self.client_name.try_get_value(),
@@ -246,6 +276,9 @@ impl SessionLink {
                 || gloo_timers::future::TimeoutFuture::new(TOKEN_RETRY_DELAY_MS),
             )
             .await;
+        if !self.is_latest_work(work) {
+            return;
+        }
         let token = match token {
             Ok(token) => token,
             // A session another tab made meanwhile stands: the error would
@@ -273,9 +306,11 @@ impl SessionLink {
 
     /// The Clerk session signed in now (untracked).
     fn clerk_session_id(&self) -> Option<String> {
+        // `try_`: an exchange calls this after its awaits.
         self.clerk
             .state
-            .with_untracked(|clerk| clerk.session().map(|session| session.id.clone()))
+            .try_with_untracked(|clerk| clerk.session().map(|session| session.id.clone()))
+            .flatten()
     }
 
     /// Takes away a Sign out marker that no longer counts: run out, or for
@@ -352,12 +387,12 @@ impl SessionLink {
                 spawn_local(self.sign_out_of_instant());
             }
             SyncAction::SwitchAccount { .. } => {
-                self.busy.set(Some(Busy::Exchanging));
+                let work = self.start_work(Busy::Exchanging);
                 // The old session's revoke and the new exchange go out together.
                 spawn_local(self.sign_out_of_instant());
                 spawn_local(async move {
-                    self.run_exchange().await;
-                    self.busy.try_set(None);
+                    self.run_exchange(work).await;
+                    self.end_work(work);
                 });
             }
         }
@@ -393,7 +428,8 @@ pub fn SessionLinkProvider(
     let instant_state = instant.use_auth().state;
     let link = SessionLink {
         owner,
-        busy: RwSignal::new(None),
+        own_work: RwSignal::new(None),
+        work_started: StoredValue::new(0),
         other_tab_ending,
         last_clerk_session,
         sign_out_marker_key: StoredValue::new(marker_key.clone()),

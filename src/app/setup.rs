@@ -44,8 +44,10 @@ pub fn SetupScreen(
             <ClerkSetupSteps />
             <p>
                 "Then build this app with "<code>"CLERK_PUBLISHABLE_KEY"</code>" set to the key, "
-                <code>"CLERK_CLIENT_NAME"</code>" to the client name and "<code>"INSTANT_APP_ID"</code>
-                " to your Instant app id. To try it without accounts, "<code>"cargo xtask dev"</code>
+                <code>"CLERK_CLIENT_NAME"</code>" to the client name, "<code>"INSTANT_APP_ID"</code>
+                " to your Instant app id and "<code>"INSTANT_API_URI"</code>" to "
+                <code>"https://api.instantdb.com"</code>" (the default is the emulator's). "
+                "To try it without accounts, "<code>"cargo xtask dev"</code>
                 " runs a local emulator of both services and sets them for you."
             </p>
             <dl class="facts">

@@ -102,15 +102,15 @@ pub enum Panel {
 }
 
 /// Picks the panel. `owner_matches`: the Instant session was made for the
-/// Clerk user now signed in; `first_exchange_started`: the page has already
-/// started its own exchange (until then a signed-out Instant is about to
-/// sign in, so it shows as loading, not as a button);
+/// Clerk user now signed in; `decided_at_mount`: the signed-in part has
+/// decided on mount whether to exchange (until then a signed-out Instant
+/// is about to sign in, so it shows as loading, not as a button);
 /// `clerk_sign_out_error`: why the last Sign out left Clerk signed in.
 pub fn panel(
     instant: &AuthState,
     busy: Option<Busy>,
     owner_matches: bool,
-    first_exchange_started: bool,
+    decided_at_mount: bool,
     clerk_sign_out_error: Option<&ClerkError>,
 ) -> Panel {
     if busy.is_some_and(Busy::is_signing_out) {
@@ -119,14 +119,14 @@ pub fn panel(
     // Only where that sign-out was asked for: a page that has just mounted
     // after a later Clerk sign-in is about to exchange.
     if let (AuthState::SignedOut, None, true, Some(error)) =
-        (instant, busy, first_exchange_started, clerk_sign_out_error)
+        (instant, busy, decided_at_mount, clerk_sign_out_error)
     {
         return Panel::ClerkSignOutFailed(error.clone());
     }
     match instant {
         AuthState::Error(error) => Panel::Error(error.clone()),
         AuthState::SignedIn(user) if owner_matches => Panel::SignedIn(user.clone()),
-        AuthState::SignedOut if busy.is_none() && first_exchange_started => Panel::SignInPrompt,
+        AuthState::SignedOut if busy.is_none() && decided_at_mount => Panel::SignInPrompt,
         _ => Panel::Loading,
     }
 }
@@ -139,13 +139,15 @@ pub fn lacks_email(user: &User) -> bool {
         .is_none_or(|email| email.trim().is_empty())
 }
 
-/// Whether a failed exchange is about the token's missing `email` claim.
+/// Whether a failed exchange is about the token's missing `email` claim:
+/// Instant's own words for it are "The id_token had no email."
 pub fn is_about_missing_email(error: &InstantError) -> bool {
     // ASCII case is enough for these English words, and keeps Unicode's
     // case tables out of the wasm.
     let text =
         format!("{} {}", error.message(), error.hint().unwrap_or_default()).to_ascii_lowercase();
-    text.contains("email") && (text.contains("claim") || text.contains("missing"))
+    text.contains("no email")
+        || (text.contains("email") && (text.contains("claim") || text.contains("missing")))
 }
 
 #[cfg(test)]
@@ -403,7 +405,7 @@ mod tests {
 
     #[test]
     fn panel_waits_instead_of_flashing_a_button_or_a_stale_user() {
-        // Before the page's first exchange started.
+        // Before the page's decision on mount.
         assert_eq!(
             panel(&AuthState::SignedOut, None, false, false, None),
             Panel::Loading
@@ -449,5 +451,24 @@ mod tests {
         };
         assert!(is_about_missing_email(&claim_error));
         assert!(!is_about_missing_email(&network_error()));
+        // Instant's answers, newer and older.
+        let validation_failed = |message: &str, hint: Option<&str>| InstantError::Api {
+            status: 400,
+            kind: Some("validation-failed".into()),
+            message: message.into(),
+            hint: hint.map(Into::into),
+        };
+        assert!(is_about_missing_email(&validation_failed(
+            "Validation failed for id_token: The id_token had no email.",
+            None
+        )));
+        assert!(is_about_missing_email(&validation_failed(
+            "Validation failed for id_token",
+            Some("The id_token had no email.")
+        )));
+        assert!(!is_about_missing_email(&validation_failed(
+            "Validation failed for id_token: The id_token had no subject.",
+            None
+        )));
     }
 }

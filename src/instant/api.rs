@@ -144,6 +144,8 @@ pub(crate) fn decode_error(status: u16, body: &str) -> InstantError {
             };
             describe_status(status, kind.as_deref(), plain.as_deref())
         });
+    // Newer servers repeat the hint's errors in the message: once is enough.
+    let hint = hint.filter(|hint| !message.contains(hint.as_str()));
     InstantError::Api {
         status,
         kind,
@@ -153,8 +155,10 @@ pub(crate) fn decode_error(status: u16, body: &str) -> InstantError {
 }
 
 /// A `hint` as one line of text: strings as they are, an `errors` list as
-/// its messages, other objects as `key: value` pairs in Instant's order,
-/// anything else as compact JSON.
+/// its messages (`{message}` objects or, from some servers, plain strings;
+/// never the `input` beside them, which can be a whole token), other
+/// objects as `key: value` pairs in Instant's order, anything else as
+/// compact JSON.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
 fn hint_text(hint: &JsValue) -> Option<String> {
     let text = if let Some(text) = hint.as_string() {
@@ -165,7 +169,11 @@ fn hint_text(hint: &JsValue) -> Option<String> {
             .map(|errors| js_sys::Array::from(&errors))
             .into_iter()
             .flat_map(|errors| errors.to_vec())
-            .filter_map(|error| json::field(json::as_object(&error)?, "message")?.as_string())
+            .filter_map(|error| {
+                error
+                    .as_string()
+                    .or_else(|| json::field(json::as_object(&error)?, "message")?.as_string())
+            })
             .collect();
         if messages.is_empty() {
             json::entries(fields)
@@ -514,6 +522,31 @@ mod json_tests {
             hint.as_deref(),
             Some("id_token is required; app_id is not a uuid")
         );
+
+        // A token Instant refuses for its claims: the newer answer repeats
+        // the reason in the message, an older one has it only as a string
+        // in the hint's errors. Never the token itself (`input`).
+        let (_, kind, message, hint) = api(decode_error(
+            400,
+            r#"{"type": "validation-failed",
+                "message": "Validation failed for id_token: The id_token had no email.",
+                "hint": {"data-type": "id_token", "input": "eyJhbGciOi.x.y",
+                         "errors": [{"message": "The id_token had no email."}]}}"#,
+        ));
+        assert_eq!(kind.as_deref(), Some("validation-failed"));
+        assert_eq!(
+            message,
+            "Validation failed for id_token: The id_token had no email."
+        );
+        assert_eq!(hint, None);
+        let (_, _, message, hint) = api(decode_error(
+            400,
+            r#"{"type": "validation-failed", "message": "Validation failed for id_token",
+                "hint": {"data-type": "id_token", "input": "eyJhbGciOi.x.y",
+                         "errors": ["The id_token had no email."]}}"#,
+        ));
+        assert_eq!(message, "Validation failed for id_token");
+        assert_eq!(hint.as_deref(), Some("The id_token had no email."));
 
         let (_, _, _, hint) = api(decode_error(400, r#"{"message": "m", "hint": null}"#));
         assert_eq!(hint, None);
