@@ -72,13 +72,13 @@ pub fn ClerkInstantApp(
 #[component]
 fn SiteMain() -> impl IntoView {
     let clerk = use_clerk_auth();
-    let clerk_started = move || clerk.error.with(Option::is_none);
+    let clerk_not_failed = move || clerk.error.with(Option::is_none);
     view! {
         <main id="main" class="site-main">
             <ClerkFailed let:error>
                 <SetupScreen error />
             </ClerkFailed>
-            <Show when=clerk_started>
+            <Show when=clerk_not_failed>
                 // Flat: two routes and no nesting, and `<FlatRoutes>` ships
                 // about 15 KB gzip less than `<Routes>` (README, Performance).
                 <FlatRoutes fallback=|| view! { <NotFound /> }>

@@ -158,6 +158,9 @@ impl SessionLink {
     }
 
     /// Whether the Instant session was made for the Clerk user signed in now.
+    /// From the signal, which follows storage events: the panel shows what
+    /// this tab has been told. (The sync effect reads storage first, since
+    /// what it decides must not wait for another tab's event.)
     pub fn owner_matches(&self) -> Signal<bool> {
         let owner = self.owner;
         let clerk_user_id = self.clerk.user_id;
@@ -460,15 +463,17 @@ pub fn SessionLinkProvider(
     let busy = link.busy();
     // The effect's value is the Clerk state last decided on; while busy,
     // nothing is decided, so a Clerk change then is still seen afterwards.
+    // Only a Clerk change calls for action (see `sync::decide`), so it
+    // runs again when Clerk changes or work ends; Instant's state and the
+    // owner are read as they are then.
     Effect::new(move |decided_on: Option<Option<ClerkState>>| {
         let decided_on = decided_on.flatten();
         let clerk = clerk_state.get();
-        let instant = instant_state.get();
         let busy = busy.get();
-        owner.track();
         if busy.is_some() {
             return decided_on;
         }
+        let instant = instant_state.get_untracked();
         // Storage first: another tab writes the owner right after its
         // session, and its storage event may not have arrived yet. Then the
         // signal: storage that refused this tab's owner (full, blocked)
