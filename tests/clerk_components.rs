@@ -123,6 +123,19 @@ async fn signed_in_and_signed_out_follow_clerk_and_the_hook_gives_tokens() {
         .expect("a signed-in session has a token");
     assert_eq!(token.split('.').count(), 3, "a JWT: {token}");
 
+    // Clerk (a development instance, single-session) will not open its
+    // sign-in over a session: the hook says why.
+    auth.open_sign_in();
+    assert!(!sign_in_dialog_is_open());
+    let refused = auth
+        .sign_in_error()
+        .get_untracked()
+        .expect("why it did not open");
+    assert!(
+        refused.to_string().contains("already signed in"),
+        "{refused}"
+    );
+
     auth.sign_out().await.expect("Clerk signs out");
     wait_for_text(&app, "signed-out-content").await;
     assert!(!app.text().contains("signed-in-content"));

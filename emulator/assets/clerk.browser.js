@@ -650,6 +650,15 @@
         failingOpenSignIn = null;
         throw new Error(failure);
       }
+      if (state.loaded && state.session) {
+        // As clerk-js does for a development instance (a production one
+        // returns quietly): the modal does not open over a session.
+        var signedIn = new Error('The SignIn or SignUp modals do not render when a user is ' +
+          'already signed in, unless the application allows multiple sessions. Since a user ' +
+          'is signed in and this application only allows a single session, this is no-op.');
+        signedIn.code = 'cannot_render_single_session_enabled';
+        throw signedIn;
+      }
       props = props || {};
       var openedOn = location.href;
       ensureLoaded().then(function () {

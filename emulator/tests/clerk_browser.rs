@@ -540,10 +540,16 @@ async fn picker_lists_existing_accounts_and_works_by_keyboard() {
         "Grace Hopper"
     );
 
-    // Once signed in, openSignIn shows nothing (single-session, as Clerk).
-    fx.browser
-        .js("Clerk.openSignIn(); return true", vec![])
+    // Once signed in, openSignIn opens nothing and throws what a Clerk
+    // development instance throws (single-session).
+    let refused = fx
+        .browser
+        .js(
+            "try { Clerk.openSignIn(); return 'opened'; } catch (e) { return e.code; }",
+            vec![],
+        )
         .await;
+    assert_eq!(refused, "cannot_render_single_session_enabled");
     assert!(c
         .find_all(Locator::Css("[role=dialog]"))
         .await
