@@ -359,9 +359,17 @@ pub fn SessionLinkProvider(
         clerk,
     };
     provide_context(link);
+    follow_other_tabs(link, owner_key, marker_key);
+    keep_instant_following_clerk(link);
+    check_the_stored_session_once_shown(link);
+    children()
+}
 
-    // Another tab may write the owner (after its own exchange or sign-out)
-    // and the Sign out marker. A `None` key means storage was cleared.
+/// Another tab may write the owner (after its own exchange or sign-out)
+/// and the Sign out marker: follow both. A `None` key means storage was
+/// cleared.
+fn follow_other_tabs(link: SessionLink, owner_key: String, marker_key: String) {
+    let (owner, other_tab_ending) = (link.owner, link.other_tab_ending);
     let storage_listener = window_event_listener(leptos::ev::storage, move |event| {
         let key = event.key();
         if key.as_ref().is_none_or(|key| *key == owner_key) {
@@ -373,14 +381,17 @@ pub fn SessionLinkProvider(
         }
     });
     on_cleanup(move || storage_listener.remove());
+}
 
-    let owner_key = link.owner_key;
+/// The effect that makes Instant follow Clerk (see [`sync::decide`]). Its
+/// value is the Clerk state last decided on; while busy, nothing is
+/// decided, so a Clerk change then is still seen afterwards. Only a Clerk
+/// change calls for action, so it runs again when Clerk changes or work
+/// ends; Instant's state and the owner are read as they are then.
+fn keep_instant_following_clerk(link: SessionLink) {
+    let (clerk_state, instant_state) = (link.clerk.state, link.instant_state);
+    let (owner, owner_key) = (link.owner, link.owner_key);
     let busy = link.busy();
-    // The effect's value is the Clerk state last decided on; while busy,
-    // nothing is decided, so a Clerk change then is still seen afterwards.
-    // Only a Clerk change calls for action (see `sync::decide`), so it
-    // runs again when Clerk changes or work ends; Instant's state and the
-    // owner are read as they are then.
     Effect::new(move |decided_on: Option<Option<ClerkState>>| {
         let decided_on = decided_on.flatten();
         let clerk = clerk_state.get();
@@ -407,10 +418,13 @@ pub fn SessionLinkProvider(
         ));
         Some(clerk)
     });
+}
 
-    // Once the page shows the stored session signed in to both, ask Instant
-    // whether it still stands: after the signed-in text, never before it.
+/// Once the page shows the stored session signed in to both, asks Instant
+/// whether it still stands: after the signed-in text, never before it.
+fn check_the_stored_session_once_shown(link: SessionLink) {
     let signed_in_to_both = link.signed_in_to_both();
+    let busy = link.busy();
     Effect::new(move |asked: Option<bool>| {
         if asked == Some(true) {
             return true;
@@ -421,8 +435,6 @@ pub fn SessionLinkProvider(
         }
         shown
     });
-
-    children()
 }
 
 /// The [`SessionLink`] from [`SessionLinkProvider`].
