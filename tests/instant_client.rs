@@ -423,3 +423,24 @@ async fn a_sign_in_dropped_in_flight_does_not_stay_loading() {
     assert!(!auth.is_loading.get_untracked());
     assert_eq!(auth.user.get_untracked(), Some(user));
 }
+
+#[wasm_bindgen_test]
+async fn a_failure_reported_while_another_tabs_session_is_on_its_way_keeps_it() {
+    let db = fresh_client();
+    // Another tab has just signed in: its session is in storage, and its
+    // storage event has not reached this handle yet.
+    let (_other_tab, other) = signed_in_client("reported-beside-other-tab").await;
+    assert_eq!(db.auth().user(), None);
+
+    db.auth().report_error(InstantError::Token {
+        reason: "Clerk returned no session token".into(),
+    });
+    assert!(db.use_auth().error.get_untracked().is_some());
+    let stored: serde_json::Value =
+        serde_json::from_str(&stored_session().expect("the other tab's session")).unwrap();
+    assert_eq!(
+        stored["refresh_token"].as_str(),
+        Some(other.refresh_token.as_str())
+    );
+    assert!(refresh_token_verifies(&other.refresh_token).await);
+}

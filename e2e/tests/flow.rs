@@ -325,9 +325,9 @@ impl<'h> Flow<'h> {
         self.browser.wait_for_text(text::SIGNED_IN).await?;
         self.browser.wait_for_role("button", text::SIGN_OUT).await?;
         // The load's last call to Instant is the check of the stored session,
-        // started once the signed-in text shows; an exchange on load (as in
-        // the guide) starts before that, so once the check has arrived
-        // there is nothing left to wait for.
+        // started once the page (here /account) shows it signed in; an
+        // exchange on load (as in the guide) starts before that, and shows
+        // as "signing in…" in the header, checked below.
         let deadline = Instant::now() + e2e::browser::DEFAULT_WAIT;
         while self
             .harness

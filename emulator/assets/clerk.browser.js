@@ -26,7 +26,7 @@
  *                                     default "/")
  *   Clerk.session.getToken({ skipCache }) → Promise<string | null>
  *   Clerk.__emulator.signIn({ emailAddress, firstName?, lastName? }) → Promise<void>
- *   Clerk.__emulator.withholdTokens(count)
+ *   Clerk.__emulator.withholdTokens(count), Clerk.__emulator.tokensWithheld()
  *   Clerk.__emulator.failNextSignOut(message)
  *   Clerk.__emulator.failNextOpenSignIn(message)
  *                                     (test hooks; real clerk-js has none)
@@ -756,6 +756,10 @@
         var n = Math.floor(Number(count));
         if (!(n >= 0)) throw new TypeError('Clerk.__emulator.withholdTokens needs a count of 0 or more');
         withheldTokens = n;
+      },
+      /** How many of the withheld getToken() answers are still to come. */
+      tokensWithheld: function () {
+        return withheldTokens;
       },
       /**
        * Makes the next signOut() reject with `message` and leave the

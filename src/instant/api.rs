@@ -178,6 +178,7 @@ fn hint_text(hint: &JsValue) -> Option<String> {
         if messages.is_empty() {
             json::entries(fields)
                 .into_iter()
+                .filter(|(key, _)| key != "input")
                 .map(|(key, value)| match value.as_string() {
                     Some(text) => format!("{key}: {text}"),
                     None => format!("{key}: {}", json::stringify(&value)),
@@ -547,6 +548,12 @@ mod json_tests {
         ));
         assert_eq!(message, "Validation failed for id_token");
         assert_eq!(hint.as_deref(), Some("The id_token had no email."));
+
+        let (_, _, _, hint) = api(decode_error(
+            400,
+            r#"{"message": "m", "hint": {"data-type": "id_token", "input": "eyJhbGciOi.x.y"}}"#,
+        ));
+        assert_eq!(hint.as_deref(), Some("data-type: id_token"));
 
         let (_, _, _, hint) = api(decode_error(400, r#"{"message": "m", "hint": null}"#));
         assert_eq!(hint, None);

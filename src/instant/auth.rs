@@ -73,7 +73,7 @@ impl Auth {
                 reason: "the ID token is empty".into(),
             };
             self.end_session_with(
-                inner.current_refresh_token(),
+                inner.state_refresh_token(),
                 AuthEvent::SignInFailed(error.clone()),
             );
             return Err(error);
@@ -134,14 +134,19 @@ impl Auth {
     }
 
     /// Shows a failure (`event`) after ending the session there was
-    /// (`previous`), in storage and on the server: see
-    /// [`sign_in_with_id_token`](Self::sign_in_with_id_token).
+    /// (`previous`), on the server and in storage: see
+    /// [`sign_in_with_id_token`](Self::sign_in_with_id_token). Storage that
+    /// holds another session by now (another tab's, its event still on the
+    /// way) keeps it.
     fn end_session_with(&self, previous: Option<String>, event: AuthEvent) {
+        let inner = &self.inner;
         if let Some(previous) = previous {
-            storage::clear(&self.inner.storage_key);
-            revoke_in_background(self.inner.config.clone(), previous);
+            if inner.stored_refresh_token().as_ref() == Some(&previous) {
+                storage::clear(&inner.storage_key);
+            }
+            revoke_in_background(inner.config.clone(), previous);
         }
-        self.inner.session.apply(event);
+        inner.session.apply(event);
     }
 
     /// Signs out: at once, when called, locally (storage cleared, state
@@ -248,8 +253,9 @@ impl Auth {
 
     /// Shows `error` through `use_auth().error`, e.g. when the app could not
     /// get an ID token to sign in with: a failed sign-in, so, as for
-    /// [`sign_in_with_id_token`](Self::sign_in_with_id_token), a session
-    /// there was is ended (its revoke is the only request).
+    /// [`sign_in_with_id_token`](Self::sign_in_with_id_token), the session
+    /// this handle holds is ended (its revoke is the only request), and a
+    /// sign-in still in flight no longer changes the state.
     ///
     /// ```no_run
     /// use clerk_instant::instant::{use_instant, InstantError};
@@ -259,10 +265,10 @@ impl Auth {
     /// });
     /// ```
     pub fn report_error(&self, error: InstantError) {
-        self.end_session_with(
-            self.inner.current_refresh_token(),
-            AuthEvent::ErrorReported(error),
-        );
+        let inner = &self.inner;
+        // A sign-in still in flight no longer changes the state.
+        inner.session.begin();
+        self.end_session_with(inner.state_refresh_token(), AuthEvent::ErrorReported(error));
     }
 
     /// Clears a shown error back to [`SignedOut`](super::AuthState::SignedOut), e.g.

@@ -48,6 +48,9 @@ export function clerk_sign_out() {
 export function clerk_close_sign_in() {
   if (window.Clerk && window.Clerk.closeSignIn) window.Clerk.closeSignIn();
 }
+export function clerk_tokens_withheld() {
+  return window.Clerk.__emulator.tokensWithheld();
+}
 export function clerk_withhold_tokens(count) {
   if (window.Clerk && window.Clerk.__emulator) window.Clerk.__emulator.withholdTokens(count);
 }
@@ -89,7 +92,12 @@ export function record_texts(root) {
   const seen = [root.textContent];
   const observer = new MutationObserver(() => seen.push(root.textContent));
   observer.observe(root, { childList: true, subtree: true, characterData: true });
-  return () => { observer.disconnect(); return seen; };
+  return () => {
+    // Changes not delivered yet count too.
+    if (observer.takeRecords().length) seen.push(root.textContent);
+    observer.disconnect();
+    return seen;
+  };
 }
 "#)]
 extern "C" {
@@ -107,6 +115,8 @@ extern "C" {
     pub fn clerk_close_sign_in();
     /// Makes the stand-in's next `count` `getToken()` calls answer `null`.
     pub fn clerk_withhold_tokens(count: u32);
+    /// How many of those `null` answers the stand-in has still to give.
+    pub fn clerk_tokens_withheld() -> u32;
     /// Makes the stand-in's next `signOut()` fail with `message`, as clerk-js
     /// does when Clerk cannot be reached.
     pub fn clerk_fail_next_sign_out(message: &str);

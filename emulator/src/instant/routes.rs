@@ -37,8 +37,12 @@ fn token_refused(err: VerifyError, id_token: &str) -> ApiError {
     match &err {
         // What Instant's JWT library refuses (jwt.clj `verify-jwt`: not a
         // JWT, an algorithm other than RS256/ES256, no key with that kid,
-        // a bad signature, an expired or not yet valid token), and a failed
-        // fetch of the discovery document or the JWKS: `oauth-error`.
+        // a bad signature, an expired token), and a failed fetch of the
+        // discovery document or the JWKS: `oauth-error`. The emulator is
+        // stricter in three cases and answers them the same way: no `exp`
+        // (Instant's library does not require one), and a token not yet
+        // valid or issued in the future (Instant's `verify-jwt` does not
+        // catch those, so Instant answers them as a server error).
         E::NotAJwt(_)
         | E::UnsupportedSigningAlgorithm(_)
         | E::HeaderNotAnObject(_)
@@ -62,6 +66,7 @@ fn token_refused(err: VerifyError, id_token: &str) -> ApiError {
         E::WrongIssuer { expected, .. } => invalid(&verify::wrong_issuer_text(expected)),
         E::UnsupportedAlgorithm { .. } => invalid(verify::UNSUPPORTED_ALGORITHM),
         E::MissingEmail => invalid(verify::NO_EMAIL),
+        // Instant refuses only a missing `sub`; the emulator an empty one too.
         E::MissingSub => invalid(verify::NO_SUBJECT),
         // routes.clj `(ex/get-param! user-info [:email] email/coerce)`: the
         // claim is there but is not an email address.

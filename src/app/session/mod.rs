@@ -100,9 +100,9 @@ impl SessionLink {
 
     /// Marks `work` as under way here and returns its number.
     fn start_work(self, work: Busy) -> u64 {
-        let number = self.work_started.get_value() + 1;
-        self.work_started.set_value(number);
-        self.own_work.set(Some(work));
+        let number = self.work_started.try_get_value().unwrap_or_default() + 1;
+        self.work_started.try_set_value(number);
+        self.own_work.try_set(Some(work));
         number
     }
 
