@@ -9,7 +9,18 @@ use crate::process::Guarded;
 use crate::tools::{self, Needs};
 use crate::workspace_root;
 
+/// The addresses `dev` serves on: the app's, and the emulator's defaults,
+/// which the app's built-in settings point at.
+const ADDRESSES: [(u16, &str); 3] = [
+    (8080, "the app (trunk serve)"),
+    (8787, "the emulator's Clerk role"),
+    (8788, "the emulator's Instant role"),
+];
+
 pub fn run() -> anyhow::Result<()> {
+    // Before any build: a taken port would otherwise surface only once
+    // Trunk has built the app, at the end of its log.
+    check_free(&ADDRESSES)?;
     tools::setup(Needs::Build)?;
     emulator::build()?;
     // Default ports and the persistent data dir: the app's built-in defaults
@@ -37,5 +48,39 @@ pub fn run() -> anyhow::Result<()> {
             anyhow::bail!("trunk serve exited ({status})");
         }
         std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Fails, naming the port and what needs it, when something on this
+/// machine already listens on one of `addresses` on 127.0.0.1.
+fn check_free(addresses: &[(u16, &str)]) -> anyhow::Result<()> {
+    for &(port, what) in addresses {
+        if let Err(error) = std::net::TcpListener::bind(("127.0.0.1", port)) {
+            anyhow::bail!(
+                "127.0.0.1:{port}, for {what}, cannot be used ({error}). Is another \
+                 `cargo xtask dev`, `trunk serve` or emulator running? Stop it, then run \
+                 `cargo xtask dev` again."
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_taken_port_is_named_with_what_needs_it() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = taken.local_addr().unwrap().port();
+        let error = check_free(&[(port, "the app (trunk serve)")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with(&format!("127.0.0.1:{port}, for the app (trunk serve)")),
+            "{error}"
+        );
+        assert!(error.contains("Stop it"), "{error}");
     }
 }
