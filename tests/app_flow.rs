@@ -290,11 +290,15 @@ async fn with_storage_full_a_new_clerk_session_for_the_same_user_keeps_the_insta
     reset().await;
 }
 
-#[wasm_bindgen_test]
-async fn a_session_another_tab_made_outlasts_this_tabs_failed_token_fetch() {
+/// Signs in to both; then another tab signs out of Instant only (this one
+/// offers to sign in), this tab's "Sign in to Instant" waits for a token
+/// Clerk withholds (both times it asks, 300 ms apart), and meanwhile the
+/// other tab signs in again. Returns the app, with that exchange still
+/// under way, and the exchange count from before it.
+async fn another_tabs_session_during_a_tokenless_exchange(label: &str) -> (Mounted, u64) {
     reset().await;
     let app = mount_app(config());
-    sign_in_to_clerk(&unique_email("other-tab-wins")).await;
+    sign_in_to_clerk(&unique_email(label)).await;
     wait_for_text(&app, SIGNED_IN).await;
     let session = local_storage()
         .get_item(&instant_storage_key())
@@ -306,17 +310,19 @@ async fn a_session_another_tab_made_outlasts_this_tabs_failed_token_fetch() {
         .unwrap()
         .expect("its owner");
 
-    // Another tab signed out of Instant only: this one offers to sign in.
     forget_and_announce(&instant_storage_key());
     wait_for_text(&app, NOT_TO_INSTANT).await;
     let exchanges = exchange_count().await;
-
-    // Clerk has no token for this tab's try (neither time it asks); in
-    // between, the other tab signs in again.
     clerk_withhold_tokens(2);
     click_button(&app, "Sign in to Instant").await;
     store_and_announce(&owner_key, &owner);
     store_and_announce(&instant_storage_key(), &session);
+    (app, exchanges)
+}
+
+#[wasm_bindgen_test]
+async fn a_session_another_tab_made_outlasts_this_tabs_failed_token_fetch() {
+    let (app, exchanges) = another_tabs_session_during_a_tokenless_exchange("other-tab-wins").await;
     // The header says "signing in…" until this tab's try has ended (Clerk
     // asked twice): its failure must not hide the session.
     wait_for_text(&app, "Instant: signed in").await;
@@ -331,29 +337,7 @@ async fn a_session_another_tab_made_outlasts_this_tabs_failed_token_fetch() {
 
 #[wasm_bindgen_test]
 async fn a_sign_out_during_an_exchange_ends_the_exchange() {
-    reset().await;
-    let app = mount_app(config());
-    sign_in_to_clerk(&unique_email("sign-out-mid-exchange")).await;
-    wait_for_text(&app, SIGNED_IN).await;
-    let session = local_storage()
-        .get_item(&instant_storage_key())
-        .unwrap()
-        .expect("the stored session");
-    let owner_key = clerk_instant::app::owner_storage_key(app_id());
-    let owner = local_storage()
-        .get_item(&owner_key)
-        .unwrap()
-        .expect("its owner");
-
-    // Another tab signs out of Instant only; this tab's exchange then waits
-    // for a token Clerk does not have yet (it asks again 300 ms later), and
-    // meanwhile the other tab signs in again: Sign out shows.
-    forget_and_announce(&instant_storage_key());
-    wait_for_text(&app, NOT_TO_INSTANT).await;
-    clerk_withhold_tokens(2);
-    click_button(&app, "Sign in to Instant").await;
-    store_and_announce(&owner_key, &owner);
-    store_and_announce(&instant_storage_key(), &session);
+    let (app, _) = another_tabs_session_during_a_tokenless_exchange("sign-out-mid-exchange").await;
     wait_for_text(&app, SIGNED_IN).await;
 
     // A Sign out whose Clerk half fails keeps Clerk signed in, so the
