@@ -10,13 +10,15 @@ use crate::instant::InstantError;
 pub const NO_TOKEN_REASON: &str = "Clerk gave no session token for the signed-in account, \
      even when asked a second time. Sign out and sign in again.";
 
-/// Asks Clerk for a session token. Clerk can answer `null` just after a
-/// sign-in, while the session is still being set; then this waits (`wait`)
-/// and asks once more, skipping Clerk's cache. A second `null`, or a failed
-/// call, becomes an [`InstantError::Token`] for the page to show.
+/// Asks Clerk for a session token, a fresh one (not Clerk's cached one)
+/// when `fresh` is set. Clerk can answer `null` just after a sign-in,
+/// while the session is still being set; then this waits (`wait`) and asks
+/// once more, skipping Clerk's cache. A second `null`, or a failed call,
+/// becomes an [`InstantError::Token`] for the page to show.
 ///
 /// `get_token(skip_cache)` is Clerk's `getToken`.
 pub async fn fetch_session_token<G, GetFut, W, WaitFut>(
+    fresh: bool,
     mut get_token: G,
     wait: W,
 ) -> Result<String, InstantError>
@@ -29,7 +31,7 @@ where
     let failed = |error: ClerkError| InstantError::Token {
         reason: error.to_string(),
     };
-    if let Some(token) = get_token(false).await.map_err(failed)? {
+    if let Some(token) = get_token(fresh).await.map_err(failed)? {
         return Ok(token);
     }
     wait().await;
@@ -54,10 +56,18 @@ mod tests {
     fn run(
         answers: Vec<Result<Option<String>, ClerkError>>,
     ) -> (Result<String, InstantError>, Vec<bool>, bool) {
+        run_asking(false, answers)
+    }
+
+    fn run_asking(
+        fresh: bool,
+        answers: Vec<Result<Option<String>, ClerkError>>,
+    ) -> (Result<String, InstantError>, Vec<bool>, bool) {
         let answers = RefCell::new(answers.into_iter());
         let asked = RefCell::new(Vec::new());
         let waited = RefCell::new(false);
         let result = block_on(fetch_session_token(
+            fresh,
             |skip_cache| {
                 asked.borrow_mut().push(skip_cache);
                 let answer = answers.borrow_mut().next().expect("asked too often");
@@ -85,6 +95,14 @@ mod tests {
         assert_eq!(result, Ok("fresh".into()));
         assert_eq!(asked, vec![false, true]);
         assert!(waited);
+    }
+
+    #[test]
+    fn a_fresh_token_skips_the_cache_from_the_first_ask() {
+        let (result, asked, waited) = run_asking(true, vec![Ok(Some("fresh".into()))]);
+        assert_eq!(result, Ok("fresh".into()));
+        assert_eq!(asked, vec![true]);
+        assert!(!waited);
     }
 
     #[test]

@@ -122,23 +122,29 @@ impl SessionLink {
     /// Gets a Clerk token and exchanges it for an Instant session (unless
     /// an exchange or sign-out is already under way).
     pub fn exchange(self) {
+        self.start_exchange(false);
+    }
+
+    /// Clears a shown error and exchanges again (the Retry button), with a
+    /// fresh Clerk token: Clerk's cached one (it keeps one for up to a
+    /// minute) would not carry a claim added since, say.
+    pub fn retry(self) {
+        if let Some(instant) = self.instant.try_get_value() {
+            instant.auth().clear_error();
+        }
+        self.start_exchange(true);
+    }
+
+    fn start_exchange(self, fresh_token: bool) {
         if self.own_work.try_get_untracked().flatten().is_some() {
             return;
         }
         let work = self.start_work(Busy::Exchanging);
         self.clerk_sign_out_error.set(None);
         spawn_local(async move {
-            self.run_exchange(work).await;
+            self.run_exchange(work, fresh_token).await;
             self.end_work(work);
         });
-    }
-
-    /// Clears a shown error and exchanges again (the Retry button).
-    pub fn retry(self) {
-        if let Some(instant) = self.instant.try_get_value() {
-            instant.auth().clear_error();
-        }
-        self.exchange();
     }
 
     /// Signs out of Instant, then of Clerk (the guide's Sign out button).
@@ -176,7 +182,7 @@ impl SessionLink {
 
     /// The exchange numbered `work`. A Sign out started meanwhile ends it:
     /// once it has a token it neither signs in nor reports a failure.
-    async fn run_exchange(self, work: u64) {
+    async fn run_exchange(self, work: u64, fresh_token: bool) {
         let (Some(instant), Some(client_name), Some(Some(clerk_user_id))) = (
             self.instant.try_get_value(),
             self.client_name.try_get_value(),
@@ -188,6 +194,7 @@ impl SessionLink {
         let clerk = self.clerk;
         let token =
             fetch_session_token(
+                fresh_token,
                 move |skip_cache| async move {
                     clerk.get_token_with(GetTokenOptions { skip_cache }).await
                 },
@@ -309,7 +316,7 @@ impl SessionLink {
                 // The old session's revoke and the new exchange go out together.
                 spawn_local(self.sign_out_of_instant());
                 spawn_local(async move {
-                    self.run_exchange(work).await;
+                    self.run_exchange(work, false).await;
                     self.end_work(work);
                 });
             }
