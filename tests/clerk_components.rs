@@ -6,9 +6,11 @@
 mod app_support;
 
 use app_support::*;
+use std::time::Duration;
+
 use clerk_instant::clerk::{
-    use_clerk_auth, ClerkLoaded, ClerkLoading, ClerkProvider, Show, SignInButton, SignedIn,
-    SignedOut, UseClerkAuthReturn,
+    use_clerk_auth, ClerkError, ClerkLoaded, ClerkLoading, ClerkProvider, Show, SignInButton,
+    SignedIn, SignedOut, UseClerkAuthReturn,
 };
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -140,6 +142,57 @@ async fn signed_in_and_signed_out_follow_clerk_and_the_hook_gives_tokens() {
     wait_for_text(&app, "signed-out-content").await;
     assert!(!app.text().contains("signed-in-content"));
     assert_eq!(auth.user_id.get_untracked(), None);
+    drop(app);
+}
+
+#[wasm_bindgen_test]
+async fn calls_clerk_never_answers_fail_after_the_call_timeout() {
+    reset().await;
+    let auth_slot: StoredValue<Option<UseClerkAuthReturn>, LocalStorage> =
+        StoredValue::new_local(None);
+    let app = mount(move || {
+        view! {
+            <ClerkProvider
+                publishable_key=publishable_key()
+                call_timeout=Duration::from_millis(300)
+            >
+                {
+                    auth_slot.set_value(Some(use_clerk_auth()));
+                }
+                <SignedIn><p>"signed-in-content"</p></SignedIn>
+                <SignedOut><p>"signed-out-content"</p></SignedOut>
+            </ClerkProvider>
+        }
+    });
+    let auth = auth_slot.get_value().expect("the hook ran");
+    sign_in_to_clerk(&unique_email("stalled-calls")).await;
+    wait_for_text(&app, "signed-in-content").await;
+
+    for operation in ["getToken", "signOut"] {
+        clerk_stall_next(operation);
+        let error = match operation {
+            "getToken" => auth.get_token().await.map(drop),
+            _ => auth.sign_out().await,
+        }
+        .unwrap_err();
+        assert_eq!(
+            error,
+            ClerkError::CallTimedOut {
+                operation,
+                seconds: 1
+            }
+        );
+        assert!(
+            error.to_string().contains("did not finish within 1 s"),
+            "{error}"
+        );
+        assert!(auth.is_signed_in.get_untracked(), "{operation}");
+    }
+
+    // The next calls are answered as usual.
+    assert!(auth.get_token().await.expect("a token").is_some());
+    auth.sign_out().await.expect("Clerk signs out");
+    wait_for_text(&app, "signed-out-content").await;
     drop(app);
 }
 

@@ -28,6 +28,7 @@
  *   Clerk.__emulator.signIn({ emailAddress, firstName?, lastName? }) → Promise<void>
  *   Clerk.__emulator.withholdTokens(count), Clerk.__emulator.tokensWithheld()
  *   Clerk.__emulator.failNextSignOut(message)
+ *   Clerk.__emulator.stallNext('signOut' | 'getToken')
  *   Clerk.__emulator.failNextOpenSignIn(message)
  *                                     (test hooks; real clerk-js has none)
  *
@@ -165,6 +166,8 @@
     var tokenFetch = null;
     // Test hook: how many getToken() calls answer null (see __emulator).
     var withheldTokens = 0;
+    // Test hook: calls whose next use never settles (see __emulator).
+    var stalling = { signOut: false, getToken: false };
     // Test hook: the message the next signOut() fails with (see __emulator).
     var failingSignOut = null;
     // Test hook: the message the next openSignIn() throws (see __emulator).
@@ -401,6 +404,10 @@
 
     function getToken(session, options) {
       options = options || {};
+      if (stalling.getToken) {
+        stalling.getToken = false;
+        return new Promise(function () {});
+      }
       if (options.template) {
         return Promise.reject(new Error('The Clerk emulator has no JWT templates; call getToken() without "template"'));
       }
@@ -703,6 +710,10 @@
     this.signOut = function (first, second) {
       var callback = typeof first === 'function' ? first : (typeof second === 'function' ? second : null);
       var options = (first && typeof first === 'object') ? first : ((second && typeof second === 'object') ? second : {});
+      if (stalling.signOut) {
+        stalling.signOut = false;
+        return new Promise(function () {});
+      }
       return ensureLoaded().then(function () {
         if (failingSignOut !== null) {
           var message = failingSignOut;
@@ -767,6 +778,16 @@
        */
       failNextSignOut: function (message) {
         failingSignOut = String(message || 'Network error');
+      },
+      /**
+       * Makes the next call of `method` ('signOut' or 'getToken') return a
+       * promise that never settles, as a request Clerk never answers.
+       */
+      stallNext: function (method) {
+        if (!Object.prototype.hasOwnProperty.call(stalling, method)) {
+          throw new TypeError('Clerk.__emulator.stallNext takes "signOut" or "getToken"');
+        }
+        stalling[method] = true;
       },
       /**
        * Makes the next openSignIn() throw `message`, as clerk-js does when

@@ -67,6 +67,19 @@ pub enum ClerkError {
         message: String,
     },
 
+    /// A call into a loaded Clerk did not settle within the provider's
+    /// `call_timeout`.
+    #[error(
+        "Clerk's {operation} did not finish within {seconds} s. Check the connection to Clerk \
+         and try again."
+    )]
+    CallTimedOut {
+        /// The Clerk method that did not finish, e.g. `signOut`.
+        operation: &'static str,
+        /// The time limit that passed.
+        seconds: u64,
+    },
+
     /// A call that needs a loaded Clerk came before loading finished.
     #[error("Clerk has not finished loading yet.")]
     NotLoaded,

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::error::{ClerkError, Result};
+use super::loader::within;
 use super::provider::{ClerkContext, SignInMode};
 use super::state::{ClerkState, ClerkUser};
 
@@ -54,7 +55,14 @@ impl UseClerkAuthReturn {
     /// [`get_token`](Self::get_token) with options.
     pub async fn get_token_with(&self, options: GetTokenOptions) -> Result<Option<String>> {
         let clerk = self.context.loaded_clerk()?;
-        clerk.get_token(options.skip_cache).await
+        let token = clerk.get_token(options.skip_cache);
+        within(self.context.call_timeout, token, |seconds| {
+            ClerkError::CallTimedOut {
+                operation: "getToken",
+                seconds,
+            }
+        })
+        .await
     }
 
     /// Ends the Clerk session (in every tab of this site). The page stays
@@ -62,9 +70,19 @@ impl UseClerkAuthReturn {
     /// to Clerk's `afterSignOutUrl`; the state turns signed out and the app
     /// decides what to show. Like [`get_token`](Self::get_token), an error
     /// before Clerk has loaded.
+    ///
+    /// Both wait at most the provider's `call_timeout` (15 s by default):
+    /// then they are [`ClerkError::CallTimedOut`], though clerk-js may still
+    /// finish the call (a late sign-out then shows in the state).
     pub async fn sign_out(&self) -> Result<()> {
         let clerk = self.context.loaded_clerk()?;
-        clerk.sign_out().await
+        within(self.context.call_timeout, clerk.sign_out(), |seconds| {
+            ClerkError::CallTimedOut {
+                operation: "signOut",
+                seconds,
+            }
+        })
+        .await
     }
 
     /// Opens Clerk's sign-in modal (queued until Clerk has loaded). It

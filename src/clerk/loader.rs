@@ -26,6 +26,10 @@ use super::key::PublishableKey;
 /// How long Clerk may take to load; Clerk's own loaders use 15 s.
 pub const DEFAULT_LOAD_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// How long a call into a loaded Clerk (`getToken`, `signOut`) may take:
+/// as long as a load.
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(15);
+
 /// Path of the `@clerk/ui` browser bundle on the frontend API.
 pub const UI_SCRIPT_PATH: &str = "/npm/@clerk/ui@1/dist/ui.browser.js";
 /// Path of the clerk-js v6 browser bundle on the frontend API.
@@ -69,15 +73,26 @@ fn timer_millis(timeout: Duration) -> u32 {
 }
 
 async fn load_within(key: PublishableKey, timeout: Duration) -> Result<Clerk> {
-    let millis = timer_millis(timeout);
-    let deadline = gloo_timers::future::TimeoutFuture::new(millis);
-    let steps = std::pin::pin!(load_steps(&key));
-    match future::select(steps, deadline).await {
-        Either::Left((result, _)) => result,
-        Either::Right(((), _)) => Err(ClerkError::LoadTimedOut {
+    within(timeout, load_steps(&key), |seconds| {
+        ClerkError::LoadTimedOut {
             frontend_api: key.frontend_api_url(),
-            seconds: timeout.as_secs().max(1),
-        }),
+            seconds,
+        }
+    })
+    .await
+}
+
+/// `work`'s result, or the error `timed_out` makes (from the limit in whole
+/// seconds, at least 1) once `limit` has passed.
+pub(crate) async fn within<T>(
+    limit: Duration,
+    work: impl std::future::Future<Output = Result<T>>,
+    timed_out: impl FnOnce(u64) -> ClerkError,
+) -> Result<T> {
+    let deadline = gloo_timers::future::TimeoutFuture::new(timer_millis(limit));
+    match future::select(std::pin::pin!(work), deadline).await {
+        Either::Left((result, _)) => result,
+        Either::Right(((), _)) => Err(timed_out(limit.as_secs().max(1))),
     }
 }
 

@@ -63,6 +63,6 @@ pub use components::{
 pub use error::{ClerkError, Result};
 pub use hooks::{try_use_clerk_auth, use_clerk_auth, GetTokenOptions, UseClerkAuthReturn};
 pub use key::{InstanceKind, PublishableKey};
-pub use loader::{CLERK_SCRIPT_PATH, DEFAULT_LOAD_TIMEOUT, UI_SCRIPT_PATH};
+pub use loader::{CLERK_SCRIPT_PATH, DEFAULT_CALL_TIMEOUT, DEFAULT_LOAD_TIMEOUT, UI_SCRIPT_PATH};
 pub use provider::{ClerkProvider, SignInMode};
 pub use state::{ClerkSession, ClerkState, ClerkUser};

@@ -12,7 +12,7 @@ use send_wrapper::SendWrapper;
 use super::bridge::{Clerk, ListenerGuard};
 use super::error::{ClerkError, Result};
 use super::key::PublishableKey;
-use super::loader::{load_clerk, DEFAULT_LOAD_TIMEOUT};
+use super::loader::{load_clerk, DEFAULT_CALL_TIMEOUT, DEFAULT_LOAD_TIMEOUT};
 use super::state::ClerkState;
 
 /// How long a clerk-js transition may keep the last state (see
@@ -40,6 +40,8 @@ pub(crate) struct ClerkContext {
     pub(crate) queued_sign_in: RwSignal<Option<SignInMode>>,
     /// Why the last sign-in asked for could not open Clerk's sign-in.
     pub(crate) sign_in_error: RwSignal<Option<ClerkError>>,
+    /// How long `getToken` and `signOut` may take.
+    pub(crate) call_timeout: Duration,
     /// Counts settled reports from clerk-js, so that a transition's time
     /// limit only ends that transition, not a later one.
     settled_reports: StoredValue<u32>,
@@ -192,6 +194,10 @@ pub fn ClerkProvider(
     /// How long loading clerk-js may take before it counts as failed.
     #[prop(optional)]
     load_timeout: Option<Duration>,
+    /// How long a token or a sign-out may take before the call counts as
+    /// failed ([`ClerkError::CallTimedOut`]; 15 s by default).
+    #[prop(optional)]
+    call_timeout: Option<Duration>,
     /// The app.
     children: Children,
 ) -> impl IntoView {
@@ -199,6 +205,7 @@ pub fn ClerkProvider(
         state: RwSignal::new(ClerkState::NotLoaded),
         queued_sign_in: RwSignal::new(None),
         sign_in_error: RwSignal::new(None),
+        call_timeout: call_timeout.unwrap_or(DEFAULT_CALL_TIMEOUT),
         settled_reports: StoredValue::new(0),
     };
     provide_context(context);

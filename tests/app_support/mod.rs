@@ -54,6 +54,9 @@ export function clerk_tokens_withheld() {
 export function clerk_withhold_tokens(count) {
   if (window.Clerk && window.Clerk.__emulator) window.Clerk.__emulator.withholdTokens(count);
 }
+export function clerk_stall_next(method) {
+  window.Clerk.__emulator.stallNext(method);
+}
 export function clerk_fail_next_sign_out(message) {
   window.Clerk.__emulator.failNextSignOut(message);
 }
@@ -120,6 +123,9 @@ extern "C" {
     /// Makes the stand-in's next `signOut()` fail with `message`, as clerk-js
     /// does when Clerk cannot be reached.
     pub fn clerk_fail_next_sign_out(message: &str);
+    /// Makes the stand-in's next `signOut()` or `getToken()` (`method`)
+    /// never settle, as a request Clerk never answers.
+    pub fn clerk_stall_next(method: &str);
     /// Makes the stand-in's next `openSignIn()` throw `message`, as clerk-js
     /// does when its UI components did not load.
     pub fn clerk_fail_next_open_sign_in(message: &str);
