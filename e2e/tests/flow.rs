@@ -565,6 +565,31 @@ impl<'h> Flow<'h> {
         self.check_accessibility("06a-account-list").await?;
         self.browser.click_button(&PERSON.account_button()).await?;
         self.browser.wait_for_text(text::SIGNED_IN).await?;
+        // The Sign in button that had focus is gone: a keyboard user carries
+        // on from the status area, not from the top of the page.
+        let deadline = Instant::now() + e2e::browser::DEFAULT_WAIT;
+        loop {
+            let focused = self
+                .browser
+                .client()
+                .execute(
+                    "const a = document.activeElement; \
+                     return !!a && !!a.closest('.status-region');",
+                    vec![],
+                )
+                .await
+                .map_err(|source| e2e::browser::Error::Command {
+                    action: "reading the focused element".to_owned(),
+                    source: Box::new(source),
+                })?;
+            if focused == serde_json::Value::Bool(true) {
+                break;
+            }
+            check(Instant::now() < deadline, || {
+                "after signing in through the picker, focus is not in the status area".to_owned()
+            })?;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         let first = self.signed_up_user()?;
         let now = self
             .harness

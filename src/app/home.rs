@@ -14,6 +14,20 @@ use crate::instant::{use_auth, AuthState, InstantError, User};
 /// (`ClerkSignedIn`), as in the guide (the provider sits in the app).
 #[component]
 pub fn HomePage() -> impl IntoView {
+    let status_region = NodeRef::<leptos::html::Div>::new();
+    let clerk = use_clerk_auth();
+    // Signed in through Clerk's modal: see `keep_focus_after_sign_in`.
+    Effect::new(move |signed_in_before: Option<Option<bool>>| {
+        let signed_in = clerk
+            .state
+            .with(|state| state.is_loaded().then(|| state.is_signed_in()));
+        if signed_in_before.flatten() == Some(false) && signed_in == Some(true) {
+            if let Some(region) = status_region.get_untracked() {
+                leptos::task::spawn_local(keep_focus_after_sign_in(region.into()));
+            }
+        }
+        signed_in
+    });
     view! {
         <section class="card" aria-labelledby="home-title">
             <h1 id="home-title">"Your Instant session"</h1>
@@ -21,6 +35,7 @@ pub fn HomePage() -> impl IntoView {
                 class="status-region"
                 aria-live="polite"
                 tabindex="-1"
+                node_ref=status_region
                 on:click=keep_focus_in_status_region
             >
                 <ClerkLoading>
@@ -71,6 +86,35 @@ fn keep_focus_in_status_region(event: leptos::ev::MouseEvent) {
         .and_then(|target| target.dyn_into::<web_sys::HtmlElement>().ok());
     if let (true, Some(region)) = (on_a_button, region) {
         let _ = region.focus();
+    }
+}
+
+/// After a sign-in through Clerk's modal, the Sign in button that had
+/// focus is gone, and the closing modal hands focus back to nothing (the
+/// page's body): bring it to the status area, as its own buttons do. The
+/// modal closes after the sign-in is reported, so this looks again for up
+/// to a second while focus is still in a dialog; focus that went anywhere
+/// else on purpose stays there.
+async fn keep_focus_after_sign_in(region: web_sys::HtmlElement) {
+    for _ in 0..20 {
+        gloo_timers::future::TimeoutFuture::new(50).await;
+        let Some(document) = web_sys::window().and_then(|window| window.document()) else {
+            return;
+        };
+        let active = document.active_element();
+        let in_a_dialog = active
+            .as_ref()
+            .and_then(|element| element.closest("[role=dialog]").ok().flatten())
+            .is_some();
+        if in_a_dialog {
+            continue;
+        }
+        let lost =
+            active.is_none_or(|element| document.body().is_some_and(|body| *body == element));
+        if lost {
+            let _ = region.focus();
+        }
+        return;
     }
 }
 
