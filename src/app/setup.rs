@@ -1,5 +1,7 @@
-//! The setup screen: shown instead of a blank page when Clerk cannot start
-//! (no or a malformed publishable key, or clerk-js not loading in time).
+//! The setup screen: shown instead of a blank page when Clerk cannot start.
+//! A missing or malformed publishable key needs a new build: the screen
+//! says how to set Clerk up. clerk-js that did not load (in time) may be
+//! the network: the screen offers to try again, with the setup folded away.
 
 use leptos::prelude::*;
 
@@ -36,50 +38,68 @@ pub fn SetupScreen(
             let _ = window.location().reload();
         }
     };
-    view! {
-        <section class="card setup" aria-labelledby="setup-title">
-            <h1 id="setup-title">"Finish setting up Clerk"</h1>
-            <p class="problem" role="alert">{error.to_string()}</p>
-            <p>"To sign in with Clerk and hold an Instant session, follow Instant's three Clerk setup steps:"</p>
-            <ClerkSetupSteps />
-            <p>
-                "Then build this app with "<code>"CLERK_PUBLISHABLE_KEY"</code>" set to the key, "
-                <code>"CLERK_CLIENT_NAME"</code>" to the client name, "<code>"INSTANT_APP_ID"</code>
-                " to your Instant app id and "<code>"INSTANT_API_URI"</code>" to "
-                <code>"https://api.instantdb.com"</code>" (the default is the emulator's). "
-                "To try it without accounts, "<code>"cargo xtask dev"</code>
-                " runs a local emulator of both services and sets them for you."
-            </p>
-            <dl class="facts">
-                <dt>"Publishable key in this build"</dt>
-                <dd>
-                    {configured_key
-                        .map(|key| view! { <code>{key}</code> }.into_any())
-                        .unwrap_or_else(|| "none".into_any())}
-                </dd>
-                {frontend_api
-                    .map(|url| {
-                        view! {
-                            <dt>"Clerk frontend API it names"</dt>
-                            <dd><code>{url}</code></dd>
-                        }
-                    })}
-                {client_name
-                    .map(|name| {
-                        view! {
-                            <dt>"Clerk client name"</dt>
-                            <dd><code>{name}</code></dd>
-                        }
-                    })}
-            </dl>
-            {can_retry
-                .then(|| {
+    // What a developer needs to set the app up; after a load failure
+    // (which may be the network, for a person using the app) folded away
+    // under the way to try again.
+    let setup = view! {
+        <p>"To sign in with Clerk and hold an Instant session, follow Instant's three Clerk setup steps:"</p>
+        <ClerkSetupSteps />
+        <p>
+            "Then build this app with "<code>"CLERK_PUBLISHABLE_KEY"</code>" set to the key, "
+            <code>"CLERK_CLIENT_NAME"</code>" to the client name, "<code>"INSTANT_APP_ID"</code>
+            " to your Instant app id and "<code>"INSTANT_API_URI"</code>" to "
+            <code>"https://api.instantdb.com"</code>" (the default is the emulator's). "
+            "To try it without accounts, "<code>"cargo xtask dev"</code>
+            " runs a local emulator of both services and sets them for you."
+        </p>
+        <dl class="facts">
+            <dt>"Publishable key in this build"</dt>
+            <dd>
+                {configured_key
+                    .map(|key| view! { <code>{key}</code> }.into_any())
+                    .unwrap_or_else(|| "none".into_any())}
+            </dd>
+            {frontend_api
+                .map(|url| {
                     view! {
-                        <button type="button" class="button" on:click=reload>
-                            "Try again"
-                        </button>
+                        <dt>"Clerk frontend API it names"</dt>
+                        <dd><code>{url}</code></dd>
                     }
                 })}
+            {client_name
+                .map(|name| {
+                    view! {
+                        <dt>"Clerk client name"</dt>
+                        <dd><code>{name}</code></dd>
+                    }
+                })}
+        </dl>
+    };
+    let body = if can_retry {
+        view! {
+            <h1 id="setup-title">"Clerk did not load"</h1>
+            <p class="problem" role="alert">{error.to_string()}</p>
+            <p>"Check your connection, then try again."</p>
+            <button type="button" class="button primary" on:click=reload>
+                "Try again"
+            </button>
+            <details class="setup-details">
+                <summary>"Setting this app up? What it needs"</summary>
+                {setup}
+            </details>
+        }
+        .into_any()
+    } else {
+        view! {
+            <h1 id="setup-title">"Finish setting up Clerk"</h1>
+            <p class="problem" role="alert">{error.to_string()}</p>
+            {setup}
+        }
+        .into_any()
+    };
+    view! {
+        <section class="card setup" aria-labelledby="setup-title">
+            {body}
         </section>
     }
 }
