@@ -59,6 +59,7 @@ async fn first_sign_in_creates_the_instant_user_and_a_remount_reuses_it() {
     wait_for_text(&app, "Instant user id").await;
     assert_eq!(path(), "/account");
     assert_eq!(current_nav_link(&app).as_deref(), Some("Account"));
+    assert_eq!(page_document().title(), "Account · Clerk → Instant");
     let text = app.text();
     assert!(text.contains(created["id"].as_str().unwrap()), "{text}");
     assert!(text.contains(&email), "{text}");
@@ -603,10 +604,12 @@ async fn an_unknown_path_says_so_and_links_home() {
     go_to("/no-such-page");
     let app = mount_app(config());
     wait_for_text(&app, "Page not found").await;
+    assert_eq!(page_document().title(), "Page not found · Clerk → Instant");
     assert!(!has_button(&app, "Sign in"), "{}", app.text());
     click_link(&app, "Go to the home page").await;
     wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
     assert_eq!(path(), "/");
+    assert_eq!(page_document().title(), "Clerk → Instant");
     assert!(!app.text().contains("Page not found"));
     assert_eq!(current_nav_link(&app).as_deref(), Some("Home"));
     drop(app);

@@ -51,6 +51,7 @@ pub fn account_access(
 /// The account page.
 #[component]
 pub fn AccountPage() -> impl IntoView {
+    super::set_page_title(Some("Account"));
     let clerk = use_clerk_auth();
     let auth = use_auth();
     let link = use_session_link();

@@ -14,6 +14,7 @@ use crate::instant::{use_auth, AuthState, InstantError, User};
 /// (`ClerkSignedIn`), as in the guide (the provider sits in the app).
 #[component]
 pub fn HomePage() -> impl IntoView {
+    super::set_page_title(None);
     let status_region = NodeRef::<leptos::html::Div>::new();
     let clerk = use_clerk_auth();
     // Signed in through Clerk's modal: see `keep_focus_after_sign_in`.

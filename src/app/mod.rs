@@ -168,6 +168,7 @@ fn NavLink(href: &'static str, children: Children) -> impl IntoView {
 
 #[component]
 fn NotFound() -> impl IntoView {
+    set_page_title(Some("Page not found"));
     view! {
         <section class="card" aria-labelledby="not-found-title">
             <h1 id="not-found-title">"Page not found"</h1>
@@ -177,5 +178,18 @@ fn NotFound() -> impl IntoView {
                 "."
             </p>
         </section>
+    }
+}
+
+/// Names the page in the browser's tab and history, and for screen
+/// readers, which read the title first: `<page> · Clerk → Instant`, or the
+/// app's name alone for the home page.
+fn set_page_title(page: Option<&str>) {
+    const APP: &str = "Clerk → Instant";
+    if let Some(document) = web_sys::window().and_then(|window| window.document()) {
+        match page {
+            Some(page) => document.set_title(&format!("{page} · {APP}")),
+            None => document.set_title(APP),
+        }
     }
 }
