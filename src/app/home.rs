@@ -15,7 +15,6 @@ use crate::instant::{use_auth, AuthState, InstantError, User};
 #[component]
 pub fn HomePage() -> impl IntoView {
     super::set_page_title(None);
-    let status_region = NodeRef::<leptos::html::Div>::new();
     let clerk = use_clerk_auth();
     // Signed in through Clerk's modal: see `keep_focus_after_sign_in`.
     Effect::new(move |signed_in_before: Option<Option<bool>>| {
@@ -23,9 +22,7 @@ pub fn HomePage() -> impl IntoView {
             .state
             .with(|state| state.is_loaded().then(|| state.is_signed_in()));
         if signed_in_before.flatten() == Some(false) && signed_in == Some(true) {
-            if let Some(region) = status_region.get_untracked() {
-                leptos::task::spawn_local(keep_focus_after_sign_in(region.into()));
-            }
+            leptos::task::spawn_local(keep_focus_after_sign_in());
         }
         signed_in
     });
@@ -36,7 +33,6 @@ pub fn HomePage() -> impl IntoView {
                 class="status-region"
                 aria-live="polite"
                 tabindex="-1"
-                node_ref=status_region
                 on:click=keep_focus_in_status_region
             >
                 <ClerkLoading>
@@ -96,7 +92,7 @@ fn keep_focus_in_status_region(event: leptos::ev::MouseEvent) {
 /// modal closes after the sign-in is reported, so this looks again for up
 /// to a second while focus is still in a dialog; focus that went anywhere
 /// else on purpose stays there.
-async fn keep_focus_after_sign_in(region: web_sys::HtmlElement) {
+async fn keep_focus_after_sign_in() {
     for _ in 0..20 {
         gloo_timers::future::TimeoutFuture::new(50).await;
         let Some(document) = web_sys::window().and_then(|window| window.document()) else {
@@ -112,7 +108,13 @@ async fn keep_focus_after_sign_in(region: web_sys::HtmlElement) {
         }
         let lost =
             active.is_none_or(|element| document.body().is_some_and(|body| *body == element));
-        if lost {
+        // Looked up now: a NodeRef costs more wasm than this one look-up.
+        let region = document
+            .query_selector(".status-region")
+            .ok()
+            .flatten()
+            .and_then(|region| region.dyn_into::<web_sys::HtmlElement>().ok());
+        if let (true, Some(region)) = (lost, region) {
             let _ = region.focus();
         }
         return;
