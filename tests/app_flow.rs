@@ -7,6 +7,7 @@
 mod app_support;
 
 use app_support::*;
+use wasm_bindgen::JsCast as _;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -101,6 +102,29 @@ async fn first_sign_in_creates_the_instant_user_and_a_remount_reuses_it() {
     })
     .await;
     drop(app);
+}
+
+#[wasm_bindgen_test]
+async fn a_sign_in_that_did_not_come_through_this_page_leaves_focus_alone() {
+    reset().await;
+    let app = mount_app(config());
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    // Nothing focused yet, as on a page a person has only been reading.
+    if let Some(active) = page_document().active_element() {
+        let _ = active.unchecked_into::<web_sys::HtmlElement>().blur();
+    }
+    // Another tab's sign-in, as Clerk reports it here.
+    sign_in_to_clerk(&unique_email("focus-left-alone")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    text_a_moment_later(&app).await;
+    let body = page_document().body().expect("a body");
+    assert_eq!(
+        page_document().active_element(),
+        Some(body.into()),
+        "focus moved without a click here"
+    );
+    drop(app);
+    reset().await;
 }
 
 /// Signs in to both, ends the Instant session on the server (as another

@@ -114,6 +114,10 @@ async fn the_app_shows_the_setup_screen_with_instants_three_steps() {
             "Finish setting up Clerk"
         };
         wait_for_text(&app, heading).await;
+        assert_eq!(
+            page_document().title(),
+            format!("{heading} · Clerk → Instant")
+        );
         let text = app.text();
         for step in [
             "Configure Clerk.",

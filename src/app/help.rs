@@ -23,7 +23,7 @@ pub fn EmailClaimHelp() -> impl IntoView {
                     <strong>"Edit"</strong>"."
                 </li>
                 <li>"Add the claim "<code class="claim">{EMAIL_CLAIM_TEMPLATE}</code>" and save."</li>
-                <li>"Sign out, then sign in again."</li>
+                <li>"Then press Retry, where the page offers it, or sign out and in again."</li>
             </ol>
         </aside>
     }

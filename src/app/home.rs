@@ -16,16 +16,27 @@ use crate::instant::{use_auth, AuthState, InstantError, User};
 pub fn HomePage() -> impl IntoView {
     super::set_page_title(None);
     let clerk = use_clerk_auth();
-    // Signed in through Clerk's modal: see `keep_focus_after_sign_in`.
+    // Whether a button here was pressed while signed out (the Sign in
+    // button): a sign-in that follows came through this page, not another
+    // tab, and gets `keep_focus_after_sign_in`.
+    let sign_in_pressed = StoredValue::new(false);
     Effect::new(move |signed_in_before: Option<Option<bool>>| {
         let signed_in = clerk
             .state
             .with(|state| state.is_loaded().then(|| state.is_signed_in()));
         if signed_in_before.flatten() == Some(false) && signed_in == Some(true) {
-            leptos::task::spawn_local(keep_focus_after_sign_in());
+            if sign_in_pressed.get_value() {
+                leptos::task::spawn_local(keep_focus_after_sign_in());
+            }
+            sign_in_pressed.set_value(false);
         }
         signed_in
     });
+    let on_click = move |event: leptos::ev::MouseEvent| {
+        if keep_focus_in_status_region(event) && !clerk.is_signed_in.get_untracked() {
+            sign_in_pressed.set_value(true);
+        }
+    };
     view! {
         <section class="card" aria-labelledby="home-title">
             <h1 id="home-title">"Your Instant session"</h1>
@@ -33,7 +44,7 @@ pub fn HomePage() -> impl IntoView {
                 class="status-region"
                 aria-live="polite"
                 tabindex="-1"
-                on:click=keep_focus_in_status_region
+                on:click=on_click
             >
                 <ClerkLoading>
                     <p class="status">"Loading…"</p>
@@ -72,7 +83,8 @@ fn SignInError() -> impl IntoView {
 /// Every button in the status area changes what the area shows, which
 /// removes the button: move focus to the area first (it stays), so that
 /// keyboard users carry on from there rather than from the top of the page.
-fn keep_focus_in_status_region(event: leptos::ev::MouseEvent) {
+/// Returns whether it was a button.
+fn keep_focus_in_status_region(event: leptos::ev::MouseEvent) -> bool {
     let on_a_button = event
         .target()
         .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
@@ -84,11 +96,13 @@ fn keep_focus_in_status_region(event: leptos::ev::MouseEvent) {
     if let (true, Some(region)) = (on_a_button, region) {
         let _ = region.focus();
     }
+    on_a_button
 }
 
-/// After a sign-in through Clerk's modal, the Sign in button that had
-/// focus is gone, and the closing modal hands focus back to nothing (the
-/// page's body): bring it to the status area, as its own buttons do. The
+/// After a sign-in through Clerk's modal opened here, the Sign in button
+/// that had focus is gone, and the closing modal hands focus back to
+/// nothing (the page's body): bring it to the status area, as its own
+/// buttons do. The
 /// modal closes after the sign-in is reported, so this looks again for up
 /// to a second while focus is still in a dialog; focus that went anywhere
 /// else on purpose stays there.

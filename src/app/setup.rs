@@ -75,9 +75,16 @@ pub fn SetupScreen(
                 })}
         </dl>
     };
+    let heading = if can_retry {
+        "Clerk did not load"
+    } else {
+        "Finish setting up Clerk"
+    };
+    // Over the title a route set while Clerk was loading.
+    super::set_page_title(Some(heading));
     let body = if can_retry {
         view! {
-            <h1 id="setup-title">"Clerk did not load"</h1>
+            <h1 id="setup-title">{heading}</h1>
             <p class="problem" role="alert">{error.to_string()}</p>
             <p>"Check your connection, then try again."</p>
             <button type="button" class="button primary" on:click=reload>
@@ -91,7 +98,7 @@ pub fn SetupScreen(
         .into_any()
     } else {
         view! {
-            <h1 id="setup-title">"Finish setting up Clerk"</h1>
+            <h1 id="setup-title">{heading}</h1>
             <p class="problem" role="alert">{error.to_string()}</p>
             {setup}
         }

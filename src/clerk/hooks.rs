@@ -47,7 +47,9 @@ impl UseClerkAuthReturn {
     /// Before Clerk has loaded this is `Err(`[`ClerkError::NotLoaded`]`)`,
     /// where Clerk's React hook would wait: call it once
     /// [`is_loaded`](Self::is_loaded) is true (as signed-in content, which
-    /// only renders then, does).
+    /// only renders then, does). A call Clerk has not answered within the
+    /// provider's `call_timeout` (15 s by default) is
+    /// `Err(`[`ClerkError::CallTimedOut`]`)`; its late answer is dropped.
     pub async fn get_token(&self) -> Result<Option<String>> {
         self.get_token_with(GetTokenOptions::default()).await
     }
@@ -69,11 +71,9 @@ impl UseClerkAuthReturn {
     /// where it is: unlike a bare `Clerk.signOut()`, this does not navigate
     /// to Clerk's `afterSignOutUrl`; the state turns signed out and the app
     /// decides what to show. Like [`get_token`](Self::get_token), an error
-    /// before Clerk has loaded.
-    ///
-    /// Both wait at most the provider's `call_timeout` (15 s by default):
-    /// then they are [`ClerkError::CallTimedOut`], though clerk-js may still
-    /// finish the call (a late sign-out then shows in the state).
+    /// before Clerk has loaded, and [`ClerkError::CallTimedOut`] after the
+    /// provider's `call_timeout`, though clerk-js may still finish the
+    /// sign-out (the state then turns signed out).
     pub async fn sign_out(&self) -> Result<()> {
         let clerk = self.context.loaded_clerk()?;
         within(self.context.call_timeout, clerk.sign_out(), |seconds| {

@@ -82,8 +82,14 @@ async fn load_within(key: PublishableKey, timeout: Duration) -> Result<Clerk> {
     .await
 }
 
+/// `limit` in whole seconds, rounded up: an error never says a shorter
+/// time than was waited.
+fn whole_seconds(limit: Duration) -> u64 {
+    u64::try_from(limit.as_millis().div_ceil(1000)).unwrap_or(u64::MAX)
+}
+
 /// `work`'s result, or the error `timed_out` makes (from the limit in whole
-/// seconds, at least 1) once `limit` has passed.
+/// seconds, rounded up) once `limit` has passed.
 pub(crate) async fn within<T>(
     limit: Duration,
     work: impl std::future::Future<Output = Result<T>>,
@@ -92,7 +98,7 @@ pub(crate) async fn within<T>(
     let deadline = gloo_timers::future::TimeoutFuture::new(timer_millis(limit));
     match future::select(std::pin::pin!(work), deadline).await {
         Either::Left((result, _)) => result,
-        Either::Right(((), _)) => Err(timed_out(limit.as_secs().max(1))),
+        Either::Right(((), _)) => Err(timed_out(whole_seconds(limit))),
     }
 }
 
@@ -169,5 +175,12 @@ mod tests {
         assert_eq!(timer_millis(Duration::from_millis(longest.into())), longest);
         assert_eq!(timer_millis(Duration::from_secs(30 * 24 * 3600)), longest);
         assert_eq!(timer_millis(Duration::MAX), longest);
+    }
+
+    #[test]
+    fn time_limits_are_named_in_whole_seconds_rounded_up() {
+        assert_eq!(whole_seconds(Duration::from_millis(300)), 1);
+        assert_eq!(whole_seconds(Duration::from_millis(1_900)), 2);
+        assert_eq!(whole_seconds(Duration::from_secs(15)), 15);
     }
 }
