@@ -6,7 +6,7 @@
 //! - 400 `{type, message, hint}` for bad requests (`param-missing`,
 //!   `param-malformed`, `record-not-found`, `validation-failed`), among them
 //!   the ID token's claim checks: `validation-failed` with `message`
-//!   "Validation failed for id_token: <text>" and `hint` `{data-type:
+//!   `"Validation failed for id_token: <text>"` and `hint` `{data-type:
 //!   "id_token", input: <the token>, errors: [{message: <text>}]}`
 //!   ([`ApiError::id_token_invalid`]; the emulator adds what to fix after
 //!   the text in `message`, where Instant stops);
