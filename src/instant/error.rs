@@ -98,7 +98,7 @@ impl InstantError {
         match self {
             Self::Network { reason, .. } => Some(format!(
                 "The browser said: {reason}. If your connection works, check the API URI \
-                 and that this site's origin is allowed for the Instant app."
+                 (and, with the emulator, that its authorized_origins allow this site)."
             )),
             Self::Api { hint, .. } => hint.clone(),
             Self::Config { .. }

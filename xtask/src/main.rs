@@ -20,7 +20,10 @@ mod tools;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", about = "Project commands: setup, dev, test")]
+#[command(
+    name = "cargo xtask",
+    about = "Project commands: setup, dev, test, bench, screenshots"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

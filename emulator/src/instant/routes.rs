@@ -131,9 +131,9 @@ fn check_origin(headers: &HeaderMap, policy: &OriginPolicy, app_id: Option<Uuid>
     Err(ApiError::ValidationFailed {
         message: format!(
             "Validation failed for origin: {origin} is not an authorized origin of {whose} \
-             (it allows {}). Add it to the app's authorized origins (Instant dashboard → \
-             Auth → Authorized origins; for the emulator, authorized_origins in the config \
-             file), or serve the page from an origin that is listed.",
+             (it allows {}). Add it to authorized_origins in the emulator's config file \
+             (real Instant does not check origins for Clerk clients), or serve the page \
+             from an origin that is listed.",
             policy.describe()
         ),
         hint: json!({
