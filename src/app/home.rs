@@ -83,7 +83,7 @@ fn SignInError() -> impl IntoView {
 /// Every button in the status area changes what the area shows, which
 /// removes the button: move focus to the area first (it stays), so that
 /// keyboard users carry on from there rather than from the top of the page.
-/// Returns whether it was a button.
+/// Returns whether the click was on a button.
 fn keep_focus_in_status_region(event: leptos::ev::MouseEvent) -> bool {
     let on_a_button = event
         .target()
@@ -102,10 +102,9 @@ fn keep_focus_in_status_region(event: leptos::ev::MouseEvent) -> bool {
 /// After a sign-in through Clerk's modal opened here, the Sign in button
 /// that had focus is gone, and the closing modal hands focus back to
 /// nothing (the page's body): bring it to the status area, as its own
-/// buttons do. The
-/// modal closes after the sign-in is reported, so this looks again for up
-/// to a second while focus is still in a dialog; focus that went anywhere
-/// else on purpose stays there.
+/// buttons do. The modal closes after the sign-in is reported, so this
+/// looks again for up to a second while focus is still in a dialog; focus
+/// that went anywhere else on purpose stays there.
 async fn keep_focus_after_sign_in() {
     for _ in 0..20 {
         gloo_timers::future::TimeoutFuture::new(50).await;
