@@ -82,10 +82,8 @@ pub fn SetupScreen(
     };
     // Over the title a route set while Clerk was loading.
     super::set_page_title(Some(heading));
-    let body = if can_retry {
+    let next_steps = if can_retry {
         view! {
-            <h1 id="setup-title">{heading}</h1>
-            <p class="problem" role="alert">{error.to_string()}</p>
             <p>"Check your connection, then try again."</p>
             <button type="button" class="button primary" on:click=reload>
                 "Try again"
@@ -97,16 +95,13 @@ pub fn SetupScreen(
         }
         .into_any()
     } else {
-        view! {
-            <h1 id="setup-title">{heading}</h1>
-            <p class="problem" role="alert">{error.to_string()}</p>
-            {setup}
-        }
-        .into_any()
+        setup.into_any()
     };
     view! {
         <section class="card setup" aria-labelledby="setup-title">
-            {body}
+            <h1 id="setup-title">{heading}</h1>
+            <p class="problem" role="alert">{error.to_string()}</p>
+            {next_steps}
         </section>
     }
 }

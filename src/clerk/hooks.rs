@@ -57,14 +57,8 @@ impl UseClerkAuthReturn {
     /// [`get_token`](Self::get_token) with options.
     pub async fn get_token_with(&self, options: GetTokenOptions) -> Result<Option<String>> {
         let clerk = self.context.loaded_clerk()?;
-        let token = clerk.get_token(options.skip_cache);
-        within(self.context.call_timeout, token, |seconds| {
-            ClerkError::CallTimedOut {
-                operation: "getToken",
-                seconds,
-            }
-        })
-        .await
+        self.limited("getToken", clerk.get_token(options.skip_cache))
+            .await
     }
 
     /// Ends the Clerk session (in every tab of this site). The page stays
@@ -76,11 +70,18 @@ impl UseClerkAuthReturn {
     /// sign-out (the state then turns signed out).
     pub async fn sign_out(&self) -> Result<()> {
         let clerk = self.context.loaded_clerk()?;
-        within(self.context.call_timeout, clerk.sign_out(), |seconds| {
-            ClerkError::CallTimedOut {
-                operation: "signOut",
-                seconds,
-            }
+        self.limited("signOut", clerk.sign_out()).await
+    }
+
+    /// The call to Clerk's `operation`, or [`ClerkError::CallTimedOut`]
+    /// once the provider's `call_timeout` has passed.
+    async fn limited<T>(
+        &self,
+        operation: &'static str,
+        call: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        within(self.context.call_timeout, call, |seconds| {
+            ClerkError::CallTimedOut { operation, seconds }
         })
         .await
     }

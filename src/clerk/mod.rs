@@ -14,9 +14,9 @@
 //! the modal by default (`mode=SignInMode::Redirect` for Clerk's page),
 //! so a sign-in keeps the page and its state; when clerk-js navigates to
 //! another page of the site, that page loads in full (the provider takes
-//! no router; a navigation to the page already shown is skipped); and a Clerk that could not load within
-//! [`DEFAULT_LOAD_TIMEOUT`] stays [`ClerkState::Failed`] until the page is
-//! reloaded.
+//! no router; a navigation to the page already shown is skipped); and a
+//! Clerk that could not load within [`DEFAULT_LOAD_TIMEOUT`] stays
+//! [`ClerkState::Failed`] until the page is reloaded.
 //!
 //! ```no_run
 //! use leptos::prelude::*;

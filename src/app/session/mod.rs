@@ -139,8 +139,14 @@ impl SessionLink {
         if self.own_work.try_get_untracked().flatten().is_some() {
             return;
         }
-        let work = self.start_work(Busy::Exchanging);
         self.clerk_sign_out_error.set(None);
+        self.spawn_exchange(fresh_token);
+    }
+
+    /// Starts an exchange as this tab's latest work, and ends that work
+    /// when it is done.
+    fn spawn_exchange(self, fresh_token: bool) {
+        let work = self.start_work(Busy::Exchanging);
         spawn_local(async move {
             self.run_exchange(work, fresh_token).await;
             self.end_work(work);
@@ -312,13 +318,9 @@ impl SessionLink {
                 spawn_local(self.sign_out_of_instant());
             }
             SyncAction::SwitchAccount { .. } => {
-                let work = self.start_work(Busy::Exchanging);
                 // The old session's revoke and the new exchange go out together.
                 spawn_local(self.sign_out_of_instant());
-                spawn_local(async move {
-                    self.run_exchange(work, false).await;
-                    self.end_work(work);
-                });
+                self.spawn_exchange(false);
             }
         }
     }
