@@ -395,6 +395,31 @@ async fn a_sign_out_during_an_exchange_ends_the_exchange() {
     reset().await;
 }
 
+#[wasm_bindgen_test]
+async fn a_sign_in_that_hangs_offers_a_sign_out() {
+    reset().await;
+    let app = mount_app(config());
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    let exchanges = exchange_count().await;
+    // Clerk never answers the exchange's token request: without a way out
+    // the page would say "Loading…" until Clerk's call times out.
+    clerk_stall_next("getToken");
+    sign_in_to_clerk(&unique_email("hanging-token")).await;
+    wait_for_text(&app, "Loading…").await;
+    assert!(!has_button(&app, "Sign out"), "{}", app.text());
+    wait_for_text(&app, "taking longer than usual").await;
+    assert!(app.text().contains("Loading…"), "{}", app.text());
+
+    focus_and_click_button(&app, "Sign out").await;
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    assert!(focus_is_in_status_region(&app));
+    assert!(!app.text().contains("Error"), "{}", app.text());
+    assert_eq!(clerk_user_id(), None);
+    assert_eq!(stored_instant_user(), None);
+    assert_eq!(exchange_count().await, exchanges);
+    drop(app);
+}
+
 /// Sets the Sign out marker another tab would have set `ago_ms` ago for
 /// `clerk_session_id`, with the `storage` event that tab would cause.
 fn store_sign_out_marker(clerk_session_id: &str, ago_ms: u64) {
@@ -635,6 +660,21 @@ async fn an_unknown_path_says_so_and_links_home() {
     assert_eq!(path(), "/");
     assert_eq!(page_document().title(), "Clerk → Instant");
     assert!(!app.text().contains("Page not found"));
+    assert_eq!(current_nav_link(&app).as_deref(), Some("Home"));
+    drop(app);
+}
+
+#[wasm_bindgen_test]
+async fn index_html_is_the_home_page() {
+    reset().await;
+    go_to("/index.html?from=host#top");
+    let app = mount_app(config());
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    assert!(!app.text().contains("Page not found"));
+    assert_eq!(path(), "/");
+    let location = page_window().location();
+    assert_eq!(location.search().unwrap(), "?from=host");
+    assert_eq!(location.hash().unwrap(), "#top");
     assert_eq!(current_nav_link(&app).as_deref(), Some("Home"));
     drop(app);
 }

@@ -56,6 +56,7 @@ pub fn ClerkInstantApp(
     // that mount the app again notice). This app calls no server functions:
     // take the hook first with one that does nothing.
     let _ = leptos::server_fn::redirect::set_redirect_hook(|_| {});
+    address_index_html_as_home();
     view! {
         <Router>
             <ClerkProvider publishable_key=config.clerk_publishable_key>
@@ -178,6 +179,26 @@ fn NotFound() -> impl IntoView {
                 "."
             </p>
         </section>
+    }
+}
+
+/// Static hosts serve the page at `/index.html` as well as at `/`: give
+/// such an address the home page's path before the router reads it,
+/// rather than saying "Page not found" for the page itself.
+fn address_index_html_as_home() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let location = window.location();
+    if location.pathname().is_ok_and(|path| path == "/index.html") {
+        let rest = location.search().unwrap_or_default() + &location.hash().unwrap_or_default();
+        if let Ok(history) = window.history() {
+            let _ = history.replace_state_with_url(
+                &wasm_bindgen::JsValue::NULL,
+                "",
+                Some(&format!("/{rest}")),
+            );
+        }
     }
 }
 
