@@ -219,6 +219,53 @@ async fn account_switch_ends_the_old_session_and_exchanges_afresh() {
 }
 
 #[wasm_bindgen_test]
+async fn a_switch_to_another_account_replaces_the_previous_accounts_error() {
+    reset().await;
+    set_email_claim(false).await;
+    let app = mount_app(config());
+    sign_in_to_clerk(&unique_email("refused-account")).await;
+    wait_for_text(&app, "The id_token had no email.").await;
+    set_email_claim(true).await;
+    let exchanges = exchange_count().await;
+
+    // Clerk goes straight to another account (the signed-in part stays):
+    // its exchange starts without a Retry.
+    let second = unique_email("next-account");
+    sign_in_to_clerk(&second).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    let text = app.text();
+    assert!(text.contains(&second), "{text}");
+    assert!(!text.contains("Error"), "{text}");
+    assert_eq!(exchange_count().await, exchanges + 1);
+    assert_eq!(stored_owner(), clerk_user_id());
+    click_button(&app, "Sign out").await;
+    wait_until("signed out", || has_button(&app, "Sign in")).await;
+    drop(app);
+}
+
+#[wasm_bindgen_test]
+async fn a_switch_to_another_account_after_a_half_finished_sign_out_signs_it_in() {
+    reset().await;
+    let app = mount_app(config());
+    sign_in_to_clerk(&unique_email("half-signed-out")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    clerk_fail_next_sign_out("Network error: Failed to fetch");
+    click_button(&app, "Sign out").await;
+    wait_for_text(&app, "You are signed out of Instant, but not of Clerk.").await;
+
+    let second = unique_email("after-half-sign-out");
+    sign_in_to_clerk(&second).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    let text = app.text();
+    assert!(text.contains(&second), "{text}");
+    assert!(!text.contains("but not of Clerk"), "{text}");
+    assert_eq!(stored_owner(), clerk_user_id());
+    click_button(&app, "Sign out").await;
+    wait_until("signed out", || has_button(&app, "Sign in")).await;
+    drop(app);
+}
+
+#[wasm_bindgen_test]
 async fn a_clerk_sign_out_elsewhere_ends_the_instant_session() {
     reset().await;
     let app = mount_app(config());

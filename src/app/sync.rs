@@ -37,7 +37,9 @@ pub enum SyncAction {
     /// the next person to sign in starts afresh.
     ClearInstantError,
     /// The Instant session belongs to another Clerk account (or to one we
-    /// cannot tell): end it and exchange a token of the current account.
+    /// cannot tell), or Clerk has switched accounts while Instant showed an
+    /// error or was signed out: end what there is and exchange a token of
+    /// the current account.
     SwitchAccount {
         /// The Clerk user the new Instant session is for.
         clerk_user_id: String,
@@ -47,22 +49,26 @@ pub enum SyncAction {
 /// Decides how Instant should follow Clerk.
 ///
 /// `owner` is the Clerk user id that the stored Instant session was made
-/// for. `clerk_changed` says whether Clerk's state differs from the last one
-/// decided on: only a move on the Clerk side calls for action. When just
-/// the Instant side moved, that was this tab's own exchange or another tab
-/// (whose Clerk change this tab's Clerk follows shortly); acting then would
-/// end a session another tab has just made.
+/// for. `decided_on` is the Clerk state last decided on: only a move on the
+/// Clerk side calls for action. When just the Instant side moved, that was
+/// this tab's own exchange or another tab (whose Clerk change this tab's
+/// Clerk follows shortly); acting then would end a session another tab
+/// has just made.
 ///
 /// The first exchange after a Clerk sign-in is not decided here: as in
-/// Instant's guide, the signed-in part of the page starts it.
+/// Instant's guide, the signed-in part of the page starts it when it
+/// appears. A switch from one Clerk account straight to another leaves
+/// that part in place, so the switch is decided here, whatever Instant
+/// shows: an error or a sign-out of the previous account is not the new
+/// one's.
 pub fn decide(
     clerk: &ClerkState,
-    clerk_changed: bool,
+    decided_on: Option<&ClerkState>,
     instant: &AuthState,
     owner: Option<&str>,
     busy: Option<Busy>,
 ) -> SyncAction {
-    if busy.is_some() || !clerk_changed {
+    if busy.is_some() || decided_on == Some(clerk) {
         return SyncAction::Nothing;
     }
     match clerk {
@@ -72,14 +78,24 @@ pub fn decide(
             AuthState::Error(_) => SyncAction::ClearInstantError,
             _ => SyncAction::Nothing,
         },
-        ClerkState::SignedIn(session) => match instant {
-            AuthState::SignedIn(_) if owner != Some(session.user.id.as_str()) => {
+        ClerkState::SignedIn(session) => {
+            let clerk_user_id = session.user.id.as_str();
+            let switched = decided_on
+                .and_then(ClerkState::session)
+                .is_some_and(|before| before.user.id != clerk_user_id);
+            let switch = match instant {
+                AuthState::SignedIn(_) => owner != Some(clerk_user_id),
+                AuthState::SignedOut | AuthState::Error(_) => switched,
+                AuthState::Unknown | AuthState::SigningIn => false,
+            };
+            if switch {
                 SyncAction::SwitchAccount {
-                    clerk_user_id: session.user.id.clone(),
+                    clerk_user_id: clerk_user_id.to_owned(),
                 }
+            } else {
+                SyncAction::Nothing
             }
-            _ => SyncAction::Nothing,
-        },
+        }
     }
 }
 
@@ -198,7 +214,7 @@ mod tests {
             ClerkState::Failed(ClerkError::MissingPublishableKey),
         ] {
             assert_eq!(
-                decide(&clerk, true, &instant_signed_in(), None, None),
+                decide(&clerk, None, &instant_signed_in(), None, None),
                 SyncAction::Nothing
             );
         }
@@ -209,7 +225,7 @@ mod tests {
         assert_eq!(
             decide(
                 &ClerkState::SignedOut,
-                true,
+                None,
                 &instant_signed_in(),
                 Some("user_a"),
                 None
@@ -219,7 +235,7 @@ mod tests {
         assert_eq!(
             decide(
                 &ClerkState::SignedOut,
-                true,
+                None,
                 &AuthState::SignedOut,
                 None,
                 None
@@ -229,7 +245,7 @@ mod tests {
         assert_eq!(
             decide(
                 &ClerkState::SignedOut,
-                true,
+                None,
                 &AuthState::Error(network_error()),
                 None,
                 None
@@ -243,7 +259,7 @@ mod tests {
         assert_eq!(
             decide(
                 &clerk_signed_in("user_a"),
-                true,
+                None,
                 &instant_signed_in(),
                 Some("user_a"),
                 None
@@ -258,7 +274,7 @@ mod tests {
             assert_eq!(
                 decide(
                     &clerk_signed_in("user_b"),
-                    true,
+                    None,
                     &instant_signed_in(),
                     owner,
                     None
@@ -278,10 +294,60 @@ mod tests {
             AuthState::Error(network_error()),
         ] {
             assert_eq!(
-                decide(&clerk_signed_in("user_a"), true, &instant, None, None),
+                decide(&clerk_signed_in("user_a"), None, &instant, None, None),
                 SyncAction::Nothing
             );
         }
+    }
+
+    #[test]
+    fn a_switch_between_clerk_accounts_exchanges_whatever_instant_shows() {
+        let switched = SyncAction::SwitchAccount {
+            clerk_user_id: "user_b".into(),
+        };
+        for instant in [AuthState::SignedOut, AuthState::Error(network_error())] {
+            assert_eq!(
+                decide(
+                    &clerk_signed_in("user_b"),
+                    Some(&clerk_signed_in("user_a")),
+                    &instant,
+                    None,
+                    None
+                ),
+                switched,
+                "{instant:?}"
+            );
+            // A sign-in after none (or before Clerk had loaded) is the
+            // page's to start, and a new session of the same account keeps
+            // what Instant shows.
+            for before in [
+                ClerkState::SignedOut,
+                ClerkState::NotLoaded,
+                clerk_signed_in("user_b"),
+            ] {
+                let mut newer_session = clerk_signed_in("user_b");
+                if let ClerkState::SignedIn(session) = &mut newer_session {
+                    session.id = "sess_newer".into();
+                }
+                assert_eq!(
+                    decide(&newer_session, Some(&before), &instant, None, None),
+                    SyncAction::Nothing,
+                    "{before:?} then {instant:?}"
+                );
+            }
+        }
+        // A sign-in under way is not cut short (it is this tab's own, so
+        // the effect waits for it to end anyway).
+        assert_eq!(
+            decide(
+                &clerk_signed_in("user_b"),
+                Some(&clerk_signed_in("user_a")),
+                &AuthState::SigningIn,
+                None,
+                None
+            ),
+            SyncAction::Nothing
+        );
     }
 
     #[test]
@@ -290,7 +356,7 @@ mod tests {
         assert_eq!(
             decide(
                 &ClerkState::SignedOut,
-                false,
+                Some(&ClerkState::SignedOut),
                 &instant_signed_in(),
                 Some("user_a"),
                 None
@@ -301,7 +367,7 @@ mod tests {
         assert_eq!(
             decide(
                 &clerk_signed_in("user_a"),
-                false,
+                Some(&clerk_signed_in("user_a")),
                 &instant_signed_in(),
                 Some("user_b"),
                 None
@@ -320,7 +386,7 @@ mod tests {
             assert_eq!(
                 decide(
                     &ClerkState::SignedOut,
-                    true,
+                    None,
                     &instant_signed_in(),
                     None,
                     Some(busy)

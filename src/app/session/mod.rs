@@ -318,7 +318,10 @@ impl SessionLink {
                 spawn_local(self.sign_out_of_instant());
             }
             SyncAction::SwitchAccount { .. } => {
-                // The old session's revoke and the new exchange go out together.
+                // The old session's revoke (if there is one) and the new
+                // exchange go out together. What the previous account's
+                // Sign out left undone is not the new account's to see.
+                self.clerk_sign_out_error.try_set(None);
                 spawn_local(self.sign_out_of_instant());
                 self.spawn_exchange(false);
             }
@@ -417,10 +420,9 @@ fn keep_instant_following_clerk(link: SessionLink) {
             .try_get_value()
             .and_then(|key| read_owner(&key))
             .or_else(|| owner.get_untracked());
-        let clerk_changed = decided_on.as_ref() != Some(&clerk);
         link.follow_clerk(sync::decide(
             &clerk,
-            clerk_changed,
+            decided_on.as_ref(),
             &instant,
             stored_owner.as_deref(),
             busy,
