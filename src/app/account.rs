@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
+use super::loading::Loading;
 use super::session::use_session_link;
 use super::sync::Busy;
 use crate::clerk::{use_clerk_auth, ClerkState};
@@ -85,11 +86,10 @@ pub fn AccountPage() -> impl IntoView {
                     AccountAccess::Show { user, clerk_user_id } => {
                         view! { <AccountDetails user clerk_user_id /> }.into_any()
                     }
-                    AccountAccess::Wait => {
-                        let signing_out = busy.get().is_some_and(Busy::is_signing_out);
-                        let text = if signing_out { "Signing out…" } else { "Loading…" };
-                        view! { <p class="status">{text}</p> }.into_any()
+                    AccountAccess::Wait if busy.get().is_some_and(Busy::is_signing_out) => {
+                        view! { <p class="status">"Signing out…"</p> }.into_any()
                     }
+                    AccountAccess::Wait => view! { <Loading /> }.into_any(),
                     AccountAccess::Redirect => {
                         view! { <p class="status">"Not signed in; going to the home page…"</p> }
                             .into_any()

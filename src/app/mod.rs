@@ -9,6 +9,7 @@
 mod account;
 mod help;
 mod home;
+mod loading;
 mod session;
 mod setup;
 mod sync;
