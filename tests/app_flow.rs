@@ -605,6 +605,13 @@ async fn another_tabs_sign_out_that_left_clerk_signed_in_or_never_ended_shows_th
     }
     // Only the Sign in to Instant clicks exchanged.
     assert_eq!(exchange_count().await, exchanges + 9);
+
+    // The prompt's Sign out finishes what the other tab could not.
+    focus_and_click_button(&app, "Sign out").await;
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    assert!(focus_is_in_status_region(&app));
+    assert_eq!(clerk_user_id(), None);
+    assert_eq!(exchange_count().await, exchanges + 9);
     drop(app);
     reset().await;
 }
@@ -681,6 +688,38 @@ async fn a_token_without_the_email_claim_explains_how_to_add_it() {
     click_button(&app, "Sign out").await;
     wait_until("signed out", || has_button(&app, "Sign in")).await;
     drop(app);
+}
+
+#[wasm_bindgen_test]
+async fn a_long_email_wraps_on_a_narrow_screen() {
+    reset().await;
+    // The app's own stylesheet, which the test page does not load.
+    let style = page_document().create_element("style").unwrap();
+    style.set_text_content(Some(include_str!("../style/main.css")));
+    page_document()
+        .head()
+        .unwrap()
+        .append_child(&style)
+        .unwrap();
+    let app = mount_app(config());
+    app.root.set_attribute("style", "width: 360px").unwrap();
+    let email = unique_email("a.very.long.email.address.for.the.header.to.wrap");
+    sign_in_to_clerk(&email).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    assert!(header_summary(&app).contains(&email));
+    for part in [".site-header", ".site-main"] {
+        let element = app.root.query_selector(part).unwrap().unwrap();
+        assert!(
+            element.scroll_width() <= element.client_width(),
+            "{part} is {} px wide inside {} px: the page scrolls sideways",
+            element.scroll_width(),
+            element.client_width()
+        );
+    }
+    click_button(&app, "Sign out").await;
+    wait_until("signed out", || has_button(&app, "Sign in")).await;
+    drop(app);
+    style.remove();
 }
 
 #[wasm_bindgen_test]

@@ -183,11 +183,22 @@ pub fn ClerkSignedIn() -> impl IntoView {
         Panel::SigningOut => view! { <p class="status">"Signing out…"</p> }.into_any(),
         Panel::Error(error) => view! { <ExchangeError error /> }.into_any(),
         Panel::SignedIn(user) => view! { <SignedInToBoth user /> }.into_any(),
+        // Sign out too: another tab's Sign out that Clerk refused leads
+        // here, and this tab has no other way to finish it.
         Panel::SignInPrompt => view! {
             <p>"You are signed in to Clerk but not to Instant."</p>
-            <button type="button" class="button primary" on:click=move |_| link.exchange()>
-                "Sign in to Instant"
-            </button>
+            <div class="actions">
+                <button type="button" class="button primary" on:click=move |_| link.exchange()>
+                    "Sign in to Instant"
+                </button>
+                <button
+                    type="button"
+                    class="button"
+                    on:click=move |_| link.sign_out_of_both()
+                >
+                    "Sign out"
+                </button>
+            </div>
         }
         .into_any(),
         Panel::ClerkSignOutFailed(error) => view! { <ClerkSignOutFailed error /> }.into_any(),

@@ -8,12 +8,12 @@ pub enum ClerkError {
     /// No publishable key was configured.
     #[error(
         "No Clerk publishable key is configured. Copy it from the Clerk dashboard \
-         (API keys → Publishable key; it starts with `pk_`)."
+         (API keys → Publishable key; it starts with “pk_”)."
     )]
     MissingPublishableKey,
 
     /// The publishable key is not `pk_test_`/`pk_live_` + base64 of `"<host>$"`.
-    #[error("The Clerk publishable key `{key}` is malformed: {reason}")]
+    #[error("The Clerk publishable key “{key}” is malformed: {reason}.")]
     MalformedPublishableKey {
         /// The key as given (publishable keys are public, so it may be shown).
         key: String,
@@ -33,7 +33,7 @@ pub enum ClerkError {
     },
 
     /// The scripts loaded but `window.Clerk` never appeared.
-    #[error("Clerk's script from {url} loaded but did not define `window.Clerk`.")]
+    #[error("Clerk's script from {url} loaded but did not define window.Clerk.")]
     MissingGlobal {
         /// The script's address.
         url: String,

@@ -63,10 +63,10 @@ impl PublishableKey {
             (InstanceKind::Production, rest)
         } else if raw.starts_with("sk_") {
             return Err(malformed(
-                "that is a secret key; never put it in a web app. Use the publishable key (`pk_…`)",
+                "that is a secret key; never put it in a web app. Use the publishable key (“pk_…”)",
             ));
         } else {
-            return Err(malformed("it must start with `pk_test_` or `pk_live_`"));
+            return Err(malformed("it must start with “pk_test_” or “pk_live_”"));
         };
         let decoded = KEY_BASE64
             .decode(encoded)
@@ -75,7 +75,7 @@ impl PublishableKey {
             .map_err(|_| malformed("the part after the prefix does not decode to text"))?;
         let host = decoded
             .strip_suffix('$')
-            .ok_or_else(|| malformed("the decoded part does not end with `$`"))?;
+            .ok_or_else(|| malformed("the decoded part does not end with “$”"))?;
         check_host(host).map_err(malformed)?;
         Ok(Self {
             raw: raw.to_owned(),
@@ -145,7 +145,7 @@ fn check_host(host: &str) -> std::result::Result<(), &'static str> {
         return Err("the frontend API host it names contains characters a host cannot have");
     }
     if !host.contains('.') && !is_loopback_host(host) {
-        return Err("the frontend API host it names has no `.` in it");
+        return Err("the frontend API host it names has no “.” in it");
     }
     if let Some((_, port)) = split_port(host) {
         if port.parse::<u16>().is_err() {
