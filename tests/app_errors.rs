@@ -64,8 +64,17 @@ async fn a_sign_in_that_cannot_open_says_why_until_one_does() {
     let app = mount_app(config());
     wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
     clerk_fail_next_open_sign_in("Clerk UI components are not ready");
-    click_button(&app, "Sign in").await;
+    focus_and_click_button(&app, "Sign in").await;
     wait_for_text(&app, "Clerk's sign-in did not open.").await;
+    // The button is still there: focus stays on it, so that Enter tries again.
+    wait_until("focus is back on Sign in", || {
+        page_document()
+            .active_element()
+            .and_then(|element| element.text_content())
+            .as_deref()
+            == Some("Sign in")
+    })
+    .await;
     let text = app.text();
     assert!(text.contains("Clerk UI components are not ready"), "{text}");
     let alert = app.root.query_selector("[role=alert]").unwrap();

@@ -82,20 +82,33 @@ fn SignInError() -> impl IntoView {
 }
 
 /// Every button in the status area changes what the area shows, which
-/// removes the button: move focus to the area first (it stays), so that
-/// keyboard users carry on from there rather than from the top of the page.
-/// Returns whether the click was on a button.
+/// usually removes the button: move focus to the area first (it stays), so
+/// that keyboard users carry on from there rather than from the top of the
+/// page. A button still there once the click has had its effect (a Sign in
+/// that could not open) gets focus back. Returns whether the click was on
+/// a button.
 fn keep_focus_in_status_region(event: leptos::ev::MouseEvent) -> bool {
-    let on_a_button = event
+    let button = event
         .target()
         .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
         .and_then(|element| element.closest("button").ok().flatten())
-        .is_some();
+        .and_then(|button| button.dyn_into::<web_sys::HtmlElement>().ok());
     let region = event
         .current_target()
         .and_then(|target| target.dyn_into::<web_sys::HtmlElement>().ok());
-    if let (true, Some(region)) = (on_a_button, region) {
+    let on_a_button = button.is_some();
+    if let (Some(button), Some(region)) = (button, region) {
         let _ = region.focus();
+        leptos::task::spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(0).await;
+            let focus_in_region = web_sys::window()
+                .and_then(|window| window.document())
+                .and_then(|document| document.active_element())
+                .is_some_and(|active| active == *region);
+            if button.is_connected() && focus_in_region {
+                let _ = button.focus();
+            }
+        });
     }
     on_a_button
 }
