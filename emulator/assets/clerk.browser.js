@@ -61,9 +61,15 @@
   var script = document.currentScript || document.querySelector('script[data-clerk-publishable-key]');
   var scriptKey = script ? script.getAttribute('data-clerk-publishable-key') : null;
 
+  /**
+   * Whether a host name (no port; IPv6 in brackets or not) is loopback, as
+   * the app's own key parser decides: localhost and *.localhost, 127.0.0.0/8,
+   * and ::1 as written.
+   */
   function isLoopbackHost(hostname) {
     var host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-    return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+    return host === 'localhost' || /\.localhost$/.test(host) || host === '::1' ||
+      /^127(\.\d{1,3}){3}$/.test(host);
   }
 
   /** The frontend API origin named by a publishable key, or an Error. */
@@ -73,18 +79,33 @@
       return new Error('Clerk: missing or malformed publishable key "' + (key || '') +
         '": add data-clerk-publishable-key="pk_test_…" to the clerk.browser.js script tag');
     }
+    var shape = 'a key is "pk_test_" or "pk_live_" followed by the base64 of ' +
+      '"<frontend-api-host>$", where the host has a "." in it (clerk.example.com) or is a ' +
+      'loopback host (127.0.0.1:8787, localhost:8787, [::1]:8787). Use the key from your ' +
+      'Clerk dashboard, or the CLERK_PUBLISHABLE_KEY the emulator prints';
     var encoded = match[2].replace(/-/g, '+').replace(/_/g, '/');
     while (encoded.length % 4) encoded += '=';
     var decoded;
     try {
       decoded = atob(encoded);
     } catch (err) {
-      return new Error('Clerk: the publishable key is not base64 of "<frontend-api-host>$"');
+      return new Error('Clerk: the publishable key "' + key + '" is not valid base64; ' + shape);
     }
-    if (decoded.slice(-1) !== '$' || decoded.length < 2 || decoded.indexOf('.') < 0 || /[\/\s]/.test(decoded)) {
-      return new Error('Clerk: the publishable key is not base64 of "<frontend-api-host>$"');
-    }
+    var problem = null;
     var host = decoded.slice(0, -1);
+    if (decoded.slice(-1) !== '$') {
+      problem = 'does not end with "$"';
+    } else if (!host) {
+      problem = 'names no host';
+    } else if (/[^A-Za-z0-9.\-:\[\]_]/.test(host)) {
+      problem = 'has characters a host cannot have';
+    } else if (host.indexOf('.') < 0 && !isLoopbackHost(host.replace(/:\d+$/, ''))) {
+      problem = 'names a host with no "." that is not a loopback host';
+    }
+    if (problem) {
+      return new Error('Clerk: the publishable key "' + key + '" decodes to ' +
+        JSON.stringify(decoded) + ', which ' + problem + '; ' + shape);
+    }
     var hostname = host.replace(/:\d+$/, '');
     return (isLoopbackHost(hostname) ? 'http://' : 'https://') + host;
   }

@@ -814,3 +814,138 @@ async fn test_hook_settings_switch_and_revocation_reach_a_loaded_page() {
     assert_eq!(fx.browser.js("return Clerk.status", vec![]).await, "error");
     fx.close().await;
 }
+
+/// Loads the test app with `frontend_api` and `publishable_key`, signs in
+/// through the stand-in and checks that it talked to `frontend_api` and
+/// got a token the emulator signed.
+async fn loads_and_signs_in_with(
+    browser: &Browser,
+    emulator: &Emulator,
+    frontend_api: &str,
+    publishable_key: &str,
+) {
+    let app = TestApp::start(frontend_api, publishable_key).await;
+    browser
+        .client
+        .goto(&format!("{}/", app.origin))
+        .await
+        .expect("navigate to the test app");
+    browser
+        .wait_for_js(
+            &format!("the stand-in to load with the key for {frontend_api}"),
+            "var el = document.getElementById('state'); \
+             return !!el && el.dataset.state !== 'loading' && el.dataset.state",
+            WAIT,
+        )
+        .await;
+    assert_eq!(
+        browser
+            .js(
+                "return [document.getElementById('state').textContent, Clerk.status, Clerk.frontendApi]",
+                vec![]
+            )
+            .await,
+        json!(["Signed out", "ready", frontend_api]),
+        "key {publishable_key}"
+    );
+    let email = "lin@example.com";
+    browser
+        .js(
+            "return Clerk.__emulator.signIn({ emailAddress: arguments[0] }).then(function () { return true; })",
+            vec![json!(email)],
+        )
+        .await;
+    browser
+        .wait_for_js(
+            "signed in",
+            "return document.getElementById('state').dataset.state === 'signed-in'",
+            WAIT,
+        )
+        .await;
+    let fetched = browser
+        .js("return window.__fetches", vec![])
+        .await
+        .to_string();
+    assert!(
+        fetched.contains(&format!("{frontend_api}/__emulator/client/sign-in")),
+        "{fetched}"
+    );
+    let jwt = browser.js("return Clerk.session.getToken()", vec![]).await;
+    let api = ClerkApi::new(emulator.clerk_url());
+    let token = verify_session_token(
+        &api.jwks().await,
+        jwt.as_str().expect("a token"),
+        emulator.clerk_url(),
+    )
+    .expect("the token verifies against the JWKS");
+    assert_eq!(token.str("email"), email);
+    assert_eq!(token.str("azp"), app.origin);
+}
+
+fn key_for_host(host: &str) -> String {
+    use base64::Engine as _;
+    format!(
+        "pk_test_{}",
+        base64::engine::general_purpose::STANDARD_NO_PAD.encode(format!("{host}$"))
+    )
+}
+
+/// The app's own key parser takes loopback hosts without a dot, and so must
+/// the stand-in: the emulator on [::1] prints such a key, and localhost
+/// names the same emulator as 127.0.0.1 does. Other hosts still need a dot.
+#[tokio::test]
+async fn keys_naming_loopback_hosts_without_a_dot_load_and_sign_in() {
+    let browser = Browser::start().await;
+
+    let emulator = Emulator::start(&["--in-memory"]);
+    let port = url::Url::parse(emulator.clerk_url())
+        .unwrap()
+        .port()
+        .unwrap();
+    let localhost = format!("localhost:{port}");
+    loads_and_signs_in_with(
+        &browser,
+        &emulator,
+        &format!("http://{localhost}"),
+        &key_for_host(&localhost),
+    )
+    .await;
+
+    // Another host without a dot is refused, naming what the key decodes
+    // to and what a key must encode.
+    let refused = TestApp::start(emulator.clerk_url(), &key_for_host("clerk:3000")).await;
+    browser
+        .client
+        .goto(&format!("{}/", refused.origin))
+        .await
+        .unwrap();
+    let text = browser
+        .wait_for_js(
+            "a load error",
+            "var el = document.getElementById('state'); \
+             return el.dataset.state === 'error' && el.textContent",
+            WAIT,
+        )
+        .await;
+    let text = text.as_str().unwrap();
+    assert!(
+        text.contains("\"clerk:3000$\"") && text.contains("\"<frontend-api-host>$\""),
+        "{text}"
+    );
+
+    // The emulator's own key on IPv6 loopback, where the machine has it.
+    match std::net::TcpListener::bind("[::1]:0") {
+        Err(err) => eprintln!("skipping the [::1] part: cannot bind [::1] here ({err})"),
+        Ok(probe) => {
+            drop(probe);
+            let v6 = Emulator::start_with_addrs(&["--in-memory"], "[::1]:0", "127.0.0.1:0");
+            assert!(
+                v6.clerk_url().starts_with("http://[::1]:"),
+                "{}",
+                v6.clerk_url()
+            );
+            loads_and_signs_in_with(&browser, &v6, v6.clerk_url(), v6.publishable_key()).await;
+        }
+    }
+    browser.close().await;
+}
