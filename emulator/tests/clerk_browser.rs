@@ -949,3 +949,36 @@ async fn keys_naming_loopback_hosts_without_a_dot_load_and_sign_in() {
     }
     browser.close().await;
 }
+
+/// The Clerk role's own pages load with a clean console: no request for a
+/// /favicon.ico the role does not serve.
+#[tokio::test]
+async fn own_pages_ask_for_no_favicon() {
+    let emulator = Emulator::start(&["--in-memory"]);
+    let browser = Browser::start().await;
+    let _ = browser.console_problems().await;
+    for path in [
+        "/",
+        "/sign-in?redirect_url=http%3A%2F%2F127.0.0.1%3A8080%2F",
+    ] {
+        browser
+            .client
+            .goto(&format!("{}{path}", emulator.clerk_url()))
+            .await
+            .unwrap();
+        // Rendered (the dashboard's first poll is in), and a moment for
+        // the browser's icon request.
+        browser
+            .wait_for_js(
+                "the page to render",
+                "var issuer = document.getElementById('issuer'); \
+                 return issuer ? issuer.textContent !== '…' : !!document.querySelector('.cle-card')",
+                WAIT,
+            )
+            .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let problems = browser.console_problems().await;
+        assert!(problems.is_empty(), "{path}: {problems:#?}");
+    }
+    browser.close().await;
+}

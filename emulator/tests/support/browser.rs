@@ -50,6 +50,19 @@ impl Browser {
         let _ = self.session.close().await;
     }
 
+    /// The console's errors (failed requests included) since the last
+    /// call, read from ChromeDriver's log of the current tab.
+    pub async fn console_problems(&self) -> Vec<String> {
+        self.session
+            .take_log()
+            .await
+            .expect("read the browser log")
+            .into_iter()
+            .filter(e2e::browser::LogEntry::is_problem)
+            .map(|entry| format!("[{} {}] {}", entry.level, entry.source, entry.message))
+            .collect()
+    }
+
     /// Runs `script` (may return a Promise, which WebDriver awaits) with
     /// `args`, panicking with the script on a WebDriver error.
     pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
