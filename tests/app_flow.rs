@@ -467,6 +467,140 @@ async fn a_sign_in_that_hangs_offers_a_sign_out() {
     drop(app);
 }
 
+/// Signs in to both (as `label`), then takes the Instant session and its
+/// owner out of storage, as they were before the exchange: returns them,
+/// for a test to store as another tab's exchange would.
+async fn a_session_to_come_from_another_tab(label: &str) -> (String, String) {
+    reset().await;
+    let app = mount_app(config());
+    sign_in_to_clerk(&unique_email(label)).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    drop(app);
+    let owner_key = clerk_instant::app::owner_storage_key(app_id());
+    let session = local_storage().get_item(&instant_storage_key()).unwrap();
+    let owner = local_storage().get_item(&owner_key).unwrap();
+    local_storage().remove_item(&instant_storage_key()).unwrap();
+    local_storage().remove_item(&owner_key).unwrap();
+    (
+        session.expect("the stored session"),
+        owner.expect("its owner"),
+    )
+}
+
+/// Sets the sign-in marker another tab sets as its exchange starts.
+fn another_tab_starts_an_exchange() {
+    let session = clerk_session_id().unwrap_or_default();
+    store_and_announce(
+        &sign_in_marker_key(),
+        &format!("{} {session}", js_sys::Date::now() as u64),
+    );
+}
+
+#[wasm_bindgen_test]
+async fn another_tabs_exchange_is_waited_for_not_repeated() {
+    let (session, owner) = a_session_to_come_from_another_tab("other-tab-exchanges").await;
+    let exchanges = exchange_count().await;
+    // Clerk is signed in; another tab has started its exchange.
+    another_tab_starts_an_exchange();
+    let app = mount_app(config());
+    wait_for_text(&app, "Loading…").await;
+    let text = text_a_moment_later(&app).await;
+    assert!(text.contains("Loading…"), "{text}");
+    assert!(!text.contains(NOT_TO_INSTANT), "{text}");
+    assert!(header_summary(&app).contains("Instant: signing in…"));
+
+    // Its session arrives, then its marker goes: no exchange here.
+    store_and_announce(&clerk_instant::app::owner_storage_key(app_id()), &owner);
+    store_and_announce(&instant_storage_key(), &session);
+    forget_and_announce(&sign_in_marker_key());
+    wait_for_text(&app, SIGNED_IN).await;
+    assert_eq!(exchange_count().await, exchanges);
+    drop(app);
+    reset().await;
+}
+
+#[wasm_bindgen_test]
+async fn another_tabs_exchange_that_fails_or_never_ends_is_followed_by_one_here() {
+    let _ = a_session_to_come_from_another_tab("other-tab-exchange-fails").await;
+    let exchanges = exchange_count().await;
+    another_tab_starts_an_exchange();
+    let app = mount_app(config());
+    wait_for_text(&app, "Loading…").await;
+    // Its marker goes with no session: this tab exchanges after all.
+    forget_and_announce(&sign_in_marker_key());
+    wait_for_text(&app, SIGNED_IN).await;
+    assert_eq!(exchange_count().await, exchanges + 1);
+    drop(app);
+
+    // A marker left by a tab closed mid-exchange counts for 10 s from when
+    // it was set.
+    local_storage().remove_item(&instant_storage_key()).unwrap();
+    let session = clerk_session_id().unwrap_or_default();
+    let set_at = js_sys::Date::now() as u64 - 9_000;
+    store_and_announce(&sign_in_marker_key(), &format!("{set_at} {session}"));
+    let app = mount_app(config());
+    wait_for_text(&app, SIGNED_IN).await;
+    assert_eq!(exchange_count().await, exchanges + 2);
+    drop(app);
+    reset().await;
+}
+
+#[wasm_bindgen_test]
+async fn this_tabs_exchange_holds_the_marker_while_it_runs() {
+    reset().await;
+    let app = mount_app(config());
+    // Clerk answers the first token request with null: the exchange waits.
+    clerk_withhold_tokens(1);
+    sign_in_to_clerk(&unique_email("own-marker")).await;
+    wait_until("the marker is set", || {
+        local_storage()
+            .get_item(&sign_in_marker_key())
+            .unwrap()
+            .is_some_and(|marker| marker.ends_with(&clerk_session_id().unwrap()))
+    })
+    .await;
+    wait_for_text(&app, SIGNED_IN).await;
+    assert_eq!(
+        local_storage().get_item(&sign_in_marker_key()).unwrap(),
+        None
+    );
+    drop(app);
+    reset().await;
+}
+
+#[wasm_bindgen_test]
+async fn another_tabs_account_switch_shows_loading_not_the_prompt() {
+    let (session, owner) = a_session_to_come_from_another_tab("other-tab-switch").await;
+    let owner_key = clerk_instant::app::owner_storage_key(app_id());
+    local_storage().set_item(&owner_key, &owner).unwrap();
+    local_storage()
+        .set_item(&instant_storage_key(), &session)
+        .unwrap();
+    let app = mount_app(config());
+    wait_for_text(&app, SIGNED_IN).await;
+    let exchanges = exchange_count().await;
+
+    // The other tab's switch as this tab sees it: its marker, then the old
+    // session's end, then (same person here, for the test) the new session.
+    let recorder = TextRecorder::start(&app);
+    another_tab_starts_an_exchange();
+    forget_and_announce(&owner_key);
+    forget_and_announce(&instant_storage_key());
+    wait_for_text(&app, "Loading…").await;
+    store_and_announce(&owner_key, &owner);
+    store_and_announce(&instant_storage_key(), &session);
+    forget_and_announce(&sign_in_marker_key());
+    wait_for_text(&app, SIGNED_IN).await;
+    let shown = recorder.stop();
+    assert!(
+        !shown.iter().any(|text| text.contains(NOT_TO_INSTANT)),
+        "the prompt showed during the other tab's switch: {shown:?}"
+    );
+    assert_eq!(exchange_count().await, exchanges);
+    drop(app);
+    reset().await;
+}
+
 /// Sets the Sign out marker another tab would have set `ago_ms` ago for
 /// `clerk_session_id`, with the `storage` event that tab would cause.
 fn store_sign_out_marker(clerk_session_id: &str, ago_ms: u64) {

@@ -17,6 +17,11 @@ pub enum Busy {
     /// page has replaced the signed-in one, this tab waits (and says
     /// "Signing out…") instead of offering to sign in to Instant again.
     SigningOutInAnotherTab,
+    /// Another tab is exchanging a Clerk token for an Instant session (its
+    /// sign-in marker is fresh): this tab waits for that session (and says
+    /// "Loading…") instead of exchanging a token of its own, or offering
+    /// to, meanwhile.
+    SigningInInAnotherTab,
 }
 
 impl Busy {
@@ -382,6 +387,7 @@ mod tests {
             Busy::Exchanging,
             Busy::SigningOut,
             Busy::SigningOutInAnotherTab,
+            Busy::SigningInInAnotherTab,
         ] {
             assert_eq!(
                 decide(

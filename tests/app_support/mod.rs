@@ -256,6 +256,12 @@ pub fn sign_out_marker_key() -> String {
     clerk_instant::app::sign_out_marker_key(app_id())
 }
 
+/// The key of the app's sign-in marker, which a tab holds while its
+/// exchange is under way.
+pub fn sign_in_marker_key() -> String {
+    clerk_instant::app::sign_in_marker_key(app_id())
+}
+
 /// The prefix of the keys a test fills localStorage with.
 pub const STORAGE_FILLER: &str = "test-filler-";
 
@@ -284,6 +290,7 @@ pub async fn reset() {
         .remove_item(&clerk_instant::app::owner_storage_key(app_id()))
         .unwrap();
     local_storage().remove_item(&sign_out_marker_key()).unwrap();
+    local_storage().remove_item(&sign_in_marker_key()).unwrap();
     forget_storage_filler();
     set_email_claim(true).await;
     go_to("/");

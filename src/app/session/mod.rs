@@ -10,10 +10,8 @@ use leptos::task::spawn_local;
 
 mod storage;
 
-use storage::{
-    follow_sign_out_marker, fresh_sign_out_marker, read_owner, write_owner, write_sign_out_marker,
-};
-pub use storage::{owner_storage_key, sign_out_marker_key};
+use storage::{follow_marker, fresh_marker, read_owner, write_marker, write_owner, SignInMarker};
+pub use storage::{owner_storage_key, sign_in_marker_key, sign_out_marker_key};
 
 use super::sync::{self, Busy, SyncAction};
 use super::token::fetch_session_token;
@@ -37,9 +35,13 @@ pub struct SessionLink {
     work_started: StoredValue<u64>,
     /// The Clerk session another tab is signing out of (from its marker).
     other_tab_ending: RwSignal<Option<String>>,
+    /// The Clerk session another tab is exchanging a token of (from its
+    /// marker).
+    other_tab_signing_in: RwSignal<Option<String>>,
     /// The Clerk session this tab last had (kept after a sign-out).
     last_clerk_session: Memo<Option<String>>,
     sign_out_marker_key: StoredValue<String>,
+    sign_in_marker_key: StoredValue<String>,
     /// Why the last Sign out could not sign out of Clerk (Instant was).
     clerk_sign_out_error: RwSignal<Option<ClerkError>>,
     client_name: StoredValue<String>,
@@ -52,16 +54,25 @@ pub struct SessionLink {
 impl SessionLink {
     /// Work in progress: this tab's exchange or sign-out, or else another
     /// tab's sign-out of the Clerk session this tab has (or has just lost
-    /// to it: the signed-out page follows, with nothing in between).
+    /// to it: the signed-out page follows, with nothing in between), or
+    /// else another tab's exchange (of any Clerk session: this tab's Clerk
+    /// may not have caught up with a sign-in or switch there yet).
     pub fn busy(&self) -> Signal<Option<Busy>> {
         let (own, other_tab_ending) = (self.own_work, self.other_tab_ending);
+        let other_tab_signing_in = self.other_tab_signing_in;
         let last_clerk_session = self.last_clerk_session;
         Signal::derive(move || {
             own.get().or_else(|| {
                 let ours = other_tab_ending.with(|ending| {
                     ending.is_some() && last_clerk_session.with(|last| last == ending)
                 });
-                ours.then_some(Busy::SigningOutInAnotherTab)
+                if ours {
+                    Some(Busy::SigningOutInAnotherTab)
+                } else {
+                    other_tab_signing_in
+                        .with(Option::is_some)
+                        .then_some(Busy::SigningInInAnotherTab)
+                }
             })
         })
     }
@@ -144,11 +155,18 @@ impl SessionLink {
     }
 
     /// Starts an exchange as this tab's latest work, and ends that work
-    /// when it is done.
+    /// when it is done. Other tabs see its marker at once and wait for its
+    /// session rather than exchange too; it goes once the session (or the
+    /// failure) is in.
     fn spawn_exchange(self, fresh_token: bool) {
         let work = self.start_work(Busy::Exchanging);
+        let marker = self
+            .sign_in_marker_key
+            .try_get_value()
+            .and_then(|key| SignInMarker::write(key, &self.clerk_session_id().unwrap_or_default()));
         spawn_local(async move {
             self.run_exchange(work, fresh_token).await;
+            drop(marker);
             self.end_work(work);
         });
     }
@@ -169,7 +187,7 @@ impl SessionLink {
         let marker_key = self.sign_out_marker_key.get_value();
         let clerk_session_id = self.clerk_session_id();
         if let Some(id) = &clerk_session_id {
-            write_sign_out_marker(&marker_key, Some(id));
+            write_marker(&marker_key, Some(id));
         }
         let instant_revoke = self.sign_out_of_instant();
         spawn_local(async move {
@@ -177,7 +195,7 @@ impl SessionLink {
             if let Err(error) = clerk_signed_out {
                 // Other tabs stay signed in to Clerk: over for them too.
                 if clerk_session_id.is_some() {
-                    write_sign_out_marker(&marker_key, None);
+                    write_marker(&marker_key, None);
                 }
                 self.clerk_sign_out_error.try_set(Some(error));
             }
@@ -252,8 +270,8 @@ impl SessionLink {
             return;
         };
         let here = self.clerk_session_id();
-        if fresh_sign_out_marker(&key).is_none_or(|(ending, _)| Some(ending) != here) {
-            write_sign_out_marker(&key, None);
+        if fresh_marker(&key).is_none_or(|(ending, _)| Some(ending) != here) {
+            write_marker(&key, None);
         }
     }
 
@@ -319,11 +337,14 @@ impl SessionLink {
             }
             SyncAction::SwitchAccount { .. } => {
                 // The old session's revoke (if there is one) and the new
-                // exchange go out together. What the previous account's
-                // Sign out left undone is not the new account's to see.
+                // exchange go out together. The exchange first: its marker
+                // must reach other tabs before the old session's end, which
+                // they would otherwise answer with a "Sign in to Instant".
+                // What the previous account's Sign out left undone is not
+                // the new account's to see.
                 self.clerk_sign_out_error.try_set(None);
-                spawn_local(self.sign_out_of_instant());
                 self.spawn_exchange(false);
+                spawn_local(self.sign_out_of_instant());
             }
         }
     }
@@ -345,9 +366,12 @@ pub fn SessionLinkProvider(
     let instant = use_instant();
     let owner_key = owner_storage_key(&instant.config().app_id);
     let marker_key = sign_out_marker_key(&instant.config().app_id);
+    let sign_in_key = sign_in_marker_key(&instant.config().app_id);
     let owner = RwSignal::new(read_owner(&owner_key));
     let other_tab_ending = RwSignal::new(None);
-    follow_sign_out_marker(marker_key.clone(), other_tab_ending);
+    follow_marker(marker_key.clone(), other_tab_ending);
+    let other_tab_signing_in = RwSignal::new(None);
+    follow_marker(sign_in_key.clone(), other_tab_signing_in);
     let clerk = use_clerk_auth();
     let clerk_state = clerk.state;
     let last_clerk_session = Memo::new(move |last: Option<&Option<String>>| {
@@ -361,8 +385,10 @@ pub fn SessionLinkProvider(
         own_work: RwSignal::new(None),
         work_started: StoredValue::new(0),
         other_tab_ending,
+        other_tab_signing_in,
         last_clerk_session,
         sign_out_marker_key: StoredValue::new(marker_key.clone()),
+        sign_in_marker_key: StoredValue::new(sign_in_key.clone()),
         clerk_sign_out_error: RwSignal::new(None),
         client_name: StoredValue::new(client_name),
         owner_key: StoredValue::new(owner_key.clone()),
@@ -371,25 +397,32 @@ pub fn SessionLinkProvider(
         clerk,
     };
     provide_context(link);
-    follow_other_tabs(link, owner_key, marker_key);
+    follow_other_tabs(link, owner_key, [marker_key, sign_in_key]);
     keep_instant_following_clerk(link);
     check_the_stored_session_once_shown(link);
     children()
 }
 
 /// Another tab may write the owner (after its own exchange or sign-out)
-/// and the Sign out marker: follow both. A `None` key means storage was
+/// and the markers: follow them. A `None` key means storage was
 /// cleared.
-fn follow_other_tabs(link: SessionLink, owner_key: String, marker_key: String) {
-    let (owner, other_tab_ending) = (link.owner, link.other_tab_ending);
+fn follow_other_tabs(link: SessionLink, owner_key: String, marker_keys: [String; 2]) {
+    let owner = link.owner;
+    let [sign_out_key, sign_in_key] = marker_keys;
+    let markers = [
+        (sign_out_key, link.other_tab_ending),
+        (sign_in_key, link.other_tab_signing_in),
+    ];
     let storage_listener = window_event_listener(leptos::ev::storage, move |event| {
         let key = event.key();
         if key.as_ref().is_none_or(|key| *key == owner_key) {
             let stored = read_owner(&owner_key);
             owner.try_set(stored);
         }
-        if key.is_none_or(|key| key == marker_key) {
-            follow_sign_out_marker(marker_key.clone(), other_tab_ending);
+        for (marker_key, names) in &markers {
+            if key.as_ref().is_none_or(|key| key == marker_key) {
+                follow_marker(marker_key.clone(), *names);
+            }
         }
     });
     on_cleanup(move || storage_listener.remove());

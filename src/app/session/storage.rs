@@ -1,14 +1,16 @@
 //! What the session link keeps in localStorage: the Clerk user id the
-//! stored Instant session belongs to, and the Sign out marker other tabs
-//! read. Storage that is missing, blocked or full reads as empty and
-//! refuses writes quietly (the callers say what that costs).
+//! stored Instant session belongs to, and the markers other tabs read
+//! while a tab signs in or out. Storage that is missing, blocked or full
+//! reads as empty and refuses writes quietly (the callers say what that
+//! costs).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-/// The longest another tab's Sign out counts as under way: one that never
-/// finishes (its tab was closed in the middle) must not hold this tab up.
-const SIGN_OUT_MARKER_MS: u64 = 10_000;
+/// The longest another tab's sign-in or Sign out counts as under way: one
+/// that never finishes (its tab was closed in the middle) must not hold
+/// this tab up.
+const MARKER_MS: u64 = 10_000;
 
 /// The localStorage key holding the Clerk user id that the stored Instant
 /// session of `app_id` belongs to.
@@ -52,45 +54,100 @@ pub fn sign_out_marker_key(app_id: &str) -> String {
     format!("clerk-instant.{app_id}.signing-out")
 }
 
-/// The Clerk session id in the Sign out marker under `key` and the ms left
-/// of it, if one is there and younger than [`SIGN_OUT_MARKER_MS`].
-pub(super) fn fresh_sign_out_marker(key: &str) -> Option<(String, u64)> {
+/// The localStorage key of the sign-in marker: `<ms since the epoch>
+/// <Clerk session id>`, held by a tab while it exchanges a Clerk token for
+/// an Instant session (see [`SignInMarker`]). Other tabs that see it wait
+/// for that session (for at most 10 s) instead of exchanging a token of
+/// their own, or offering to, in between.
+pub fn sign_in_marker_key(app_id: &str) -> String {
+    format!("clerk-instant.{app_id}.signing-in")
+}
+
+/// What the marker (either kind) under `key` names and the ms left of it,
+/// if one is there and younger than [`MARKER_MS`].
+pub(super) fn fresh_marker(key: &str) -> Option<(String, u64)> {
     let marker = local_storage()?.get_item(key).ok()??;
-    let (started, clerk_session_id) = marker.split_once(' ')?;
+    let (started, names) = marker.split_once(' ')?;
     let age = (js_sys::Date::now() as u64).checked_sub(started.parse().ok()?)?;
-    let left = SIGN_OUT_MARKER_MS
-        .checked_sub(age)
-        .filter(|left| *left > 0)?;
-    Some((clerk_session_id.to_owned(), left))
+    let left = MARKER_MS.checked_sub(age).filter(|left| *left > 0)?;
+    Some((names.to_owned(), left))
 }
 
-/// Writes the Sign out marker for `clerk_session_id` under `key`, or takes
-/// it away for `None`. Storage that refuses only costs other tabs the
-/// "Signing out…" in between.
-pub(super) fn write_sign_out_marker(key: &str, clerk_session_id: Option<&str>) {
-    let Some(storage) = local_storage() else {
-        return;
-    };
-    let _ = match clerk_session_id {
-        Some(id) => storage.set_item(key, &format!("{} {id}", js_sys::Date::now() as u64)),
-        None => storage.remove_item(key),
-    };
+/// Writes a marker naming `names` under `key`, or takes it away for
+/// `None`; returns what it wrote. Storage that refuses only costs other
+/// tabs the wait in between.
+pub(super) fn write_marker(key: &str, names: Option<&str>) -> Option<String> {
+    let storage = local_storage()?;
+    match names {
+        Some(names) => {
+            let marker = format!("{} {names}", js_sys::Date::now() as u64);
+            storage.set_item(key, &marker).ok()?;
+            Some(marker)
+        }
+        None => {
+            let _ = storage.remove_item(key);
+            None
+        }
+    }
 }
 
-/// Keeps `ending` (the Clerk session another tab is signing out of) in step
-/// with the Sign out marker under `key`, and looks again when a fresh
-/// marker runs out.
-pub(super) fn follow_sign_out_marker(key: String, ending: RwSignal<Option<String>>) {
-    let marker = fresh_sign_out_marker(&key);
+/// Keeps `names` (what another tab's marker names) in step with the
+/// marker under `key`, and looks again when a fresh marker runs out.
+pub(super) fn follow_marker(key: String, names: RwSignal<Option<String>>) {
+    let marker = fresh_marker(&key);
     let left = marker.as_ref().map(|(_, left)| *left);
-    if ending.try_set(marker.map(|(id, _)| id)).is_some() {
+    if names.try_set(marker.map(|(id, _)| id)).is_some() {
         return; // disposed
     }
     if let Some(left) = left {
         spawn_local(async move {
             gloo_timers::future::TimeoutFuture::new(left as u32 + 1).await;
-            follow_sign_out_marker(key, ending);
+            follow_marker(key, names);
         });
+    }
+}
+
+/// This tab's sign-in marker, while its exchange runs: written when made,
+/// taken away when dropped (or when the page goes away first, which would
+/// otherwise hold other tabs, and this page reloaded, up to 10 s), unless
+/// another tab's marker has replaced it meanwhile.
+pub(super) struct SignInMarker {
+    key: String,
+    marker: String,
+    page_hidden: Option<WindowListenerHandle>,
+}
+
+impl SignInMarker {
+    /// Marks an exchange for `clerk_session_id` under `key`; `None` when
+    /// storage refused.
+    pub(super) fn write(key: String, clerk_session_id: &str) -> Option<Self> {
+        let marker = write_marker(&key, Some(clerk_session_id))?;
+        let (page_key, page_marker) = (key.clone(), marker.clone());
+        let page_hidden = window_event_listener(leptos::ev::pagehide, move |_| {
+            remove_if_unchanged(&page_key, &page_marker);
+        });
+        Some(Self {
+            key,
+            marker,
+            page_hidden: Some(page_hidden),
+        })
+    }
+}
+
+impl Drop for SignInMarker {
+    fn drop(&mut self) {
+        remove_if_unchanged(&self.key, &self.marker);
+        if let Some(page_hidden) = self.page_hidden.take() {
+            page_hidden.remove();
+        }
+    }
+}
+
+fn remove_if_unchanged(key: &str, marker: &str) {
+    if let Some(storage) = local_storage() {
+        if storage.get_item(key).ok().flatten().as_deref() == Some(marker) {
+            let _ = storage.remove_item(key);
+        }
     }
 }
 
