@@ -982,3 +982,94 @@ async fn own_pages_ask_for_no_favicon() {
     }
     browser.close().await;
 }
+
+/// How the focused element shows its focus: whether it matches
+/// `:focus-visible`, its outline, and the outline's contrast with the
+/// background behind it.
+const FOCUS_RING_JS: &str = r#"
+var el = document.activeElement;
+function parse(c) {
+  var m = /rgba?\(([^)]+)\)/.exec(c);
+  if (!m) return null;
+  var p = m[1].split(/[\s,\/]+/).filter(Boolean).map(Number);
+  return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
+}
+function background(node) {
+  for (; node && node.nodeType === 1; node = node.parentElement) {
+    var c = parse(getComputedStyle(node).backgroundColor);
+    if (c && c.a > 0) return c;
+  }
+  return { r: 255, g: 255, b: 255, a: 1 };
+}
+function luminance(c) {
+  var w = [0.2126, 0.7152, 0.0722];
+  return [c.r, c.g, c.b].reduce(function (sum, v, i) {
+    v /= 255;
+    return sum + w[i] * (v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4));
+  }, 0);
+}
+var style = getComputedStyle(el);
+var ring = parse(style.outlineColor) || { r: 0, g: 0, b: 0, a: 0 };
+var a = luminance(ring), b = luminance(background(el));
+return {
+  className: el.className,
+  focusVisible: el.matches(':focus-visible'),
+  style: style.outlineStyle,
+  width: parseFloat(style.outlineWidth) || 0,
+  offset: parseFloat(style.outlineOffset) || 0,
+  alpha: ring.a,
+  contrast: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)
+};
+"#;
+
+/// The account list scrolls, so it clips a focus shadow drawn outside an
+/// account: keyboard focus on an account must show as a solid ring inside
+/// it, with enough contrast, whatever the page's colour scheme.
+#[tokio::test]
+async fn keyboard_focus_on_an_account_is_clearly_visible() {
+    let fx = Fixture::start().await;
+    let c = &fx.browser.client;
+    fx.api
+        .create_user("grace@example.com", Some("Grace"), Some("Hopper"))
+        .await;
+    fx.api
+        .create_user("ada@example.com", Some("Ada"), None)
+        .await;
+    for dark in [false, true] {
+        fx.browser.emulate_color_scheme(dark).await;
+        fx.open_app("/").await;
+        c.find(Locator::Css("#open-sign-in"))
+            .await
+            .unwrap()
+            .send_keys(&Key::Enter.to_string())
+            .await
+            .unwrap();
+        fx.browser
+            .wait_for_css("[role=dialog] .cle-account", WAIT)
+            .await;
+        // The first account has focus; Tab moves it to the second.
+        for step in 0..2 {
+            let ring = fx.browser.js(FOCUS_RING_JS, vec![]).await;
+            let what = format!("dark={dark}, account {step}: {ring}");
+            assert_eq!(ring["className"], "cle-account", "{what}");
+            assert_eq!(ring["focusVisible"], true, "{what}");
+            assert_eq!(ring["style"], "solid", "{what}");
+            let width = ring["width"].as_f64().unwrap();
+            let offset = ring["offset"].as_f64().unwrap();
+            assert!(width >= 2.0, "{what}");
+            assert!(
+                offset + width <= 0.0,
+                "the ring lies inside the item: {what}"
+            );
+            assert_eq!(ring["alpha"], 1, "{what}");
+            assert!(ring["contrast"].as_f64().unwrap() >= 3.0, "{what}");
+            c.active_element()
+                .await
+                .unwrap()
+                .send_keys(&Key::Tab.to_string())
+                .await
+                .unwrap();
+        }
+    }
+    fx.close().await;
+}

@@ -63,6 +63,19 @@ impl Browser {
             .collect()
     }
 
+    /// Makes the tab match `prefers-color-scheme: dark` (or light).
+    pub async fn emulate_color_scheme(&self, dark: bool) {
+        let scheme = if dark {
+            e2e::ColorScheme::Dark
+        } else {
+            e2e::ColorScheme::Light
+        };
+        self.session
+            .emulate_color_scheme(Some(scheme))
+            .await
+            .expect("emulate the color scheme");
+    }
+
     /// Runs `script` (may return a Promise, which WebDriver awaits) with
     /// `args`, panicking with the script on a WebDriver error.
     pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
