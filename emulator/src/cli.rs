@@ -1,6 +1,6 @@
 //! Command-line flags.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 /// Local stand-in for Clerk and InstantDB, so the app runs and is tested
@@ -29,8 +29,9 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Address of the Clerk role (frontend API, Backend API, sign-in UI).
-    /// Port 0 picks a free port. Loopback only.
+    /// Address of the Clerk role (frontend API, Backend API, sign-in UI):
+    /// an IP address and a port, not a host name. Port 0 picks a free
+    /// port. Loopback only.
     #[arg(
         long,
         value_name = "ADDR",
@@ -39,8 +40,9 @@ pub struct Cli {
     )]
     pub clerk_addr: SocketAddr,
 
-    /// Address of the Instant role (runtime auth and admin endpoints).
-    /// Port 0 picks a free port. Loopback only.
+    /// Address of the Instant role (runtime auth and admin endpoints): an
+    /// IP address and a port, not the Clerk role's. Port 0 picks a free
+    /// port. Loopback only.
     #[arg(
         long,
         value_name = "ADDR",
@@ -56,13 +58,36 @@ pub struct Cli {
     pub no_email_claim: bool,
 }
 
+impl Cli {
+    /// Checks what the flags cannot check one at a time: the two roles
+    /// need addresses of their own (unless port 0 picks free ones).
+    pub fn check_addresses(&self) -> Result<(), String> {
+        if self.clerk_addr == self.instant_addr && self.clerk_addr.port() != 0 {
+            return Err(format!(
+                "the Clerk role and the Instant role need different ports, and both are set to \
+                 {addr} (--clerk-addr and --instant-addr); give one of them another port, e.g. \
+                 --clerk-addr {ip}:8787 --instant-addr {ip}:8788 (port 0 picks a free one)",
+                addr = self.clerk_addr,
+                ip = ip_for_display(self.clerk_addr.ip()),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// An IP address as it goes before `:port` (IPv6 in brackets).
+fn ip_for_display(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(ip) => ip.to_string(),
+        IpAddr::V6(ip) => format!("[{ip}]"),
+    }
+}
+
 /// A role address, refused unless it is on loopback: anyone who reaches the
 /// emulator can sign in as anyone, and it speaks plain HTTP, so a Clerk role
 /// on another interface could not even name itself with a working URL.
 fn loopback_addr(text: &str) -> Result<SocketAddr, String> {
-    let addr: SocketAddr = text
-        .parse()
-        .map_err(|e| format!("{e}; use an address with a port, e.g. 127.0.0.1:8787"))?;
+    let addr: SocketAddr = text.parse().map_err(|_| unparsable_addr(text))?;
     if addr.ip().is_loopback() {
         Ok(addr)
     } else {
@@ -73,6 +98,32 @@ fn loopback_addr(text: &str) -> Result<SocketAddr, String> {
             port = addr.port()
         ))
     }
+}
+
+/// Why `text` is no `IP:port`, and what to write instead.
+fn unparsable_addr(text: &str) -> String {
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        let hint = match ip {
+            IpAddr::V4(_) => format!("{ip}:8787"),
+            IpAddr::V6(_) => {
+                format!("[{ip}]:8787 (an IPv6 address goes in brackets before the port)")
+            }
+        };
+        return format!("{text} has no port; add one, e.g. {hint}; port 0 picks a free port");
+    }
+    if let Some((host, port)) = text.rsplit_once(':') {
+        if !host.is_empty() && !host.contains(':') && port.parse::<u16>().is_ok() {
+            return format!(
+                "{host} is a host name, which a role address does not take (the emulator \
+                 names itself by its address): use an IP address, 127.0.0.1:{port} or \
+                 [::1]:{port}"
+            );
+        }
+    }
+    format!(
+        "{text} is not an IP address with a port; use e.g. 127.0.0.1:8787 or [::1]:8787 \
+         (port 0 picks a free port)"
+    )
 }
 
 #[cfg(test)]
@@ -99,5 +150,58 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Each refusal says what is wrong with the value as written.
+    #[test]
+    fn unparsable_addresses_say_what_to_write() {
+        let refusal = |addr: &str| {
+            Cli::try_parse_from(["emulator", "--clerk-addr", addr])
+                .expect_err("refused")
+                .to_string()
+        };
+        for (addr, says) in [
+            ("localhost:8787", "localhost is a host name"),
+            ("LocalHost:0", "LocalHost is a host name"),
+            ("127.0.0.1", "127.0.0.1 has no port"),
+            ("::1", "[::1]:8787 (an IPv6 address goes in brackets"),
+            ("localhost", "not an IP address with a port"),
+            ("127.0.0.1:99999", "not an IP address with a port"),
+        ] {
+            let error = refusal(addr);
+            assert!(error.contains(says), "{addr}: {error}");
+            assert!(
+                !error.contains("invalid socket address syntax"),
+                "{addr}: {error}"
+            );
+        }
+        let error = refusal("localhost:8787");
+        assert!(
+            error.contains("127.0.0.1:8787") && error.contains("[::1]:8787"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_two_roles_need_different_addresses() {
+        let parse = |clerk: &str, instant: &str| {
+            Cli::try_parse_from(["emulator", "--clerk-addr", clerk, "--instant-addr", instant])
+                .unwrap()
+                .check_addresses()
+        };
+        let error = parse("127.0.0.1:18787", "127.0.0.1:18787").unwrap_err();
+        assert!(
+            error.contains("need different ports") && error.contains("127.0.0.1:18787"),
+            "{error}"
+        );
+        let error = parse("[::1]:18787", "[::1]:18787").unwrap_err();
+        assert!(error.contains("--instant-addr [::1]:8788"), "{error}");
+        assert!(parse("127.0.0.1:0", "127.0.0.1:0").is_ok());
+        assert!(parse("127.0.0.1:18787", "127.0.0.2:18787").is_ok());
+        assert!(parse("127.0.0.1:18787", "[::1]:18787").is_ok());
+        assert!(Cli::try_parse_from(["emulator"])
+            .unwrap()
+            .check_addresses()
+            .is_ok());
     }
 }

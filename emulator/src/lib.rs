@@ -31,6 +31,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     // Before anything uses jsonwebtoken: its crypto provider is fixed by
     // the first use (see instant::ring_crypto).
     instant::ring_crypto::install();
+    cli.check_addresses().map_err(anyhow::Error::msg)?;
     let file_config = match &cli.config {
         Some(path) => FileConfig::load(path)?,
         None => FileConfig::default(),
