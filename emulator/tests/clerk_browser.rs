@@ -1035,9 +1035,9 @@ async fn keyboard_focus_on_an_account_is_clearly_visible() {
     fx.api
         .create_user("ada@example.com", Some("Ada"), None)
         .await;
+    fx.open_app("/").await;
     for dark in [false, true] {
         fx.browser.emulate_color_scheme(dark).await;
-        fx.open_app("/").await;
         c.find(Locator::Css("#open-sign-in"))
             .await
             .unwrap()
@@ -1070,6 +1070,13 @@ async fn keyboard_focus_on_an_account_is_clearly_visible() {
                 .await
                 .unwrap();
         }
+        c.active_element()
+            .await
+            .unwrap()
+            .send_keys(&Key::Escape.to_string())
+            .await
+            .unwrap();
+        fx.browser.wait_for_css_gone("[role=dialog]", WAIT).await;
     }
     fx.close().await;
 }
