@@ -67,6 +67,8 @@ pub fn HomePage() -> impl IntoView {
 #[component]
 fn SignInError() -> impl IntoView {
     let sign_in_error = use_clerk_auth().sign_in_error();
+    // Erased with `into_any()`: a typed view that comes and goes costs
+    // more wasm (README, Performance).
     move || {
         sign_in_error.get().map(|error| {
             view! {
@@ -77,6 +79,7 @@ fn SignInError() -> impl IntoView {
                     </p>
                 </div>
             }
+            .into_any()
         })
     }
 }
