@@ -289,21 +289,24 @@ async fn send(
     fetch(config, path, body).await
 }
 
-/// [`send`]'s request, through the browser's `fetch`. Gives up after
-/// [`REQUEST_TIMEOUT_MS`]. (The body is made only here: outside a browser
-/// there is no JSON to make it with.)
+/// [`send`]'s request. (The body is made only here: outside a browser
+/// there is no JSON to make it with.) Only this step is generic: the
+/// request itself is one function, not a copy in the wasm per caller.
 #[cfg(target_arch = "wasm32")]
 async fn fetch(
     config: &InstantConfig,
     path: &str,
     body: impl FnOnce() -> String,
 ) -> Result<(u16, String)> {
+    post_json(config, path, body()).await
+}
+
+/// POSTs the JSON text `body` through the browser's `fetch`; gives up
+/// after [`REQUEST_TIMEOUT_MS`].
+#[cfg(target_arch = "wasm32")]
+async fn post_json(config: &InstantConfig, path: &str, body: String) -> Result<(u16, String)> {
     use gloo_net::http::Request;
 
-    let network = |reason: String| InstantError::Network {
-        uri: config.api_uri.clone(),
-        reason,
-    };
     let controller = web_sys::AbortController::new().ok();
     let signal = controller.as_ref().map(web_sys::AbortController::signal);
     let _timeout = controller.clone().map(|controller| {
@@ -312,19 +315,22 @@ async fn fetch(
     let timed_out = || signal.as_ref().is_some_and(web_sys::AbortSignal::aborted);
     let failure = |error: gloo_net::Error| {
         if timed_out() {
-            network(format!(
-                "no answer within {} seconds",
-                REQUEST_TIMEOUT_MS / 1000
-            ))
+            InstantError::TimedOut {
+                uri: config.api_uri.clone(),
+                seconds: REQUEST_TIMEOUT_MS / 1000,
+            }
         } else {
-            network(error.to_string())
+            InstantError::Network {
+                uri: config.api_uri.clone(),
+                reason: error.to_string(),
+            }
         }
     };
 
     let response = Request::post(&config.endpoint(path))
         .header("content-type", "application/json")
         .abort_signal(signal.as_ref())
-        .body(body())
+        .body(body)
         .map_err(failure)?
         .send()
         .await

@@ -24,14 +24,23 @@ pub type Result<T, E = InstantError> = std::result::Result<T, E>;
 /// ```
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum InstantError {
-    /// The request never got an answer: offline, DNS, a closed port, a
-    /// refused cross-origin request or a timeout.
+    /// The request never got an answer: offline, DNS, a closed port or a
+    /// refused cross-origin request.
     #[error("Could not reach Instant at {uri}. Check your connection and try again. ({reason})")]
     Network {
         /// The API base URI that could not be reached.
         uri: String,
         /// What the browser reported, e.g. `TypeError: Failed to fetch`.
         reason: String,
+    },
+    /// Instant was asked but did not answer within the client's time limit
+    /// (30 s): it may be overloaded, or the network stalled on the way.
+    #[error("Instant at {uri} did not answer within {seconds} s. Try again in a moment.")]
+    TimedOut {
+        /// The API base URI that was asked.
+        uri: String,
+        /// The time limit that passed.
+        seconds: u32,
     },
     /// The client's configuration cannot work (an API URI without
     /// `http://` or `https://`, say); no request was made. Retrying cannot
@@ -85,7 +94,8 @@ impl InstantError {
                 format!("Could not reach Instant at {uri}. Check your connection and try again.")
             }
             Self::Api { message, .. } => message.clone(),
-            Self::Config { .. }
+            Self::TimedOut { .. }
+            | Self::Config { .. }
             | Self::BadResponse { .. }
             | Self::Token { .. }
             | Self::SessionEnded => self.to_string(),
@@ -101,7 +111,8 @@ impl InstantError {
                  (and, with the emulator, that its authorized_origins allow this site)."
             )),
             Self::Api { hint, .. } => hint.clone(),
-            Self::Config { .. }
+            Self::TimedOut { .. }
+            | Self::Config { .. }
             | Self::BadResponse { .. }
             | Self::Token { .. }
             | Self::SessionEnded => None,
@@ -141,6 +152,20 @@ mod tests {
             error.to_string(),
             "Record not found: oauth-client (client name: nope)"
         );
+    }
+
+    #[test]
+    fn a_timeout_says_instant_did_not_answer() {
+        let error = InstantError::TimedOut {
+            uri: "http://127.0.0.1:8788".into(),
+            seconds: 30,
+        };
+        assert_eq!(
+            error.message(),
+            "Instant at http://127.0.0.1:8788 did not answer within 30 s. Try again in a moment."
+        );
+        // Not the network error's advice about connections and origins.
+        assert_eq!(error.hint(), None);
     }
 
     #[test]
