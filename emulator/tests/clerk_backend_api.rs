@@ -799,13 +799,32 @@ async fn sign_in_page_tickets_are_single_use_and_bound_to_the_app_origin() {
         .send()
         .await
         .unwrap();
-        let (status, code, _) = clerk_error(response).await;
+        let (status, code, message) = clerk_error(response).await;
         assert_eq!(
             (status, code.as_str()),
             (422, "form_param_format_invalid"),
             "{bad}"
         );
+        assert!(
+            message.contains("absolute http(s) URL") && message.contains("loopback"),
+            "{bad}: {message}"
+        );
     }
+    // https on loopback is taken, as the message says (an app may be
+    // served over https).
+    let answer = api
+        .ok(sign_in(
+            &own_origin,
+            json!({ "email_address": "joan@example.com", "redirect_url": "https://127.0.0.1:8443/" }),
+        ))
+        .await;
+    assert!(
+        answer["redirect_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://127.0.0.1:8443/?__clerk_ticket="),
+        "{answer}"
+    );
 
     let answer = api
         .ok(sign_in(

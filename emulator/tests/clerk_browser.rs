@@ -1080,3 +1080,74 @@ async fn keyboard_focus_on_an_account_is_clearly_visible() {
     }
     fx.close().await;
 }
+
+/// `/sign-in` checks `redirect_url` before it shows the picker: a URL the
+/// emulator would refuse at sign-in gets the rule instead of an account
+/// list; http and https on loopback both get the picker.
+#[tokio::test]
+async fn sign_in_page_refuses_a_bad_redirect_url_up_front() {
+    let emulator = Emulator::start(&["--in-memory"]);
+    let api = ClerkApi::new(emulator.clerk_url());
+    api.create_user("ada@example.com", Some("Ada"), None).await;
+    let browser = Browser::start().await;
+    let open = |redirect: &str| {
+        let url = url::Url::parse_with_params(
+            &format!("{}/sign-in", emulator.clerk_url()),
+            [("redirect_url", redirect)],
+        )
+        .unwrap();
+        let client = browser.client.clone();
+        async move { client.goto(url.as_str()).await.unwrap() }
+    };
+    // What the page shows once it has rendered: the account list, or the
+    // problem card's title and text.
+    let shown = || {
+        browser.wait_for_js(
+            "the sign-in page to render",
+            "if (document.querySelector('.cle-account')) return 'picker'; \
+             var title = document.querySelector('.cle-card .cle-title'); \
+             var text = document.querySelector('.cle-card .cle-subtitle'); \
+             return title && text && !document.querySelector('.cle-account, input') \
+               ? title.textContent + ' | ' + text.textContent : null",
+            WAIT,
+        )
+    };
+
+    for bad in [
+        "http://evil.example/",
+        "https://evil.example/",
+        "ftp://127.0.0.1/",
+        "http://127.0.0.1.example.com/",
+        "not a url",
+    ] {
+        open(bad).await;
+        let text = shown().await;
+        let text = text.as_str().unwrap();
+        assert!(
+            text.starts_with("This redirect_url is not allowed | ")
+                && text.contains(&format!("\"{bad}\""))
+                && text.contains("absolute http(s) URL of your app on a loopback host"),
+            "{bad}: {text}"
+        );
+        assert!(!text.contains("Choose an account"), "{bad}: {text}");
+    }
+    open("").await;
+    let text = shown().await;
+    assert!(
+        text.as_str()
+            .unwrap()
+            .starts_with("Where to after signing in? | "),
+        "{text}"
+    );
+
+    for good in [
+        "http://127.0.0.1:8080/",
+        "https://127.0.0.1:8443/",
+        "http://localhost:3000/home",
+        "http://[::1]:8080/",
+    ] {
+        open(good).await;
+        assert_eq!(shown().await, "picker", "{good}");
+    }
+    browser.close().await;
+}

@@ -54,6 +54,11 @@ const DASHBOARD_HTML: &str = include_str!("../../assets/dashboard.html");
 /// Query parameter that carries a sign-in ticket back to the app.
 pub const TICKET_PARAM: &str = "__clerk_ticket";
 
+/// Which `redirect_url` the `/sign-in` page takes (the page checks the same
+/// before it shows the picker, in sign-in.html).
+const REDIRECT_URL_RULE: &str = "use an absolute http(s) URL of your app on a loopback host \
+                                 (127.0.0.1, localhost or [::1]), e.g. http://127.0.0.1:8080/";
+
 /// Most accounts the picker lists.
 const PICKER_LIMIT: i64 = 500;
 
@@ -300,9 +305,7 @@ async fn client_sign_in(
                 .filter(|o| is_loopback_origin(o))
                 .ok_or_else(|| ApiError::InvalidParam {
                     param: "redirect_url",
-                    reason: "use an absolute http URL of your app on a loopback host, \
-                             e.g. http://127.0.0.1:8080/"
-                        .to_owned(),
+                    reason: REDIRECT_URL_RULE.to_owned(),
                 })?;
             let redirect = url::Url::parse(&url).map_err(|e| ApiError::InvalidParam {
                 param: "redirect_url",
