@@ -129,6 +129,12 @@ async fn an_api_uri_without_a_scheme_says_the_settings_are_wrong() {
     );
     assert!(text.contains("http://"), "says what to write: {text}");
     assert!(!text.contains("Check your connection"), "{text}");
+    // Where the setting comes from, and no Retry, which cannot fix it.
+    assert!(text.contains("INSTANT_API_URI"), "{text}");
+    assert!(text.contains("build it again"), "{text}");
+    assert!(!has_button(&app, "Retry"), "{text}");
+    click_button(&app, "Sign out").await;
+    wait_until("signed out", || has_button(&app, "Sign in")).await;
     drop(app);
     reset().await;
 }

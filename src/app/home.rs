@@ -255,6 +255,8 @@ fn ExchangeError(error: InstantError) -> impl IntoView {
     let link = use_session_link();
     let about_email = sync::is_about_missing_email(&error);
     let hint = error.hint();
+    // Settings are compiled in: no Retry can fix them, a new build can.
+    let about_settings = matches!(error, InstantError::Config { .. });
     let retry_label = if error == InstantError::SessionEnded {
         "Sign in again"
     } else {
@@ -267,13 +269,30 @@ fn ExchangeError(error: InstantError) -> impl IntoView {
                 {error.message()}
             </p>
             {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
+            {about_settings
+                .then(|| {
+                    view! {
+                        <p class="hint">
+                            "This app reads its Instant settings (INSTANT_API_URI, INSTANT_APP_ID) when it is built: set them and build it again."
+                        </p>
+                    }
+                })}
             {about_email.then(|| view! { <EmailClaimHelp /> })}
             // Sign out too: the messages that say to sign out and in again
             // need a way to, and Retry cannot fix every error.
             <div class="actions">
-                <button type="button" class="button primary" on:click=move |_| link.retry()>
-                    {retry_label}
-                </button>
+                {(!about_settings)
+                    .then(|| {
+                        view! {
+                            <button
+                                type="button"
+                                class="button primary"
+                                on:click=move |_| link.retry()
+                            >
+                                {retry_label}
+                            </button>
+                        }
+                    })}
                 <button type="button" class="button" on:click=move |_| link.sign_out_of_both()>
                     "Sign out"
                 </button>
