@@ -16,6 +16,9 @@ fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| "emulator=info,tower_http=warn".into()),
         )
         .with_writer(std::io::stderr)
+        // Colours only for a person at a terminal: a log captured to a
+        // file or a pipe (`cargo xtask dev`) gets plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = emulator::cli::Cli::parse();
     // Built by hand rather than with #[tokio::main]: dropping a runtime

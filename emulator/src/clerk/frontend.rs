@@ -524,8 +524,8 @@ async fn post_settings(
 ) -> Result<Json<Value>> {
     state.authorize(&headers)?;
     let body = json_object(&body, true)?;
-    match body.get("email_claim") {
-        Some(Value::Bool(on)) => state.set_email_claim(*on),
+    let on = match body.get("email_claim") {
+        Some(Value::Bool(on)) => *on,
         None | Some(Value::Null) => return Err(ApiError::MissingParam("email_claim")),
         Some(_) => {
             return Err(ApiError::InvalidParam {
@@ -533,12 +533,13 @@ async fn post_settings(
                 reason: "must be true or false".to_owned(),
             })
         }
+    };
+    if state.set_email_claim(on) == on {
+        tracing::info!(email_claim = on, "session token template unchanged");
+    } else {
+        tracing::info!(email_claim = on, "session token template changed");
     }
-    tracing::info!(
-        email_claim = state.email_claim(),
-        "session token template changed"
-    );
-    Ok(Json(json!({ "email_claim": state.email_claim() })))
+    Ok(Json(json!({ "email_claim": on })))
 }
 
 /// Users and live sessions for the dashboard (same-origin page; no CORS).

@@ -182,8 +182,9 @@ impl ClerkState {
         self.0.email_claim.load(Ordering::SeqCst)
     }
 
-    pub(crate) fn set_email_claim(&self, on: bool) {
-        self.0.email_claim.store(on, Ordering::SeqCst);
+    /// Switches the `email` claim; returns whether it was on before.
+    pub(crate) fn set_email_claim(&self, on: bool) -> bool {
+        self.0.email_claim.swap(on, Ordering::SeqCst)
     }
 
     /// Checks `Authorization: Bearer <secret key>`.

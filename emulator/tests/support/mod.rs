@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 /// A running emulator process.
@@ -17,6 +17,9 @@ pub struct Emulator {
     /// `KEY=value` lines printed at start (INSTANT_APP_ID, INSTANT_API_URI,
     /// CLERK_PUBLISHABLE_KEY, CLERK_CLIENT_NAME, CLERK_FRONTEND_API).
     pub values: BTreeMap<String, String>,
+    /// What it wrote to stderr (its log) so far, when started with
+    /// [`Emulator::start_logging`]; otherwise stderr is the test's.
+    log: Option<Arc<Mutex<String>>>,
 }
 
 impl Emulator {
@@ -40,6 +43,29 @@ impl Emulator {
         instant_addr: &str,
         env: &[(&str, Option<&str>)],
     ) -> Self {
+        Self::spawn(args, clerk_addr, instant_addr, env, false)
+    }
+
+    /// Starts the emulator on free ports with its stderr (the log, at the
+    /// default level: RUST_LOG and NO_COLOR are removed) captured for [`Emulator::log`].
+    pub fn start_logging(args: &[&str]) -> Self {
+        Self::spawn(
+            args,
+            "127.0.0.1:0",
+            "127.0.0.1:0",
+            // Neither a level nor NO_COLOR from the test's environment.
+            &[("RUST_LOG", None), ("NO_COLOR", None)],
+            true,
+        )
+    }
+
+    fn spawn(
+        args: &[&str],
+        clerk_addr: &str,
+        instant_addr: &str,
+        env: &[(&str, Option<&str>)],
+        capture_stderr: bool,
+    ) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_emulator"));
         for (name, value) in env {
             match value {
@@ -51,8 +77,25 @@ impl Emulator {
             .args(args)
             .args(["--clerk-addr", clerk_addr, "--instant-addr", instant_addr])
             .stdout(Stdio::piped())
+            .stderr(if capture_stderr {
+                Stdio::piped()
+            } else {
+                Stdio::inherit()
+            })
             .spawn()
             .expect("start the emulator binary");
+        let log = child.stderr.take().map(|stderr| {
+            let log = Arc::new(Mutex::new(String::new()));
+            let writer = Arc::clone(&log);
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    let mut log = writer.lock().unwrap();
+                    log.push_str(&line);
+                    log.push('\n');
+                }
+            });
+            log
+        });
         let stdout = child.stdout.take().expect("piped stdout");
         let (sender, receiver) = mpsc::channel();
         std::thread::spawn(move || {
@@ -73,7 +116,34 @@ impl Emulator {
                 values.insert(key.to_owned(), value.to_owned());
             }
         }
-        Self { child, values }
+        Self { child, values, log }
+    }
+
+    /// What the emulator has logged so far (started with
+    /// [`Emulator::start_logging`]).
+    pub fn log(&self) -> String {
+        self.log
+            .as_ref()
+            .expect("started with Emulator::start_logging")
+            .lock()
+            .unwrap()
+            .clone()
+    }
+
+    /// Waits up to 10 s for a log line containing `text`, and returns it.
+    pub fn wait_for_log_line(&self, text: &str) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let log = self.log();
+            if let Some(line) = log.lines().find(|line| line.contains(text)) {
+                return line.to_owned();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no log line with {text:?} within 10 s; the log:\n{log}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Base URL of the Instant role, e.g. `http://127.0.0.1:41234`.
