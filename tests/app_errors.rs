@@ -145,6 +145,10 @@ async fn sign_out_with_instant_unreachable_still_signs_out_of_both() {
     let app = mount_app(config());
     sign_in_to_clerk(&unique_email("sign-out-offline")).await;
     wait_for_text(&app, SIGNED_IN).await;
+    let refresh_token = stored_instant_user().unwrap()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     drop(app);
 
     // The same stored session on a page that cannot reach Instant.
@@ -158,6 +162,12 @@ async fn sign_out_with_instant_unreachable_still_signs_out_of_both() {
     wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
     assert_eq!(stored_instant_user(), None);
     assert!(!app.text().contains(FAILED), "{}", app.text());
+    drop(app);
+
+    // The server never heard of the sign-out; the next start tells it.
+    assert!(refresh_token_verifies(&refresh_token).await);
+    let app = mount_app(config());
+    wait_until_revoked(&refresh_token).await;
     drop(app);
 }
 

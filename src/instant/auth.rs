@@ -154,7 +154,9 @@ impl Auth {
     /// `POST {api_uri}/runtime/signout` revokes the refresh token. The revoke
     /// runs whether or not the returned future is awaited (like the JS
     /// client, which does not wait for it); await it to learn the outcome. A
-    /// failed revoke is `Err`, but the person stays signed out locally.
+    /// failed revoke is `Err`, but the person stays signed out locally; one
+    /// that could not reach Instant is tried again by the next
+    /// [`init`](super::init) in this browser (the JS client gives up on it).
     /// Signing out without a session makes no request.
     ///
     /// ```no_run
@@ -177,7 +179,7 @@ impl Auth {
         inner.session.apply(AuthEvent::SignedOut);
         let revoke = refresh_token.map(|refresh_token| {
             let config = inner.config.clone();
-            detach(async move { api::sign_out(&config, &refresh_token).await })
+            detach(async move { revoke(&config, &refresh_token).await })
         });
         async move {
             match revoke {
@@ -321,12 +323,24 @@ impl Drop for InFlight<'_> {
 
 /// Ends a session nobody holds any more; failures are only logged, since
 /// nobody is waiting for them.
-fn revoke_in_background(config: InstantConfig, refresh_token: String) {
+pub(crate) fn revoke_in_background(config: InstantConfig, refresh_token: String) {
     drop(detach(async move {
-        if let Err(error) = api::sign_out(&config, &refresh_token).await {
+        if let Err(error) = revoke(&config, &refresh_token).await {
             leptos::logging::warn!("instant: could not end an abandoned session: {error}");
         }
     }));
+}
+
+/// Revokes `refresh_token` on the server. One that could not reach Instant
+/// (offline, no answer) is kept in storage, and the next [`init`]
+/// (super::init) tries again: a sign-out made offline would otherwise
+/// leave the session valid on the server until it expires.
+async fn revoke(config: &InstantConfig, refresh_token: &str) -> Result<()> {
+    let result = api::sign_out(config, refresh_token).await;
+    if let Err(InstantError::Network { .. } | InstantError::TimedOut { .. }) = &result {
+        storage::remember_unrevoked(&storage::unrevoked_key(&config.app_id), refresh_token);
+    }
+    result
 }
 
 /// Runs `request` to the end whether or not anyone waits for its outcome,

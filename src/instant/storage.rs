@@ -12,6 +12,13 @@ pub(crate) fn storage_key(app_id: &str) -> String {
     format!("instant.{app_id}.user")
 }
 
+/// The key under which refresh tokens wait whose revoke could not reach
+/// Instant (space-separated): `instant.<app_id>.unrevoked`. [`init`]
+/// (super::init) tries them again.
+pub(crate) fn unrevoked_key(app_id: &str) -> String {
+    format!("instant.{app_id}.unrevoked")
+}
+
 /// The session stored as `raw`, if it is a usable one for `app_id`.
 ///
 /// Anything else (not JSON, not a user, an empty id or refresh token, a user
@@ -43,6 +50,12 @@ mod memory_only {
     pub(crate) fn save(_key: &str, _user: &User) {}
 
     pub(crate) fn clear(_key: &str) {}
+
+    pub(crate) fn remember_unrevoked(_key: &str, _refresh_token: &str) {}
+
+    pub(crate) fn take_unrevoked(_key: &str) -> Vec<String> {
+        Vec::new()
+    }
 
     /// Nothing to listen to.
     pub(crate) struct StorageListener;
@@ -99,6 +112,37 @@ mod browser {
         if let Some(storage) = local_storage() {
             let _ = storage.remove_item(key);
         }
+    }
+
+    /// Adds `refresh_token` to the tokens under `key` whose revoke must be
+    /// tried again. Storage that refuses loses it: the session then lasts
+    /// on the server until it expires, as it would have anyway.
+    pub(crate) fn remember_unrevoked(key: &str, refresh_token: &str) {
+        let Some(storage) = local_storage() else {
+            return;
+        };
+        let mut tokens = storage.get_item(key).ok().flatten().unwrap_or_default();
+        if !tokens.split(' ').any(|token| token == refresh_token) {
+            if !tokens.is_empty() {
+                tokens.push(' ');
+            }
+            tokens.push_str(refresh_token);
+            let _ = storage.set_item(key, &tokens);
+        }
+    }
+
+    /// Takes the tokens under `key` whose revoke must be tried again.
+    pub(crate) fn take_unrevoked(key: &str) -> Vec<String> {
+        let Some(storage) = local_storage() else {
+            return Vec::new();
+        };
+        let tokens = storage.get_item(key).ok().flatten().unwrap_or_default();
+        let _ = storage.remove_item(key);
+        tokens
+            .split(' ')
+            .filter(|token| !token.is_empty())
+            .map(str::to_owned)
+            .collect()
     }
 
     /// Listens for other tabs changing the session; removed on drop.

@@ -291,6 +291,10 @@ pub async fn reset() {
         .unwrap();
     local_storage().remove_item(&sign_out_marker_key()).unwrap();
     local_storage().remove_item(&sign_in_marker_key()).unwrap();
+    // Revokes a test made unreachable on purpose: not for later tests to send.
+    local_storage()
+        .remove_item(&format!("instant.{}.unrevoked", app_id()))
+        .unwrap();
     forget_storage_filler();
     set_email_claim(true).await;
     go_to("/");
