@@ -152,6 +152,9 @@ async fn a_session_ended_elsewhere_says_so_and_signs_in_afresh_on_request() {
         remount_after_the_session_ended_elsewhere("ended-elsewhere").await;
     let text = app.text();
     assert!(text.contains("Sign in again."), "{text}");
+    assert!(text.contains("Signed out of Instant."), "{text}");
+    // Nothing was being signed in to.
+    assert!(!text.contains("Error signing in"), "{text}");
     assert!(!text.contains(SIGNED_IN), "{text}");
     assert_eq!(stored_instant_user(), None, "the ended session is cleared");
     assert_eq!(

@@ -247,9 +247,9 @@ fn ClerkSignOutFailed(error: ClerkError) -> impl IntoView {
     }
 }
 
-/// "Error signing in to Instant!" with Instant's own words, a Retry
-/// (which reads "Sign in again" when the stored session has ended) and a
-/// Sign out of both.
+/// "Error signing in to Instant!" with Instant's own words, a Retry and a
+/// Sign out of both; for a stored session that has ended, "Signed out of
+/// Instant." and "Sign in again" instead.
 #[component]
 fn ExchangeError(error: InstantError) -> impl IntoView {
     let link = use_session_link();
@@ -257,15 +257,16 @@ fn ExchangeError(error: InstantError) -> impl IntoView {
     let hint = error.hint();
     // Settings are compiled in: no Retry can fix them, a new build can.
     let about_settings = matches!(error, InstantError::Config { .. });
-    let retry_label = if error == InstantError::SessionEnded {
-        "Sign in again"
+    // An ended session is no failed sign-in: it gets its own words.
+    let (heading, retry_label) = if error == InstantError::SessionEnded {
+        ("Signed out of Instant. ", "Sign in again")
     } else {
-        "Retry"
+        ("Error signing in to Instant! ", "Retry")
     };
     view! {
         <div class="panel error">
             <p class="status">
-                <strong>"Error signing in to Instant! "</strong>
+                <strong>{heading}</strong>
                 {error.message()}
             </p>
             {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
