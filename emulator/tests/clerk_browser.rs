@@ -1099,15 +1099,16 @@ async fn sign_in_page_refuses_a_bad_redirect_url_up_front() {
         let client = browser.client.clone();
         async move { client.goto(url.as_str()).await.unwrap() }
     };
-    // What the page shows once it has rendered: the account list, or the
-    // problem card's title and text.
+    // What the page shows once it has rendered: the account list (filled
+    // in after a fetch), or a problem card's title and text.
     let shown = || {
         browser.wait_for_js(
             "the sign-in page to render",
             "if (document.querySelector('.cle-account')) return 'picker'; \
              var title = document.querySelector('.cle-card .cle-title'); \
              var text = document.querySelector('.cle-card .cle-subtitle'); \
-             return title && text && !document.querySelector('.cle-account, input') \
+             var problems = ['This redirect_url is not allowed', 'Where to after signing in?']; \
+             return title && text && problems.indexOf(title.textContent) >= 0 \
                ? title.textContent + ' | ' + text.textContent : null",
             WAIT,
         )
