@@ -9,7 +9,8 @@
 //!   `"Validation failed for id_token: <text>"` and `hint` `{data-type:
 //!   "id_token", input: <the token>, errors: [{message: <text>}]}`
 //!   ([`ApiError::id_token_invalid`]; the emulator adds what to fix after
-//!   the text in `message`, where Instant stops);
+//!   the text in `message`, where Instant stops, except after "The
+//!   id_token had no email.", which the app explains itself);
 //! - 400 `{type: "oauth-error", error}` (no `message`) for what Instant's
 //!   JWT library refuses (not a JWT, unknown key, bad signature, expired)
 //!   and for a failed fetch of the issuer's discovery document or keys;

@@ -196,6 +196,9 @@ pub async fn id_token(
         .verify(client, id_token, nonce)
         .await
         .map_err(|err| {
+            if matches!(err, VerifyError::MissingEmail) {
+                warn_no_email(client);
+            }
             // Instant echoes the token as it was sent.
             let sent = params.0.get("id_token").and_then(Value::as_str);
             token_refused(err, sent.unwrap_or(id_token))
@@ -214,6 +217,33 @@ pub async fn id_token(
         "user": user_json(&signed_in.user, Some(signed_in.refresh_token)),
         "created": signed_in.created,
     })))
+}
+
+/// Says in the emulator's log how to put the `email` claim into `client`'s
+/// session tokens. The refusal itself carries Instant's words alone, as
+/// Instant's does: the app shows its own help next to them.
+fn warn_no_email(client: &super::ClerkClient) {
+    if crate::keys::is_loopback_url(&format!("http://{}", client.host)) {
+        tracing::warn!(
+            client = %client.name,
+            clerk = %client.host,
+            "refused a session token without an email claim; turn the claim on in the \
+             emulator's Clerk role: POST {}/__emulator/settings with the body \
+             {{\"email_claim\": true}} and the header Authorization: Bearer <its secret \
+             key, sk_test_emulator unless the config file sets another>, or restart it \
+             without --no-email-claim (and with email_claim = true under [clerk] in its \
+             config file)",
+            crate::keys::frontend_api_url(&client.host),
+        );
+    } else {
+        tracing::warn!(
+            client = %client.name,
+            clerk = %client.host,
+            "refused a session token without an email claim; in that Clerk instance's \
+             dashboard, Sessions → Customize session token, add \
+             {{\"email\": \"{{{{user.primary_email_address}}}}\"}}",
+        );
+    }
 }
 
 /// `POST /runtime/signout`: `{app_id, refresh_token}` → `{}`, whether or not
