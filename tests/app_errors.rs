@@ -131,7 +131,7 @@ async fn an_api_uri_without_a_scheme_says_the_settings_are_wrong() {
     assert!(!text.contains("Check your connection"), "{text}");
     // Where the setting comes from, and no Retry, which cannot fix it.
     assert!(text.contains("INSTANT_API_URI"), "{text}");
-    assert!(text.contains("build it again"), "{text}");
+    assert!(text.contains("build the app again"), "{text}");
     assert!(!has_button(&app, "Retry"), "{text}");
     click_button(&app, "Sign out").await;
     wait_until("signed out", || has_button(&app, "Sign in")).await;
@@ -164,10 +164,17 @@ async fn sign_out_with_instant_unreachable_still_signs_out_of_both() {
     assert!(!app.text().contains(FAILED), "{}", app.text());
     drop(app);
 
-    // The server never heard of the sign-out; the next start tells it.
+    // The server never heard of the sign-out: the token waits in storage,
+    // and the next start tells the server, then lets it go.
+    let unrevoked = || local_storage().get_item(&unrevoked_storage_key()).unwrap();
+    wait_until("the revoke waits in storage", || {
+        unrevoked().as_deref() == Some(refresh_token.as_str())
+    })
+    .await;
     assert!(refresh_token_verifies(&refresh_token).await);
     let app = mount_app(config());
     wait_until_revoked(&refresh_token).await;
+    wait_until("nothing waits any more", || unrevoked().is_none()).await;
     drop(app);
 }
 

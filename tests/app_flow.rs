@@ -269,6 +269,33 @@ async fn a_switch_to_another_account_after_a_half_finished_sign_out_signs_it_in(
 }
 
 #[wasm_bindgen_test]
+async fn an_account_switch_marks_its_exchange_before_it_ends_the_old_session() {
+    reset().await;
+    let app = mount_app(config());
+    sign_in_to_clerk(&unique_email("switch-order-from")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+
+    let writes = StorageWrites::start();
+    let second = unique_email("switch-order-to");
+    sign_in_to_clerk(&second).await;
+    wait_for_text(&app, &second).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    let writes = writes.stop();
+    // Other tabs read the marker first, and wait, instead of answering the
+    // old session's end with a "Sign in to Instant".
+    let position = |write: String| writes.iter().position(|seen| *seen == write);
+    let marked = position(format!("set {}", sign_in_marker_key()));
+    let old_session_ended = position(format!("remove {}", instant_storage_key()));
+    assert!(
+        marked.is_some() && old_session_ended.is_some() && marked < old_session_ended,
+        "{writes:?}"
+    );
+    click_button(&app, "Sign out").await;
+    wait_until("signed out", || has_button(&app, "Sign in")).await;
+    drop(app);
+}
+
+#[wasm_bindgen_test]
 async fn a_clerk_sign_out_elsewhere_ends_the_instant_session() {
     reset().await;
     let app = mount_app(config());
@@ -467,6 +494,12 @@ async fn a_sign_in_that_hangs_offers_a_sign_out() {
     assert_eq!(clerk_user_id(), None);
     assert_eq!(stored_instant_user(), None);
     assert_eq!(exchange_count().await, exchanges);
+    // The exchange it cut short no longer holds other tabs up, though
+    // Clerk's token call has not returned.
+    assert_eq!(
+        local_storage().get_item(&sign_in_marker_key()).unwrap(),
+        None
+    );
     drop(app);
 }
 
@@ -536,13 +569,27 @@ async fn another_tabs_exchange_that_fails_or_never_ends_is_followed_by_one_here(
     drop(app);
 
     // A marker left by a tab closed mid-exchange counts for 10 s from when
-    // it was set.
+    // it was set: this one has 1 s left. The tab waits (its own exchange
+    // would replace the marker), then exchanges.
     local_storage().remove_item(&instant_storage_key()).unwrap();
     let session = clerk_session_id().unwrap_or_default();
     let set_at = js_sys::Date::now() as u64 - 9_000;
-    store_and_announce(&sign_in_marker_key(), &format!("{set_at} {session}"));
+    let left_behind = format!("{set_at} {session}");
+    store_and_announce(&sign_in_marker_key(), &left_behind);
+    let started = js_sys::Date::now();
     let app = mount_app(config());
+    wait_for_text(&app, "Loading…").await;
+    text_a_moment_later(&app).await;
+    assert_eq!(
+        local_storage().get_item(&sign_in_marker_key()).unwrap(),
+        Some(left_behind),
+        "the tab exchanged at once"
+    );
     wait_for_text(&app, SIGNED_IN).await;
+    // Far from both the 1 s left and the 10 s a marker whose age did not
+    // count would hold the page.
+    let waited = js_sys::Date::now() - started;
+    assert!(waited < 6_000.0, "signed in after {waited} ms, not 1000");
     assert_eq!(exchange_count().await, exchanges + 2);
     drop(app);
     reset().await;
@@ -827,17 +874,33 @@ async fn a_token_without_the_email_claim_explains_how_to_add_it() {
     drop(app);
 }
 
+/// The app's own stylesheet, which the test page does not load, while this
+/// lives (a failed test does not drop it, but its page is then done).
+struct AppStylesheet(web_sys::Element);
+
+impl AppStylesheet {
+    fn add() -> Self {
+        let style = page_document().create_element("style").unwrap();
+        style.set_text_content(Some(include_str!("../style/main.css")));
+        page_document()
+            .head()
+            .unwrap()
+            .append_child(&style)
+            .unwrap();
+        Self(style)
+    }
+}
+
+impl Drop for AppStylesheet {
+    fn drop(&mut self) {
+        self.0.remove();
+    }
+}
+
 #[wasm_bindgen_test]
 async fn a_long_email_wraps_on_a_narrow_screen() {
     reset().await;
-    // The app's own stylesheet, which the test page does not load.
-    let style = page_document().create_element("style").unwrap();
-    style.set_text_content(Some(include_str!("../style/main.css")));
-    page_document()
-        .head()
-        .unwrap()
-        .append_child(&style)
-        .unwrap();
+    let _style = AppStylesheet::add();
     let app = mount_app(config());
     app.root.set_attribute("style", "width: 360px").unwrap();
     let email = unique_email("a.very.long.email.address.for.the.header.to.wrap");
@@ -856,7 +919,6 @@ async fn a_long_email_wraps_on_a_narrow_screen() {
     click_button(&app, "Sign out").await;
     wait_until("signed out", || has_button(&app, "Sign in")).await;
     drop(app);
-    style.remove();
 }
 
 #[wasm_bindgen_test]

@@ -91,7 +91,7 @@ pub fn AccountPage() -> impl IntoView {
                     }
                     AccountAccess::Wait => view! { <Loading /> }.into_any(),
                     AccountAccess::Redirect => {
-                        view! { <p class="status">"Not signed in to both Clerk and Instant; going to the home page…"</p> }
+                        view! { <p class="status">"This page needs you signed in to Clerk and Instant; going to the home page…"</p> }
                             .into_any()
                     }
                 }}

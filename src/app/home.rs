@@ -274,7 +274,7 @@ fn ExchangeError(error: InstantError) -> impl IntoView {
                 .then(|| {
                     view! {
                         <p class="hint">
-                            "This app reads its Instant settings (INSTANT_API_URI, INSTANT_APP_ID) when it is built: set them and build it again."
+                            "This app reads its API URI from INSTANT_API_URI when it is built: set it and build the app again."
                         </p>
                     }
                 })}

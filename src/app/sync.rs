@@ -88,9 +88,12 @@ pub fn decide(
             let switched = decided_on
                 .and_then(ClerkState::session)
                 .is_some_and(|before| before.user.id != clerk_user_id);
+            // A stored owner that is already this user is another tab's
+            // new session, its event still on the way: keep it.
+            let owner_is_other = owner != Some(clerk_user_id);
             let switch = match instant {
-                AuthState::SignedIn(_) => owner != Some(clerk_user_id),
-                AuthState::SignedOut | AuthState::Error(_) => switched,
+                AuthState::SignedIn(_) => owner_is_other,
+                AuthState::SignedOut | AuthState::Error(_) => switched && owner_is_other,
                 AuthState::Unknown | AuthState::SigningIn => false,
             };
             if switch {
@@ -111,7 +114,9 @@ pub enum Panel {
     Loading,
     /// "Signing out…".
     SigningOut,
-    /// "Error signing in to Instant! …" with Retry and Sign out buttons.
+    /// The error with a way on: "Error signing in to Instant! …" with
+    /// Retry (none for a settings error) and Sign out, or for an ended
+    /// session "Signed out of Instant. …" with Sign in again.
     Error(InstantError),
     /// "Signed in with Instant through Clerk!" with a Sign out button.
     SignedIn(User),
@@ -341,6 +346,18 @@ mod tests {
                 );
             }
         }
+        // Another tab's session for this user, its event still on the way,
+        // is kept.
+        assert_eq!(
+            decide(
+                &clerk_signed_in("user_b"),
+                Some(&clerk_signed_in("user_a")),
+                &AuthState::SignedOut,
+                Some("user_b"),
+                None
+            ),
+            SyncAction::Nothing
+        );
         // A sign-in under way is not cut short (it is this tab's own, so
         // the effect waits for it to end anyway).
         assert_eq!(

@@ -332,15 +332,38 @@ pub(crate) fn revoke_in_background(config: InstantConfig, refresh_token: String)
 }
 
 /// Revokes `refresh_token` on the server. One that could not reach Instant
-/// (offline, no answer) is kept in storage, and the next [`init`]
-/// (super::init) tries again: a sign-out made offline would otherwise
-/// leave the session valid on the server until it expires.
+/// (offline, no answer) is kept in storage, and the next
+/// [`init`](super::init) tries again: a sign-out made offline would
+/// otherwise leave the session valid on the server until it expires. Any
+/// answer from Instant settles it.
 async fn revoke(config: &InstantConfig, refresh_token: &str) -> Result<()> {
     let result = api::sign_out(config, refresh_token).await;
-    if let Err(InstantError::Network { .. } | InstantError::TimedOut { .. }) = &result {
-        storage::remember_unrevoked(&storage::unrevoked_key(&config.app_id), refresh_token);
+    let key = storage::unrevoked_key(&config.app_id);
+    match &result {
+        Err(InstantError::Network { .. } | InstantError::TimedOut { .. }) => {
+            storage::remember_unrevoked(&key, refresh_token);
+        }
+        _ => storage::forget_unrevoked(&key, refresh_token),
     }
     result
+}
+
+/// Sends again the revokes that could not reach Instant before (see
+/// [`revoke`]), a second after the page starts: after it has shown what
+/// it has, so that they never hold up a stored session's first render.
+pub(crate) fn retry_unrevoked(config: &InstantConfig) {
+    let pending = storage::unrevoked(&storage::unrevoked_key(&config.app_id));
+    if pending.is_empty() {
+        return;
+    }
+    let config = config.clone();
+    drop(detach(async move {
+        #[cfg(target_arch = "wasm32")]
+        gloo_timers::future::TimeoutFuture::new(1_000).await;
+        for refresh_token in pending {
+            revoke_in_background(config.clone(), refresh_token);
+        }
+    }));
 }
 
 /// Runs `request` to the end whether or not anyone waits for its outcome,

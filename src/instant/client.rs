@@ -54,13 +54,9 @@ pub fn init(config: InstantConfig) -> Instant {
         state: ArcRwSignal::new(AuthState::from_stored(stored)),
         generation: AtomicU64::new(0),
     });
+    super::auth::retry_unrevoked(&config);
     // The listener holds the session, not the client, so that dropping the
     // last handle drops the listener (which removes itself from the window).
-    // Sessions whose revoke could not reach Instant before (signed out
-    // offline): try again, in the background.
-    for refresh_token in storage::take_unrevoked(&storage::unrevoked_key(&config.app_id)) {
-        super::auth::revoke_in_background(config.clone(), refresh_token);
-    }
     let listener = {
         let session = Arc::clone(&session);
         storage::listen(

@@ -13,11 +13,16 @@ pub(crate) fn storage_key(app_id: &str) -> String {
 }
 
 /// The key under which refresh tokens wait whose revoke could not reach
-/// Instant (space-separated): `instant.<app_id>.unrevoked`. [`init`]
-/// (super::init) tries them again.
+/// Instant (space-separated, at most [`MAX_UNREVOKED`]):
+/// `instant.<app_id>.unrevoked`. [`init`](super::init) tries them again.
 pub(crate) fn unrevoked_key(app_id: &str) -> String {
     format!("instant.{app_id}.unrevoked")
 }
+
+/// The most refresh tokens kept for a revoke to be tried again: each is a
+/// session still valid on the server, kept in this browser until then.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build has storage
+const MAX_UNREVOKED: usize = 10;
 
 /// The session stored as `raw`, if it is a usable one for `app_id`.
 ///
@@ -53,7 +58,9 @@ mod memory_only {
 
     pub(crate) fn remember_unrevoked(_key: &str, _refresh_token: &str) {}
 
-    pub(crate) fn take_unrevoked(_key: &str) -> Vec<String> {
+    pub(crate) fn forget_unrevoked(_key: &str, _refresh_token: &str) {}
+
+    pub(crate) fn unrevoked(_key: &str) -> Vec<String> {
         Vec::new()
     }
 
@@ -74,7 +81,7 @@ mod browser {
     use leptos::prelude::{window_event_listener, WindowListenerHandle};
     use wasm_bindgen::JsValue;
 
-    use super::{parse_stored_user, User};
+    use super::{parse_stored_user, User, MAX_UNREVOKED};
 
     /// `localStorage`, if this page may use it: it is missing when the
     /// browser's privacy settings block it.
@@ -114,35 +121,51 @@ mod browser {
         }
     }
 
-    /// Adds `refresh_token` to the tokens under `key` whose revoke must be
-    /// tried again. Storage that refuses loses it: the session then lasts
-    /// on the server until it expires, as it would have anyway.
-    pub(crate) fn remember_unrevoked(key: &str, refresh_token: &str) {
-        let Some(storage) = local_storage() else {
-            return;
-        };
-        let mut tokens = storage.get_item(key).ok().flatten().unwrap_or_default();
-        if !tokens.split(' ').any(|token| token == refresh_token) {
-            if !tokens.is_empty() {
-                tokens.push(' ');
-            }
-            tokens.push_str(refresh_token);
-            let _ = storage.set_item(key, &tokens);
-        }
-    }
-
-    /// Takes the tokens under `key` whose revoke must be tried again.
-    pub(crate) fn take_unrevoked(key: &str) -> Vec<String> {
-        let Some(storage) = local_storage() else {
-            return Vec::new();
-        };
-        let tokens = storage.get_item(key).ok().flatten().unwrap_or_default();
-        let _ = storage.remove_item(key);
-        tokens
+    /// The tokens under `key` whose revoke must be tried again.
+    pub(crate) fn unrevoked(key: &str) -> Vec<String> {
+        local_storage()
+            .and_then(|storage| storage.get_item(key).ok().flatten())
+            .unwrap_or_default()
             .split(' ')
             .filter(|token| !token.is_empty())
             .map(str::to_owned)
             .collect()
+    }
+
+    /// Adds `refresh_token` to the tokens under `key` whose revoke must be
+    /// tried again; the oldest go beyond [`MAX_UNREVOKED`]. Storage that
+    /// refuses loses it: the session then lasts on the server until it
+    /// expires, as it would have anyway.
+    pub(crate) fn remember_unrevoked(key: &str, refresh_token: &str) {
+        let mut tokens = unrevoked(key);
+        if !tokens.iter().any(|token| token == refresh_token) {
+            tokens.push(refresh_token.to_owned());
+            let keep_from = tokens.len().saturating_sub(MAX_UNREVOKED);
+            write_unrevoked(key, &tokens[keep_from..]);
+        }
+    }
+
+    /// Takes `refresh_token` off the tokens under `key`: revoked, or
+    /// refused for good.
+    pub(crate) fn forget_unrevoked(key: &str, refresh_token: &str) {
+        let tokens = unrevoked(key);
+        if tokens.iter().any(|token| token == refresh_token) {
+            let left: Vec<String> = tokens
+                .into_iter()
+                .filter(|token| token != refresh_token)
+                .collect();
+            write_unrevoked(key, &left);
+        }
+    }
+
+    fn write_unrevoked(key: &str, tokens: &[String]) {
+        if let Some(storage) = local_storage() {
+            let _ = if tokens.is_empty() {
+                storage.remove_item(key)
+            } else {
+                storage.set_item(key, &tokens.join(" "))
+            };
+        }
     }
 
     /// Listens for other tabs changing the session; removed on drop.

@@ -54,6 +54,23 @@ export function clerk_tokens_withheld() {
 export function clerk_withhold_tokens(count) {
   if (window.Clerk && window.Clerk.__emulator) window.Clerk.__emulator.withholdTokens(count);
 }
+export function record_storage_writes() {
+  const proto = Storage.prototype;
+  const set = proto.setItem, remove = proto.removeItem, writes = [];
+  proto.setItem = function (key, value) {
+    writes.push('set ' + key);
+    return set.call(this, key, value);
+  };
+  proto.removeItem = function (key) {
+    writes.push('remove ' + key);
+    return remove.call(this, key);
+  };
+  return function () {
+    proto.setItem = set;
+    proto.removeItem = remove;
+    return writes;
+  };
+}
 export function clerk_stall_next(method) {
   window.Clerk.__emulator.stallNext(method);
 }
@@ -139,6 +156,29 @@ extern "C" {
     /// another tab's change would cause.
     pub fn forget_and_announce(key: &str);
     fn record_texts(root: &web_sys::HtmlElement) -> js_sys::Function;
+    fn record_storage_writes() -> js_sys::Function;
+}
+
+/// This page's localStorage writes from [`StorageWrites::start`] on, in
+/// order: `set <key>` and `remove <key>`.
+pub struct StorageWrites {
+    stop: js_sys::Function,
+}
+
+impl StorageWrites {
+    pub fn start() -> Self {
+        Self {
+            stop: record_storage_writes(),
+        }
+    }
+
+    pub fn stop(self) -> Vec<String> {
+        let writes = self.stop.call0(&JsValue::NULL).unwrap();
+        js_sys::Array::from(&writes)
+            .iter()
+            .filter_map(|write| write.as_string())
+            .collect()
+    }
 }
 
 /// Every text a mounted view showed from [`TextRecorder::start`] on: what
@@ -217,6 +257,12 @@ pub fn instant_storage_key() -> String {
     format!("instant.{}.user", app_id())
 }
 
+/// The Instant client's key for refresh tokens whose revoke could not
+/// reach Instant (space-separated).
+pub fn unrevoked_storage_key() -> String {
+    format!("instant.{}.unrevoked", app_id())
+}
+
 /// The stored Instant session, parsed.
 pub fn stored_instant_user() -> Option<Value> {
     local_storage()
@@ -293,7 +339,7 @@ pub async fn reset() {
     local_storage().remove_item(&sign_in_marker_key()).unwrap();
     // Revokes a test made unreachable on purpose: not for later tests to send.
     local_storage()
-        .remove_item(&format!("instant.{}.unrevoked", app_id()))
+        .remove_item(&unrevoked_storage_key())
         .unwrap();
     forget_storage_filler();
     set_email_claim(true).await;

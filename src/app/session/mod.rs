@@ -42,6 +42,11 @@ pub struct SessionLink {
     last_clerk_session: Memo<Option<String>>,
     sign_out_marker_key: StoredValue<String>,
     sign_in_marker_key: StoredValue<String>,
+    /// This tab's sign-in marker while its exchange is the latest work:
+    /// later work (a Sign out that cuts the exchange short) or the end of
+    /// the exchange takes it away at once, not when the exchange's last
+    /// step returns.
+    sign_in_marker: StoredValue<Option<SignInMarker>, LocalStorage>,
     /// Why the last Sign out could not sign out of Clerk (Instant was).
     clerk_sign_out_error: RwSignal<Option<ClerkError>>,
     client_name: StoredValue<String>,
@@ -109,10 +114,12 @@ impl SessionLink {
         })
     }
 
-    /// Marks `work` as under way here and returns its number.
+    /// Marks `work` as under way here and returns its number. Work it
+    /// overtakes no longer holds the sign-in marker.
     fn start_work(self, work: Busy) -> u64 {
         let number = self.work_started.try_get_value().unwrap_or_default() + 1;
         self.work_started.try_set_value(number);
+        self.sign_in_marker.try_set_value(None);
         self.own_work.try_set(Some(work));
         number
     }
@@ -126,6 +133,7 @@ impl SessionLink {
     /// place (and ends itself).
     fn end_work(self, number: u64) {
         if self.is_latest_work(number) {
+            self.sign_in_marker.try_set_value(None);
             self.own_work.try_set(None);
         }
     }
@@ -155,18 +163,18 @@ impl SessionLink {
     }
 
     /// Starts an exchange as this tab's latest work, and ends that work
-    /// when it is done. Other tabs see its marker at once and wait for its
-    /// session rather than exchange too; it goes once the session (or the
-    /// failure) is in.
+    /// when it is done. Other tabs see its sign-in marker at once and wait
+    /// for its session rather than exchange too; the marker goes once the
+    /// session (or the failure) is in, or later work overtakes it.
     fn spawn_exchange(self, fresh_token: bool) {
         let work = self.start_work(Busy::Exchanging);
         let marker = self
             .sign_in_marker_key
             .try_get_value()
             .and_then(|key| SignInMarker::write(key, &self.clerk_session_id().unwrap_or_default()));
+        self.sign_in_marker.try_set_value(marker);
         spawn_local(async move {
             self.run_exchange(work, fresh_token).await;
-            drop(marker);
             self.end_work(work);
         });
     }
@@ -389,6 +397,7 @@ pub fn SessionLinkProvider(
         last_clerk_session,
         sign_out_marker_key: StoredValue::new(marker_key.clone()),
         sign_in_marker_key: StoredValue::new(sign_in_key.clone()),
+        sign_in_marker: StoredValue::new_local(None),
         clerk_sign_out_error: RwSignal::new(None),
         client_name: StoredValue::new(client_name),
         owner_key: StoredValue::new(owner_key.clone()),
@@ -419,9 +428,9 @@ fn follow_other_tabs(link: SessionLink, owner_key: String, marker_keys: [String;
             let stored = read_owner(&owner_key);
             owner.try_set(stored);
         }
-        for (marker_key, names) in &markers {
+        for (marker_key, clerk_session_id) in &markers {
             if key.as_ref().is_none_or(|key| key == marker_key) {
-                follow_marker(marker_key.clone(), *names);
+                follow_marker(marker_key.clone(), *clerk_session_id);
             }
         }
     });

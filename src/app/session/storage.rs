@@ -56,31 +56,34 @@ pub fn sign_out_marker_key(app_id: &str) -> String {
 
 /// The localStorage key of the sign-in marker: `<ms since the epoch>
 /// <Clerk session id>`, held by a tab while it exchanges a Clerk token for
-/// an Instant session (see [`SignInMarker`]). Other tabs that see it wait
-/// for that session (for at most 10 s) instead of exchanging a token of
-/// their own, or offering to, in between.
+/// an Instant session. Other tabs that see it wait for that session (for
+/// at most 10 s) instead of exchanging a token of their own, or offering
+/// to, in between. Any fresh one counts, whatever
+/// session it names (a tab's Clerk may not have caught up with a sign-in
+/// or switch yet): the id is there for people reading storage, and makes
+/// each tab's marker its own, so that a tab takes away only its own.
 pub fn sign_in_marker_key(app_id: &str) -> String {
     format!("clerk-instant.{app_id}.signing-in")
 }
 
-/// What the marker (either kind) under `key` names and the ms left of it,
-/// if one is there and younger than [`MARKER_MS`].
+/// The Clerk session id the marker (either kind) under `key` names and the
+/// ms left of it, if one is there and younger than [`MARKER_MS`].
 pub(super) fn fresh_marker(key: &str) -> Option<(String, u64)> {
     let marker = local_storage()?.get_item(key).ok()??;
-    let (started, names) = marker.split_once(' ')?;
+    let (started, clerk_session_id) = marker.split_once(' ')?;
     let age = (js_sys::Date::now() as u64).checked_sub(started.parse().ok()?)?;
     let left = MARKER_MS.checked_sub(age).filter(|left| *left > 0)?;
-    Some((names.to_owned(), left))
+    Some((clerk_session_id.to_owned(), left))
 }
 
-/// Writes a marker naming `names` under `key`, or takes it away for
-/// `None`; returns what it wrote. Storage that refuses only costs other
-/// tabs the wait in between.
-pub(super) fn write_marker(key: &str, names: Option<&str>) -> Option<String> {
+/// Writes a marker naming `clerk_session_id` under `key`, or takes it away
+/// for `None`; returns what it wrote. Storage that refuses only costs
+/// other tabs the wait in between.
+pub(super) fn write_marker(key: &str, clerk_session_id: Option<&str>) -> Option<String> {
     let storage = local_storage()?;
-    match names {
-        Some(names) => {
-            let marker = format!("{} {names}", js_sys::Date::now() as u64);
+    match clerk_session_id {
+        Some(id) => {
+            let marker = format!("{} {id}", js_sys::Date::now() as u64);
             storage.set_item(key, &marker).ok()?;
             Some(marker)
         }
@@ -91,18 +94,18 @@ pub(super) fn write_marker(key: &str, names: Option<&str>) -> Option<String> {
     }
 }
 
-/// Keeps `names` (what another tab's marker names) in step with the
-/// marker under `key`, and looks again when a fresh marker runs out.
-pub(super) fn follow_marker(key: String, names: RwSignal<Option<String>>) {
+/// Keeps `clerk_session_id` (what another tab's marker names) in step with
+/// the marker under `key`, and looks again when a fresh marker runs out.
+pub(super) fn follow_marker(key: String, clerk_session_id: RwSignal<Option<String>>) {
     let marker = fresh_marker(&key);
     let left = marker.as_ref().map(|(_, left)| *left);
-    if names.try_set(marker.map(|(id, _)| id)).is_some() {
+    if clerk_session_id.try_set(marker.map(|(id, _)| id)).is_some() {
         return; // disposed
     }
     if let Some(left) = left {
         spawn_local(async move {
             gloo_timers::future::TimeoutFuture::new(left as u32 + 1).await;
-            follow_marker(key, names);
+            follow_marker(key, clerk_session_id);
         });
     }
 }
