@@ -625,6 +625,17 @@ impl Browser {
             .map_err(command_error("switching tabs"))
     }
 
+    /// Closes the current tab, after reading its console, and switches to
+    /// `then` (a closed tab leaves the session on no tab).
+    pub async fn close_tab_for(&mut self, then: &WindowHandle) -> Result<()> {
+        self.collect_problems().await?;
+        self.client
+            .close_window()
+            .await
+            .map_err(command_error("closing the tab"))?;
+        self.switch_to_tab(then).await
+    }
+
     /// Reads (and clears) ChromeDriver's browser log of the current tab.
     pub async fn take_log(&self) -> Result<Vec<LogEntry>> {
         #[derive(Deserialize)]

@@ -525,15 +525,7 @@ impl<'h> Flow<'h> {
             },
         )?;
         self.browser.check_console("in step 5, second tab").await?;
-        self.browser
-            .client()
-            .close_window()
-            .await
-            .map_err(|source| e2e::browser::Error::Command {
-                action: "closing the second tab".to_owned(),
-                source: Box::new(source),
-            })?;
-        self.browser.switch_to_tab(&first_tab).await?;
+        self.browser.close_tab_for(&first_tab).await?;
 
         // The server-side revoke may land just after the page updates.
         let deadline = Instant::now() + e2e::browser::DEFAULT_WAIT;
@@ -554,8 +546,16 @@ impl<'h> Flow<'h> {
     async fn step_6_same_person_same_instant_user(&mut self) -> StepResult {
         self.begin(
             6,
-            "sign in again as the same person → the same Instant user",
+            "sign in again as the same person, with a second tab open → the same Instant user, one exchange",
         );
+        // A second tab, signed out too: it follows the sign-in without an
+        // exchange of its own (it waits for the first tab's).
+        let first_tab = self.browser.current_tab().await?;
+        let second_tab = self.browser.open_tab().await?;
+        self.browser.goto(&self.harness.url("/")).await?;
+        self.browser.wait_for_role("button", text::SIGN_IN).await?;
+        self.browser.switch_to_tab(&first_tab).await?;
+        let before = self.harness.emulator.request_counts().await?;
         self.browser.click_button(text::SIGN_IN).await?;
         self.browser.wait_for_role("dialog", "").await?;
         self.browser
@@ -600,6 +600,19 @@ impl<'h> Flow<'h> {
             format!(
                 "Instant's user for {} was {first:?}, now {now:?}",
                 PERSON.email
+            )
+        })?;
+        // The header says "signed in" only once nothing is under way there:
+        // an exchange of its own would have reached the emulator by then.
+        self.browser.switch_to_tab(&second_tab).await?;
+        self.browser.wait_for_text(text::SIGNED_IN).await?;
+        self.browser.wait_for_text("Instant: signed in").await?;
+        self.browser.close_tab_for(&first_tab).await?;
+        let after = self.harness.emulator.request_counts().await?;
+        check(after.oauth_id_token == before.oauth_id_token + 1, || {
+            format!(
+                "one sign-in with two tabs open made {} exchange calls, not 1",
+                after.oauth_id_token - before.oauth_id_token
             )
         })?;
         self.browser.click_link(text::ACCOUNT).await?;
