@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::buttons::SignOutButton;
 use super::help::EmailClaimHelp;
 use super::loading::Loading;
 use super::session::use_session_link;
@@ -207,13 +208,7 @@ pub fn ClerkSignedIn() -> impl IntoView {
                 <button type="button" class="button primary" on:click=move |_| link.exchange()>
                     "Sign in to Instant"
                 </button>
-                <button
-                    type="button"
-                    class="button"
-                    on:click=move |_| link.sign_out_of_both()
-                >
-                    "Sign out"
-                </button>
+                <SignOutButton />
             </div>
         }
         .into_any(),
@@ -232,13 +227,7 @@ fn ClerkSignOutFailed(error: ClerkError) -> impl IntoView {
                 {error.to_string()}
             </p>
             <div class="actions">
-                <button
-                    type="button"
-                    class="button primary"
-                    on:click=move |_| link.sign_out_of_both()
-                >
-                    "Sign out of Clerk"
-                </button>
+                <SignOutButton label="Sign out of Clerk" primary=true />
                 <button type="button" class="button" on:click=move |_| link.exchange()>
                     "Sign in to Instant"
                 </button>
@@ -294,9 +283,7 @@ fn ExchangeError(error: InstantError) -> impl IntoView {
                             </button>
                         }
                     })}
-                <button type="button" class="button" on:click=move |_| link.sign_out_of_both()>
-                    "Sign out"
-                </button>
+                <SignOutButton />
             </div>
         </div>
     }
@@ -305,7 +292,6 @@ fn ExchangeError(error: InstantError) -> impl IntoView {
 /// "Signed in with Instant through Clerk!" and the chained Sign out.
 #[component]
 fn SignedInToBoth(user: User) -> impl IntoView {
-    let link = use_session_link();
     let lacks_email = sync::lacks_email(&user);
     let who = user.email.clone().unwrap_or_else(|| user.id.clone());
     view! {
@@ -317,13 +303,7 @@ fn SignedInToBoth(user: User) -> impl IntoView {
                 <a href="/account" class="button">
                     "Account"
                 </a>
-                <button
-                    type="button"
-                    class="button primary"
-                    on:click=move |_| link.sign_out_of_both()
-                >
-                    "Sign out"
-                </button>
+                <SignOutButton primary=true />
             </div>
         </div>
     }

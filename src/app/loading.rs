@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::session::use_session_link;
+use super::buttons::SignOutButton;
 
 /// How long "Loading…" shows alone before the page offers a way out: a
 /// Clerk or Instant call that hangs would hold it until its time limit
@@ -13,7 +13,6 @@ const SLOW_AFTER_MS: u32 = 5_000;
 /// exchange under way.
 #[component]
 pub fn Loading() -> impl IntoView {
-    let link = use_session_link();
     let slow = RwSignal::new(false);
     // Once the view is gone the signal is too, and setting it does nothing:
     // no timer to clear.
@@ -21,7 +20,6 @@ pub fn Loading() -> impl IntoView {
         gloo_timers::future::TimeoutFuture::new(SLOW_AFTER_MS).await;
         slow.try_set(true);
     });
-    let sign_out = move |_| link.sign_out_of_both();
     // Erased with `into_any()`: as a typed view that comes and goes, this
     // part cost 3.6 KB gzip more (README, Performance).
     view! {
@@ -32,9 +30,7 @@ pub fn Loading() -> impl IntoView {
                     view! {
                         <p class="hint">"Clerk or Instant is taking longer than usual to answer."</p>
                         <div class="actions">
-                            <button type="button" class="button" on:click=sign_out>
-                                "Sign out"
-                            </button>
+                            <SignOutButton />
                         </div>
                     }
                         .into_any()

@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 mod account;
+mod buttons;
 mod help;
 mod home;
 mod loading;
