@@ -487,6 +487,7 @@ async fn a_sign_in_that_hangs_offers_a_sign_out() {
     wait_for_text(&app, "taking longer than usual").await;
     assert!(app.text().contains("Loading…"), "{}", app.text());
 
+    let writes = StorageWrites::start();
     focus_and_click_button(&app, "Sign out").await;
     wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
     assert!(focus_is_in_status_region(&app));
@@ -495,12 +496,51 @@ async fn a_sign_in_that_hangs_offers_a_sign_out() {
     assert_eq!(stored_instant_user(), None);
     assert_eq!(exchange_count().await, exchanges);
     // The exchange it cut short no longer holds other tabs up, though
-    // Clerk's token call has not returned.
+    // Clerk's token call has not returned; and a tab waiting for it saw the
+    // Sign out begin before the exchange's end (else it would exchange).
+    assert_eq!(
+        local_storage().get_item(&sign_in_marker_key()).unwrap(),
+        None
+    );
+    let writes = writes.stop();
+    let position = |write: String| writes.iter().position(|seen| *seen == write);
+    let signing_out = position(format!("set {}", sign_out_marker_key()));
+    let sign_in_over = position(format!("remove {}", sign_in_marker_key()));
+    assert!(
+        signing_out.is_some() && sign_in_over.is_some() && signing_out < sign_in_over,
+        "{writes:?}"
+    );
+    drop(app);
+}
+
+#[wasm_bindgen_test]
+async fn this_tabs_exchange_over_another_tabs_marker_leaves_nothing_under_way() {
+    reset().await;
+    set_email_claim(false).await;
+    let app = mount_app(config());
+    sign_in_to_clerk(&unique_email("over-another-marker")).await;
+    wait_for_text(&app, "The id_token had no email.").await;
+    set_email_claim(true).await;
+    // Another tab's exchange starts; this tab's Retry writes its own marker
+    // over that one, and takes it away when done.
+    another_tab_starts_an_exchange();
+    let started = js_sys::Date::now();
+    click_button(&app, "Retry").await;
+    wait_for_text(&app, SIGNED_IN).await;
+    // Nothing is under way any more: not "signing in…" until the other
+    // tab's marker (gone from storage) would have run out 10 s on.
+    wait_until("the header says signed in", || {
+        header_summary(&app).contains("Instant: signed in")
+    })
+    .await;
+    let waited = js_sys::Date::now() - started;
+    assert!(waited < 5_000.0, "signing in… for {waited} ms");
     assert_eq!(
         local_storage().get_item(&sign_in_marker_key()).unwrap(),
         None
     );
     drop(app);
+    reset().await;
 }
 
 /// Signs in to both (as `label`), then takes the Instant session and its

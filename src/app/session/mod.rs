@@ -119,9 +119,21 @@ impl SessionLink {
     fn start_work(self, work: Busy) -> u64 {
         let number = self.work_started.try_get_value().unwrap_or_default() + 1;
         self.work_started.try_set_value(number);
-        self.sign_in_marker.try_set_value(None);
+        self.drop_sign_in_marker();
         self.own_work.try_set(Some(work));
         number
+    }
+
+    /// Takes this tab's sign-in marker away, if it holds one, and looks at
+    /// the key again: no storage event tells a tab of its own writes, and
+    /// another tab's marker it had seen was overwritten by this tab's (or
+    /// has replaced it meanwhile).
+    fn drop_sign_in_marker(self) {
+        let held = self.sign_in_marker.try_update_value(Option::take).flatten();
+        if let (Some(held), Some(key)) = (held, self.sign_in_marker_key.try_get_value()) {
+            drop(held);
+            follow_marker(key, self.other_tab_signing_in);
+        }
     }
 
     /// Whether the work numbered `number` is the latest started here.
@@ -133,7 +145,7 @@ impl SessionLink {
     /// place (and ends itself).
     fn end_work(self, number: u64) {
         if self.is_latest_work(number) {
-            self.sign_in_marker.try_set_value(None);
+            self.drop_sign_in_marker();
             self.own_work.try_set(None);
         }
     }
@@ -172,6 +184,10 @@ impl SessionLink {
             .sign_in_marker_key
             .try_get_value()
             .and_then(|key| SignInMarker::write(key, &self.clerk_session_id().unwrap_or_default()));
+        if marker.is_some() {
+            // Storage now holds this tab's marker, not one another tab wrote.
+            self.other_tab_signing_in.try_set(None);
+        }
         self.sign_in_marker.try_set_value(marker);
         spawn_local(async move {
             self.run_exchange(work, fresh_token).await;
@@ -188,15 +204,18 @@ impl SessionLink {
         if self.own_work.try_get_untracked().flatten() == Some(Busy::SigningOut) {
             return;
         }
-        // An exchange under way stops at its next step (see `run_exchange`).
-        let work = self.start_work(Busy::SigningOut);
-        self.clerk_sign_out_error.set(None);
-        // Before Instant's sign-out, which other tabs see first.
+        // Before Instant's sign-out, which other tabs see first, and before
+        // this tab's sign-in marker goes (in `start_work`): a tab waiting
+        // for that sign-in would otherwise see nothing under way for a
+        // moment, and exchange a token of its own.
         let marker_key = self.sign_out_marker_key.get_value();
         let clerk_session_id = self.clerk_session_id();
         if let Some(id) = &clerk_session_id {
             write_marker(&marker_key, Some(id));
         }
+        // An exchange under way stops at its next step (see `run_exchange`).
+        let work = self.start_work(Busy::SigningOut);
+        self.clerk_sign_out_error.set(None);
         let instant_revoke = self.sign_out_of_instant();
         spawn_local(async move {
             let clerk_signed_out = self.clerk.sign_out().await;
