@@ -102,6 +102,17 @@ fn loopback_addr(text: &str) -> Result<SocketAddr, String> {
 
 /// Why `text` is no `IP:port`, and what to write instead.
 fn unparsable_addr(text: &str) -> String {
+    if text.trim().is_empty() {
+        return "the address is empty; use e.g. 127.0.0.1:8787 or [::1]:8787 (port 0 picks a \
+                free port)"
+            .to_owned();
+    }
+    if let Some((host, port)) = text.rsplit_once(':') {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        if host.parse::<IpAddr>().is_ok() && port.parse::<u64>().is_ok_and(|port| port > 65535) {
+            return format!("{port} is not a port: ports go from 0 to 65535 (0 picks a free port)");
+        }
+    }
     if let Ok(ip) = text.parse::<IpAddr>() {
         let hint = match ip {
             IpAddr::V4(_) => format!("{ip}:8787"),
@@ -166,7 +177,13 @@ mod tests {
             ("127.0.0.1", "127.0.0.1 has no port"),
             ("::1", "[::1]:8787 (an IPv6 address goes in brackets"),
             ("localhost", "not an IP address with a port"),
-            ("127.0.0.1:99999", "not an IP address with a port"),
+            (
+                "127.0.0.1:99999",
+                "99999 is not a port: ports go from 0 to 65535",
+            ),
+            ("[::1]:70000", "70000 is not a port"),
+            ("", "the address is empty"),
+            ("  ", "the address is empty"),
         ] {
             let error = refusal(addr);
             assert!(error.contains(says), "{addr}: {error}");
