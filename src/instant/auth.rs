@@ -331,21 +331,30 @@ pub(crate) fn revoke_in_background(config: InstantConfig, refresh_token: String)
     }));
 }
 
-/// Revokes `refresh_token` on the server. One that could not reach Instant
-/// (offline, no answer) is kept in storage, and the next
-/// [`init`](super::init) tries again: a sign-out made offline would
-/// otherwise leave the session valid on the server until it expires. Any
-/// answer from Instant settles it.
+/// Revokes `refresh_token` on the server. One that did not get through
+/// (offline, no answer, a server error or "too many requests") is kept in
+/// storage, and the next [`init`](super::init) tries again: a sign-out
+/// made then would otherwise leave the session valid on the server until
+/// it expires. Success or any other answer settles it.
 async fn revoke(config: &InstantConfig, refresh_token: &str) -> Result<()> {
     let result = api::sign_out(config, refresh_token).await;
     let key = storage::unrevoked_key(&config.app_id);
-    match &result {
-        Err(InstantError::Network { .. } | InstantError::TimedOut { .. }) => {
-            storage::remember_unrevoked(&key, refresh_token);
-        }
-        _ => storage::forget_unrevoked(&key, refresh_token),
+    if revoke_again(&result) {
+        storage::remember_unrevoked(&key, refresh_token);
+    } else {
+        storage::forget_unrevoked(&key, refresh_token);
     }
     result
+}
+
+/// Whether a revoke with this outcome did not get through, and is to be
+/// tried again.
+fn revoke_again(result: &Result<()>) -> bool {
+    match result {
+        Err(InstantError::Network { .. } | InstantError::TimedOut { .. }) => true,
+        Err(InstantError::Api { status, .. }) => matches!(status, 408 | 429 | 500..),
+        _ => false,
+    }
 }
 
 /// Sends again the revokes that could not reach Instant before (see
@@ -380,4 +389,38 @@ fn detach<T: 'static>(request: impl Future<Output = T> + 'static) -> oneshot::Re
     #[cfg(not(target_arch = "wasm32"))]
     futures::executor::block_on(task);
     receiver
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_revoke_is_tried_again_only_when_it_did_not_get_through() {
+        let api = |status| {
+            Err(InstantError::Api {
+                status,
+                kind: None,
+                message: String::new(),
+                hint: None,
+            })
+        };
+        let network = Err(InstantError::Network {
+            uri: "http://127.0.0.1:9".into(),
+            reason: "TypeError: Failed to fetch".into(),
+        });
+        let timed_out = Err(InstantError::TimedOut {
+            uri: "http://127.0.0.1:8788".into(),
+            seconds: 30,
+        });
+        for again in [network, timed_out, api(500), api(503), api(429), api(408)] {
+            assert!(revoke_again(&again), "{again:?}");
+        }
+        let config = Err(InstantError::Config {
+            reason: "no scheme".into(),
+        });
+        for settled in [Ok(()), api(400), api(404), config] {
+            assert!(!revoke_again(&settled), "{settled:?}");
+        }
+    }
 }

@@ -65,11 +65,17 @@ export function record_storage_writes() {
     writes.push('remove ' + key);
     return remove.call(this, key);
   };
-  return function () {
+  const stop = function () {
     proto.setItem = set;
     proto.removeItem = remove;
+    delete window.__stopRecordingStorage;
     return writes;
   };
+  window.__stopRecordingStorage = stop;
+  return stop;
+}
+export function stop_recording_storage() {
+  if (window.__stopRecordingStorage) window.__stopRecordingStorage();
 }
 export function clerk_stall_next(method) {
   window.Clerk.__emulator.stallNext(method);
@@ -157,10 +163,14 @@ extern "C" {
     pub fn forget_and_announce(key: &str);
     fn record_texts(root: &web_sys::HtmlElement) -> js_sys::Function;
     fn record_storage_writes() -> js_sys::Function;
+    /// Ends a recording of storage writes a failed test left going.
+    fn stop_recording_storage();
 }
 
 /// This page's localStorage writes from [`StorageWrites::start`] on, in
-/// order: `set <key>` and `remove <key>`.
+/// order: `set <key>` and `remove <key>`. Recording ends at `stop` (or at
+/// the next [`reset`], after a failed test: wasm does not unwind, so no
+/// `Drop` would run).
 pub struct StorageWrites {
     stop: js_sys::Function,
 }
@@ -326,8 +336,9 @@ pub fn forget_storage_filler() {
 
 /// Puts the page back at `/` with nobody signed in and the email claim on.
 pub async fn reset() {
-    // Views a failed test left mounted.
+    // Views, and a storage recording, a failed test left going.
     unmount(|_| true);
+    stop_recording_storage();
     clerk_close_sign_in();
     clerk_withhold_tokens(0);
     sign_out_of_clerk().await;

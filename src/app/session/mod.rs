@@ -27,7 +27,7 @@ pub struct SessionLink {
     /// The Clerk user id the Instant session was made for.
     owner: RwSignal<Option<String>>,
     /// This tab's own work under way ([`busy`](Self::busy) adds another
-    /// tab's sign-out).
+    /// tab's sign-out or sign-in).
     own_work: RwSignal<Option<Busy>>,
     /// How many pieces of work this tab has started: the number of the
     /// latest. Work that later work overtook (an exchange, by a Sign out)
@@ -262,6 +262,8 @@ impl SessionLink {
             Err(_) if auth.user().is_some() => return,
             Err(error) => {
                 auth.report_error(error);
+                // Nobody's session is left to own (see below).
+                self.set_owner(None);
                 return;
             }
         };
@@ -277,6 +279,11 @@ impl SessionLink {
         if holds_it {
             self.set_owner(Some(clerk_user_id));
             self.tidy_sign_out_marker();
+        } else if auth.user().is_none() {
+            // Failed, with no session here (another tab's would have
+            // arrived by now): an owner left from an earlier session would
+            // pass for a session on its way (see `sync::decide`).
+            self.set_owner(None);
         }
     }
 

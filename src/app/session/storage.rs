@@ -55,13 +55,14 @@ pub fn sign_out_marker_key(app_id: &str) -> String {
 }
 
 /// The localStorage key of the sign-in marker: `<ms since the epoch>
-/// <Clerk session id>`, held by a tab while it exchanges a Clerk token for
+/// <Clerk session id> <random>`, held by a tab while it exchanges a Clerk token for
 /// an Instant session. Other tabs that see it wait for that session (for
 /// at most 10 s) instead of exchanging a token of their own, or offering
 /// to, in between. Any fresh one counts, whatever
 /// session it names (a tab's Clerk may not have caught up with a sign-in
-/// or switch yet): the id is there for people reading storage, and makes
-/// each tab's marker its own, so that a tab takes away only its own.
+/// or switch yet): the id is there for people reading storage, and the
+/// random part makes each marker its own, so that a tab takes away only
+/// its own (unless another tab replaced it in between: one key, no lock).
 pub fn sign_in_marker_key(app_id: &str) -> String {
     format!("clerk-instant.{app_id}.signing-in")
 }
@@ -99,8 +100,13 @@ pub(super) fn write_marker(key: &str, clerk_session_id: Option<&str>) -> Option<
 pub(super) fn follow_marker(key: String, clerk_session_id: RwSignal<Option<String>>) {
     let marker = fresh_marker(&key);
     let left = marker.as_ref().map(|(_, left)| *left);
-    if clerk_session_id.try_set(marker.map(|(id, _)| id)).is_some() {
+    let id = marker.map(|(id, _)| id);
+    // Set only on a change: everything that reads `busy` reruns on a set.
+    let Some(seen) = clerk_session_id.try_get_untracked() else {
         return; // disposed
+    };
+    if seen != id {
+        clerk_session_id.try_set(id);
     }
     if let Some(left) = left {
         spawn_local(async move {
@@ -124,7 +130,9 @@ impl SignInMarker {
     /// Marks an exchange for `clerk_session_id` under `key`; `None` when
     /// storage refused.
     pub(super) fn write(key: String, clerk_session_id: &str) -> Option<Self> {
-        let marker = write_marker(&key, Some(clerk_session_id))?;
+        // Two tabs on one Clerk session could write in the same ms.
+        let random = (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
+        let marker = write_marker(&key, Some(&format!("{clerk_session_id} {random:08x}")))?;
         let (page_key, page_marker) = (key.clone(), marker.clone());
         let page_hidden = window_event_listener(leptos::ev::pagehide, move |_| {
             remove_if_unchanged(&page_key, &page_marker);
