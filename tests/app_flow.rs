@@ -283,12 +283,10 @@ async fn an_account_switch_marks_its_exchange_before_it_ends_the_old_session() {
     let writes = writes.stop();
     // Other tabs read the marker first, and wait, instead of answering the
     // old session's end with a "Sign in to Instant".
-    let position = |write: String| writes.iter().position(|seen| *seen == write);
-    let marked = position(format!("set {}", sign_in_marker_key()));
-    let old_session_ended = position(format!("remove {}", instant_storage_key()));
-    assert!(
-        marked.is_some() && old_session_ended.is_some() && marked < old_session_ended,
-        "{writes:?}"
+    assert_written_in_order(
+        &writes,
+        &format!("set {}", sign_in_marker_key()),
+        &format!("remove {}", instant_storage_key()),
     );
     click_button(&app, "Sign out").await;
     wait_until("signed out", || has_button(&app, "Sign in")).await;
@@ -527,17 +525,12 @@ async fn a_sign_in_that_hangs_offers_a_sign_out() {
     // The exchange it cut short no longer holds other tabs up, though
     // Clerk's token call has not returned; and a tab waiting for it saw the
     // Sign out begin before the exchange's end (else it would exchange).
-    assert_eq!(
-        local_storage().get_item(&sign_in_marker_key()).unwrap(),
-        None
-    );
+    assert_eq!(stored_sign_in_marker(), None);
     let writes = writes.stop();
-    let position = |write: String| writes.iter().position(|seen| *seen == write);
-    let signing_out = position(format!("set {}", sign_out_marker_key()));
-    let sign_in_over = position(format!("remove {}", sign_in_marker_key()));
-    assert!(
-        signing_out.is_some() && sign_in_over.is_some() && signing_out < sign_in_over,
-        "{writes:?}"
+    assert_written_in_order(
+        &writes,
+        &format!("set {}", sign_out_marker_key()),
+        &format!("remove {}", sign_in_marker_key()),
     );
     drop(app);
 }
@@ -564,12 +557,24 @@ async fn this_tabs_exchange_over_another_tabs_marker_leaves_nothing_under_way() 
     .await;
     let waited = js_sys::Date::now() - started;
     assert!(waited < 5_000.0, "signing in… for {waited} ms");
-    assert_eq!(
-        local_storage().get_item(&sign_in_marker_key()).unwrap(),
-        None
-    );
+    assert_eq!(stored_sign_in_marker(), None);
     drop(app);
     reset().await;
+}
+
+/// The sign-in marker in storage, if any.
+fn stored_sign_in_marker() -> Option<String> {
+    local_storage().get_item(&sign_in_marker_key()).unwrap()
+}
+
+/// Checks that `writes` (from [`StorageWrites`]) hold `first`, then `then`.
+fn assert_written_in_order(writes: &[String], first: &str, then: &str) {
+    let position = |write: &str| writes.iter().position(|seen| seen == write);
+    let (first_at, then_at) = (position(first), position(then));
+    assert!(
+        first_at.is_some() && then_at.is_some() && first_at < then_at,
+        "{first:?} not before {then:?}: {writes:?}"
+    );
 }
 
 /// Signs in to both (as `label`), then takes the Instant session and its
@@ -650,7 +655,7 @@ async fn another_tabs_exchange_that_fails_or_never_ends_is_followed_by_one_here(
     wait_for_text(&app, "Loading…").await;
     text_a_moment_later(&app).await;
     assert_eq!(
-        local_storage().get_item(&sign_in_marker_key()).unwrap(),
+        stored_sign_in_marker(),
         Some(left_behind),
         "the tab exchanged at once"
     );
@@ -671,17 +676,11 @@ async fn this_tabs_exchange_holds_the_marker_while_it_runs() {
     clerk_withhold_tokens(1);
     sign_in_to_clerk(&unique_email("own-marker")).await;
     wait_until("the marker is set", || {
-        local_storage()
-            .get_item(&sign_in_marker_key())
-            .unwrap()
-            .is_some_and(|marker| marker.contains(&clerk_session_id().unwrap()))
+        stored_sign_in_marker().is_some_and(|marker| marker.contains(&clerk_session_id().unwrap()))
     })
     .await;
     wait_for_text(&app, SIGNED_IN).await;
-    assert_eq!(
-        local_storage().get_item(&sign_in_marker_key()).unwrap(),
-        None
-    );
+    assert_eq!(stored_sign_in_marker(), None);
     drop(app);
     reset().await;
 }
