@@ -86,35 +86,39 @@ fn SignInError() -> impl IntoView {
 }
 
 /// Every button in the status area changes what the area shows, which
-/// usually removes the button: move focus to the area first (it stays), so
-/// that keyboard users carry on from there rather than from the top of the
-/// page. A button still there once the click has had its effect (a Sign in
-/// that could not open) gets focus back. Returns whether the click was on
-/// a button.
+/// usually removes the button and leaves focus nowhere (the page's body).
+/// Once the click has had its effect, such a lost focus goes to the area
+/// (it stays), so that keyboard users carry on from there rather than from
+/// the top of the page; a button still there (a Sign in that could not
+/// open) keeps it. Returns whether the click was on a button.
 fn keep_focus_in_status_region(event: leptos::ev::MouseEvent) -> bool {
     let button = event
         .target()
         .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-        .and_then(|element| element.closest("button").ok().flatten())
-        .and_then(|button| button.dyn_into::<web_sys::HtmlElement>().ok());
+        .and_then(|element| element.closest("button").ok().flatten());
     let region = event
         .current_target()
         .and_then(|target| target.dyn_into::<web_sys::HtmlElement>().ok());
     let on_a_button = button.is_some();
     if let (Some(button), Some(region)) = (button, region) {
-        let _ = region.focus();
         leptos::task::spawn_local(async move {
             gloo_timers::future::TimeoutFuture::new(0).await;
-            let focus_in_region = web_sys::window()
-                .and_then(|window| window.document())
-                .and_then(|document| document.active_element())
-                .is_some_and(|active| active == *region);
-            if button.is_connected() && focus_in_region {
-                let _ = button.focus();
+            if !button.is_connected() && focus_is_lost() {
+                let _ = region.focus();
             }
         });
     }
     on_a_button
+}
+
+/// Whether nothing has focus: the page's body has it, or nothing does.
+fn focus_is_lost() -> bool {
+    let Some(document) = web_sys::window().and_then(|window| window.document()) else {
+        return false;
+    };
+    document
+        .active_element()
+        .is_none_or(|active| document.body().is_some_and(|body| *body == active))
 }
 
 /// After a sign-in through Clerk's modal opened here, the Sign in button
@@ -137,15 +141,13 @@ async fn keep_focus_after_sign_in() {
         if in_a_dialog {
             continue;
         }
-        let lost =
-            active.is_none_or(|element| document.body().is_some_and(|body| *body == element));
         // Looked up now: a NodeRef costs more wasm than this one look-up.
         let region = document
             .query_selector(".status-region")
             .ok()
             .flatten()
             .and_then(|region| region.dyn_into::<web_sys::HtmlElement>().ok());
-        if let (true, Some(region)) = (lost, region) {
+        if let (true, Some(region)) = (focus_is_lost(), region) {
             let _ = region.focus();
         }
         return;
