@@ -155,8 +155,9 @@ impl Auth {
     /// runs whether or not the returned future is awaited (like the JS
     /// client, which does not wait for it); await it to learn the outcome. A
     /// failed revoke is `Err`, but the person stays signed out locally; one
-    /// that could not reach Instant is tried again by the next
-    /// [`init`](super::init) in this browser (the JS client gives up on it).
+    /// that did not get through (offline, no answer, a server error) is
+    /// tried again by the next [`init`](super::init) in this browser (the
+    /// JS client gives up on it).
     /// Signing out without a session makes no request.
     ///
     /// ```no_run
