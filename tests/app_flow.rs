@@ -536,6 +536,29 @@ async fn a_sign_in_that_hangs_offers_a_sign_out() {
 }
 
 #[wasm_bindgen_test]
+async fn a_sign_out_that_hangs_in_clerk_says_so() {
+    reset().await;
+    let app = mount_app(config());
+    sign_in_to_clerk(&unique_email("hanging-sign-out")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    // Clerk never answers the sign-out: without a word the page would say
+    // "Signing out…" until Clerk's call times out.
+    clerk_stall_next("signOut");
+    click_button(&app, "Sign out").await;
+    wait_for_text(&app, "Signing out…").await;
+    assert!(!app.text().contains("longer than usual"), "{}", app.text());
+    wait_for_text(&app, "Clerk is taking longer than usual to sign out").await;
+    let text = app.text();
+    assert!(text.contains("Signing out…"), "{text}");
+    assert!(text.contains("You are signed out of Instant"), "{text}");
+    // What it says is so.
+    assert_eq!(stored_instant_user(), None);
+    assert!(clerk_user_id().is_some());
+    drop(app);
+    reset().await;
+}
+
+#[wasm_bindgen_test]
 async fn this_tabs_exchange_over_another_tabs_marker_leaves_nothing_under_way() {
     reset().await;
     set_email_claim(false).await;

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
-use super::loading::Loading;
+use super::loading::{Loading, SigningOut};
 use super::session::use_session_link;
 use super::sync::Busy;
 use crate::clerk::{use_clerk_auth, ClerkState};
@@ -87,7 +87,7 @@ pub fn AccountPage() -> impl IntoView {
                         view! { <AccountDetails user clerk_user_id /> }.into_any()
                     }
                     AccountAccess::Wait if busy.get().is_some_and(Busy::is_signing_out) => {
-                        view! { <p class="status">"Signing out…"</p> }.into_any()
+                        view! { <SigningOut /> }.into_any()
                     }
                     AccountAccess::Wait => view! { <Loading /> }.into_any(),
                     AccountAccess::Redirect => {

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use super::buttons::SignOutButton;
 use super::help::EmailClaimHelp;
-use super::loading::Loading;
+use super::loading::{Loading, SigningOut};
 use super::session::use_session_link;
 use super::sync::{self, Panel};
 use wasm_bindgen::JsCast as _;
@@ -199,7 +199,7 @@ pub fn ClerkSignedIn() -> impl IntoView {
     });
     move || match panel.get() {
         Panel::Loading => view! { <Loading /> }.into_any(),
-        Panel::SigningOut => view! { <p class="status">"Signing out…"</p> }.into_any(),
+        Panel::SigningOut => view! { <SigningOut /> }.into_any(),
         Panel::Error(error) => view! { <ExchangeError error /> }.into_any(),
         Panel::SignedIn(user) => view! { <SignedInToBoth user /> }.into_any(),
         // Sign out too: another tab's Sign out that Clerk refused leads

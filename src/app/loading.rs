@@ -1,18 +1,41 @@
-//! "Loading…", with a way out when it lasts.
+//! "Loading…" and "Signing out…", which say so when they last.
 
 use leptos::prelude::*;
 
 use super::buttons::SignOutButton;
 
-/// How long "Loading…" shows alone before the page offers a way out: a
-/// Clerk or Instant call that hangs would hold it until its time limit
-/// (15 s for Clerk's, 30 s for Instant's) with nothing to press.
+/// How long "Loading…" or "Signing out…" shows alone before the page says
+/// that it is taking long: a Clerk or Instant call that hangs would hold it
+/// until its time limit (15 s for Clerk's, 30 s for Instant's) with nothing
+/// said.
 const SLOW_AFTER_MS: u32 = 5_000;
 
 /// "Loading…", and after [`SLOW_AFTER_MS`] a Sign out, which also ends an
 /// exchange under way.
 #[component]
 pub fn Loading() -> impl IntoView {
+    waiting(
+        "Loading…",
+        "Clerk or Instant is taking longer than usual to answer.",
+        true,
+    )
+}
+
+/// "Signing out…", and after [`SLOW_AFTER_MS`] what is left to do. Instant
+/// signs out at once; Clerk's sign-out is the request that can hang, and
+/// after its time limit the page says why and offers to try again.
+#[component]
+pub fn SigningOut() -> impl IntoView {
+    waiting(
+        "Signing out…",
+        "You are signed out of Instant; Clerk is taking longer than usual to sign out.",
+        false,
+    )
+}
+
+/// `status`, then after [`SLOW_AFTER_MS`] `slow_hint`, with a Sign out
+/// button when `offer_sign_out`.
+fn waiting(status: &'static str, slow_hint: &'static str, offer_sign_out: bool) -> impl IntoView {
     let slow = RwSignal::new(false);
     // Once the view is gone the signal is too, and setting it does nothing:
     // no timer to clear.
@@ -23,15 +46,20 @@ pub fn Loading() -> impl IntoView {
     // Erased with `into_any()`: as a typed view that comes and goes, this
     // part cost 3.6 KB gzip more (README, Performance).
     view! {
-        <p class="status">"Loading…"</p>
+        <p class="status">{status}</p>
         {move || {
             slow.get()
                 .then(|| {
                     view! {
-                        <p class="hint">"Clerk or Instant is taking longer than usual to answer."</p>
-                        <div class="actions">
-                            <SignOutButton />
-                        </div>
+                        <p class="hint">{slow_hint}</p>
+                        {offer_sign_out
+                            .then(|| {
+                                view! {
+                                    <div class="actions">
+                                        <SignOutButton />
+                                    </div>
+                                }
+                            })}
                     }
                         .into_any()
                 })
