@@ -125,6 +125,55 @@ async fn a_stored_session_ended_elsewhere_is_cleared_and_says_why() {
 }
 
 #[wasm_bindgen_test]
+async fn a_session_another_tab_found_ended_says_why_here_too() {
+    let user = stored_sign_in("ended-in-another-tab").await;
+    let session = stored_session().unwrap();
+    let db = init(config());
+    let auth = db.use_auth();
+    assert_eq!(auth.user.get_untracked(), Some(user.clone()));
+
+    // The name of an older ended session is no reason for this one.
+    let other_tab = OtherTab::open();
+    other_tab.end_session("an-older-refresh-token");
+    wait_until("this tab follows the other tab's sign-out", || {
+        auth.state.get_untracked() == AuthState::SignedOut
+    })
+    .await;
+
+    other_tab.store_session(&session);
+    wait_until("this tab follows the other tab's session", || {
+        auth.user.get_untracked().as_ref() == Some(&user)
+    })
+    .await;
+    other_tab.end_session(&user.refresh_token);
+    wait_until("this tab says the session ended", || {
+        auth.state.get_untracked() == AuthState::Error(InstantError::SessionEnded)
+    })
+    .await;
+    clear_storage();
+}
+
+#[wasm_bindgen_test]
+async fn a_stored_session_ended_here_is_named_for_other_tabs_until_the_next_sign_in() {
+    let user = stored_sign_in("ended-named").await;
+    sign_out_elsewhere(&user.refresh_token).await;
+    let reloaded = init(config());
+    within_deadline("the check", reloaded.auth().check_stored_session())
+        .await
+        .expect("the check got an answer");
+    assert_eq!(ended_session(), Some(user.refresh_token));
+
+    let token = clerk_token_for(&unique_email("after-the-end")).await;
+    reloaded
+        .auth()
+        .sign_in_with_id_token(client_name(), &token)
+        .await
+        .expect("Instant signs in");
+    assert_eq!(ended_session(), None);
+    clear_storage();
+}
+
+#[wasm_bindgen_test]
 async fn a_check_that_cannot_reach_instant_keeps_the_stored_session() {
     let user = stored_sign_in("check-offline").await;
 

@@ -13,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use e2e::{Browser, ColorScheme, Harness, InstantUser};
+use e2e::{Browser, ColorScheme, Harness, InstantUser, RequestCounts};
 
 /// Where the first tab signs out in step 5.
 const FIRST_TAB_PATH: &str = "/?from=e2e";
@@ -313,6 +313,26 @@ impl<'h> Flow<'h> {
         self.end("03-account-page").await
     }
 
+    /// Waits until a page load (`what`) has checked its stored session
+    /// with Instant: a check made after `before` was counted.
+    async fn wait_for_session_check(&self, before: &RequestCounts, what: &str) -> StepResult {
+        let deadline = Instant::now() + e2e::browser::DEFAULT_WAIT;
+        while self
+            .harness
+            .emulator
+            .request_counts()
+            .await?
+            .verify_refresh_token
+            == before.verify_refresh_token
+        {
+            check(Instant::now() < deadline, || {
+                format!("{what} did not check the stored session with Instant")
+            })?;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(())
+    }
+
     async fn step_4_reload_keeps_the_session(&mut self) -> StepResult {
         self.begin(4, "reload: still signed in, no new exchange call");
         let user = self.signed_up_user()?;
@@ -328,20 +348,7 @@ impl<'h> Flow<'h> {
         // started once the page (here /account) shows it signed in; an
         // exchange on load (as in the guide) starts before that, and shows
         // as "signing in…" in the header, checked below.
-        let deadline = Instant::now() + e2e::browser::DEFAULT_WAIT;
-        while self
-            .harness
-            .emulator
-            .request_counts()
-            .await?
-            .verify_refresh_token
-            == before.verify_refresh_token
-        {
-            check(Instant::now() < deadline, || {
-                "the reload did not check the stored session with Instant".to_owned()
-            })?;
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        self.wait_for_session_check(&before, "the reload").await?;
         let page = self.browser.page_text().await?;
         check(
             page.contains(text::SIGNED_IN) && !page.contains("Instant: signing in"),
@@ -678,7 +685,7 @@ impl<'h> Flow<'h> {
     async fn step_8_session_ended_elsewhere(&mut self) -> StepResult {
         self.begin(
             8,
-            "the session ended elsewhere: after a reload the page says so; Sign in again",
+            "the session ended elsewhere: after a reload the page says so, and so does a second tab; Sign in again",
         );
         // With the claim back, the person from step 7 signs out and in again.
         self.harness.emulator.set_email_claim(true).await?;
@@ -697,6 +704,18 @@ impl<'h> Flow<'h> {
         let ended = self.stored_refresh_token().await?.ok_or_else(|| {
             StepError::Check("no Instant refresh token in localStorage while signed in".into())
         })?;
+        // A second tab on the same session: it learns from the first why
+        // the session went, rather than only that it did.
+        let first_tab = self.browser.current_tab().await?;
+        let second_tab = self.browser.open_tab().await?;
+        let before_second_tab = self.harness.emulator.request_counts().await?;
+        self.browser.goto(&self.harness.url("/")).await?;
+        self.browser.wait_for_text(text::SIGNED_IN).await?;
+        // Its own check first: one that reached Instant after the end would
+        // find the session ended in this tab instead.
+        self.wait_for_session_check(&before_second_tab, "the second tab")
+            .await?;
+        self.browser.switch_to_tab(&first_tab).await?;
         self.harness.emulator.sign_out_refresh_token(&ended).await?;
         let before = self.harness.emulator.request_counts().await?;
         self.browser.reload().await?;
@@ -714,6 +733,12 @@ impl<'h> Flow<'h> {
         check(stored.is_none(), || {
             format!("the ended session is still in localStorage: {stored:?}")
         })?;
+        self.browser.switch_to_tab(&second_tab).await?;
+        self.browser.wait_for_text(text::SESSION_ENDED).await?;
+        self.browser
+            .wait_for_role("button", text::SIGN_IN_AGAIN)
+            .await?;
+        self.browser.close_tab_for(&first_tab).await?;
 
         self.browser.click_button(text::SIGN_IN_AGAIN).await?;
         self.browser.wait_for_text(text::SIGNED_IN).await?;

@@ -124,6 +124,8 @@ impl Auth {
         match &result {
             Ok(user) => {
                 storage::save(&inner.storage_key, user);
+                // A session found ended before has no tab left to tell.
+                storage::clear(&storage::ended_key(&inner.config.app_id));
                 inner
                     .session
                     .apply(AuthEvent::SignInSucceeded(user.clone()));
@@ -202,7 +204,10 @@ impl Auth {
     /// If Instant no longer knows the session (signed out on another device,
     /// user deleted), it is cleared from storage and the state becomes
     /// [`Error`](super::AuthState::Error) with [`InstantError::SessionEnded`], so
-    /// the page can say why the person is no longer signed in. A check that
+    /// the page can say why the person is no longer signed in; other tabs
+    /// that showed it follow with the same error (the refresh token of the
+    /// ended session is kept under `instant.<app_id>.ended` for them until
+    /// the next sign-in). A check that
     /// fails (offline, a server error) keeps the session and returns the
     /// error. Makes no request, and returns `Ok`, when there was no stored
     /// session, it was already checked, or it has been replaced or signed
@@ -229,12 +234,7 @@ impl Auth {
             return Ok(());
         };
         let is_still_current = |generation: u64| {
-            inner.session.is_current(generation)
-                && inner.session.state.with_untracked(|state| {
-                    state
-                        .user()
-                        .is_some_and(|user| user.refresh_token == refresh_token)
-                })
+            inner.session.is_current(generation) && inner.session.holds(&refresh_token)
         };
         let generation = inner.session.generation();
         if !is_still_current(generation) {
@@ -247,6 +247,9 @@ impl Auth {
             // Another tab's new session may have landed in storage before
             // its event reached this one: leave that alone.
             if inner.stored_refresh_token().as_deref() == Some(refresh_token.as_str()) {
+                // Named first: other tabs showing it read the name when
+                // the removal reaches them.
+                storage::mark_ended(&storage::ended_key(&inner.config.app_id), &refresh_token);
                 storage::clear(&inner.storage_key);
             }
             inner.session.apply(AuthEvent::SessionEnded);

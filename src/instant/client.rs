@@ -59,13 +59,23 @@ pub fn init(config: InstantConfig) -> Instant {
     // last handle drops the listener (which removes itself from the window).
     let listener = {
         let session = Arc::clone(&session);
+        let ended_key = storage::ended_key(&config.app_id);
         storage::listen(
             storage_key.clone(),
             config.app_id.clone(),
             move |stored: Option<User>| {
                 // Whatever this tab had in flight is now out of date.
                 session.begin();
-                session.apply(AuthEvent::OtherTabChanged(stored));
+                // A session another tab found ended (see
+                // `Auth::check_stored_session`) shows here with that reason
+                // too, not as a plain sign-out.
+                let ended_here = stored.is_none()
+                    && storage::marked_ended(&ended_key).is_some_and(|ended| session.holds(&ended));
+                session.apply(if ended_here {
+                    AuthEvent::SessionEnded
+                } else {
+                    AuthEvent::OtherTabChanged(stored)
+                });
             },
         )
     };
@@ -194,6 +204,16 @@ impl Session {
     /// `generation` began.
     pub(crate) fn is_current(&self, generation: u64) -> bool {
         self.generation.load(Ordering::SeqCst) == generation
+    }
+
+    /// Whether the state holds the session whose refresh token is
+    /// `refresh_token`.
+    pub(crate) fn holds(&self, refresh_token: &str) -> bool {
+        self.state.with_untracked(|state| {
+            state
+                .user()
+                .is_some_and(|user| user.refresh_token == refresh_token)
+        })
     }
 
     /// Applies `event`, notifying subscribers only when the state changes.

@@ -102,7 +102,8 @@ pub(crate) enum AuthEvent {
     ErrorCleared,
     /// This tab signed out.
     SignedOut,
-    /// Instant no longer knows the stored session (checked after a load).
+    /// Instant no longer knows the stored session (checked after a load,
+    /// here or in another tab).
     SessionEnded,
     /// Another tab changed the stored session (`None`: it signed out).
     OtherTabChanged(Option<User>),

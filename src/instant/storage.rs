@@ -19,6 +19,13 @@ pub(crate) fn unrevoked_key(app_id: &str) -> String {
     format!("instant.{app_id}.unrevoked")
 }
 
+/// The key naming the session a tab found ended (its refresh token):
+/// `instant.<app_id>.ended`. Other tabs that showed that session learn
+/// from it why it went (see [`init`](super::init)).
+pub(crate) fn ended_key(app_id: &str) -> String {
+    format!("instant.{app_id}.ended")
+}
+
 /// The most refresh tokens kept for a revoke to be tried again: each is a
 /// session still valid on the server, kept in this browser until then.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build has storage
@@ -55,6 +62,12 @@ mod memory_only {
     pub(crate) fn save(_key: &str, _user: &User) {}
 
     pub(crate) fn clear(_key: &str) {}
+
+    pub(crate) fn mark_ended(_key: &str, _refresh_token: &str) {}
+
+    pub(crate) fn marked_ended(_key: &str) -> Option<String> {
+        None
+    }
 
     pub(crate) fn remember_unrevoked(_key: &str, _refresh_token: &str) {}
 
@@ -119,6 +132,20 @@ mod browser {
         if let Some(storage) = local_storage() {
             let _ = storage.remove_item(key);
         }
+    }
+
+    /// Names the session whose refresh token is `refresh_token` as ended
+    /// (under [`ended_key`](super::ended_key)). Storage that refuses loses
+    /// only the reason other tabs would show.
+    pub(crate) fn mark_ended(key: &str, refresh_token: &str) {
+        if let Some(storage) = local_storage() {
+            let _ = storage.set_item(key, refresh_token);
+        }
+    }
+
+    /// The refresh token of the session last found ended, if any.
+    pub(crate) fn marked_ended(key: &str) -> Option<String> {
+        local_storage()?.get_item(key).ok().flatten()
     }
 
     /// The tokens under `key` whose revoke must be tried again.

@@ -348,6 +348,9 @@ pub async fn reset() {
         .unwrap();
     local_storage().remove_item(&sign_out_marker_key()).unwrap();
     local_storage().remove_item(&sign_in_marker_key()).unwrap();
+    local_storage()
+        .remove_item(&format!("instant.{}.ended", app_id()))
+        .unwrap();
     // Revokes a test made unreachable on purpose: not for later tests to send.
     local_storage()
         .remove_item(&unrevoked_storage_key())

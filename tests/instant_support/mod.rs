@@ -82,6 +82,12 @@ pub fn storage_key() -> String {
     format!("instant.{}.user", app_id())
 }
 
+/// The key the client documents for the refresh token of a session found
+/// ended: `instant.<app_id>.ended`.
+pub fn ended_key() -> String {
+    format!("instant.{}.ended", app_id())
+}
+
 fn local_storage() -> web_sys::Storage {
     web_sys::window()
         .unwrap()
@@ -93,6 +99,11 @@ fn local_storage() -> web_sys::Storage {
 /// The raw stored session, if any.
 pub fn stored_session() -> Option<String> {
     local_storage().get_item(&storage_key()).unwrap()
+}
+
+/// The refresh token named under [`ended_key`], if any.
+pub fn ended_session() -> Option<String> {
+    local_storage().get_item(&ended_key()).unwrap()
 }
 
 /// Writes a raw value under the session key.
@@ -315,6 +326,15 @@ impl OtherTab {
     /// Removes the session, as a tab that signed out does.
     pub fn remove_session(&self) {
         self.storage().remove_item(&storage_key()).unwrap();
+    }
+
+    /// Names the session of `refresh_token` as ended, then removes it, as a
+    /// tab whose check found it ended does.
+    pub fn end_session(&self, refresh_token: &str) {
+        self.storage()
+            .set_item(&ended_key(), refresh_token)
+            .unwrap();
+        self.remove_session();
     }
 }
 
