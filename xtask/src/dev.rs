@@ -25,7 +25,7 @@ pub fn run() -> anyhow::Result<()> {
     emulator::build()?;
     // Default ports and the persistent data dir: the app's built-in defaults
     // point here, so no environment variable is needed.
-    let emulator = Emulator::start(&["--data-dir", ".emulator"], None)?;
+    let mut emulator = Emulator::start(&["--data-dir", ".emulator"], None)?;
     let mut trunk = Command::new("trunk");
     trunk
         .args(["serve", "--address", "127.0.0.1", "--port", "8080"])
@@ -40,12 +40,23 @@ pub fn run() -> anyhow::Result<()> {
         emulator.value("CLERK_FRONTEND_API")?
     );
     eprintln!("xtask: press Ctrl-C to stop both");
+    // Either one ending ends `dev` (the other is stopped on the way out):
+    // the app without the emulator only says that Clerk did not load.
     loop {
-        if let Some(status) = trunk.try_wait()? {
-            if crate::process::interrupted() {
-                return Ok(());
-            }
+        let trunk_exit = trunk.try_wait()?;
+        let emulator_exit = emulator.try_wait()?;
+        let exited = trunk_exit.is_some() || emulator_exit.is_some();
+        if exited && crate::process::interrupted() {
+            return Ok(());
+        }
+        if let Some(status) = trunk_exit {
             anyhow::bail!("trunk serve exited ({status})");
+        }
+        if let Some(status) = emulator_exit {
+            anyhow::bail!(
+                "the emulator exited ({status}); its output is above. Run `cargo xtask dev` again \
+                 to restart both"
+            );
         }
         std::thread::sleep(Duration::from_millis(200));
     }

@@ -13,7 +13,7 @@ use crate::workspace_root;
 
 /// A running emulator; stopped when dropped.
 pub struct Emulator {
-    _process: Guarded,
+    process: Guarded,
     /// The `KEY=value` lines it printed (INSTANT_APP_ID, INSTANT_API_URI,
     /// CLERK_PUBLISHABLE_KEY, CLERK_CLIENT_NAME, CLERK_FRONTEND_API).
     pub values: BTreeMap<String, String>,
@@ -75,10 +75,7 @@ impl Emulator {
                 Err(_) => bail!("the emulator did not say `ready` within 30 s"),
             }
         }
-        Ok(Self {
-            _process: process,
-            values,
-        })
+        Ok(Self { process, values })
     }
 
     /// Starts the built emulator with an in-memory store on free loopback
@@ -125,6 +122,12 @@ impl Emulator {
             .current_dir(workspace_root());
         self.apply_env(&mut trunk);
         run_checked(&mut trunk).context("building the app (trunk build --release)")
+    }
+
+    /// The emulator's exit status, once it has exited (it never does on
+    /// its own: a crash, or someone killed it).
+    pub fn try_wait(&mut self) -> anyhow::Result<Option<std::process::ExitStatus>> {
+        self.process.try_wait()
     }
 
     /// One printed value.

@@ -22,6 +22,7 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(
     name = "cargo xtask",
+    bin_name = "cargo xtask",
     about = "Project commands: setup, dev, test, bench, screenshots"
 )]
 struct Cli {
@@ -48,8 +49,17 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
-    process::install_interrupt_handler();
     let cli = Cli::parse();
+    // Before any thread starts (the interrupt handler's): children inherit
+    // it, so cargo, Trunk and the tests all use the one target dir.
+    match resolve_cargo_target_dir() {
+        Ok(dir) => std::env::set_var("CARGO_TARGET_DIR", dir),
+        Err(err) => {
+            eprintln!("xtask: {err:#}");
+            return std::process::ExitCode::FAILURE;
+        }
+    }
+    process::install_interrupt_handler();
     let result = match cli.command {
         Command::Setup { browser } => tools::setup(if browser {
             tools::Needs::Browser
@@ -71,8 +81,33 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-/// Cargo's target directory, where `cargo build` puts binaries:
-/// `CARGO_TARGET_DIR` (relative to the workspace root) or `target`.
+/// Cargo's target directory as cargo itself resolves it
+/// (`CARGO_TARGET_DIR`, `build.target-dir` in a cargo config file, or
+/// `target`), from `cargo metadata`.
+fn resolve_cargo_target_dir() -> anyhow::Result<std::path::PathBuf> {
+    use anyhow::Context as _;
+    let output = std::process::Command::new("cargo")
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .current_dir(workspace_root())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("cannot run `cargo metadata` to find cargo's target dir")?;
+    anyhow::ensure!(
+        output.status.success(),
+        "`cargo metadata` failed ({}); its message is above",
+        output.status
+    );
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .context("`cargo metadata` printed something other than JSON")?;
+    let dir = metadata["target_directory"]
+        .as_str()
+        .context("`cargo metadata` did not name the target dir")?;
+    Ok(dir.into())
+}
+
+/// Cargo's target directory, where `cargo build` puts binaries: what
+/// `main` resolved (see `resolve_cargo_target_dir`) and put in
+/// `CARGO_TARGET_DIR`; relative to the workspace root when set by hand.
 pub fn cargo_target_dir() -> std::path::PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) if !dir.is_empty() => workspace_root().join(dir),
