@@ -44,6 +44,32 @@ async fn a_missing_key_says_where_to_find_one() {
 }
 
 #[wasm_bindgen_test]
+async fn calls_into_a_clerk_that_could_not_start_say_why() {
+    let hook = StoredValue::new_local(None);
+    let app = mount(move || {
+        view! {
+            <ClerkProvider publishable_key="">
+                {
+                    hook.set_value(Some(use_clerk_auth()));
+                }
+            </ClerkProvider>
+        }
+    });
+    let auth = hook.get_value().expect("the hook ran");
+    wait_until("Clerk has failed", || auth.error.get_untracked().is_some()).await;
+    // Not "has not finished loading yet": it never will.
+    assert_eq!(
+        auth.get_token().await,
+        Err(ClerkError::MissingPublishableKey)
+    );
+    assert_eq!(
+        auth.sign_out().await,
+        Err(ClerkError::MissingPublishableKey)
+    );
+    drop(app);
+}
+
+#[wasm_bindgen_test]
 async fn a_malformed_key_says_what_is_wrong() {
     let app = mount_clerk("sk_test_emulator");
     wait_for_text(&app, "malformed").await;

@@ -188,6 +188,11 @@ async fn a_check_that_cannot_reach_instant_keeps_the_stored_session() {
         AuthState::SignedIn(user)
     );
     assert!(stored_session().is_some());
+    // Not checked yet: the next call asks again, rather than answer `Ok`.
+    let again = within_deadline("the second check", offline.auth().check_stored_session())
+        .await
+        .unwrap_err();
+    assert!(matches!(again, InstantError::Network { .. }), "{again:?}");
 }
 
 #[wasm_bindgen_test]

@@ -8,7 +8,8 @@ pub enum ClerkError {
     /// No publishable key was configured.
     #[error(
         "No Clerk publishable key is configured. Copy it from the Clerk dashboard \
-         (API keys → Publishable key; it starts with “pk_”)."
+         (API keys → Publishable key; it starts with “pk_”) and pass it to \
+         <ClerkProvider publishable_key=…>."
     )]
     MissingPublishableKey,
 

@@ -16,7 +16,8 @@
 //! another page of the site, that page loads in full (the provider takes
 //! no router; a navigation to the page already shown is skipped); and a
 //! Clerk that could not load within [`DEFAULT_LOAD_TIMEOUT`] stays
-//! [`ClerkState::Failed`] until the page is reloaded.
+//! [`ClerkState::Failed`] (no retry of its own): mounting the provider
+//! again, or reloading the page, tries again.
 //!
 //! ```no_run
 //! use leptos::prelude::*;

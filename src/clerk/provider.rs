@@ -48,11 +48,17 @@ pub(crate) struct ClerkContext {
 }
 
 impl ClerkContext {
-    /// The loaded `window.Clerk`, or [`ClerkError::NotLoaded`].
+    /// The loaded `window.Clerk`; else why Clerk could not be set up, or
+    /// [`ClerkError::NotLoaded`] while it loads.
     pub(crate) fn loaded_clerk(&self) -> Result<Clerk> {
         // `try_`: a task may call this after its provider was unmounted.
-        if self.state.try_with_untracked(ClerkState::is_loaded) != Some(true) {
-            return Err(ClerkError::NotLoaded);
+        match self
+            .state
+            .try_with_untracked(|state| (state.is_loaded(), state.error().cloned()))
+        {
+            Some((true, _)) => {}
+            Some((false, Some(failure))) => return Err(failure),
+            _ => return Err(ClerkError::NotLoaded),
         }
         Clerk::from_window().ok_or(ClerkError::NotLoaded)
     }

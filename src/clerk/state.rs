@@ -87,7 +87,7 @@ impl ClerkState {
     /// one to the other without a "Loading…" in between. (For at most 10 s:
     /// [`ClerkProvider`](super::ClerkProvider) then shows a transition that
     /// never settled as not loaded.)
-    pub fn next(&self, reported: Self) -> Self {
+    pub(crate) fn next(&self, reported: Self) -> Self {
         match (self, reported) {
             (Self::Failed(_), _) => self.clone(),
             (Self::SignedIn(_) | Self::SignedOut, Self::NotLoaded) => self.clone(),

@@ -12,7 +12,8 @@ pub(crate) const SIGN_OUT_PATH: &str = "/runtime/signout";
 /// Check that a refresh token still stands for a session.
 pub(crate) const VERIFY_REFRESH_TOKEN_PATH: &str = "/runtime/auth/verify_refresh_token";
 
-/// How long a request may take before it counts as a network failure.
+/// How long a request may take before it fails as
+/// [`InstantError::TimedOut`].
 #[cfg(target_arch = "wasm32")]
 const REQUEST_TIMEOUT_MS: u32 = 30_000;
 

@@ -40,7 +40,8 @@ impl Auth {
     /// to another account cannot leave the previous person signed in.
     /// (Instant's JS client keeps the old session.) Call it when a new
     /// session is wanted, not on every page load: the stored one is read at
-    /// [`init`](super::init).
+    /// [`init`](super::init). (Whose token made the stored one is the app's
+    /// to check: see the [module docs](super).)
     ///
     /// If a sign-out, a later sign-in or another tab intervenes while the
     /// request is in flight, its answer is returned but no longer changes
@@ -56,6 +57,7 @@ impl Auth {
     /// // In the component: a spawned task does not see its context.
     /// let auth = use_instant().auth();
     /// leptos::task::spawn_local(async move {
+    ///     // "clerk": the client name registered on the Instant app.
     ///     match auth.sign_in_with_id_token("clerk", &clerk_token).await {
     ///         Ok(user) => leptos::logging::log!("Instant user {}", user.id),
     ///         // Also in use_auth().error, for the page to show.
@@ -207,11 +209,11 @@ impl Auth {
     /// the page can say why the person is no longer signed in; other tabs
     /// that showed it follow with the same error (the refresh token of the
     /// ended session is kept under `instant.<app_id>.ended` for them until
-    /// the next sign-in). A check that
-    /// fails (offline, a server error) keeps the session and returns the
-    /// error. Makes no request, and returns `Ok`, when there was no stored
-    /// session, it was already checked, or it has been replaced or signed
-    /// out since.
+    /// the next sign-in). A check that fails (offline, a server error)
+    /// keeps the session, returns the error and leaves the session to a
+    /// later call to check. Makes no request, and returns `Ok`, when there
+    /// was no stored session, it has been checked, or it has been replaced
+    /// or signed out since.
     ///
     /// ```no_run
     /// use clerk_instant::instant::use_instant;
@@ -242,7 +244,19 @@ impl Auth {
         }
         #[cfg(target_arch = "wasm32")]
         gloo_timers::future::TimeoutFuture::new(0).await;
-        let check = api::check_session(&inner.config, &refresh_token).await?;
+        let check = match api::check_session(&inner.config, &refresh_token).await {
+            Ok(check) => check,
+            Err(error) => {
+                // Not checked after all: a later call (once back online,
+                // say) asks again.
+                if inner.session.holds(&refresh_token) {
+                    if let Ok(mut unchecked) = inner.unchecked_stored_token.lock() {
+                        unchecked.get_or_insert(refresh_token);
+                    }
+                }
+                return Err(error);
+            }
+        };
         if check == SessionCheck::Ended && is_still_current(generation) {
             // Another tab's new session may have landed in storage before
             // its event reached this one: leave that alone.

@@ -107,8 +107,8 @@ impl InstantError {
     pub fn hint(&self) -> Option<String> {
         match self {
             Self::Network { reason, .. } => Some(format!(
-                "The browser said: {reason}. If your connection works, check the API URI \
-                 (and, with the emulator, that its authorized_origins allow this site)."
+                "The browser said: {reason}. If your connection works, check the API URI, \
+                 and that the server there accepts requests from this site's origin."
             )),
             Self::Api { hint, .. } => hint.clone(),
             Self::TimedOut { .. }

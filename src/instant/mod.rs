@@ -18,6 +18,13 @@
 //! - The session is kept in `localStorage` under `instant.<app_id>.user`;
 //!   other tabs follow sign-in and sign-out through `storage` events.
 //!
+//! The stored session does not say whose ID token made it: this client
+//! knows nothing of the identity provider. Where the provider's person can
+//! change while a session is stored (signed out of Clerk elsewhere, then
+//! someone else signed in), compare the two and exchange again when they
+//! differ; the crate's app keeps the Clerk user id of the session beside it
+//! for that (see `app::owner_storage_key`).
+//!
 //! This module depends on nothing else in the crate, so it can be lifted out
 //! as a crate of its own.
 //!
@@ -43,7 +50,8 @@
 //!         let db = db.clone();
 //!         spawn_local(async move {
 //!             let id_token = "<a session token from your identity provider>";
-//!             // On failure the error also shows through `auth.error`.
+//!             // "clerk": the client name registered on the Instant app. On
+//!             // failure the error also shows through `auth.error`.
 //!             let _ = db.auth().sign_in_with_id_token("clerk", id_token).await;
 //!         })
 //!     };
