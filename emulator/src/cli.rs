@@ -12,7 +12,8 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, clap::Parser)]
 #[command(name = "emulator", version)]
 pub struct Cli {
-    /// Directory for the SQLite database and the Clerk signing key.
+    /// Directory for the SQLite database and the Clerk signing key; one
+    /// emulator at a time may use it.
     #[arg(
         long,
         value_name = "DIR",

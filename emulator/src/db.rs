@@ -7,11 +7,12 @@
 //! order fair under load (no pile of blocked threads racing for a lock), so
 //! latency stays even when many requests arrive at once.
 
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 
 use rusqlite::Connection;
+
+use crate::data_dir::DataDir;
 
 /// Why the database could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -66,7 +67,8 @@ pub struct Db {
 }
 
 impl Db {
-    /// Opens (creating if needed) the database file at `path`.
+    /// Opens (creating if needed) the database file in `data_dir`, which it
+    /// holds until the database thread ends.
     ///
     /// WAL with `synchronous=NORMAL`: a committed transaction survives the
     /// process being killed, which is the durability the emulator promises.
@@ -74,14 +76,15 @@ impl Db {
     /// run on a thread and connection of their own, every
     /// [`CHECKPOINT_EVERY`], so that requests do not wait behind them; the
     /// database thread only finishes one now and then (see `checkpoint`).
-    pub fn open(path: &Path) -> Result<Self> {
-        let conn = Connection::open(path)?;
+    pub fn open(data_dir: DataDir) -> Result<Self> {
+        let path = data_dir.database_path();
+        let conn = Connection::open(&path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         // After a restart, SQLite cuts the WAL file back to this size.
         conn.pragma_update(None, "journal_size_limit", RESTART_WAL_BYTES)?;
-        let checkpointer = Connection::open(path)?;
+        let checkpointer = Connection::open(&path)?;
         checkpointer.pragma_update(None, "synchronous", "NORMAL")?;
         checkpointer.busy_timeout(std::time::Duration::from_secs(5))?;
         let (stop, stopped) = mpsc::channel::<()>();
@@ -105,17 +108,23 @@ impl Db {
                 _stop: stop,
                 finish,
             }),
+            Some(data_dir),
         )
     }
 
     /// A private in-memory database.
     pub fn in_memory() -> Result<Self> {
-        Self::start(Connection::open_in_memory()?, None)
+        Self::start(Connection::open_in_memory()?, None, None)
     }
 
     /// Configures `conn` and starts the thread that owns it; `checkpoints`
-    /// is dropped when that thread ends, which stops the checkpoint thread.
-    fn start(mut conn: Connection, checkpoints: Option<Checkpoints>) -> Result<Self> {
+    /// is dropped when that thread ends, which stops the checkpoint thread,
+    /// and so is `data_dir`, which lets another emulator have it.
+    fn start(
+        mut conn: Connection,
+        checkpoints: Option<Checkpoints>,
+        data_dir: Option<DataDir>,
+    ) -> Result<Self> {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // Room for every role's prepared statements.
@@ -143,6 +152,10 @@ impl Db {
                         }
                     }
                 }
+                // Another emulator may have the data dir once the
+                // connection is closed, not before.
+                drop(conn);
+                drop(data_dir);
             })?;
         Ok(Self { jobs })
     }

@@ -11,6 +11,7 @@
 pub mod clerk;
 pub mod cli;
 pub mod config;
+pub mod data_dir;
 pub mod db;
 pub mod instant;
 pub mod keys;
@@ -23,6 +24,7 @@ use tokio::net::TcpListener;
 
 use crate::cli::Cli;
 use crate::config::FileConfig;
+use crate::data_dir::DataDir;
 use crate::db::Db;
 
 /// Runs both roles until Ctrl-C or SIGTERM, then gives requests in flight
@@ -37,17 +39,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         None => FileConfig::default(),
     };
 
-    let data_dir: Option<PathBuf> = if cli.in_memory {
-        None
+    // The data dir is locked before anything in it is read or written
+    // (the database, then the signing key in `clerk::router`), so a second
+    // emulator on it stops here.
+    let (data_dir, db): (Option<PathBuf>, Db) = if cli.in_memory {
+        (
+            None,
+            Db::in_memory().context("cannot open an in-memory database")?,
+        )
     } else {
-        std::fs::create_dir_all(&cli.data_dir)
-            .with_context(|| format!("cannot create data dir {}", cli.data_dir.display()))?;
-        Some(cli.data_dir.clone())
-    };
-    let db = match &data_dir {
-        Some(dir) => Db::open(&dir.join("emulator.sqlite3"))
-            .with_context(|| format!("cannot open the database in {}", dir.display()))?,
-        None => Db::in_memory().context("cannot open an in-memory database")?,
+        let held = DataDir::claim(&cli.data_dir)?;
+        let path = held.path().to_owned();
+        let db = Db::open(held)
+            .with_context(|| format!("cannot open the database in {}", path.display()))?;
+        (Some(path), db)
     };
 
     let clerk_listener = TcpListener::bind(cli.clerk_addr)

@@ -1,0 +1,152 @@
+//! One data dir, one emulator: a second one started on the same
+//! `--data-dir` is refused at once, and the first keeps its database and
+//! signing key.
+
+#[path = "support/instant_issuer.rs"]
+mod issuer;
+
+use std::io::{BufRead as _, BufReader, Read as _};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use issuer::TempDir;
+
+/// What a second emulator on a held data dir says, word for word.
+fn in_use(dir: &TempDir) -> String {
+    format!(
+        "data dir {} is in use by another emulator (stop it, or use another --data-dir)",
+        dir.0.display()
+    )
+}
+
+/// A running emulator process, killed on drop.
+struct Running {
+    child: Child,
+    clerk_url: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the emulator with `args` on free ports: the running process once
+/// it printed `ready`, or what it wrote on stderr if it exited without.
+fn run(args: &[&str]) -> Result<Running, String> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_emulator"))
+        .args(args)
+        .args([
+            "--clerk-addr",
+            "127.0.0.1:0",
+            "--instant-addr",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the emulator binary");
+    let mut stderr = child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut clerk_url = None;
+    for line in lines.by_ref().map_while(Result::ok) {
+        if let Some(url) = line.strip_prefix("CLERK_FRONTEND_API=") {
+            clerk_url = Some(url.to_owned());
+        }
+        if line == "ready" {
+            // Keep draining, so that the pipe never fills.
+            std::thread::spawn(move || lines.for_each(drop));
+            return Ok(Running {
+                child,
+                clerk_url: clerk_url.expect("CLERK_FRONTEND_API before ready"),
+            });
+        }
+    }
+    let status = child.wait().unwrap();
+    assert!(
+        !status.success(),
+        "exited without `ready` but with {status}"
+    );
+    Err(stderr.join().unwrap())
+}
+
+fn signing_key(dir: &TempDir) -> String {
+    std::fs::read_to_string(dir.0.join("clerk-signing-key.pem")).expect("a signing key")
+}
+
+async fn kid(emulator: &Running) -> serde_json::Value {
+    let jwks: serde_json::Value =
+        reqwest::get(format!("{}/.well-known/jwks.json", emulator.clerk_url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    jwks["keys"][0]["kid"].clone()
+}
+
+#[tokio::test]
+async fn a_second_emulator_on_a_data_dir_is_refused_at_once() {
+    let dir = TempDir::new("data-dir-in-use");
+    let first = run(&["--data-dir", dir.path_str()]).expect("the first emulator starts");
+    let key = signing_key(&dir);
+    let first_kid = kid(&first).await;
+
+    let started = Instant::now();
+    let refusal = match run(&["--data-dir", dir.path_str()]) {
+        Ok(_) => panic!("a second emulator started on the data dir of the first"),
+        Err(stderr) => stderr,
+    };
+    assert!(refusal.contains(&in_use(&dir)), "{refusal}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "refused only after {:?}",
+        started.elapsed()
+    );
+
+    // The first one is untouched: same key file, same key served, and its
+    // writes go through.
+    assert_eq!(signing_key(&dir), key);
+    assert_eq!(kid(&first).await, first_kid);
+    let response = reqwest::Client::new()
+        .post(format!("{}/v1/users", first.clerk_url))
+        .bearer_auth("sk_test_emulator")
+        .json(&serde_json::json!({ "email_address": ["kept@example.com"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    // Once it has stopped, even killed, the dir is free again.
+    drop(first);
+    let next = run(&["--data-dir", dir.path_str()]).expect("the dir is free again");
+    assert_eq!(kid(&next).await, first_kid);
+}
+
+#[tokio::test]
+async fn of_two_emulators_started_together_on_a_fresh_dir_one_runs() {
+    let dir = TempDir::new("data-dir-race");
+    let args = ["--data-dir", dir.path_str()];
+    let (a, b) = std::thread::scope(|scope| {
+        let a = scope.spawn(|| run(&args));
+        let b = scope.spawn(|| run(&args));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let (running, refusal) = match (a, b) {
+        (Ok(running), Err(refusal)) | (Err(refusal), Ok(running)) => (running, refusal),
+        (Ok(_), Ok(_)) => panic!("both emulators started on one data dir"),
+        (Err(a), Err(b)) => panic!("neither emulator started:\n{a}\n{b}"),
+    };
+    assert!(refusal.contains(&in_use(&dir)), "{refusal}");
+    // The key on disk is the one the running emulator signs with.
+    let running_kid = kid(&running).await;
+    drop(running);
+    let next = run(&["--data-dir", dir.path_str()]).expect("the dir is free again");
+    assert_eq!(kid(&next).await, running_kid);
+}
