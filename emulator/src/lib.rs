@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod data_dir;
 pub mod db;
+pub mod email;
 pub mod instant;
 pub mod keys;
 pub mod server;

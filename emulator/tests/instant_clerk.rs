@@ -273,3 +273,64 @@ async fn ipv6_loopback_addresses_work() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["user"]["email"], "six@example.com");
 }
+
+/// An address the Instant role would refuse in a session token, with
+/// "set the claim to {{user.primary_email_address}}" advice the person
+/// cannot act on, is refused by the Clerk role up front, where another
+/// address can be typed: through the Backend API and the picker's sign-in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clerk_refuses_the_emails_instant_refuses() {
+    let emulator = tokio::task::spawn_blocking(|| Emulator::start(&["--in-memory"]))
+        .await
+        .unwrap();
+    let roles = Roles {
+        emulator,
+        http: reqwest::Client::new(),
+    };
+    let clerk = roles.emulator.clerk_url().to_owned();
+    for (email, what_to_fix) in [
+        ("ada..l@example.com", "single dots"),
+        ("josé@example.com", "ASCII letters"),
+        ("ada@-example.com", "hyphen"),
+        ("ada@exa_mple.com", "a domain like example.com"),
+    ] {
+        let backend = roles
+            .http
+            .post(format!("{clerk}/v1/users"))
+            .bearer_auth(SECRET_KEY)
+            .json(&json!({ "email_address": [email] }));
+        let picker = roles
+            .http
+            .post(format!("{clerk}/__emulator/client/sign-in"))
+            .header("origin", "http://127.0.0.1:8080")
+            .json(&json!({ "email_address": email }));
+        for request in [backend, picker] {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{email}: {body}");
+            let message = body["errors"][0]["long_message"].as_str().unwrap();
+            assert!(
+                message.contains(&format!(
+                    "{email:?} is not an email address Instant accepts"
+                )) && message.contains(what_to_fix),
+                "{email}: {message}"
+            );
+        }
+    }
+    // Nothing was made; an address Instant takes still signs in.
+    let users: Value = roles
+        .http
+        .get(format!("{clerk}/v1/users"))
+        .bearer_auth(SECRET_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(users, json!([]));
+    let (_, session) = roles.clerk_session("ada.l@example.com").await;
+    let (status, body) = roles.exchange(&roles.token(&session).await, "clerk").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}

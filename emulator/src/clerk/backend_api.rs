@@ -492,27 +492,22 @@ fn string_list(body: &Map<String, Value>, name: &'static str) -> Result<Vec<Stri
     }
 }
 
-/// Trims and lower-cases an email address, refusing what is clearly not
-/// one.
+/// Longest email address accepted (RFC 5321's limit on a path).
+const MAX_EMAIL_LEN: usize = 320;
+
+/// An email address as both roles read it ([`crate::email::coerce`]:
+/// trimmed, lower-cased, Instant's pattern). One that Instant would refuse
+/// in a session token is refused here, where it can still be corrected.
 pub(crate) fn normalize_email(raw: &str, param: &'static str) -> Result<String> {
-    let email = raw.trim().to_lowercase();
-    let valid = email.len() <= 320
-        && !email.chars().any(char::is_whitespace)
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && !domain.contains('@')
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-        });
-    if valid {
-        Ok(email)
-    } else {
-        Err(ApiError::InvalidParam {
-            param,
-            reason: format!("{raw:?} is not an email address like name@example.com"),
-        })
+    let refused = |why: String| ApiError::InvalidParam {
+        param,
+        reason: format!("{raw:?} is not an email address Instant accepts: {why}"),
+    };
+    let email = crate::email::coerce(raw).map_err(|err| refused(err.to_string()))?;
+    if email.len() > MAX_EMAIL_LEN {
+        return Err(refused(format!("use at most {MAX_EMAIL_LEN} characters")));
     }
+    Ok(email)
 }
 
 /// Query parameters in order, repeated keys kept (`email_address=a&email_address=b`).
@@ -587,6 +582,8 @@ mod tests {
         ] {
             assert!(normalize_email(bad, "email_address").is_err(), "{bad:?}");
         }
+        let long = format!("{}@example.com", "a".repeat(MAX_EMAIL_LEN));
+        assert!(normalize_email(&long, "email_address").is_err());
     }
 
     #[test]
