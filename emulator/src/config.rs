@@ -74,7 +74,7 @@ pub struct AppConfig {
     pub admin_token: String,
     /// Origins allowed to call the runtime endpoints from a browser. When
     /// absent, any loopback origin (`http://127.0.0.1:*`, `http://localhost:*`,
-    /// `http://[::1]:*`) is allowed.
+    /// `http://*.localhost:*`, `http://[::1]:*`) is allowed.
     #[serde(default)]
     pub authorized_origins: Option<Vec<String>>,
     /// Registered Clerk clients.

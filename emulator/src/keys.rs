@@ -93,6 +93,17 @@ pub fn is_loopback_url(url: &str) -> bool {
         .is_some_and(|url| url.host().is_some_and(|host| is_loopback_host(&host)))
 }
 
+/// Whether `origin` is an http(s) origin on a loopback host
+/// ([`is_loopback_host`]): the pages both roles serve when no other origins
+/// are configured. One rule for both, so that a page the Clerk role signs
+/// in can exchange its token with the Instant role too.
+pub fn is_loopback_origin(origin: &str) -> bool {
+    url::Url::parse(origin).is_ok_and(|url| {
+        matches!(url.scheme(), "http" | "https")
+            && url.host().is_some_and(|host| is_loopback_host(&host))
+    })
+}
+
 /// `http` for loopback hosts, `https` otherwise: how both the app and the
 /// Instant role reach a Clerk frontend API.
 pub fn frontend_api_url(host: &str) -> String {
@@ -152,6 +163,32 @@ mod tests {
         assert_eq!(bearer_token("Basic abc"), None);
         assert_eq!(bearer_token("abc"), None);
         assert_eq!(bearer_token(""), None);
+    }
+
+    #[test]
+    fn loopback_origins() {
+        for loopback in [
+            "http://127.0.0.1:8080",
+            "http://localhost:3000",
+            "http://LOCALHOST:3000",
+            "http://app.localhost:8080",
+            "http://[::1]:3000",
+            "https://127.0.0.2",
+        ] {
+            assert!(is_loopback_origin(loopback), "{loopback}");
+        }
+        for other in [
+            "http://example.com",
+            "http://localhost.example.com",
+            "http://applocalhost:8080",
+            "null",
+            "",
+            "file:///tmp/x",
+            "ftp://localhost",
+            "http://127.0.0.1.example.com",
+        ] {
+            assert!(!is_loopback_origin(other), "{other}");
+        }
     }
 
     #[test]

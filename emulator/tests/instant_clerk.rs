@@ -334,3 +334,58 @@ async fn clerk_refuses_the_emails_instant_refuses() {
     let (status, body) = roles.exchange(&roles.token(&session).await, "clerk").await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
+
+/// A page on a name under localhost (`http://app.localhost:8080`, which
+/// browsers resolve to loopback) that signs in with the Clerk role can
+/// exchange its token with the Instant role: both roles take the same
+/// loopback origins.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_on_a_localhost_subdomain_signs_in_to_both_roles() {
+    let emulator = tokio::task::spawn_blocking(|| Emulator::start(&["--in-memory"]))
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let page = "http://app.localhost:8080";
+    let post = |url: String, body: Value| {
+        let http = http.clone();
+        async move {
+            let response = http
+                .post(url)
+                .header("origin", page)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            let body: Value = response.json().await.unwrap();
+            (status, body)
+        }
+    };
+    let clerk = emulator.clerk_url();
+    let (status, signed_in) = post(
+        format!("{clerk}/__emulator/client/sign-in"),
+        json!({ "email_address": "sub@example.com" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{signed_in}");
+    let (status, token) = post(
+        format!("{clerk}/__emulator/client/token"),
+        json!({
+            "session_id": signed_in["session"]["id"],
+            "session_secret": signed_in["session_secret"],
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{token}");
+    let (status, exchanged) = post(
+        format!("{}/runtime/oauth/id_token", emulator.instant_url()),
+        json!({
+            "app_id": emulator.app_id(),
+            "client_name": "clerk",
+            "id_token": token["jwt"],
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{exchanged}");
+    assert_eq!(exchanged["user"]["email"], "sub@example.com");
+}

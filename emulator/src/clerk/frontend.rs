@@ -36,9 +36,10 @@ use super::backend_api::{
 use super::extract::{Body, PathParams};
 use super::store::{self, Session, User};
 use super::{
-    client_cors, hash_secret, is_loopback_origin, loopback_cors, now_ms, origin_of, random_secret,
-    ClerkState, TOKEN_LIFETIME_SECS,
+    client_cors, hash_secret, loopback_cors, now_ms, origin_of, random_secret, ClerkState,
+    TOKEN_LIFETIME_SECS,
 };
+use crate::keys::is_loopback_origin;
 
 /// The clerk-js stand-in (creates `window.Clerk`).
 const CLERK_JS: &str = include_str!("../../assets/clerk.browser.js");
@@ -225,8 +226,8 @@ fn require_loopback_origin(headers: &HeaderMap) -> Result<String> {
     Err(ApiError::PageOriginRefused {
         origin: raw.clone(),
         reason: format!(
-            "The emulator serves pages on loopback origins (127.0.0.1, localhost, [::1]); \
-             {shown} is not one. Serve the app over http from a loopback origin"
+            "The emulator serves pages on loopback origins (127.0.0.1, localhost and names \
+             under it, [::1]); {shown} is not one. Serve the app over http from a loopback origin"
         ),
     })
 }

@@ -31,6 +31,7 @@ use sha2::{Digest as _, Sha256};
 use tokio::sync::OnceCell;
 
 use crate::db::Db;
+use crate::keys::is_loopback_origin;
 use api_error::ApiError;
 use signing::SigningKey;
 use store::{Session, User};
@@ -301,20 +302,6 @@ pub(crate) fn origin_of(url: &str) -> Option<String> {
     Some(parsed.origin().ascii_serialization())
 }
 
-/// Whether `origin` is an http(s) origin on a loopback host (127.0.0.0/8,
-/// `localhost`, `[::1]`): the origins the emulator serves by default.
-pub(crate) fn is_loopback_origin(origin: &str) -> bool {
-    let Ok(parsed) = url::Url::parse(origin) else {
-        return false;
-    };
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return false;
-    }
-    parsed
-        .host()
-        .is_some_and(|host| crate::keys::is_loopback_host(&host))
-}
-
 /// CORS for endpoints that browser pages on loopback origins may call.
 pub(crate) fn loopback_cors() -> tower_http::cors::CorsLayer {
     cors_for(|origin, _| origin.to_str().is_ok_and(is_loopback_origin))
@@ -364,18 +351,6 @@ mod tests {
                 .is_some_and(|m| m.contains("kaboom")),
             "{body}"
         );
-    }
-
-    #[test]
-    fn loopback_origins() {
-        assert!(is_loopback_origin("http://127.0.0.1:8080"));
-        assert!(is_loopback_origin("http://localhost:3000"));
-        assert!(is_loopback_origin("http://[::1]:3000"));
-        assert!(is_loopback_origin("https://127.0.0.2"));
-        assert!(!is_loopback_origin("http://example.com"));
-        assert!(!is_loopback_origin("null"));
-        assert!(!is_loopback_origin("file:///tmp/x"));
-        assert!(!is_loopback_origin("http://127.0.0.1.example.com"));
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //! "authorized origins" list says.
 //!
 //! With no list configured, any loopback origin is allowed
-//! (`http://127.0.0.1:*`, `http://localhost:*`, `http://[::1]:*`, and their
-//! `https` forms): tests run pages on random loopback ports. A list entry is
+//! (`http://127.0.0.1:*`, `http://localhost:*`, `http://*.localhost:*`,
+//! `http://[::1]:*`, and their `https` forms), by the rule the Clerk role
+//! uses too ([`crate::keys::is_loopback_origin`]): tests run pages on random
+//! loopback ports. A list entry is
 //! one of:
 //! - a full origin, `https://app.example.com` or `http://localhost:3000`:
 //!   scheme, host and port must match;
@@ -80,18 +82,6 @@ impl Origin {
             port: uri.port_u16(),
         })
     }
-
-    fn is_loopback(&self) -> bool {
-        if self.scheme != "http" && self.scheme != "https" {
-            return false;
-        }
-        self.host == "localhost"
-            || self.host == "[::1]"
-            || self
-                .host
-                .parse::<std::net::Ipv4Addr>()
-                .is_ok_and(|ip| ip.is_loopback())
-    }
 }
 
 impl OriginPattern {
@@ -160,20 +150,22 @@ impl OriginPolicy {
 
     /// Whether a browser page at `origin` (an `Origin` header) may call.
     pub fn allows(&self, origin: &str) -> bool {
-        let Some(origin) = Origin::parse(origin) else {
+        let Some(parsed) = Origin::parse(origin) else {
             return false;
         };
         match self {
-            Self::Loopback => origin.is_loopback(),
-            Self::List(patterns) => patterns.iter().any(|p| p.matches(&origin)),
+            // The Clerk role's rule, so that both take the same pages.
+            Self::Loopback => crate::keys::is_loopback_origin(origin),
+            Self::List(patterns) => patterns.iter().any(|p| p.matches(&parsed)),
         }
     }
 
     /// The policy in words, for refusal messages.
     pub fn describe(&self) -> String {
         match self {
-            Self::Loopback => "any loopback origin (http://localhost:*, http://127.0.0.1:*, \
-                               http://[::1]:*), the default when no authorized origins are set"
+            Self::Loopback => "any loopback origin (http://localhost:*, http://*.localhost:*, \
+                               http://127.0.0.1:*, http://[::1]:*), the default when no \
+                               authorized origins are set"
                 .to_owned(),
             Self::List(patterns) if patterns.is_empty() => "no origin".to_owned(),
             Self::List(patterns) => patterns
@@ -199,6 +191,7 @@ mod tests {
         let policy = OriginPolicy::Loopback;
         assert!(policy.allows("http://127.0.0.1:41234"));
         assert!(policy.allows("http://localhost:8080"));
+        assert!(policy.allows("http://app.localhost:8080"));
         assert!(policy.allows("http://[::1]:3000"));
         assert!(policy.allows("http://127.0.0.1"));
         assert!(!policy.allows("http://example.com"));
