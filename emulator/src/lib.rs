@@ -18,6 +18,7 @@ pub mod instant;
 pub mod keys;
 pub mod server;
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
@@ -80,20 +81,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let clerk_router = clerk::router(clerk_settings, db.clone()).await?;
     let instant_router = instant::router(instant_settings, db.clone()).await?;
 
-    println!("Clerk role    http://{clerk_addr}  (users and sessions at /)");
-    println!("Instant role  http://{instant_addr}");
-    println!("INSTANT_APP_ID={}", first_app.id);
-    println!("INSTANT_API_URI=http://{instant_addr}");
-    println!("CLERK_PUBLISHABLE_KEY={publishable_key}");
-    println!(
-        "CLERK_CLIENT_NAME={}",
-        first_app
-            .clerk_clients
-            .first()
-            .map_or("", |c| c.name.as_str())
-    );
-    println!("CLERK_FRONTEND_API={}", keys::frontend_api_url(&clerk_host));
-    println!("ready");
+    let client_name = first_app
+        .clerk_clients
+        .first()
+        .map_or("", |c| c.name.as_str());
+    let start_values = [
+        format!("Clerk role    http://{clerk_addr}  (users and sessions at /)"),
+        format!("Instant role  http://{instant_addr}"),
+        format!("INSTANT_APP_ID={}", first_app.id),
+        format!("INSTANT_API_URI=http://{instant_addr}"),
+        format!("CLERK_PUBLISHABLE_KEY={publishable_key}"),
+        format!("CLERK_CLIENT_NAME={client_name}"),
+        format!("CLERK_FRONTEND_API={}", keys::frontend_api_url(&clerk_host)),
+        "ready".to_owned(),
+    ];
+    let printed = print_lines(&mut std::io::stdout().lock(), &start_values);
+    if let Err(err) = printed {
+        // Whoever started the emulator stopped reading its output (as
+        // `emulator | head -1` does): nothing to print to, and no reason
+        // to stop serving.
+        tracing::warn!("cannot print the start values to stdout ({err}); serving anyway");
+    }
 
     // One stop signal for both servers.
     let (stop, stopping) = tokio::sync::watch::channel(false);
@@ -135,14 +143,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(result) => {
                 result?;
             }
-            Err(_) => eprintln!(
+            Err(_) => print_to_stderr(format_args!(
                 "emulator: requests still open {} s after the stop signal; stopping without them",
                 server::SHUTDOWN_GRACE.as_secs()
-            ),
+            )),
         },
         () = server::shutdown_signal() => {
-            eprintln!("emulator: second stop signal; stopping without waiting for requests");
+            print_to_stderr(format_args!(
+                "emulator: second stop signal; stopping without waiting for requests"
+            ));
         }
     }
     Ok(())
+}
+
+/// Writes `lines` to `out` and flushes it. For stdout: unlike `println!`,
+/// which panics once the reader has gone, this reports it.
+fn print_lines(out: &mut impl Write, lines: &[String]) -> std::io::Result<()> {
+    for line in lines {
+        writeln!(out, "{line}")?;
+    }
+    out.flush()
+}
+
+/// A line on stderr; nothing if stderr is closed (`eprintln!` would panic).
+pub fn print_to_stderr(line: std::fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stderr(), "{line}");
 }

@@ -29,7 +29,9 @@ fn main() -> std::process::ExitCode {
     {
         Ok(runtime) => runtime,
         Err(err) => {
-            eprintln!("emulator: cannot start the async runtime: {err}");
+            emulator::print_to_stderr(format_args!(
+                "emulator: cannot start the async runtime: {err}"
+            ));
             return std::process::ExitCode::FAILURE;
         }
     };
@@ -38,7 +40,7 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("emulator: {err:#}");
+            emulator::print_to_stderr(format_args!("emulator: {err:#}"));
             std::process::ExitCode::FAILURE
         }
     }

@@ -1,7 +1,8 @@
 //! Both roles under adversarial conditions, over real HTTP and raw TCP: a
 //! Clerk host that never answers, half-sent requests at shutdown, requests
 //! that fail before a handler runs, unknown paths, malformed JWT headers,
-//! app ids spelled differently, and empty secrets in the config file.
+//! app ids spelled differently, empty secrets in the config file, and a
+//! stdout that nobody reads.
 
 #[path = "support/clerk.rs"]
 mod clerk_support;
@@ -771,4 +772,78 @@ async fn empty_secrets_are_refused_and_bearer_is_case_insensitive() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
+}
+
+/// A reader that stops reading the emulator's output early, as
+/// `emulator … | head -1` does, does not stop the emulator: it keeps
+/// serving and says in its log what it could not print.
+#[tokio::test]
+async fn a_closed_stdout_does_not_stop_the_emulator() {
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let free_port = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .to_string()
+    };
+    let (clerk_addr, instant_addr) = (free_port(), free_port());
+    let mut emulator = Killed(
+        Command::new(env!("CARGO_BIN_EXE_emulator"))
+            .args(["--in-memory", "--clerk-addr", &clerk_addr])
+            .args(["--instant-addr", &instant_addr])
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the emulator binary"),
+    );
+    // Closed before the emulator gets to print anything.
+    drop(emulator.0.stdout.take());
+    let stderr = emulator.0.stderr.take().unwrap();
+    let (lines, log) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = Vec::new();
+    let warning = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = log
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("no warning about stdout within 30 s: {seen:?}"));
+        if line.contains("stdout") {
+            break line;
+        }
+        seen.push(line);
+    };
+    assert!(
+        warning.contains("cannot print the start values to stdout")
+            && warning.contains("serving anyway"),
+        "{warning}"
+    );
+
+    for addr in [&clerk_addr, &instant_addr] {
+        let health = reqwest::get(format!("http://{addr}/health"))
+            .await
+            .expect("the emulator still serves");
+        assert_eq!(health.status(), StatusCode::OK);
+    }
+    assert!(
+        emulator.0.try_wait().unwrap().is_none(),
+        "the emulator exited"
+    );
+    let more: Vec<String> = log.try_iter().collect();
+    assert!(
+        !more.iter().any(|line| line.contains("panicked")),
+        "{more:?}"
+    );
 }
