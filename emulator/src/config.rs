@@ -93,25 +93,62 @@ pub struct ClerkClientConfig {
     pub publishable_key: Option<String>,
 }
 
+/// Why a secret (`secret_key`, `admin_token`) could never authenticate
+/// a caller, or would let anyone in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SecretProblem {
+    /// Empty or blank: anything would pass, or nothing could be sent.
+    #[error("is empty")]
+    Empty,
+    /// Whitespace at either end: the bearer token a caller sends is
+    /// trimmed, so it could never match.
+    #[error("starts or ends with whitespace, which a bearer token cannot; remove it")]
+    SurroundingWhitespace,
+    /// A character an `Authorization` header cannot carry as text.
+    #[error(
+        "contains {0:?}, which an Authorization header cannot carry; use only printable \
+         ASCII (letters, digits, punctuation)"
+    )]
+    Unsendable(char),
+}
+
+impl SecretProblem {
+    /// What is wrong with `secret` as a bearer token, if anything.
+    fn of(secret: &str) -> Option<Self> {
+        if secret.trim().is_empty() {
+            return Some(Self::Empty);
+        }
+        if secret.trim() != secret {
+            return Some(Self::SurroundingWhitespace);
+        }
+        // Inner spaces survive `keys::bearer_token`; anything else outside
+        // printable ASCII fails `HeaderValue::to_str` or cannot be typed.
+        secret
+            .chars()
+            .find(|c| !(c.is_ascii_graphic() || *c == ' '))
+            .map(Self::Unsendable)
+    }
+}
+
 /// A config file that parses but cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
-    /// `[clerk] secret_key` is empty or blank: every Backend API call would
-    /// have to present an empty bearer token.
+    /// `[clerk] secret_key` cannot work as the Backend API's bearer token.
     #[error(
-        "[clerk] secret_key is empty; set it to the bearer token Backend API calls must \
-         send, or leave it out to use the default {DEFAULT_SECRET_KEY}"
+        "[clerk] secret_key {0}; set it to the bearer token Backend API calls must send, \
+         or leave it out to use the default {DEFAULT_SECRET_KEY}"
     )]
-    EmptySecretKey,
-    /// An app's `admin_token` is empty or blank: anything would pass as the
-    /// admin token.
+    SecretKey(SecretProblem),
+    /// An app's `admin_token` cannot work as the admin bearer token.
     #[error(
-        "the app {app_id} has an empty admin_token; set it to the token /admin/* calls \
+        "the admin_token of app {app_id} {problem}; set it to the token /admin/* calls \
          must send as `Authorization: Bearer <admin token>` (e.g. {DEFAULT_ADMIN_TOKEN})"
     )]
-    EmptyAdminToken {
+    AdminToken {
         /// The app's id.
         app_id: uuid::Uuid,
+        /// What is wrong with it.
+        problem: SecretProblem,
     },
 }
 
@@ -129,13 +166,19 @@ impl FileConfig {
         Ok(config)
     }
 
-    /// Refuses secrets that would let any caller through.
+    /// Refuses secrets that would let any caller through, or that no
+    /// caller could ever present.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.clerk.secret_key.trim().is_empty() {
-            return Err(ConfigError::EmptySecretKey);
+        if let Some(problem) = SecretProblem::of(&self.clerk.secret_key) {
+            return Err(ConfigError::SecretKey(problem));
         }
-        if let Some(app) = self.apps.iter().find(|a| a.admin_token.trim().is_empty()) {
-            return Err(ConfigError::EmptyAdminToken { app_id: app.id });
+        for app in &self.apps {
+            if let Some(problem) = SecretProblem::of(&app.admin_token) {
+                return Err(ConfigError::AdminToken {
+                    app_id: app.id,
+                    problem,
+                });
+            }
         }
         Ok(())
     }
@@ -182,18 +225,57 @@ mod tests {
     }
 
     #[test]
-    fn empty_secrets_are_refused() {
+    fn secrets_no_caller_could_send_are_refused() {
         assert_eq!(FileConfig::default().validate(), Ok(()));
-        assert_eq!(
-            parse("[clerk]\nsecret_key = \" \"\n").validate(),
-            Err(ConfigError::EmptySecretKey)
-        );
-        let app = format!("[[apps]]\nid = {DEFAULT_APP_ID:?}\nadmin_token = \"\"\n");
-        assert_eq!(
-            parse(&app).validate(),
-            Err(ConfigError::EmptyAdminToken {
-                app_id: DEFAULT_APP_ID.parse().unwrap()
-            })
-        );
+        let secret_key = |value: &str| {
+            let mut config = FileConfig::default();
+            config.clerk.secret_key = value.to_owned();
+            config
+                .validate()
+                .map_err(|err| (err.clone(), err.to_string()))
+        };
+        let admin_token = |value: &str| {
+            let mut config = parse(&format!(
+                "[[apps]]\nid = {DEFAULT_APP_ID:?}\nadmin_token = \"x\"\n"
+            ));
+            config.apps[0].admin_token = value.to_owned();
+            config
+                .validate()
+                .map_err(|err| (err.clone(), err.to_string()))
+        };
+        let app_id = DEFAULT_APP_ID.parse().unwrap();
+        for (value, problem, says) in [
+            ("", SecretProblem::Empty, "is empty"),
+            (" ", SecretProblem::Empty, "is empty"),
+            (" sk ", SecretProblem::SurroundingWhitespace, "remove it"),
+            ("sk\t", SecretProblem::SurroundingWhitespace, "remove it"),
+            ("sk_é", SecretProblem::Unsendable('é'), "'é'"),
+            (
+                "sk\u{7f}",
+                SecretProblem::Unsendable('\u{7f}'),
+                "printable ASCII",
+            ),
+        ] {
+            let (error, message) = secret_key(value).unwrap_err();
+            assert_eq!(error, ConfigError::SecretKey(problem.clone()), "{value:?}");
+            assert!(
+                message.starts_with("[clerk] secret_key ") && message.contains(says),
+                "{message}"
+            );
+            let (error, message) = admin_token(value).unwrap_err();
+            assert_eq!(
+                error,
+                ConfigError::AdminToken { app_id, problem },
+                "{value:?}"
+            );
+            assert!(
+                message.contains("admin_token") && message.contains(says),
+                "{message}"
+            );
+        }
+        for fine in ["sk_test_x", "a b", "!#$%&'*+/=?^_`{|}~-"] {
+            assert_eq!(secret_key(fine), Ok(()), "{fine:?}");
+            assert_eq!(admin_token(fine), Ok(()), "{fine:?}");
+        }
     }
 }

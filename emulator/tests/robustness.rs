@@ -730,6 +730,35 @@ fn refused_config(config_text: &str) -> String {
     stderr
 }
 
+/// A secret that no caller could ever present (the bearer token a caller
+/// sends is trimmed; a header cannot carry non-ASCII text) is refused at
+/// start, saying what to change, rather than failing every call later.
+#[tokio::test]
+async fn secrets_no_caller_could_send_are_refused() {
+    let stderr = tokio::task::spawn_blocking(|| refused_config("[clerk]\nsecret_key = \" sk \"\n"))
+        .await
+        .unwrap();
+    assert!(
+        stderr.contains("[clerk] secret_key starts or ends with whitespace")
+            && stderr.contains("remove it"),
+        "{stderr}"
+    );
+    let stderr = tokio::task::spawn_blocking(|| {
+        refused_config(&format!(
+            "[[apps]]\nid = {APP_ID:?}\nadmin_token = \"jeton-secr\u{e8}t\"\n\n\
+             [[apps.clerk_clients]]\nname = \"clerk\"\n"
+        ))
+    })
+    .await
+    .unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "the admin_token of app {APP_ID} contains '\u{e8}'"
+        )) && stderr.contains("use only printable ASCII"),
+        "{stderr}"
+    );
+}
+
 #[tokio::test]
 async fn empty_secrets_are_refused_and_bearer_is_case_insensitive() {
     let stderr = tokio::task::spawn_blocking(|| {
