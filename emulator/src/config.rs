@@ -150,6 +150,19 @@ pub enum ConfigError {
         /// What is wrong with it.
         problem: SecretProblem,
     },
+    /// An app lists no Clerk client: no one could sign in to it.
+    #[error(
+        "app {0} lists no Clerk client, so no one can sign in to it; add one under it: \
+         [[apps.clerk_clients]] with name = \"{DEFAULT_CLIENT_NAME}\" (the client name your \
+         app signs in with)"
+    )]
+    NoClerkClient(uuid::Uuid),
+    /// A Clerk client's name is empty or blank: no app can name it.
+    #[error(
+        "app {0} has a Clerk client with an empty name; set name to the client name your \
+         app signs in with (e.g. name = \"{DEFAULT_CLIENT_NAME}\")"
+    )]
+    EmptyClientName(uuid::Uuid),
 }
 
 impl FileConfig {
@@ -167,7 +180,7 @@ impl FileConfig {
     }
 
     /// Refuses secrets that would let any caller through, or that no
-    /// caller could ever present.
+    /// caller could ever present, and apps no one could sign in to.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if let Some(problem) = SecretProblem::of(&self.clerk.secret_key) {
             return Err(ConfigError::SecretKey(problem));
@@ -178,6 +191,12 @@ impl FileConfig {
                     app_id: app.id,
                     problem,
                 });
+            }
+            if app.clerk_clients.is_empty() {
+                return Err(ConfigError::NoClerkClient(app.id));
+            }
+            if app.clerk_clients.iter().any(|c| c.name.trim().is_empty()) {
+                return Err(ConfigError::EmptyClientName(app.id));
             }
         }
         Ok(())
@@ -236,7 +255,8 @@ mod tests {
         };
         let admin_token = |value: &str| {
             let mut config = parse(&format!(
-                "[[apps]]\nid = {DEFAULT_APP_ID:?}\nadmin_token = \"x\"\n"
+                "[[apps]]\nid = {DEFAULT_APP_ID:?}\nadmin_token = \"x\"\n\
+                 [[apps.clerk_clients]]\nname = \"clerk\"\n"
             ));
             config.apps[0].admin_token = value.to_owned();
             config
@@ -277,5 +297,27 @@ mod tests {
             assert_eq!(secret_key(fine), Ok(()), "{fine:?}");
             assert_eq!(admin_token(fine), Ok(()), "{fine:?}");
         }
+    }
+
+    #[test]
+    fn apps_no_one_could_sign_in_to_are_refused() {
+        let app = format!("[[apps]]\nid = {DEFAULT_APP_ID:?}\nadmin_token = \"t\"\n");
+        let app_id = DEFAULT_APP_ID.parse().unwrap();
+        let error = parse(&app).validate().unwrap_err();
+        assert_eq!(error, ConfigError::NoClerkClient(app_id));
+        assert!(
+            error
+                .to_string()
+                .contains("add one under it: [[apps.clerk_clients]]"),
+            "{error}"
+        );
+        for name in ["", " "] {
+            let config = format!("{app}[[apps.clerk_clients]]\nname = {name:?}\n");
+            let error = parse(&config).validate().unwrap_err();
+            assert_eq!(error, ConfigError::EmptyClientName(app_id));
+            assert!(error.to_string().contains("empty name"), "{error}");
+        }
+        let config = format!("{app}[[apps.clerk_clients]]\nname = \"clerk\"\n");
+        assert_eq!(parse(&config).validate(), Ok(()));
     }
 }
