@@ -77,7 +77,7 @@ impl Cli {
 }
 
 /// An IP address as it goes before `:port` (IPv6 in brackets).
-fn ip_for_display(ip: IpAddr) -> String {
+pub(crate) fn ip_for_display(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(ip) => ip.to_string(),
         IpAddr::V6(ip) => format!("[{ip}]"),

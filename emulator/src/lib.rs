@@ -19,6 +19,7 @@ pub mod keys;
 pub mod server;
 
 use std::io::Write;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
@@ -57,12 +58,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         (Some(path), db)
     };
 
-    let clerk_listener = TcpListener::bind(cli.clerk_addr)
-        .await
-        .with_context(|| format!("cannot listen on {} (Clerk role)", cli.clerk_addr))?;
-    let instant_listener = TcpListener::bind(cli.instant_addr)
-        .await
-        .with_context(|| format!("cannot listen on {} (Instant role)", cli.instant_addr))?;
+    let clerk_listener = listen(cli.clerk_addr, "Clerk", "--clerk-addr").await?;
+    let instant_listener = listen(cli.instant_addr, "Instant", "--instant-addr").await?;
     let clerk_addr = clerk_listener.local_addr()?;
     let instant_addr = instant_listener.local_addr()?;
 
@@ -155,6 +152,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Listens on the `role` role's address, set with `flag`. An address
+/// another program holds gets a message naming the role and what to pass
+/// instead.
+async fn listen(addr: SocketAddr, role: &str, flag: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr).await.map_err(|err| {
+        if err.kind() == std::io::ErrorKind::AddrInUse {
+            anyhow::anyhow!(
+                "the {role} role's address {addr} is in use by another program (another \
+                 emulator?); stop it, or give the {role} role another port: {flag} {ip}:PORT, \
+                 or {flag} {ip}:0 for a free one",
+                ip = cli::ip_for_display(addr.ip()),
+            )
+        } else {
+            anyhow::Error::new(err).context(format!("cannot listen on {addr} ({role} role)"))
+        }
+    })
 }
 
 /// Writes `lines` to `out` and flushes it. For stdout: unlike `println!`,

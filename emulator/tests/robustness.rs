@@ -696,14 +696,22 @@ fn refused_config(config_text: &str) -> String {
     let dir = TempDir::new("refused-config");
     let path = dir.0.join("emulator.toml");
     std::fs::write(&path, config_text).unwrap();
+    refused_start(&[
+        "--in-memory",
+        "--config",
+        path.to_str().unwrap(),
+        "--clerk-addr",
+        "127.0.0.1:0",
+        "--instant-addr",
+        "127.0.0.1:0",
+    ])
+}
+
+/// Starts the emulator with `args` and expects it to refuse to start;
+/// returns what it printed on stderr.
+fn refused_start(args: &[&str]) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_emulator"))
-        .args(["--in-memory", "--config", path.to_str().unwrap()])
-        .args([
-            "--clerk-addr",
-            "127.0.0.1:0",
-            "--instant-addr",
-            "127.0.0.1:0",
-        ])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -716,7 +724,7 @@ fn refused_config(config_text: &str) -> String {
     if started {
         let _ = child.kill();
         let _ = child.wait();
-        panic!("the emulator started with this config:\n{config_text}");
+        panic!("the emulator started with {args:?}");
     }
     let status = child.wait().unwrap();
     assert!(!status.success());
@@ -728,6 +736,36 @@ fn refused_config(config_text: &str) -> String {
         .read_to_string(&mut stderr)
         .unwrap();
     stderr
+}
+
+/// A role address another program holds is refused with which role it
+/// is and what to pass instead, not just the OS's words.
+#[tokio::test]
+async fn a_taken_port_says_which_role_and_what_to_pass() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let stderr = tokio::task::spawn_blocking({
+        let addr = addr.clone();
+        move || {
+            refused_start(&[
+                "--in-memory",
+                "--clerk-addr",
+                "127.0.0.1:0",
+                "--instant-addr",
+                &addr,
+            ])
+        }
+    })
+    .await
+    .unwrap();
+    for says in [
+        format!("the Instant role's address {addr} is in use by another program"),
+        "--instant-addr 127.0.0.1:PORT".to_owned(),
+        "--instant-addr 127.0.0.1:0 for a free one".to_owned(),
+    ] {
+        assert!(stderr.contains(&says), "{says:?} in {stderr}");
+    }
+    drop(taken);
 }
 
 /// A secret that no caller could ever present (the bearer token a caller
