@@ -547,18 +547,18 @@ mod tests {
             },
             VerifyError::MissingExp,
             VerifyError::Expired {
-                exp: 1,
-                ago: 2,
+                exp: 1.0,
+                ago: 2.0,
                 skew: 5.0,
             },
             VerifyError::NotYetValid {
-                nbf: 1,
-                ahead: 2,
+                nbf: 1.0,
+                ahead: 2.0,
                 skew: 5.0,
             },
             VerifyError::IssuedInFuture {
-                iat: 1,
-                ahead: 2,
+                iat: 1.0,
+                ahead: 2.0,
                 skew: 5.0,
             },
         ];

@@ -206,41 +206,47 @@ pub enum VerifyError {
     MissingExp,
     /// `exp` passed (more than the skew ago).
     #[error(
-        "The id_token expired {ago} s ago (exp {exp}, {skew} s of clock skew allowed). \
+        "The id_token expired {} ago (exp {}, {skew} s of clock skew allowed). \
          Clerk session tokens live 60 s: get a fresh one with session.getToken() just \
-         before signing in."
+         before signing in.",
+        distance_text(*.ago),
+        claim_text(*.exp)
     )]
     Expired {
         /// The claim.
-        exp: i64,
+        exp: f64,
         /// Seconds since.
-        ago: i64,
+        ago: f64,
         /// Allowed skew.
         skew: f64,
     },
     /// `nbf` is in the future (more than the skew).
     #[error(
-        "The id_token is not valid yet: nbf {nbf} is {ahead} s in the future ({skew} s of \
-         clock skew allowed). Check this machine's clock."
+        "The id_token is not valid yet: nbf {} is {} in the future ({skew} s of \
+         clock skew allowed). Check this machine's clock.",
+        claim_text(*.nbf),
+        distance_text(*.ahead)
     )]
     NotYetValid {
         /// The claim.
-        nbf: i64,
+        nbf: f64,
         /// Seconds ahead.
-        ahead: i64,
+        ahead: f64,
         /// Allowed skew.
         skew: f64,
     },
     /// `iat` is in the future (more than the skew).
     #[error(
-        "The id_token was issued in the future: iat {iat} is {ahead} s ahead ({skew} s of \
-         clock skew allowed). Check the clocks of this machine and of the token's issuer."
+        "The id_token was issued in the future: iat {} is {} ahead ({skew} s of \
+         clock skew allowed). Check the clocks of this machine and of the token's issuer.",
+        claim_text(*.iat),
+        distance_text(*.ahead)
     )]
     IssuedInFuture {
         /// The claim.
-        iat: i64,
+        iat: f64,
         /// Seconds ahead.
-        ahead: i64,
+        ahead: f64,
         /// Allowed skew.
         skew: f64,
     },
@@ -866,25 +872,41 @@ fn numeric_claim(claims: &Map<String, Value>, claim: &'static str) -> Result<Opt
     }
 }
 
-/// Whole seconds for messages, saturating.
-fn whole(secs: f64) -> i64 {
-    secs.round().clamp(i64::MIN as f64, i64::MAX as f64) as i64
+/// A time claim as messages show it: whole seconds, or for a value no
+/// clock produces (1e30) the number as written, not one clamped to fit.
+fn claim_text(secs: f64) -> String {
+    if secs.abs() < 1e12 {
+        format!("{}", secs.round() as i64)
+    } else {
+        format!("{secs:e}")
+    }
+}
+
+/// How far a time claim is from now, for messages: whole seconds, or,
+/// past any real clock error, "more than 100 years".
+fn distance_text(secs: f64) -> String {
+    const CENTURY_SECS: f64 = 100.0 * 365.25 * 24.0 * 60.0 * 60.0;
+    if secs < CENTURY_SECS {
+        format!("{} s", secs.round() as i64)
+    } else {
+        "more than 100 years".to_owned()
+    }
 }
 
 fn check_times(claims: &Map<String, Value>, now: f64) -> Result<()> {
     let exp = numeric_claim(claims, "exp")?.ok_or(VerifyError::MissingExp)?;
     if now > exp + CLOCK_SKEW_SECS {
         return Err(VerifyError::Expired {
-            exp: whole(exp),
-            ago: whole(now - exp),
+            exp,
+            ago: now - exp,
             skew: CLOCK_SKEW_SECS,
         });
     }
     if let Some(nbf) = numeric_claim(claims, "nbf")? {
         if nbf > now + CLOCK_SKEW_SECS {
             return Err(VerifyError::NotYetValid {
-                nbf: whole(nbf),
-                ahead: whole(nbf - now),
+                nbf,
+                ahead: nbf - now,
                 skew: CLOCK_SKEW_SECS,
             });
         }
@@ -892,8 +914,8 @@ fn check_times(claims: &Map<String, Value>, now: f64) -> Result<()> {
     if let Some(iat) = numeric_claim(claims, "iat")? {
         if iat > now + CLOCK_SKEW_SECS {
             return Err(VerifyError::IssuedInFuture {
-                iat: whole(iat),
-                ahead: whole(iat - now),
+                iat,
+                ahead: iat - now,
                 skew: CLOCK_SKEW_SECS,
             });
         }
@@ -965,7 +987,7 @@ mod tests {
         assert!(check_times(&claims(json!({"exp": now - 4.0})), now).is_ok());
         assert!(matches!(
             check_times(&claims(json!({"exp": now - 6.0})), now),
-            Err(VerifyError::Expired { ago: 6, .. })
+            Err(VerifyError::Expired { ago: 6.0, .. })
         ));
         assert!(matches!(
             check_times(&claims(json!({})), now),
@@ -991,6 +1013,39 @@ mod tests {
         // Absurd numbers do not overflow.
         assert!(check_times(&claims(json!({"exp": 1e300})), now).is_ok());
         assert!(check_times(&claims(json!({"exp": -1e300})), now).is_err());
+    }
+
+    #[test]
+    fn time_messages_show_absurd_claims_as_they_are() {
+        let now = 1_700_000_000.0;
+        let message = |claims_value: Value| {
+            check_times(&claims(claims_value), now)
+                .unwrap_err()
+                .to_string()
+        };
+        let iat = message(json!({"exp": now + 60.0, "iat": 1e30}));
+        assert!(
+            iat.contains("iat 1e30 is more than 100 years ahead"),
+            "{iat}"
+        );
+        let nbf = message(json!({"exp": now + 60.0, "nbf": 1e30}));
+        assert!(
+            nbf.contains("nbf 1e30 is more than 100 years in the future"),
+            "{nbf}"
+        );
+        let exp = message(json!({"exp": -1e30}));
+        assert!(
+            exp.contains("expired more than 100 years ago (exp -1e30,"),
+            "{exp}"
+        );
+        for text in [&iat, &nbf, &exp] {
+            assert!(!text.contains(&i64::MAX.to_string()), "{text}");
+        }
+        // Everyday values in whole seconds.
+        let iat = message(json!({"exp": now + 60.0, "iat": now + 30.0}));
+        assert!(iat.contains("iat 1700000030 is 30 s ahead"), "{iat}");
+        let exp = message(json!({"exp": now - 6.0}));
+        assert!(exp.contains("expired 6 s ago (exp 1699999994,"), "{exp}");
     }
 
     #[test]
