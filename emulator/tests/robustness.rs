@@ -1,8 +1,8 @@
 //! Both roles under adversarial conditions, over real HTTP and raw TCP: a
 //! Clerk host that never answers, half-sent requests at shutdown, requests
 //! that fail before a handler runs, unknown paths, malformed JWT headers,
-//! app ids spelled differently, empty secrets in the config file, and a
-//! stdout that nobody reads.
+//! app ids spelled differently, an empty admin email, secrets no caller
+//! could send, a port already taken, and a stdout that nobody reads.
 
 #[path = "support/clerk.rs"]
 mod clerk_support;
@@ -688,6 +688,39 @@ async fn admin_app_ids_are_compared_as_uuids() {
             .is_some_and(|m| m.contains("different apps")),
         "{body}"
     );
+}
+
+/// An admin lookup by an empty email is a mistake to point out, not a
+/// search that found no one.
+#[tokio::test]
+async fn an_empty_admin_email_is_refused_as_empty() {
+    let emulator = start_in_memory().await;
+    let http = reqwest::Client::new();
+    let bearer = format!("Bearer {ADMIN_TOKEN}");
+    for query in ["email=", "email=%20%20"] {
+        for method in [Method::GET, Method::DELETE] {
+            let response = http
+                .request(
+                    method.clone(),
+                    format!("{}/admin/users?{query}", emulator.instant_url()),
+                )
+                .header("app-id", APP_ID)
+                .header("authorization", &bearer)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{method} {query}: {body}");
+            assert_eq!(body["type"], "param-malformed", "{body}");
+            assert!(
+                body["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("email is empty")),
+                "{body}"
+            );
+        }
+    }
 }
 
 /// Starts the emulator with `config_text` and expects it to refuse to

@@ -377,6 +377,16 @@ fn admin_request<'a>(
         hint: json!({ "in": ["query", name], "original-input": value }),
     };
     let user = if let Some(email) = query.get("email") {
+        // An empty email names no one; answering `{"user": null}` would
+        // read as "no such user" rather than as the mistake it is.
+        if email.trim().is_empty() {
+            return Err(ApiError::ParamMalformed {
+                message: "Malformed parameter: email is empty. Give the user's email \
+                          address (e.g. /admin/users?email=ada@example.com)."
+                    .to_owned(),
+                hint: json!({ "in": ["query", "email"], "original-input": email }),
+            });
+        }
         UserRef::Email(email.clone())
     } else if let Some(token) = query.get("refresh_token") {
         UserRef::RefreshToken(
