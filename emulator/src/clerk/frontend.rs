@@ -58,7 +58,8 @@ pub const TICKET_PARAM: &str = "__clerk_ticket";
 /// Which `redirect_url` the `/sign-in` page takes (the page checks the same
 /// before it shows the picker, in sign-in.html).
 const REDIRECT_URL_RULE: &str = "use an absolute http(s) URL of your app on a loopback host \
-                                 (127.0.0.1, localhost or [::1]), e.g. http://127.0.0.1:8080/";
+                                 (127.0.0.1, localhost, *.localhost or [::1]), e.g. \
+                                 http://127.0.0.1:8080/";
 
 /// Most accounts the picker lists.
 const PICKER_LIMIT: i64 = 500;
