@@ -554,6 +554,11 @@ async fn a_sign_out_that_hangs_in_clerk_says_so() {
     // What it says is so.
     assert_eq!(stored_instant_user(), None);
     assert!(clerk_user_id().is_some());
+    // At Clerk's time limit (15 s) the page says so, with a way to finish.
+    wait_for_text(&app, "You are signed out of Instant, but not of Clerk.").await;
+    click_button(&app, "Sign out of Clerk").await;
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    assert_eq!(clerk_user_id(), None);
     drop(app);
     reset().await;
 }
