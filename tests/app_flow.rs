@@ -564,6 +564,90 @@ async fn a_sign_out_that_hangs_in_clerk_says_so() {
 }
 
 #[wasm_bindgen_test]
+async fn a_half_finished_sign_out_stands_when_the_page_mounts_again() {
+    reset().await;
+    let app = mount_app(config());
+    sign_in_to_clerk(&unique_email("sign-out-stands")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    click_link(&app, "Account").await;
+    wait_for_text(&app, "Instant user id").await;
+    click_link(&app, "Home").await;
+    wait_for_text(&app, SIGNED_IN).await;
+    clerk_fail_next_sign_out("Network error: Failed to fetch");
+    click_button(&app, "Sign out").await;
+    wait_for_text(&app, "You are signed out of Instant, but not of Clerk.").await;
+    let exchanges = exchange_count().await;
+
+    // Back to the account page, which sends someone not signed in to both
+    // home, where the signed-in part mounts anew: it must not sign in again
+    // on its own.
+    let recorder = TextRecorder::start(&app);
+    page_window().history().unwrap().back().unwrap();
+    // The account page, its redirect, and an exchange would have started
+    // and ended by then.
+    gloo_timers::future::TimeoutFuture::new(500).await;
+    assert_eq!(path(), "/");
+    let shown = recorder.stop();
+    assert!(
+        shown
+            .iter()
+            .any(|text| text.contains("going to the home page")),
+        "the account page did not show: {shown:?}"
+    );
+    assert!(app.text().contains("but not of Clerk"), "{}", app.text());
+    assert_eq!(exchange_count().await, exchanges);
+
+    // Nor does a reload, or another tab: it offers to sign in instead.
+    drop(app);
+    let app = mount_app(config());
+    wait_for_text(&app, NOT_TO_INSTANT).await;
+    gloo_timers::future::TimeoutFuture::new(500).await;
+    assert!(app.text().contains(NOT_TO_INSTANT), "{}", app.text());
+    assert_eq!(exchange_count().await, exchanges);
+    assert_eq!(stored_instant_user(), None);
+
+    // Asked, it signs in, and later mounts keep that session.
+    click_button(&app, "Sign in to Instant").await;
+    wait_for_text(&app, SIGNED_IN).await;
+    assert_eq!(exchange_count().await, exchanges + 1);
+    click_button(&app, "Sign out").await;
+    wait_until("signed out", || has_button(&app, "Sign in")).await;
+    drop(app);
+}
+
+#[wasm_bindgen_test]
+async fn a_page_that_goes_away_mid_sign_out_takes_its_marker_along() {
+    reset().await;
+    let app = mount_app(config());
+    sign_in_to_clerk(&unique_email("gone-mid-sign-out")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    clerk_stall_next("signOut");
+    click_button(&app, "Sign out").await;
+    wait_for_text(&app, "Signing out…").await;
+    assert!(local_storage()
+        .get_item(&sign_out_marker_key())
+        .unwrap()
+        .is_some());
+    page_window()
+        .dispatch_event(&web_sys::Event::new("pagehide").unwrap())
+        .unwrap();
+    assert_eq!(
+        local_storage().get_item(&sign_out_marker_key()).unwrap(),
+        None
+    );
+
+    // The page reloaded on the same Clerk session: no "Signing out…" of a
+    // sign-out nobody runs, and no sign-in the person did not ask for.
+    drop(app);
+    let exchanges = exchange_count().await;
+    let app = mount_app(config());
+    wait_for_text(&app, NOT_TO_INSTANT).await;
+    assert_eq!(exchange_count().await, exchanges);
+    drop(app);
+    reset().await;
+}
+
+#[wasm_bindgen_test]
 async fn this_tabs_exchange_over_another_tabs_marker_leaves_nothing_under_way() {
     reset().await;
     set_email_claim(false).await;

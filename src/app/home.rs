@@ -169,9 +169,11 @@ pub fn ClerkSignedIn() -> impl IntoView {
     let decided_at_mount = RwSignal::new(false);
 
     // The guide's `useEffect(signInToInstantWithClerkToken, [])`, only when
-    // there is no stored session (or error) to show instead. Work still
-    // under way (a sign-out from before this Clerk sign-in, say) is waited
-    // for: an exchange asked for meanwhile would not start.
+    // there is no stored session (or error) to show instead, and the person
+    // has not signed out of Instant on this Clerk session (a Sign out whose
+    // Clerk half failed: the prompt asks first). Work still under way (a
+    // sign-out from before this Clerk sign-in, say) is waited for: an
+    // exchange asked for meanwhile would not start.
     Effect::new(move |_| {
         if decided_at_mount.get_untracked() {
             return;
@@ -181,7 +183,7 @@ pub fn ClerkSignedIn() -> impl IntoView {
             return;
         }
         decided_at_mount.set(true);
-        if state == AuthState::SignedOut {
+        if state == AuthState::SignedOut && !link.signed_out_of_this_clerk_session() {
             link.exchange();
         }
     });

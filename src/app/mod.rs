@@ -21,7 +21,9 @@ use leptos_router::components::{FlatRoutes, Route, Router};
 use leptos_router::hooks::use_location;
 use leptos_router::path;
 
-pub use session::{owner_storage_key, sign_in_marker_key, sign_out_marker_key};
+pub use session::{
+    owner_storage_key, sign_in_marker_key, sign_out_marker_key, signed_out_session_key,
+};
 
 use account::AccountPage;
 use home::HomePage;

@@ -349,6 +349,9 @@ pub async fn reset() {
     local_storage().remove_item(&sign_out_marker_key()).unwrap();
     local_storage().remove_item(&sign_in_marker_key()).unwrap();
     local_storage()
+        .remove_item(&clerk_instant::app::signed_out_session_key(app_id()))
+        .unwrap();
+    local_storage()
         .remove_item(&format!("instant.{}.ended", app_id()))
         .unwrap();
     // Revokes a test made unreachable on purpose: not for later tests to send.

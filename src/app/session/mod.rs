@@ -10,8 +10,13 @@ use leptos::task::spawn_local;
 
 mod storage;
 
-use storage::{follow_marker, fresh_marker, read_owner, write_marker, write_owner, SignInMarker};
-pub use storage::{owner_storage_key, sign_in_marker_key, sign_out_marker_key};
+use storage::{
+    follow_marker, fresh_marker, marked_session, read_owner, remove_if_unchanged, write_marker,
+    write_owner, SignInMarker,
+};
+pub use storage::{
+    owner_storage_key, sign_in_marker_key, sign_out_marker_key, signed_out_session_key,
+};
 
 use super::sync::{self, Busy, SyncAction};
 use super::token::fetch_session_token;
@@ -42,6 +47,7 @@ pub struct SessionLink {
     last_clerk_session: Memo<Option<String>>,
     sign_out_marker_key: StoredValue<String>,
     sign_in_marker_key: StoredValue<String>,
+    signed_out_session_key: StoredValue<String>,
     /// This tab's sign-in marker while its exchange is the latest work:
     /// later work (a Sign out that cuts the exchange short) or the end of
     /// the exchange takes it away at once, not when the exchange's last
@@ -86,6 +92,20 @@ impl SessionLink {
     /// or sign-out attempt.
     pub fn clerk_sign_out_error(&self) -> ReadSignal<Option<ClerkError>> {
         self.clerk_sign_out_error.read_only()
+    }
+
+    /// Whether the person signed out of Instant on the Clerk session signed
+    /// in now (a Sign out whose Clerk half failed, hung or was cut short by
+    /// a reload, here or in another tab): then a page that mounts offers
+    /// to sign in to Instant instead of doing it.
+    pub fn signed_out_of_this_clerk_session(&self) -> bool {
+        let here = self.clerk_session_id();
+        here.is_some()
+            && self
+                .signed_out_session_key
+                .try_get_value()
+                .and_then(|key| marked_session(&key))
+                == here
     }
 
     /// Whether the Instant session was made for the Clerk user signed in now.
@@ -180,6 +200,11 @@ impl SessionLink {
     /// session (or the failure) is in, or later work overtakes it.
     fn spawn_exchange(self, fresh_token: bool) {
         let work = self.start_work(Busy::Exchanging);
+        // Asked for (or a new account's): a Sign out before it no longer
+        // stands.
+        if let Some(key) = self.signed_out_session_key.try_get_value() {
+            write_marker(&key, None);
+        }
         let marker = self
             .sign_in_marker_key
             .try_get_value()
@@ -210,8 +235,19 @@ impl SessionLink {
         // moment, and exchange a token of its own.
         let marker_key = self.sign_out_marker_key.get_value();
         let clerk_session_id = self.clerk_session_id();
+        let marker = clerk_session_id
+            .as_deref()
+            .and_then(|id| write_marker(&marker_key, Some(id)));
+        // A page that goes away mid-way takes its marker along: other tabs,
+        // and this page reloaded, would say "Signing out…" until it ran out.
+        let page_hidden = marker.map(|marker| {
+            let marker_key = marker_key.clone();
+            window_event_listener(leptos::ev::pagehide, move |_| {
+                remove_if_unchanged(&marker_key, &marker);
+            })
+        });
         if let Some(id) = &clerk_session_id {
-            write_marker(&marker_key, Some(id));
+            write_marker(&self.signed_out_session_key.get_value(), Some(id));
         }
         // An exchange under way stops at its next step (see `run_exchange`).
         let work = self.start_work(Busy::SigningOut);
@@ -219,6 +255,9 @@ impl SessionLink {
         let instant_revoke = self.sign_out_of_instant();
         spawn_local(async move {
             let clerk_signed_out = self.clerk.sign_out().await;
+            if let Some(page_hidden) = page_hidden {
+                page_hidden.remove();
+            }
             if let Err(error) = clerk_signed_out {
                 // Other tabs stay signed in to Clerk: over for them too.
                 if clerk_session_id.is_some() {
@@ -401,6 +440,7 @@ pub fn SessionLinkProvider(
     let owner_key = owner_storage_key(&instant.config().app_id);
     let marker_key = sign_out_marker_key(&instant.config().app_id);
     let sign_in_key = sign_in_marker_key(&instant.config().app_id);
+    let signed_out_key = signed_out_session_key(&instant.config().app_id);
     let owner = RwSignal::new(read_owner(&owner_key));
     let other_tab_ending = RwSignal::new(None);
     follow_marker(marker_key.clone(), other_tab_ending);
@@ -423,6 +463,7 @@ pub fn SessionLinkProvider(
         last_clerk_session,
         sign_out_marker_key: StoredValue::new(marker_key.clone()),
         sign_in_marker_key: StoredValue::new(sign_in_key.clone()),
+        signed_out_session_key: StoredValue::new(signed_out_key),
         sign_in_marker: StoredValue::new_local(None),
         clerk_sign_out_error: RwSignal::new(None),
         client_name: StoredValue::new(client_name),

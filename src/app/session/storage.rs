@@ -67,6 +67,25 @@ pub fn sign_in_marker_key(app_id: &str) -> String {
     format!("clerk-instant.{app_id}.signing-in")
 }
 
+/// The localStorage key naming the Clerk session whose Sign out this
+/// browser started last: `<ms since the epoch> <Clerk session id>`. Instant
+/// is signed out for that session on purpose, so it is not signed in again
+/// on its own (a page that mounts, another tab, a reload) if Clerk's half
+/// failed, hung or was cut short: only when asked, by Sign in to Instant or
+/// Retry. Unlike the markers, it does not run out; the next exchange takes
+/// it away, and a new Clerk session is never the one it names.
+pub fn signed_out_session_key(app_id: &str) -> String {
+    format!("clerk-instant.{app_id}.signed-out-session")
+}
+
+/// The Clerk session id named under `key` (see [`signed_out_session_key`]),
+/// whatever its age.
+pub(super) fn marked_session(key: &str) -> Option<String> {
+    let marker = local_storage()?.get_item(key).ok()??;
+    let (_, clerk_session_id) = marker.split_once(' ')?;
+    Some(clerk_session_id.to_owned())
+}
+
 /// The Clerk session id the marker (either kind) under `key` names and the
 /// ms left of it, if one is there and younger than [`MARKER_MS`].
 pub(super) fn fresh_marker(key: &str) -> Option<(String, u64)> {
@@ -154,7 +173,8 @@ impl Drop for SignInMarker {
     }
 }
 
-fn remove_if_unchanged(key: &str, marker: &str) {
+/// Takes away the marker under `key` if it is still `marker`.
+pub(super) fn remove_if_unchanged(key: &str, marker: &str) {
     if let Some(storage) = local_storage() {
         if storage.get_item(key).ok().flatten().as_deref() == Some(marker) {
             let _ = storage.remove_item(key);
