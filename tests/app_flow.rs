@@ -1102,6 +1102,34 @@ async fn a_long_email_wraps_on_a_narrow_screen() {
 }
 
 #[wasm_bindgen_test]
+async fn an_error_with_a_long_url_wraps_on_a_narrow_screen() {
+    reset().await;
+    let _style = AppStylesheet::add();
+    let app = mount_app(config());
+    app.root.set_attribute("style", "width: 360px").unwrap();
+    sign_in_to_clerk(&unique_email("long-url-error")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    // As clerk-js words a request that did not get through.
+    clerk_fail_next_sign_out(
+        "Network error at \"https://clerk.example.com/v1/client/sessions/\
+         sess_2xVbN7q0ZyJcK4uWm9tR3eLp1Hd/end?__clerk_api_version=2025-11-10\
+         &_clerk_js_version=6.1.0\"",
+    );
+    click_button(&app, "Sign out").await;
+    wait_for_text(&app, "but not of Clerk").await;
+    let main = app.root.query_selector(".site-main").unwrap().unwrap();
+    assert!(
+        main.scroll_width() <= main.client_width(),
+        "the page is {} px wide inside {} px: it scrolls sideways",
+        main.scroll_width(),
+        main.client_width()
+    );
+    click_button(&app, "Sign out of Clerk").await;
+    wait_until("signed out", || has_button(&app, "Sign in")).await;
+    drop(app);
+}
+
+#[wasm_bindgen_test]
 async fn account_redirects_home_when_signed_out() {
     reset().await;
     go_to("/account");
