@@ -655,13 +655,50 @@ async fn sign_in_page_hands_the_session_back_and_dashboard_revokes_it() {
         .unwrap();
     assert!(row_text.contains("joan@example.com"), "{row_text}");
     assert!(row_text.contains(&fx.app.origin), "{row_text}");
-    c.find(Locator::Css(&format!("{row} button")))
-        .await
-        .unwrap()
-        .click()
+    // On a phone the tables scroll inside their boxes, not the page, and
+    // the headings keep their words.
+    let (width, height) = c.get_window_size().await.unwrap();
+    c.set_window_size(360, 800).await.unwrap();
+    let narrow = fx
+        .browser
+        .js(
+            "var page = document.documentElement; \
+             var heading = document.querySelector('.cle-table th'); \
+             return [page.scrollWidth <= page.clientWidth, \
+                     heading.getBoundingClientRect().height < 2 * parseFloat(getComputedStyle(heading).lineHeight)]",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        narrow,
+        json!([true, true]),
+        "at 360 px: [page fits, headings on one line]"
+    );
+    c.set_window_size(width as u32, height as u32)
         .await
         .unwrap();
+    // A keyboard user on the Revoke button stays there while the page
+    // polls (every 2 s).
+    let focus_revoke = format!(
+        "document.querySelector({}).focus(); return true",
+        json!(format!("{row} button"))
+    );
+    fx.browser.js(&focus_revoke, vec![]).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let focused_row = "var tr = document.activeElement.closest('tr'); \
+                       return tr ? tr.dataset.sessionId : document.activeElement.tagName";
+    assert_eq!(fx.browser.js(focused_row, vec![]).await, json!(session_id));
+    fx.browser
+        .js("document.activeElement.click(); return true", vec![])
+        .await;
     fx.browser.wait_for_css_gone(&row, WAIT).await;
+    // Its row is gone; focus is on the table's heading, not lost.
+    assert_eq!(
+        fx.browser
+            .js("return document.activeElement.id", vec![])
+            .await,
+        json!("sessions-heading")
+    );
     assert_eq!(fx.api.session(&session_id).await["status"], "revoked");
 
     // The app sees it at its next load, and forgets the stored session.
