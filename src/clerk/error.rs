@@ -60,7 +60,7 @@ pub enum ClerkError {
     },
 
     /// A call into a loaded Clerk threw or rejected.
-    #[error("Clerk's {operation} failed: {message}")]
+    #[error("Clerk's {} failed: {message}", in_words(operation))]
     Call {
         /// The Clerk method that failed, e.g. `getToken`.
         operation: &'static str,
@@ -71,8 +71,9 @@ pub enum ClerkError {
     /// A call into a loaded Clerk did not settle within the provider's
     /// `call_timeout`.
     #[error(
-        "Clerk's {operation} did not finish within {seconds} s. Check the connection to Clerk \
-         and try again."
+        "Clerk's {} did not finish within {seconds} s. Check the connection to Clerk and try \
+         again.",
+        in_words(operation)
     )]
     CallTimedOut {
         /// The Clerk method that did not finish, e.g. `signOut`.
@@ -100,6 +101,19 @@ impl ClerkError {
                 | Self::LoadTimedOut { .. }
                 | Self::LoadFailed { .. }
         )
+    }
+}
+
+/// What a person reads for the Clerk method `operation` (the variants keep
+/// the method's name, for code).
+fn in_words(operation: &str) -> &str {
+    match operation {
+        "signOut" => "sign-out",
+        "getToken" => "session token request",
+        "openSignIn" => "sign-in window",
+        "redirectToSignIn" => "sign-in page",
+        "addListener" => "state listener",
+        other => other,
     }
 }
 
@@ -136,5 +150,24 @@ mod tests {
         assert!(ClerkError::MissingPublishableKey
             .to_string()
             .contains("Publishable key"));
+        // In words a person reads, not the JS method's name.
+        let sign_out = ClerkError::Call {
+            operation: "signOut",
+            message: "Network error".into(),
+        };
+        assert_eq!(
+            sign_out.to_string(),
+            "Clerk's sign-out failed: Network error"
+        );
+        let token = ClerkError::CallTimedOut {
+            operation: "getToken",
+            seconds: 15,
+        };
+        assert!(
+            token
+                .to_string()
+                .starts_with("Clerk's session token request did not finish within 15 s."),
+            "{token}"
+        );
     }
 }
