@@ -1130,6 +1130,48 @@ async fn an_error_with_a_long_url_wraps_on_a_narrow_screen() {
 }
 
 #[wasm_bindgen_test]
+async fn a_link_that_leaves_with_its_page_hands_focus_to_the_new_pages_heading() {
+    reset().await;
+    let app = mount_app(config());
+    sign_in_to_clerk(&unique_email("focus-on-navigation")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    // The signed-in panel's Account link (as Tab and Enter would use it),
+    // which goes with the home page.
+    let link = find(&app.root, ".panel a", "Account").expect("the panel's Account link");
+    link.unchecked_ref::<web_sys::HtmlElement>()
+        .focus()
+        .unwrap();
+    link.unchecked_ref::<web_sys::HtmlElement>().click();
+    wait_for_text(&app, "Instant user id").await;
+    let focused = || {
+        page_document()
+            .active_element()
+            .map(|element| element.id())
+            .unwrap_or_default()
+    };
+    wait_until("focus is on the account page's heading", || {
+        focused() == "account-title"
+    })
+    .await;
+
+    // A link that stays (the header's) keeps focus.
+    let home = find(&app.root, "nav a", "Home").expect("the header's Home link");
+    home.unchecked_ref::<web_sys::HtmlElement>()
+        .focus()
+        .unwrap();
+    home.unchecked_ref::<web_sys::HtmlElement>().click();
+    wait_for_text(&app, SIGNED_IN).await;
+    gloo_timers::future::TimeoutFuture::new(50).await;
+    assert_eq!(
+        page_document().active_element().as_ref(),
+        Some(home.unchecked_ref::<web_sys::Element>())
+    );
+    click_button(&app, "Sign out").await;
+    wait_until("signed out", || has_button(&app, "Sign in")).await;
+    drop(app);
+}
+
+#[wasm_bindgen_test]
 async fn account_redirects_home_when_signed_out() {
     reset().await;
     go_to("/account");

@@ -80,7 +80,7 @@ pub fn AccountPage() -> impl IntoView {
     });
     view! {
         <section class="card" aria-labelledby="account-title">
-            <h1 id="account-title">"Account"</h1>
+            <h1 id="account-title" tabindex="-1">"Account"</h1>
             <div class="status-region" aria-live="polite">
                 {move || match access.get() {
                     AccountAccess::Show { user, clerk_user_id } => {

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::buttons::SignOutButton;
+use super::focus_is_lost;
 use super::help::EmailClaimHelp;
 use super::loading::{Loading, SigningOut};
 use super::session::use_session_link;
@@ -41,7 +42,7 @@ pub fn HomePage() -> impl IntoView {
     };
     view! {
         <section class="card" aria-labelledby="home-title">
-            <h1 id="home-title">"Your Instant session"</h1>
+            <h1 id="home-title" tabindex="-1">"Your Instant session"</h1>
             <div
                 class="status-region"
                 aria-live="polite"
@@ -109,16 +110,6 @@ fn keep_focus_in_status_region(event: leptos::ev::MouseEvent) -> bool {
         });
     }
     on_a_button
-}
-
-/// Whether nothing has focus: the page's body has it, or nothing does.
-fn focus_is_lost() -> bool {
-    let Some(document) = web_sys::window().and_then(|window| window.document()) else {
-        return false;
-    };
-    document
-        .active_element()
-        .is_none_or(|active| document.body().is_some_and(|body| *body == active))
 }
 
 /// After a sign-in through Clerk's modal opened here, the Sign in button

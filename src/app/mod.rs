@@ -20,6 +20,7 @@ use leptos::prelude::*;
 use leptos_router::components::{FlatRoutes, Route, Router};
 use leptos_router::hooks::use_location;
 use leptos_router::path;
+use wasm_bindgen::JsCast as _;
 
 pub use session::{
     owner_storage_key, sign_in_marker_key, sign_out_marker_key, signed_out_session_key,
@@ -78,6 +79,7 @@ pub fn ClerkInstantApp(
 fn SiteMain() -> impl IntoView {
     let clerk = use_clerk_auth();
     let clerk_not_failed = move || clerk.error.with(Option::is_none);
+    keep_focus_on_navigation();
     view! {
         <main id="main" class="site-main">
             <ClerkFailed let:error>
@@ -176,7 +178,7 @@ fn NotFound() -> impl IntoView {
     set_page_title(Some("Page not found"));
     view! {
         <section class="card" aria-labelledby="not-found-title">
-            <h1 id="not-found-title">"Page not found"</h1>
+            <h1 id="not-found-title" tabindex="-1">"Page not found"</h1>
             <p>
                 "There is nothing here. "
                 <a href="/">"Go to the home page"</a>
@@ -204,6 +206,41 @@ fn address_index_html_as_home() {
             );
         }
     }
+}
+
+/// Whether nothing has focus: the page's body has it, or nothing does.
+pub(crate) fn focus_is_lost() -> bool {
+    let Some(document) = web_sys::window().and_then(|window| window.document()) else {
+        return false;
+    };
+    document
+        .active_element()
+        .is_none_or(|active| document.body().is_some_and(|body| *body == active))
+}
+
+/// After a move to another page, focus that the old page's link left on
+/// the page's body goes to the new page's heading (`tabindex="-1"`), where a
+/// keyboard or screen reader user carries on, as after a page load; focus
+/// still on a link that stays (the header's) stays.
+fn keep_focus_on_navigation() {
+    let location = use_location();
+    Effect::new(move |shown: Option<String>| {
+        let path = location.pathname.get();
+        if shown.is_some_and(|shown| shown != path) {
+            leptos::task::spawn_local(async {
+                // Once the new page has rendered.
+                gloo_timers::future::TimeoutFuture::new(0).await;
+                let heading = web_sys::window()
+                    .and_then(|window| window.document())
+                    .and_then(|document| document.query_selector("main h1").ok().flatten())
+                    .and_then(|heading| heading.dyn_into::<web_sys::HtmlElement>().ok());
+                if let (true, Some(heading)) = (focus_is_lost(), heading) {
+                    let _ = heading.focus();
+                }
+            });
+        }
+        path
+    });
 }
 
 /// Names the page in the browser's tab and history, and for screen
