@@ -452,9 +452,16 @@ async fn another_tabs_session_during_a_tokenless_exchange(label: &str) -> (Mount
 #[wasm_bindgen_test]
 async fn a_session_another_tab_made_outlasts_this_tabs_failed_token_fetch() {
     let (app, exchanges) = another_tabs_session_during_a_tokenless_exchange("other-tab-wins").await;
-    // The header says "signing in…" until this tab's try has ended (Clerk
-    // asked twice): its failure must not hide the session.
-    wait_for_text(&app, "Instant: signed in").await;
+    // The page and the header show that session at once.
+    wait_for_text(&app, SIGNED_IN).await;
+    assert!(header_summary(&app).ends_with("Instant: signed in"));
+    // This tab's try ends (Clerk asked twice): its failure must not hide
+    // the session.
+    wait_until("the exchange asked Clerk again", || {
+        clerk_tokens_withheld() == 0
+    })
+    .await;
+    gloo_timers::future::TimeoutFuture::new(100).await;
     let text = app.text();
     assert!(text.contains(SIGNED_IN), "{text}");
     assert!(!text.contains("Error"), "{text}");

@@ -30,6 +30,7 @@ use account::AccountPage;
 use home::HomePage;
 use session::{use_session_link, SessionLinkProvider};
 use setup::SetupScreen;
+use sync::Busy;
 
 use crate::clerk::{use_clerk_auth, ClerkFailed, ClerkProvider};
 use crate::config::AppConfig;
@@ -114,19 +115,19 @@ fn SiteHeader() -> impl IntoView {
             String::new()
         }
     };
-    // Work under way first: the page says "Loading…" or "Signing out…"
-    // then, and the header must not say "signed out" beside it. Only while
-    // signed in to Clerk: another tab's Sign out stays "under way" for a
-    // while after this tab has signed out too.
+    // As the page says: work under way ("Loading…", "Signing out…") before
+    // "signed out", never beside it; a session shown signed in (another
+    // tab's, that overtook this tab's exchange) before that exchange. Only
+    // while signed in to Clerk: another tab's Sign out stays "under way"
+    // for a while after this tab has signed out too.
     let instant_summary = move || {
-        if let Some(busy) = busy.get().filter(|_| clerk.is_signed_in.get()) {
-            if busy.is_signing_out() {
-                "Instant: signing out…"
-            } else {
-                "Instant: signing in…"
-            }
+        let busy = busy.get().filter(|_| clerk.is_signed_in.get());
+        if busy.is_some_and(Busy::is_signing_out) {
+            "Instant: signing out…"
         } else if signed_in_to_both.get() {
             "Instant: signed in"
+        } else if busy.is_some() {
+            "Instant: signing in…"
         } else if clerk.is_loaded.get() {
             "Instant: signed out"
         } else {
