@@ -225,23 +225,25 @@ pub(crate) fn focus_is_lost() -> bool {
 /// still on a link that stays (the header's) stays.
 fn keep_focus_on_navigation() {
     let location = use_location();
-    Effect::new(move |shown: Option<String>| {
-        let path = location.pathname.get();
-        if shown.is_some_and(|shown| shown != path) {
-            leptos::task::spawn_local(async {
-                // Once the new page has rendered.
-                gloo_timers::future::TimeoutFuture::new(0).await;
-                let heading = web_sys::window()
-                    .and_then(|window| window.document())
-                    .and_then(|document| document.query_selector("main h1").ok().flatten())
-                    .and_then(|heading| heading.dyn_into::<web_sys::HtmlElement>().ok());
-                if let (true, Some(heading)) = (focus_is_lost(), heading) {
-                    let _ = heading.focus();
-                }
-            });
+    // The path is a memo: this runs again only when it changes.
+    Effect::new(move |ran: Option<()>| {
+        location.pathname.track();
+        if ran.is_some() {
+            // Once the new page has rendered.
+            request_animation_frame(focus_heading_if_lost);
         }
-        path
     });
+}
+
+/// Gives focus that is lost to the page's heading.
+fn focus_heading_if_lost() {
+    let heading = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.query_selector("main h1").ok().flatten())
+        .and_then(|heading| heading.dyn_into::<web_sys::HtmlElement>().ok());
+    if let (true, Some(heading)) = (focus_is_lost(), heading) {
+        let _ = heading.focus();
+    }
 }
 
 /// Names the page in the browser's tab and history, and for screen
