@@ -431,6 +431,43 @@ async fn without_router_functions_clerk_navigates_by_loading_a_new_page() {
 }
 
 #[tokio::test]
+async fn accounts_that_differ_only_at_the_end_look_different_in_the_picker() {
+    let fx = Fixture::start().await;
+    let stem = "a.person.with.a.rather.long.address.at.work";
+    for end in ["one", "two"] {
+        fx.api
+            .create_user(
+                &format!("{stem}.{end}@example.com"),
+                Some(&format!(
+                    "Alexandra Konstantinopoulou-Wolfeschlegelstein {end}"
+                )),
+                None,
+            )
+            .await;
+    }
+    fx.open_app("/").await;
+    fx.browser
+        .js("Clerk.openSignIn(); return true", vec![])
+        .await;
+    fx.browser
+        .wait_for_css("[role=dialog] .cle-account", WAIT)
+        .await;
+    // Shown whole (wrapped), not cut off with "…".
+    let cut_off = fx
+        .browser
+        .js(
+            "return Array.from(document.querySelectorAll( \
+               '[role=dialog] .cle-account-name, [role=dialog] .cle-account-email')) \
+             .filter(function (e) { return e.scrollWidth > e.clientWidth; }) \
+             .map(function (e) { return e.textContent; })",
+            vec![],
+        )
+        .await;
+    assert_eq!(cut_off, json!([]));
+    fx.close().await;
+}
+
+#[tokio::test]
 async fn picker_lists_existing_accounts_and_works_by_keyboard() {
     let fx = Fixture::start().await;
     let c = &fx.browser.client;
