@@ -46,8 +46,8 @@ pub(crate) enum Resource<T> {
 pub enum ClerkState {
     /// Clerk has not finished loading: nothing is known yet, so neither
     /// signed-in nor signed-out content shows. (clerk-js's fields also read
-    /// `undefined` in a transition between two sessions; see
-    /// [`next`](Self::next).)
+    /// `undefined` in a transition between two sessions; the provider then
+    /// keeps the last state instead, for at most 10 s.)
     #[default]
     NotLoaded,
     /// Loaded, nobody signed in.
