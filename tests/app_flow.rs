@@ -623,6 +623,56 @@ async fn a_half_finished_sign_out_stands_when_the_page_mounts_again() {
 }
 
 #[wasm_bindgen_test]
+async fn another_tabs_sign_out_while_the_token_is_on_its_way_ends_the_exchange() {
+    reset().await;
+    let exchanges = exchange_count().await;
+    let app = mount_app(config());
+    // Clerk's first answer is null: the exchange asks again 300 ms later.
+    clerk_withhold_tokens(1);
+    sign_in_to_clerk(&unique_email("sign-out-in-another-tab")).await;
+    wait_until("Clerk answered null", || clerk_tokens_withheld() == 0).await;
+    // Meanwhile another tab signs out of this Clerk session (Instant, then
+    // Clerk, which fails there): what it leaves in storage.
+    let session = clerk_session_id().expect("a Clerk session");
+    store_and_announce(
+        &clerk_instant::app::signed_out_session_key(app_id()),
+        &format!("{} {session}", js_sys::Date::now() as u64),
+    );
+    wait_for_text(&app, NOT_TO_INSTANT).await;
+    gloo_timers::future::TimeoutFuture::new(500).await;
+    assert!(app.text().contains(NOT_TO_INSTANT), "{}", app.text());
+    assert_eq!(exchange_count().await, exchanges);
+    assert_eq!(stored_instant_user(), None);
+    drop(app);
+    reset().await;
+}
+
+#[wasm_bindgen_test]
+async fn a_session_check_made_offline_is_made_again_once_back_online() {
+    reset().await;
+    let app = mount_app(config());
+    sign_in_to_clerk(&unique_email("checked-once-online")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    let refresh_token = refresh_token_of_stored_session();
+    drop(app);
+    // Ended on another device; this page then loads offline.
+    sign_out_elsewhere(&refresh_token).await;
+    fail_next_fetch_to("/runtime/auth/verify_refresh_token");
+    let app = mount_app(config());
+    wait_for_text(&app, SIGNED_IN).await;
+    gloo_timers::future::TimeoutFuture::new(300).await;
+    assert!(app.text().contains(SIGNED_IN), "{}", app.text());
+
+    page_window()
+        .dispatch_event(&web_sys::Event::new("online").unwrap())
+        .unwrap();
+    wait_for_text(&app, "Signed out of Instant.").await;
+    assert_eq!(stored_instant_user(), None);
+    drop(app);
+    reset().await;
+}
+
+#[wasm_bindgen_test]
 async fn a_page_that_goes_away_mid_sign_out_takes_its_marker_along() {
     reset().await;
     let app = mount_app(config());

@@ -146,8 +146,9 @@ async fn keep_focus_after_sign_in() {
 }
 
 /// The signed-in part of the guide's page: on mount, when Instant is signed
-/// out, it exchanges Clerk's session token for an Instant session, then
-/// shows Instant's auth state. A stored session is kept (one made for
+/// out (and the person has not signed out of Instant on this Clerk session:
+/// then it offers to), it exchanges Clerk's session token for an Instant
+/// session, then shows Instant's auth state. A stored session is kept (one made for
 /// another Clerk account is switched by the `SessionLinkProvider`), and an
 /// error stays on screen with its Retry.
 #[component]

@@ -11,7 +11,8 @@ use super::buttons::SignOutButton;
 const SLOW_AFTER_MS: u32 = 5_000;
 
 /// "Loading…", and after [`SLOW_AFTER_MS`] a Sign out, which also ends an
-/// exchange under way.
+/// exchange under way, in this tab or in another one (which gives up once
+/// its token comes).
 #[component]
 pub fn Loading() -> impl IntoView {
     waiting(

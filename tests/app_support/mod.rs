@@ -97,6 +97,19 @@ export function store_and_announce(key, value) {
     key: key, oldValue: oldValue, newValue: value, storageArea: window.localStorage,
   }));
 }
+export function fail_next_fetch_to(pathEnd) {
+  // As the browser answers a request made offline: once, then fetch is
+  // itself again.
+  const fetch = window.fetch;
+  window.fetch = function (input, init) {
+    const url = typeof input === 'string' ? input : input.url;
+    if (url.endsWith(pathEnd)) {
+      window.fetch = fetch;
+      return Promise.reject(new TypeError('Failed to fetch'));
+    }
+    return fetch.call(this, input, init);
+  };
+}
 export function end_clerk_session_on_server(frontendApi, key) {
   // What another tab's Clerk sign-out does before it clears storage.
   const credentials = window.localStorage.getItem(key);
@@ -162,6 +175,9 @@ extern "C" {
     /// another tab's change would cause.
     pub fn forget_and_announce(key: &str);
     fn record_texts(root: &web_sys::HtmlElement) -> js_sys::Function;
+    /// Makes the page's next `fetch` to a URL ending in `path_end` fail as
+    /// a request made offline does.
+    pub fn fail_next_fetch_to(path_end: &str);
     fn record_storage_writes() -> js_sys::Function;
     /// Ends a recording of storage writes a failed test left going.
     fn stop_recording_storage();

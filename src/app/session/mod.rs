@@ -99,13 +99,19 @@ impl SessionLink {
     /// a reload, here or in another tab): then a page that mounts offers
     /// to sign in to Instant instead of doing it.
     pub fn signed_out_of_this_clerk_session(&self) -> bool {
-        let here = self.clerk_session_id();
-        here.is_some()
-            && self
-                .signed_out_session_key
-                .try_get_value()
-                .and_then(|key| marked_session(&key))
-                == here
+        self.signed_out_of_this_clerk_session_since(0)
+    }
+
+    /// Whether a Sign out of the Clerk session signed in now (here or in
+    /// another tab) was started at `since` (ms since the epoch) or later.
+    fn signed_out_of_this_clerk_session_since(&self, since: u64) -> bool {
+        let Some(here) = self.clerk_session_id() else {
+            return false;
+        };
+        self.signed_out_session_key
+            .try_get_value()
+            .and_then(|key| marked_session(&key))
+            .is_some_and(|(written, session)| written >= since && session == here)
     }
 
     /// Whether the Instant session was made for the Clerk user signed in now.
@@ -214,8 +220,9 @@ impl SessionLink {
             self.other_tab_signing_in.try_set(None);
         }
         self.sign_in_marker.try_set_value(marker);
+        let started = js_sys::Date::now() as u64;
         spawn_local(async move {
-            self.run_exchange(work, fresh_token).await;
+            self.run_exchange(work, started, fresh_token).await;
             self.end_work(work);
         });
     }
@@ -270,9 +277,12 @@ impl SessionLink {
         });
     }
 
-    /// The exchange numbered `work`. A Sign out started meanwhile ends it:
-    /// once it has a token it neither signs in nor reports a failure.
-    async fn run_exchange(self, work: u64, fresh_token: bool) {
+    /// The exchange numbered `work`, started at `started` (ms since the
+    /// epoch). A Sign out started meanwhile ends it, here or in another tab
+    /// (whose Instant sign-out this tab's client only hears of, and which
+    /// has nothing to cut short while the token is on its way): once it has
+    /// a token it neither signs in nor reports a failure.
+    async fn run_exchange(self, work: u64, started: u64, fresh_token: bool) {
         let (Some(instant), Some(client_name), Some(Some(clerk_user_id))) = (
             self.instant.try_get_value(),
             self.client_name.try_get_value(),
@@ -291,7 +301,7 @@ impl SessionLink {
                 || gloo_timers::future::TimeoutFuture::new(TOKEN_RETRY_DELAY_MS),
             )
             .await;
-        if !self.is_latest_work(work) {
+        if !self.is_latest_work(work) || self.signed_out_of_this_clerk_session_since(started) {
             return;
         }
         let token = match token {
@@ -380,8 +390,10 @@ impl SessionLink {
     }
 
     /// Asks Instant whether the session read from storage still stands; an
-    /// ended one then shows as an error with "Sign in again". Only the first call
-    /// makes a request (see `Auth::check_stored_session`).
+    /// ended one then shows as an error with "Sign in again". Only a call
+    /// while the stored session is still unchecked (the first, or the next
+    /// after one that could not get through) makes a request (see
+    /// `Auth::check_stored_session`).
     fn check_stored_instant_session(self) {
         let Some(instant) = self.instant.try_get_value() else {
             return;
@@ -541,20 +553,29 @@ fn keep_instant_following_clerk(link: SessionLink) {
 }
 
 /// Once the page shows the stored session signed in to both, asks Instant
-/// whether it still stands: after the signed-in text, never before it.
+/// whether it still stands: after the signed-in text, never before it. A
+/// check that could not get through (the page loaded offline) is made again
+/// when the browser is back online.
 fn check_the_stored_session_once_shown(link: SessionLink) {
     let signed_in_to_both = link.signed_in_to_both();
     let busy = link.busy();
+    let shown = move || signed_in_to_both.get() && busy.get().is_none();
     Effect::new(move |asked: Option<bool>| {
         if asked == Some(true) {
             return true;
         }
-        let shown = signed_in_to_both.get() && busy.get().is_none();
+        let shown = shown();
         if shown {
             link.check_stored_instant_session();
         }
         shown
     });
+    let back_online = window_event_listener(leptos::ev::online, move |_| {
+        if untrack(shown) {
+            link.check_stored_instant_session();
+        }
+    });
+    on_cleanup(move || back_online.remove());
 }
 
 /// The [`SessionLink`] from [`SessionLinkProvider`].

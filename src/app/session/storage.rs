@@ -78,12 +78,12 @@ pub fn signed_out_session_key(app_id: &str) -> String {
     format!("clerk-instant.{app_id}.signed-out-session")
 }
 
-/// The Clerk session id named under `key` (see [`signed_out_session_key`]),
-/// whatever its age.
-pub(super) fn marked_session(key: &str) -> Option<String> {
+/// When (ms since the epoch) and for which Clerk session the marker under
+/// `key` (see [`signed_out_session_key`]) was written, whatever its age.
+pub(super) fn marked_session(key: &str) -> Option<(u64, String)> {
     let marker = local_storage()?.get_item(key).ok()??;
-    let (_, clerk_session_id) = marker.split_once(' ')?;
-    Some(clerk_session_id.to_owned())
+    let (written, clerk_session_id) = marker.split_once(' ')?;
+    Some((written.parse().ok()?, clerk_session_id.to_owned()))
 }
 
 /// The Clerk session id the marker (either kind) under `key` names and the
