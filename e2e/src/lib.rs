@@ -79,13 +79,24 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".."))
 }
 
-/// Cargo's target dir: `CARGO_TARGET_DIR` when set, else `target/` in the
-/// workspace.
+/// Cargo's target dir: `CARGO_TARGET_DIR` when set (`cargo xtask` sets
+/// it), else as cargo resolves it (`build.target-dir` in a cargo config
+/// file), else `target/` in the workspace.
 pub fn target_dir(workspace: &Path) -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR").filter(|v| !v.is_empty()) {
-        Some(dir) => workspace.join(dir),
-        None => workspace.join("target"),
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR").filter(|v| !v.is_empty()) {
+        return workspace.join(dir);
     }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    std::process::Command::new(cargo)
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .current_dir(workspace)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .and_then(|output| serde_json::from_slice::<serde_json::Value>(&output.stdout).ok())
+        .and_then(|metadata| metadata["target_directory"].as_str().map(PathBuf::from))
+        .unwrap_or_else(|| workspace.join("target"))
 }
 
 /// Where screenshots go: `target/screenshots/`.
