@@ -1229,6 +1229,31 @@ async fn a_link_that_leaves_with_its_page_hands_focus_to_the_new_pages_heading()
 }
 
 #[wasm_bindgen_test]
+async fn a_link_to_the_account_page_signed_in_to_clerk_alone_signs_in_there() {
+    reset().await;
+    let app = mount_app(config());
+    sign_in_to_clerk(&unique_email("deep-link")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    drop(app);
+    // Signed in to Clerk, with no Instant session in this browser (storage
+    // cleared, say), the person opens a link to /account.
+    local_storage().remove_item(&instant_storage_key()).unwrap();
+    local_storage()
+        .remove_item(&clerk_instant::app::owner_storage_key(app_id()))
+        .unwrap();
+    let exchanges = exchange_count().await;
+    go_to("/account");
+    let app = mount_app(config());
+    wait_for_text(&app, "Instant user id").await;
+    assert_eq!(path(), "/account");
+    assert_eq!(exchange_count().await, exchanges + 1);
+    click_link(&app, "Home").await;
+    click_button(&app, "Sign out").await;
+    wait_until("signed out", || has_button(&app, "Sign in")).await;
+    drop(app);
+}
+
+#[wasm_bindgen_test]
 async fn account_redirects_home_when_signed_out() {
     reset().await;
     go_to("/account");

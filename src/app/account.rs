@@ -1,5 +1,7 @@
 //! `/account`: who the person is in Instant and in Clerk. Only for someone
-//! signed in to both; anyone else is sent to `/`.
+//! signed in to both; someone signed in to Clerk alone is signed in to
+//! Instant here first, as the home page would (a link or bookmark to this
+//! page keeps its place); anyone else is sent to `/`.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -28,17 +30,24 @@ pub enum AccountAccess {
     Redirect,
 }
 
-/// Decides [`AccountAccess`]; pure, so it is tested natively.
+/// Decides [`AccountAccess`]; pure, so it is tested natively. `will_sign_in`:
+/// the page is about to exchange a token for the Clerk session signed in
+/// (Instant is signed out, the page has not tried yet, and the person did
+/// not sign out of Instant on this Clerk session).
 pub fn account_access(
     clerk: &ClerkState,
     instant: &AuthState,
     owner_matches: bool,
     busy: bool,
+    will_sign_in: bool,
 ) -> AccountAccess {
     match clerk {
         ClerkState::NotLoaded => AccountAccess::Wait,
         ClerkState::SignedOut | ClerkState::Failed(_) => AccountAccess::Redirect,
         ClerkState::SignedIn(_) if busy || instant.is_loading() => AccountAccess::Wait,
+        ClerkState::SignedIn(_) if will_sign_in && *instant == AuthState::SignedOut => {
+            AccountAccess::Wait
+        }
         ClerkState::SignedIn(session) => match instant {
             AuthState::SignedIn(user) if owner_matches => AccountAccess::Show {
                 user: user.clone(),
@@ -58,13 +67,31 @@ pub fn AccountPage() -> impl IntoView {
     let link = use_session_link();
     let busy = link.busy();
     let owner_matches = link.owner_matches();
+    // Whether this page has asked for an Instant session: once only (a
+    // failure shows on the home page, with its Retry).
+    let tried = RwSignal::new(false);
     let access = Memo::new(move |_| {
         account_access(
             &clerk.state.get(),
             &auth.state.get(),
             owner_matches.get(),
             busy.get().is_some(),
+            !tried.get() && !link.signed_out_of_this_clerk_session(),
         )
+    });
+    Effect::new(move |_| {
+        let signed_out_of_instant_only = clerk.is_signed_in.get()
+            && auth.state.with(|state| *state == AuthState::SignedOut)
+            && busy.with(Option::is_none);
+        if signed_out_of_instant_only
+            && !tried.get_untracked()
+            && !link.signed_out_of_this_clerk_session()
+        {
+            // The exchange first: it is under way (and the page waits) by
+            // the time `tried` lets the access be decided again.
+            link.exchange();
+            tried.set(true);
+        }
     });
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -172,6 +199,7 @@ mod tests {
                 &clerk_signed_in(),
                 &AuthState::SignedIn(user()),
                 true,
+                false,
                 false
             ),
             AccountAccess::Show {
@@ -184,16 +212,70 @@ mod tests {
     #[test]
     fn waits_while_anything_is_in_flight() {
         assert_eq!(
-            account_access(&ClerkState::NotLoaded, &AuthState::SignedOut, false, false),
+            account_access(
+                &ClerkState::NotLoaded,
+                &AuthState::SignedOut,
+                false,
+                false,
+                false
+            ),
             AccountAccess::Wait
         );
         assert_eq!(
-            account_access(&clerk_signed_in(), &AuthState::SigningIn, false, false),
+            account_access(
+                &clerk_signed_in(),
+                &AuthState::SigningIn,
+                false,
+                false,
+                false
+            ),
             AccountAccess::Wait
         );
         assert_eq!(
-            account_access(&clerk_signed_in(), &AuthState::SignedOut, false, true),
+            account_access(
+                &clerk_signed_in(),
+                &AuthState::SignedOut,
+                false,
+                true,
+                false
+            ),
             AccountAccess::Wait
+        );
+    }
+
+    #[test]
+    fn signed_in_to_clerk_alone_waits_for_the_pages_own_sign_in() {
+        assert_eq!(
+            account_access(
+                &clerk_signed_in(),
+                &AuthState::SignedOut,
+                false,
+                false,
+                true
+            ),
+            AccountAccess::Wait
+        );
+        // Tried, or signed out of Instant on purpose: home.
+        assert_eq!(
+            account_access(
+                &clerk_signed_in(),
+                &AuthState::SignedOut,
+                false,
+                false,
+                false
+            ),
+            AccountAccess::Redirect
+        );
+        // An error is the home page's to show.
+        assert_eq!(
+            account_access(
+                &clerk_signed_in(),
+                &AuthState::Error(crate::instant::InstantError::SessionEnded),
+                false,
+                false,
+                true
+            ),
+            AccountAccess::Redirect
         );
     }
 
@@ -210,7 +292,7 @@ mod tests {
             (clerk_signed_in(), AuthState::SignedIn(user()), false),
         ] {
             assert_eq!(
-                account_access(&clerk, &instant, owner_matches, false),
+                account_access(&clerk, &instant, owner_matches, false, false),
                 AccountAccess::Redirect
             );
         }
