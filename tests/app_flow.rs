@@ -673,6 +673,69 @@ async fn a_session_check_made_offline_is_made_again_once_back_online() {
 }
 
 #[wasm_bindgen_test]
+async fn another_tabs_sign_out_while_the_exchange_is_on_its_way_ends_its_session() {
+    reset().await;
+    let app = mount_app(config());
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    let (exchanges, signouts) = (exchange_count().await, signout_count().await);
+    let sent = delay_next_fetch_to("/runtime/oauth/id_token", 500);
+    sign_in_to_clerk(&unique_email("sign-out-mid-request")).await;
+    wasm_bindgen_futures::JsFuture::from(sent).await.unwrap();
+    // While the exchange's request is on its way, another tab signs out of
+    // this Clerk session (Clerk's half failing there): with no session here
+    // yet, its Instant sign-out has nothing to end in this tab.
+    let session = clerk_session_id().expect("a Clerk session");
+    store_and_announce(
+        &clerk_instant::app::signed_out_session_key(app_id()),
+        &format!("{} {session}", js_sys::Date::now() as u64),
+    );
+    wait_for_text(&app, NOT_TO_INSTANT).await;
+    assert_eq!(stored_instant_user(), None);
+    assert_eq!(exchange_count().await, exchanges + 1);
+    // The session the answer brought is ended on the server too.
+    let start = js_sys::Date::now();
+    while signout_count().await == signouts {
+        assert!(
+            js_sys::Date::now() - start < 10_000.0,
+            "the session was not revoked"
+        );
+        gloo_timers::future::TimeoutFuture::new(50).await;
+    }
+    assert!(app.text().contains(NOT_TO_INSTANT), "{}", app.text());
+    drop(app);
+    reset().await;
+}
+
+#[wasm_bindgen_test]
+async fn another_tabs_sign_in_makes_an_old_clerk_sign_out_failure_old_news() {
+    reset().await;
+    let app = mount_app(config());
+    sign_in_to_clerk(&unique_email("old-sign-out-failure")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    let owner_key = clerk_instant::app::owner_storage_key(app_id());
+    let session = local_storage()
+        .get_item(&instant_storage_key())
+        .unwrap()
+        .unwrap();
+    let owner = local_storage().get_item(&owner_key).unwrap().unwrap();
+    clerk_fail_next_sign_out("Network error: first failure");
+    click_button(&app, "Sign out").await;
+    wait_for_text(&app, "You are signed out of Instant, but not of Clerk.").await;
+
+    // Another tab signs in to Instant, then signs out there (and Clerk's
+    // half fails there): this tab did not press Sign out this time.
+    store_and_announce(&owner_key, &owner);
+    store_and_announce(&instant_storage_key(), &session);
+    wait_for_text(&app, SIGNED_IN).await;
+    forget_and_announce(&instant_storage_key());
+    forget_and_announce(&owner_key);
+    wait_for_text(&app, NOT_TO_INSTANT).await;
+    assert!(!app.text().contains("first failure"), "{}", app.text());
+    drop(app);
+    reset().await;
+}
+
+#[wasm_bindgen_test]
 async fn a_page_that_goes_away_mid_sign_out_takes_its_marker_along() {
     reset().await;
     let app = mount_app(config());

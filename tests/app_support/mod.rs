@@ -110,6 +110,24 @@ export function fail_next_fetch_to(pathEnd) {
     return fetch.call(this, input, init);
   };
 }
+export function delay_next_fetch_to(pathEnd, ms) {
+  // As a slow network holds a request: once; the promise settles when the
+  // request has been sent.
+  const fetch = window.fetch;
+  let sent;
+  const sentPromise = new Promise((resolve) => { sent = resolve; });
+  window.fetch = function (input, init) {
+    const url = typeof input === 'string' ? input : input.url;
+    if (url.endsWith(pathEnd)) {
+      window.fetch = fetch;
+      sent();
+      return new Promise((resolve) => setTimeout(resolve, ms))
+        .then(() => fetch.call(window, input, init));
+    }
+    return fetch.call(this, input, init);
+  };
+  return sentPromise;
+}
 export function end_clerk_session_on_server(frontendApi, key) {
   // What another tab's Clerk sign-out does before it clears storage.
   const credentials = window.localStorage.getItem(key);
@@ -178,6 +196,9 @@ extern "C" {
     /// Makes the page's next `fetch` to a URL ending in `path_end` fail as
     /// a request made offline does.
     pub fn fail_next_fetch_to(path_end: &str);
+    /// Holds the page's next `fetch` to a URL ending in `path_end` for `ms`
+    /// before it goes out; the promise settles once the page has sent it.
+    pub fn delay_next_fetch_to(path_end: &str, ms: u32) -> js_sys::Promise;
     fn record_storage_writes() -> js_sys::Function;
     /// Ends a recording of storage writes a failed test left going.
     fn stop_recording_storage();

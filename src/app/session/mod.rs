@@ -280,8 +280,9 @@ impl SessionLink {
     /// The exchange numbered `work`, started at `started` (ms since the
     /// epoch). A Sign out started meanwhile ends it, here or in another tab
     /// (whose Instant sign-out this tab's client only hears of, and which
-    /// has nothing to cut short while the token is on its way): once it has
-    /// a token it neither signs in nor reports a failure.
+    /// has nothing to cut short before this tab holds a session): once it
+    /// has a token it neither signs in nor reports a failure, and a session
+    /// it got while another tab's Sign out began is signed out again.
     async fn run_exchange(self, work: u64, started: u64, fresh_token: bool) {
         let (Some(instant), Some(client_name), Some(Some(clerk_user_id))) = (
             self.instant.try_get_value(),
@@ -325,7 +326,11 @@ impl SessionLink {
             auth.user()
                 .is_some_and(|held| held.refresh_token == user.refresh_token)
         });
-        if holds_it {
+        if holds_it && self.signed_out_of_this_clerk_session_since(started) {
+            // Another tab's Sign out came while the request was on its way,
+            // and had no session here to end: end this one.
+            spawn_local(self.sign_out_of_instant());
+        } else if holds_it {
             self.set_owner(Some(clerk_user_id));
             self.tidy_sign_out_marker();
         } else if auth.user().is_none() {
@@ -501,10 +506,16 @@ fn follow_other_tabs(link: SessionLink, owner_key: String, marker_keys: [String;
         (sign_out_key, link.other_tab_ending),
         (sign_in_key, link.other_tab_signing_in),
     ];
+    let clerk_sign_out_error = link.clerk_sign_out_error;
     let storage_listener = window_event_listener(leptos::ev::storage, move |event| {
         let key = event.key();
         if key.as_ref().is_none_or(|key| *key == owner_key) {
             let stored = read_owner(&owner_key);
+            // Another tab's new session: why this tab's last Sign out left
+            // Clerk signed in is old news.
+            if stored.is_some() && clerk_sign_out_error.with_untracked(Option::is_some) {
+                clerk_sign_out_error.set(None);
+            }
             owner.try_set(stored);
         }
         for (marker_key, clerk_session_id) in &markers {
