@@ -18,6 +18,36 @@ const FAILED: &str = "Error signing in to Instant!";
 const SIGNED_IN: &str = "Signed in with Instant through Clerk!";
 
 #[wasm_bindgen_test]
+async fn an_error_waits_while_another_tab_signs_in() {
+    reset().await;
+    let config = AppConfig {
+        clerk_client_name: "no-such-client".to_owned(),
+        ..config()
+    };
+    let app = mount_app(config);
+    sign_in_to_clerk(&unique_email("error-beside-a-retry")).await;
+    wait_for_text(&app, FAILED).await;
+
+    // Another tab retries: this tab waits for it rather than offer a
+    // second exchange beside it.
+    let marker = format!(
+        "{} {} 0000beef",
+        js_sys::Date::now() as u64,
+        clerk_session_id().expect("a Clerk session")
+    );
+    store_and_announce(&sign_in_marker_key(), &marker);
+    wait_for_text(&app, "Loading…").await;
+    assert!(!has_button(&app, "Retry"), "{}", app.text());
+    assert!(header_summary(&app).ends_with("Instant: signing in…"));
+    // That one failed too (its marker goes): this tab's error is back.
+    forget_and_announce(&sign_in_marker_key());
+    wait_for_text(&app, FAILED).await;
+    assert!(has_button(&app, "Retry"));
+    drop(app);
+    reset().await;
+}
+
+#[wasm_bindgen_test]
 async fn an_unknown_client_name_shows_instants_message_and_retry_tries_again() {
     reset().await;
     let config = AppConfig {

@@ -150,6 +150,9 @@ pub fn panel(
         return Panel::ClerkSignOutFailed(error.clone());
     }
     match instant {
+        // Another tab is signing in (its Retry, say): this tab's error would
+        // offer a second exchange beside it; its outcome comes here too.
+        AuthState::Error(_) if busy == Some(Busy::SigningInInAnotherTab) => Panel::Loading,
         AuthState::Error(error) => Panel::Error(error.clone()),
         AuthState::SignedIn(user) if owner_matches => Panel::SignedIn(user.clone()),
         AuthState::SignedOut if busy.is_none() && decided_at_mount => Panel::SignInPrompt,
@@ -436,6 +439,30 @@ mod tests {
         assert_eq!(
             panel(&AuthState::SignedOut, None, false, true, None),
             Panel::SignInPrompt
+        );
+    }
+
+    #[test]
+    fn an_error_waits_while_another_tab_signs_in() {
+        assert_eq!(
+            panel(
+                &AuthState::Error(network_error()),
+                Some(Busy::SigningInInAnotherTab),
+                false,
+                true,
+                None
+            ),
+            Panel::Loading
+        );
+        assert_eq!(
+            panel(
+                &AuthState::Error(InstantError::SessionEnded),
+                Some(Busy::SigningInInAnotherTab),
+                false,
+                true,
+                None
+            ),
+            Panel::Loading
         );
     }
 
