@@ -17,14 +17,19 @@ wasm_bindgen_test_configure!(run_in_browser);
 const FAILED: &str = "Error signing in to Instant!";
 const SIGNED_IN: &str = "Signed in with Instant through Clerk!";
 
+/// The app's settings with a client name Instant does not know: every
+/// exchange fails.
+fn with_an_unknown_client_name() -> AppConfig {
+    AppConfig {
+        clerk_client_name: "no-such-client".to_owned(),
+        ..config()
+    }
+}
+
 #[wasm_bindgen_test]
 async fn an_error_waits_while_another_tab_signs_in() {
     reset().await;
-    let config = AppConfig {
-        clerk_client_name: "no-such-client".to_owned(),
-        ..config()
-    };
-    let app = mount_app(config);
+    let app = mount_app(with_an_unknown_client_name());
     sign_in_to_clerk(&unique_email("error-beside-a-retry")).await;
     wait_for_text(&app, FAILED).await;
 
@@ -50,11 +55,7 @@ async fn an_error_waits_while_another_tab_signs_in() {
 #[wasm_bindgen_test]
 async fn an_unknown_client_name_shows_instants_message_and_retry_tries_again() {
     reset().await;
-    let config = AppConfig {
-        clerk_client_name: "no-such-client".to_owned(),
-        ..config()
-    };
-    let app = mount_app(config);
+    let app = mount_app(with_an_unknown_client_name());
     sign_in_to_clerk(&unique_email("unknown-client")).await;
     wait_for_text(&app, FAILED).await;
     let text = app.text();

@@ -70,23 +70,21 @@ pub fn AccountPage() -> impl IntoView {
     // Whether this page has asked for an Instant session: once only (a
     // failure shows on the home page, with its Retry).
     let tried = RwSignal::new(false);
+    let may_sign_in = move || !tried.get() && !link.signed_out_of_this_clerk_session();
     let access = Memo::new(move |_| {
         account_access(
             &clerk.state.get(),
             &auth.state.get(),
             owner_matches.get(),
             busy.get().is_some(),
-            !tried.get() && !link.signed_out_of_this_clerk_session(),
+            may_sign_in(),
         )
     });
     Effect::new(move |_| {
         let signed_out_of_instant_only = clerk.is_signed_in.get()
             && auth.state.with(|state| *state == AuthState::SignedOut)
             && busy.with(Option::is_none);
-        if signed_out_of_instant_only
-            && !tried.get_untracked()
-            && !link.signed_out_of_this_clerk_session()
-        {
+        if signed_out_of_instant_only && untrack(may_sign_in) {
             // The exchange first: it is under way (and the page waits) by
             // the time `tried` lets the access be decided again.
             link.exchange();

@@ -3,11 +3,11 @@
 use leptos::prelude::*;
 
 use super::buttons::SignOutButton;
-use super::focus_is_lost;
 use super::help::EmailClaimHelp;
 use super::loading::{Loading, SigningOut};
 use super::session::use_session_link;
 use super::sync::{self, Panel};
+use super::{focus_if_lost, focus_is_lost};
 use wasm_bindgen::JsCast as _;
 
 use crate::clerk::{use_clerk_auth, ClerkError, ClerkLoading, SignInButton, SignedIn, SignedOut};
@@ -132,15 +132,7 @@ async fn keep_focus_after_sign_in() {
         if in_a_dialog {
             continue;
         }
-        // Looked up now: a NodeRef costs more wasm than this one look-up.
-        let region = document
-            .query_selector(".status-region")
-            .ok()
-            .flatten()
-            .and_then(|region| region.dyn_into::<web_sys::HtmlElement>().ok());
-        if let (true, Some(region)) = (focus_is_lost(), region) {
-            let _ = region.focus();
-        }
+        focus_if_lost(".status-region");
         return;
     }
 }

@@ -237,12 +237,18 @@ fn keep_focus_on_navigation() {
 
 /// Gives focus that is lost to the page's heading.
 fn focus_heading_if_lost() {
-    let heading = web_sys::window()
+    focus_if_lost("main h1");
+}
+
+/// Gives focus that is lost (see [`focus_is_lost`]) to the first element
+/// matching `selector`, looked up now (a NodeRef costs more wasm).
+pub(crate) fn focus_if_lost(selector: &str) {
+    let element = web_sys::window()
         .and_then(|window| window.document())
-        .and_then(|document| document.query_selector("main h1").ok().flatten())
-        .and_then(|heading| heading.dyn_into::<web_sys::HtmlElement>().ok());
-    if let (true, Some(heading)) = (focus_is_lost(), heading) {
-        let _ = heading.focus();
+        .and_then(|document| document.query_selector(selector).ok().flatten())
+        .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+    if let (true, Some(element)) = (focus_is_lost(), element) {
+        let _ = element.focus();
     }
 }
 

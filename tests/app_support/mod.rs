@@ -97,36 +97,33 @@ export function store_and_announce(key, value) {
     key: key, oldValue: oldValue, newValue: value, storageArea: window.localStorage,
   }));
 }
-export function fail_next_fetch_to(pathEnd) {
-  // As the browser answers a request made offline: once, then fetch is
-  // itself again.
+function on_next_fetch_to(pathEnd, answer) {
+  // The next fetch to a URL ending in pathEnd gets `answer(fetch, input,
+  // init)` instead; fetch is itself again from then on.
   const fetch = window.fetch;
   window.fetch = function (input, init) {
     const url = typeof input === 'string' ? input : input.url;
     if (url.endsWith(pathEnd)) {
       window.fetch = fetch;
-      return Promise.reject(new TypeError('Failed to fetch'));
+      return answer(fetch, input, init);
     }
     return fetch.call(this, input, init);
   };
 }
+export function fail_next_fetch_to(pathEnd) {
+  // As the browser answers a request made offline.
+  on_next_fetch_to(pathEnd, () => Promise.reject(new TypeError('Failed to fetch')));
+}
 export function delay_next_fetch_to(pathEnd, ms) {
-  // As a slow network holds a request: once; the promise settles when the
+  // As a slow network holds a request; the promise settles when the
   // request has been sent.
-  const fetch = window.fetch;
-  let sent;
-  const sentPromise = new Promise((resolve) => { sent = resolve; });
-  window.fetch = function (input, init) {
-    const url = typeof input === 'string' ? input : input.url;
-    if (url.endsWith(pathEnd)) {
-      window.fetch = fetch;
+  return new Promise((sent) => {
+    on_next_fetch_to(pathEnd, (fetch, input, init) => {
       sent();
       return new Promise((resolve) => setTimeout(resolve, ms))
         .then(() => fetch.call(window, input, init));
-    }
-    return fetch.call(this, input, init);
-  };
-  return sentPromise;
+    });
+  });
 }
 export function end_clerk_session_on_server(frontendApi, key) {
   // What another tab's Clerk sign-out does before it clears storage.

@@ -78,8 +78,9 @@ pub fn signed_out_session_key(app_id: &str) -> String {
     format!("clerk-instant.{app_id}.signed-out-session")
 }
 
-/// When (ms since the epoch) and for which Clerk session the marker under
-/// `key` (see [`signed_out_session_key`]) was written, whatever its age.
+/// When (ms since the epoch) the marker under `key` was written, and what
+/// follows: the Clerk session id (with, for the sign-in marker, its random
+/// part). Any marker, whatever its age.
 pub(super) fn marked_session(key: &str) -> Option<(u64, String)> {
     let marker = local_storage()?.get_item(key).ok()??;
     let (written, clerk_session_id) = marker.split_once(' ')?;
@@ -89,11 +90,10 @@ pub(super) fn marked_session(key: &str) -> Option<(u64, String)> {
 /// The Clerk session id the marker (either kind) under `key` names and the
 /// ms left of it, if one is there and younger than [`MARKER_MS`].
 pub(super) fn fresh_marker(key: &str) -> Option<(String, u64)> {
-    let marker = local_storage()?.get_item(key).ok()??;
-    let (started, clerk_session_id) = marker.split_once(' ')?;
-    let age = (js_sys::Date::now() as u64).checked_sub(started.parse().ok()?)?;
+    let (written, clerk_session_id) = marked_session(key)?;
+    let age = (js_sys::Date::now() as u64).checked_sub(written)?;
     let left = MARKER_MS.checked_sub(age).filter(|left| *left > 0)?;
-    Some((clerk_session_id.to_owned(), left))
+    Some((clerk_session_id, left))
 }
 
 /// Writes a marker naming `clerk_session_id` under `key`, or takes it away
