@@ -5,8 +5,10 @@
 //! email claim.
 
 mod app_support;
+mod fetch_support;
 
 use app_support::*;
+use fetch_support::{delay_next_fetch_to, fail_next_fetch_to};
 use wasm_bindgen::JsCast as _;
 use wasm_bindgen_test::*;
 

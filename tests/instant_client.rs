@@ -2,9 +2,13 @@
 //! The Instant client in headless Chromium against the running emulator:
 //! real Clerk tokens, real HTTP, real `localStorage`.
 
+mod fetch_support;
 mod instant_support;
 
+use std::time::Duration;
+
 use clerk_instant::instant::{init, AuthState, InstantConfig, InstantError};
+use fetch_support::delay_next_fetch_to;
 use instant_support::*;
 use leptos::prelude::*;
 use wasm_bindgen_test::*;
@@ -371,6 +375,47 @@ async fn an_unreachable_api_is_a_network_error_in_plain_words() {
         "Could not reach Instant at http://127.0.0.1:9. Check your connection and try again."
     );
     assert_eq!(db.use_auth().error.get_untracked(), Some(error));
+}
+
+#[wasm_bindgen_test]
+async fn a_request_instant_does_not_answer_in_time_times_out_and_a_retry_signs_in() {
+    clear_storage();
+    let db = init(config().with_request_timeout(Duration::from_millis(500)));
+    let token = clerk_token_for(&unique_email("slow-exchange")).await;
+
+    // Held up far longer than the test's deadline: only the client's own
+    // limit can end the sign-in in time.
+    let _sent = delay_next_fetch_to("/runtime/oauth/id_token", 600_000);
+    let error = within_deadline(
+        "a sign-in that Instant does not answer",
+        db.auth().sign_in_with_id_token(client_name(), &token),
+    )
+    .await
+    .unwrap_err();
+    let uri = db.config().api_uri.clone();
+    assert_eq!(
+        error,
+        InstantError::TimedOut {
+            uri: uri.clone(),
+            seconds: 1,
+        }
+    );
+    assert_eq!(
+        error.message(),
+        format!("Instant at {uri} did not answer within 1 s. Try again in a moment.")
+    );
+    assert_eq!(db.use_auth().error.get_untracked(), Some(error));
+    assert_eq!(stored_session(), None);
+
+    // Once Instant answers, the same token signs in.
+    let user = within_deadline(
+        "the sign-in tried again",
+        db.auth().sign_in_with_id_token(client_name(), &token),
+    )
+    .await
+    .unwrap();
+    assert_eq!(db.use_auth().user.get_untracked(), Some(user));
+    assert!(stored_session().is_some());
 }
 
 #[wasm_bindgen_test]

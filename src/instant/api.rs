@@ -12,11 +12,6 @@ pub(crate) const SIGN_OUT_PATH: &str = "/runtime/signout";
 /// Check that a refresh token still stands for a session.
 pub(crate) const VERIFY_REFRESH_TOKEN_PATH: &str = "/runtime/auth/verify_refresh_token";
 
-/// How long a request may take before it fails as
-/// [`InstantError::TimedOut`].
-#[cfg(target_arch = "wasm32")]
-const REQUEST_TIMEOUT_MS: u32 = 30_000;
-
 /// Longest piece of a non-JSON error body repeated in a message.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
 const MAX_BODY_EXCERPT: usize = 200;
@@ -302,23 +297,35 @@ async fn fetch(
     post_json(config, path, body()).await
 }
 
+/// `timeout` for `setTimeout`, which runs a timer longer than `i32::MAX`
+/// ms (about 24.8 days) at once: a longer limit must mean "that long", not
+/// "time out now".
+#[cfg(target_arch = "wasm32")]
+fn timer_millis(timeout: std::time::Duration) -> u32 {
+    let longest = i32::MAX.unsigned_abs();
+    u32::try_from(timeout.as_millis()).map_or(longest, |millis| millis.min(longest))
+}
+
 /// POSTs the JSON text `body` through the browser's `fetch`; gives up
-/// after [`REQUEST_TIMEOUT_MS`].
+/// after the configuration's `request_timeout`.
 #[cfg(target_arch = "wasm32")]
 async fn post_json(config: &InstantConfig, path: &str, body: String) -> Result<(u16, String)> {
     use gloo_net::http::Request;
 
+    let timeout = config.request_timeout;
     let controller = web_sys::AbortController::new().ok();
     let signal = controller.as_ref().map(web_sys::AbortController::signal);
     let _timeout = controller.clone().map(|controller| {
-        gloo_timers::callback::Timeout::new(REQUEST_TIMEOUT_MS, move || controller.abort())
+        gloo_timers::callback::Timeout::new(timer_millis(timeout), move || controller.abort())
     });
     let timed_out = || signal.as_ref().is_some_and(web_sys::AbortSignal::aborted);
     let failure = |error: gloo_net::Error| {
         if timed_out() {
             InstantError::TimedOut {
                 uri: config.api_uri.clone(),
-                seconds: REQUEST_TIMEOUT_MS / 1000,
+                seconds: timeout
+                    .as_secs()
+                    .saturating_add(u64::from(timeout.subsec_nanos() > 0)),
             }
         } else {
             InstantError::Network {

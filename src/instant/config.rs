@@ -1,18 +1,29 @@
-//! Which Instant app to talk to, and where.
+//! Which Instant app to talk to, where, and how long to wait for it.
+
+use std::time::Duration;
 
 /// Instant's hosted API, used when no other API URI is given.
 pub const DEFAULT_API_URI: &str = "https://api.instantdb.com";
 
-/// The settings an [`Instant`](super::Instant) handle is made from: the app id
-/// and the API base URI.
+/// How long a request to Instant may take, unless
+/// [`InstantConfig::with_request_timeout`] says otherwise.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The settings an [`Instant`](super::Instant) handle is made from: the app
+/// id, the API base URI and the time limit of a request.
 ///
 /// ```
+/// use std::time::Duration;
+///
 /// use clerk_instant::instant::InstantConfig;
 ///
 /// let hosted = InstantConfig::new("my-app-id");
 /// assert_eq!(hosted.api_uri, "https://api.instantdb.com");
+/// assert_eq!(hosted.request_timeout, Duration::from_secs(30));
 ///
-/// let local = InstantConfig::new("my-app-id").with_api_uri("http://127.0.0.1:8788/");
+/// let local = InstantConfig::new("my-app-id")
+///     .with_api_uri("http://127.0.0.1:8788/")
+///     .with_request_timeout(Duration::from_secs(5));
 /// assert_eq!(local.api_uri, "http://127.0.0.1:8788");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,6 +32,9 @@ pub struct InstantConfig {
     pub app_id: String,
     /// The API base URI, without a trailing `/`.
     pub api_uri: String,
+    /// How long a request may take before it fails as
+    /// [`InstantError::TimedOut`](super::InstantError::TimedOut).
+    pub request_timeout: Duration,
 }
 
 impl InstantConfig {
@@ -30,6 +44,7 @@ impl InstantConfig {
         Self {
             app_id: app_id.into().trim().to_owned(),
             api_uri: DEFAULT_API_URI.to_owned(),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
         }
     }
 
@@ -39,6 +54,17 @@ impl InstantConfig {
     pub fn with_api_uri(self, uri: impl Into<String>) -> Self {
         Self {
             api_uri: trim_api_uri(&uri.into()).to_owned(),
+            ..self
+        }
+    }
+
+    /// The same configuration with another time limit for each request
+    /// (the default is [`DEFAULT_REQUEST_TIMEOUT`]): longer for people on
+    /// slow networks, shorter to tell them sooner. The error gives the
+    /// limit in whole seconds, rounded up.
+    pub fn with_request_timeout(self, timeout: Duration) -> Self {
+        Self {
+            request_timeout: timeout,
             ..self
         }
     }
@@ -110,6 +136,7 @@ mod tests {
         let direct = InstantConfig {
             app_id: "a".into(),
             api_uri: "https://example.test/instant/".into(),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
         };
         assert_eq!(
             direct.endpoint("/runtime/signout"),

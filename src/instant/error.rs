@@ -34,13 +34,15 @@ pub enum InstantError {
         reason: String,
     },
     /// Instant was asked but did not answer within the client's time limit
-    /// (30 s): it may be overloaded, or the network stalled on the way.
+    /// ([`InstantConfig::request_timeout`](super::InstantConfig::request_timeout),
+    /// 30 s unless set): it may be overloaded, or the network stalled on the
+    /// way.
     #[error("Instant at {uri} did not answer within {seconds} s. Try again in a moment.")]
     TimedOut {
         /// The API base URI that was asked.
         uri: String,
-        /// The time limit that passed.
-        seconds: u32,
+        /// The time limit that passed, in whole seconds (rounded up).
+        seconds: u64,
     },
     /// The client's configuration cannot work (an API URI without
     /// `http://` or `https://`, say); no request was made. Retrying cannot

@@ -90,7 +90,7 @@ mod user;
 
 pub use auth::Auth;
 pub use client::{init, Instant};
-pub use config::{InstantConfig, DEFAULT_API_URI};
+pub use config::{InstantConfig, DEFAULT_API_URI, DEFAULT_REQUEST_TIMEOUT};
 pub use error::{InstantError, Result};
 pub use hooks::{
     provide_instant, try_use_auth, try_use_instant, use_auth, use_instant, UseAuthReturn,

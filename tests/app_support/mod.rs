@@ -97,34 +97,6 @@ export function store_and_announce(key, value) {
     key: key, oldValue: oldValue, newValue: value, storageArea: window.localStorage,
   }));
 }
-function on_next_fetch_to(pathEnd, answer) {
-  // The next fetch to a URL ending in pathEnd gets `answer(fetch, input,
-  // init)` instead; fetch is itself again from then on.
-  const fetch = window.fetch;
-  window.fetch = function (input, init) {
-    const url = typeof input === 'string' ? input : input.url;
-    if (url.endsWith(pathEnd)) {
-      window.fetch = fetch;
-      return answer(fetch, input, init);
-    }
-    return fetch.call(this, input, init);
-  };
-}
-export function fail_next_fetch_to(pathEnd) {
-  // As the browser answers a request made offline.
-  on_next_fetch_to(pathEnd, () => Promise.reject(new TypeError('Failed to fetch')));
-}
-export function delay_next_fetch_to(pathEnd, ms) {
-  // As a slow network holds a request; the promise settles when the
-  // request has been sent.
-  return new Promise((sent) => {
-    on_next_fetch_to(pathEnd, (fetch, input, init) => {
-      sent();
-      return new Promise((resolve) => setTimeout(resolve, ms))
-        .then(() => fetch.call(window, input, init));
-    });
-  });
-}
 export function end_clerk_session_on_server(frontendApi, key) {
   // What another tab's Clerk sign-out does before it clears storage.
   const credentials = window.localStorage.getItem(key);
@@ -190,12 +162,6 @@ extern "C" {
     /// another tab's change would cause.
     pub fn forget_and_announce(key: &str);
     fn record_texts(root: &web_sys::HtmlElement) -> js_sys::Function;
-    /// Makes the page's next `fetch` to a URL ending in `path_end` fail as
-    /// a request made offline does.
-    pub fn fail_next_fetch_to(path_end: &str);
-    /// Holds the page's next `fetch` to a URL ending in `path_end` for `ms`
-    /// before it goes out; the promise settles once the page has sent it.
-    pub fn delay_next_fetch_to(path_end: &str, ms: u32) -> js_sys::Promise;
     fn record_storage_writes() -> js_sys::Function;
     /// Ends a recording of storage writes a failed test left going.
     fn stop_recording_storage();

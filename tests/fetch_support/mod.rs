@@ -1,0 +1,54 @@
+//! Failing or holding up one of the page's requests, as a network does:
+//! for the app and Instant client browser tests.
+
+#![allow(dead_code)] // each test file uses its own subset
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(inline_js = r#"
+function on_next_fetch_to(pathEnd, answer) {
+  // The next fetch to a URL ending in pathEnd gets `answer(fetch, input,
+  // init)` instead; fetch is itself again from then on.
+  const fetch = window.fetch;
+  window.fetch = function (input, init) {
+    const url = typeof input === 'string' ? input : input.url;
+    if (url.endsWith(pathEnd)) {
+      window.fetch = fetch;
+      return answer(fetch, input, init);
+    }
+    return fetch.call(this, input, init);
+  };
+}
+export function fail_next_fetch_to(pathEnd) {
+  // As the browser answers a request made offline.
+  on_next_fetch_to(pathEnd, () => Promise.reject(new TypeError('Failed to fetch')));
+}
+export function delay_next_fetch_to(pathEnd, ms) {
+  // As a slow network holds a request (which the page may abort meanwhile,
+  // as a fetch it has given up on); the promise settles when the request
+  // has been sent.
+  return new Promise((sent) => {
+    on_next_fetch_to(pathEnd, (fetch, input, init) => {
+      sent();
+      // A Request (as gloo-net sends) carries its own signal.
+      const signal = (init && init.signal) || (typeof input === 'string' ? null : input.signal);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(resolve, ms);
+        if (signal) signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(signal.reason);
+        });
+      }).then(() => fetch.call(window, input, init));
+    });
+  });
+}
+"#)]
+extern "C" {
+    /// Makes the page's next `fetch` to a URL ending in `path_end` fail as
+    /// a request made offline does.
+    pub fn fail_next_fetch_to(path_end: &str);
+    /// Holds the page's next `fetch` to a URL ending in `path_end` for `ms`
+    /// before it goes out, unless the page aborts it first; the promise
+    /// settles once the page has sent it.
+    pub fn delay_next_fetch_to(path_end: &str, ms: u32) -> js_sys::Promise;
+}
