@@ -7,16 +7,16 @@
 //! dir before it reads or writes anything in it, and holds the lock until
 //! it exits; the OS drops it with the process, even after `kill -9`.
 //!
-//! The lock is SQLite's own: a small database of its own in the dir,
-//! opened in exclusive locking mode and written to once. Not the main
-//! database, which must stay open to a second connection of this process
-//! (its checkpoints, see [`crate::db`]).
+//! The lock is the OS's advisory lock on a file of its own in the dir
+//! (`flock` on Linux and macOS, `LockFileEx` on Windows), through
+//! [`std::fs::File::try_lock`]. Not on the main database, which SQLite
+//! locks itself and which must stay open to a second connection of this
+//! process (its checkpoints, see [`crate::db`]).
 
+use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
 
-use rusqlite::Connection;
-
-/// File name of the database whose lock holds the data dir.
+/// File name of the (empty) file whose lock holds the data dir.
 pub const LOCK_FILE_NAME: &str = "emulator.lock";
 
 /// File name of the emulator's database inside the data dir.
@@ -46,13 +46,13 @@ pub enum DataDirError {
         .0.display()
     )]
     InUse(PathBuf),
-    /// The lock file could not be opened or written.
+    /// The lock file could not be opened or locked.
     #[error("cannot lock data dir {} ({reason}); check that it is writable", path.display())]
     Lock {
         /// The data dir.
         path: PathBuf,
-        /// What SQLite said (in the message, not a separate cause).
-        reason: rusqlite::Error,
+        /// What the OS said (in the message, not a separate cause).
+        reason: std::io::Error,
     },
 }
 
@@ -62,7 +62,7 @@ pub enum DataDirError {
 pub struct DataDir {
     path: PathBuf,
     /// Holds the lock while open.
-    _lock: Connection,
+    _lock: File,
 }
 
 impl DataDir {
@@ -79,21 +79,20 @@ impl DataDir {
             path: path.to_owned(),
             reason,
         };
-        let lock = Connection::open(path.join(LOCK_FILE_NAME)).map_err(lock_error)?;
-        // In exclusive mode SQLite keeps the lock of its first write until
-        // the connection closes; without a busy timeout, a held lock is
-        // reported at once.
-        lock.pragma_update(None, "locking_mode", "EXCLUSIVE")
+        // Opened without truncating: the file is only ever the lock's.
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path.join(LOCK_FILE_NAME))
             .map_err(lock_error)?;
-        match lock.execute_batch("BEGIN EXCLUSIVE; COMMIT;") {
+        match lock.try_lock() {
             Ok(()) => Ok(Self {
                 path: path.to_owned(),
                 _lock: lock,
             }),
-            Err(err) if err.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => {
-                Err(DataDirError::InUse(path.to_owned()))
-            }
-            Err(err) => Err(lock_error(err)),
+            Err(TryLockError::WouldBlock) => Err(DataDirError::InUse(path.to_owned())),
+            Err(TryLockError::Error(reason)) => Err(lock_error(reason)),
         }
     }
 

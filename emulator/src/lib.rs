@@ -96,8 +96,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Err(err) = printed {
         // Whoever started the emulator stopped reading its output (as
         // `emulator | head -1` does): nothing to print to, and no reason
-        // to stop serving.
-        tracing::warn!("cannot print the start values to stdout ({err}); serving anyway");
+        // to stop serving. Where it serves is still worth saying.
+        tracing::warn!(
+            "cannot print the start values to stdout ({err}); serving anyway, the Clerk role at \
+             http://{clerk_addr} and the Instant role at http://{instant_addr}"
+        );
     }
 
     // One stop signal for both servers.

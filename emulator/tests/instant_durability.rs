@@ -250,7 +250,7 @@ async fn kill_9_under_load_loses_nothing_acknowledged() {
                     .sessions
                     .push((refresh.clone(), id, email));
                 // Every third session is signed out again.
-                if round % 3 == 0 {
+                if round.is_multiple_of(3) {
                     acknowledged
                         .lock()
                         .unwrap()
