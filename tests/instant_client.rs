@@ -507,6 +507,37 @@ async fn a_failed_sign_in_ends_the_session_there_was() {
 }
 
 #[wasm_bindgen_test]
+async fn a_failure_while_a_sign_in_is_in_flight_ends_the_session_it_started_from() {
+    // The state shows no user while a sign-in is in flight, but storage
+    // still holds the session that sign-in would replace.
+    for failure in ["reported", "empty"] {
+        let (db, user) = signed_in_client(&format!("failed-mid-sign-in-{failure}")).await;
+        let auth = db.use_auth();
+        let client = db.auth();
+        let sign_in = client.sign_in_with_id_token(client_name(), "not-a-jwt");
+        let mut sign_in = std::pin::pin!(sign_in);
+        assert!(futures::poll!(sign_in.as_mut()).is_pending());
+        assert!(auth.is_loading.get_untracked(), "{failure}");
+
+        if failure == "empty" {
+            let result = db.auth().sign_in_with_id_token(client_name(), "").await;
+            assert!(result.is_err(), "{failure}");
+        } else {
+            db.auth().report_error(InstantError::Token {
+                reason: "Clerk returned no session token".into(),
+            });
+        }
+        // The first sign-in's refusal comes after the failure: it no
+        // longer changes the state.
+        assert!(sign_in.await.is_err(), "{failure}");
+        assert!(auth.error.get_untracked().is_some(), "{failure}");
+        assert_eq!(stored_session(), None, "{failure}: still in storage");
+        assert_eq!(init(config()).auth().user(), None, "{failure}: a reload");
+        wait_until_revoked(&user.refresh_token).await;
+    }
+}
+
+#[wasm_bindgen_test]
 async fn a_sign_in_dropped_in_flight_does_not_stay_loading() {
     let (db, user) = signed_in_client("dropped").await;
     let auth = db.use_auth();

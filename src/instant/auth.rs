@@ -75,7 +75,7 @@ impl Auth {
                 reason: "the ID token is empty".into(),
             };
             self.end_session_with(
-                inner.state_refresh_token(),
+                inner.session_a_failure_ends(),
                 AuthEvent::SignInFailed(error.clone()),
             );
             return Err(error);
@@ -84,6 +84,9 @@ impl Auth {
         let previous = stored_before
             .clone()
             .or_else(|| inner.state_refresh_token());
+        if let Ok(mut from) = inner.sign_in_started_from.lock() {
+            from.clone_from(&previous);
+        }
         inner.session.apply(AuthEvent::SignInStarted);
 
         let in_flight = InFlight {
@@ -274,8 +277,9 @@ impl Auth {
     /// Shows `error` through `use_auth().error`, e.g. when the app could not
     /// get an ID token to sign in with: a failed sign-in, so, as for
     /// [`sign_in_with_id_token`](Self::sign_in_with_id_token), the session
-    /// this handle holds is ended (its revoke is the only request), and a
-    /// sign-in still in flight no longer changes the state.
+    /// this handle holds (or, while a sign-in is in flight, the one that
+    /// sign-in started from) is ended (its revoke is the only request), and
+    /// that sign-in no longer changes the state.
     ///
     /// ```no_run
     /// use clerk_instant::instant::{use_instant, InstantError};
@@ -288,7 +292,10 @@ impl Auth {
         let inner = &self.inner;
         // A sign-in still in flight no longer changes the state.
         inner.session.begin();
-        self.end_session_with(inner.state_refresh_token(), AuthEvent::ErrorReported(error));
+        self.end_session_with(
+            inner.session_a_failure_ends(),
+            AuthEvent::ErrorReported(error),
+        );
     }
 
     /// Clears a shown error back to [`SignedOut`](super::AuthState::SignedOut), e.g.

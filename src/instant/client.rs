@@ -84,6 +84,7 @@ pub fn init(config: InstantConfig) -> Instant {
             config,
             storage_key,
             unchecked_stored_token: Mutex::new(stored_token),
+            sign_in_started_from: Mutex::new(None),
             session,
             _listener: listener,
         }),
@@ -146,6 +147,9 @@ pub(crate) struct ClientInner {
     /// The refresh token read from storage by [`init`], until
     /// [`Auth::check_stored_session`] takes it.
     pub(crate) unchecked_stored_token: Mutex<Option<String>>,
+    /// The refresh token the latest sign-in sent for Instant to keep: the
+    /// session it replaces, still in storage while it is in flight.
+    pub(crate) sign_in_started_from: Mutex<Option<String>>,
     pub(crate) session: Arc<Session>,
     _listener: StorageListener,
 }
@@ -156,6 +160,24 @@ impl ClientInner {
     pub(crate) fn current_refresh_token(&self) -> Option<String> {
         self.stored_refresh_token()
             .or_else(|| self.state_refresh_token())
+    }
+
+    /// The session a failure shown now ends: the one in the state, or,
+    /// while a sign-in is in flight (no user in the state), the one that
+    /// sign-in started from.
+    pub(crate) fn session_a_failure_ends(&self) -> Option<String> {
+        let signing_in = self
+            .session
+            .state
+            .with_untracked(|state| matches!(state, AuthState::SigningIn));
+        if signing_in {
+            self.sign_in_started_from
+                .lock()
+                .ok()
+                .and_then(|from| from.clone())
+        } else {
+            self.state_refresh_token()
+        }
     }
 
     /// The refresh token of the session in this tab's state, if any.
