@@ -25,13 +25,10 @@ pub fn SetupScreen(
         .and_then(|key| PublishableKey::parse(key).ok())
         .map(|key| key.frontend_api_url());
     let client_name = config.map(|config| config.clerk_client_name);
-    // A key problem needs a rebuild; a load problem may pass on its own.
-    let can_retry = matches!(
+    // A key problem needs a rebuild; anything else may pass on its own.
+    let can_retry = !matches!(
         error,
-        ClerkError::ScriptFailed { .. }
-            | ClerkError::MissingGlobal { .. }
-            | ClerkError::LoadTimedOut { .. }
-            | ClerkError::LoadFailed { .. }
+        ClerkError::MissingPublishableKey | ClerkError::MalformedPublishableKey { .. }
     );
     let reload = |_| {
         if let Some(window) = web_sys::window() {

@@ -44,11 +44,8 @@ pub enum SyncAction {
     /// The Instant session belongs to another Clerk account (or to one we
     /// cannot tell), or Clerk has switched accounts while Instant showed an
     /// error or was signed out: end what there is and exchange a token of
-    /// the current account.
-    SwitchAccount {
-        /// The Clerk user the new Instant session is for.
-        clerk_user_id: String,
-    },
+    /// the account Clerk has signed in when the exchange runs.
+    SwitchAccount,
 }
 
 /// Decides how Instant should follow Clerk.
@@ -97,9 +94,7 @@ pub fn decide(
                 AuthState::Unknown | AuthState::SigningIn => false,
             };
             if switch {
-                SyncAction::SwitchAccount {
-                    clerk_user_id: clerk_user_id.to_owned(),
-                }
+                SyncAction::SwitchAccount
             } else {
                 SyncAction::Nothing
             }
@@ -292,9 +287,7 @@ mod tests {
                     owner,
                     None
                 ),
-                SyncAction::SwitchAccount {
-                    clerk_user_id: "user_b".into()
-                }
+                SyncAction::SwitchAccount
             );
         }
     }
@@ -315,9 +308,7 @@ mod tests {
 
     #[test]
     fn a_switch_between_clerk_accounts_exchanges_whatever_instant_shows() {
-        let switched = SyncAction::SwitchAccount {
-            clerk_user_id: "user_b".into(),
-        };
+        let switched = SyncAction::SwitchAccount;
         for instant in [AuthState::SignedOut, AuthState::Error(network_error())] {
             assert_eq!(
                 decide(

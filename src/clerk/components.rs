@@ -62,8 +62,9 @@ pub fn ClerkLoaded(children: ChildrenFn) -> impl IntoView {
     show_while(state, ClerkState::is_loaded, children)
 }
 
-/// Shows `children(error)` when Clerk could not be set up: a missing or
-/// malformed publishable key, or clerk-js that did not load in time.
+/// Shows `children(error)` when Clerk could not start
+/// ([`ClerkState::Failed`]): a missing or malformed publishable key, or
+/// clerk-js that did not load (in time).
 #[component]
 pub fn ClerkFailed<F, V>(children: F) -> impl IntoView
 where

@@ -89,12 +89,14 @@ pub enum ClerkError {
 
 impl ClerkError {
     /// Whether this error means Clerk itself is not set up or reachable (bad
-    /// key, scripts that never load), as opposed to one call that failed.
-    /// Apps show a setup screen for these.
+    /// key, scripts that never load, no browser), as opposed to one call
+    /// that failed: the errors [`ClerkState::Failed`](super::ClerkState::Failed)
+    /// holds. Apps show a setup screen for these.
     pub fn is_setup_problem(&self) -> bool {
         matches!(
             self,
-            Self::MissingPublishableKey
+            Self::NoBrowser
+                | Self::MissingPublishableKey
                 | Self::MalformedPublishableKey { .. }
                 | Self::ScriptFailed { .. }
                 | Self::MissingGlobal { .. }
@@ -127,6 +129,7 @@ mod tests {
     #[test]
     fn setup_problems_are_told_apart_from_failed_calls() {
         assert!(ClerkError::MissingPublishableKey.is_setup_problem());
+        assert!(ClerkError::NoBrowser.is_setup_problem());
         assert!(ClerkError::LoadTimedOut {
             frontend_api: "https://clerk.example.com".into(),
             seconds: 15

@@ -47,7 +47,11 @@ impl UseClerkAuthReturn {
     /// Before Clerk has loaded this is `Err(`[`ClerkError::NotLoaded`]`)`,
     /// where Clerk's React hook would wait: call it once
     /// [`is_loaded`](Self::is_loaded) is true (as signed-in content, which
-    /// only renders then, does). A call Clerk has not answered within the
+    /// only renders then, does). If Clerk could not start, it is that
+    /// failure ([`error`](Self::error)). While clerk-js moves between
+    /// sessions (a sign-out or switch under way), the state may still say
+    /// signed in for a moment while this is `Ok(None)`: the state's next
+    /// change tells which way it went. A call Clerk has not answered within the
     /// provider's `call_timeout` (15 s by default) is
     /// `Err(`[`ClerkError::CallTimedOut`]`)`; its late answer is dropped.
     pub async fn get_token(&self) -> Result<Option<String>> {

@@ -178,6 +178,10 @@ impl ClerkContext {
 /// load within `load_timeout` (15 s by default), puts Clerk in
 /// [`ClerkState::Failed`]; show it with [`ClerkFailed`](super::ClerkFailed).
 ///
+/// Use one provider per page: clerk-js is one `window.Clerk`, loaded once,
+/// so a second provider shares the first one's load (its key and
+/// `load_timeout` too), whatever its own props say.
+///
 /// ```no_run
 /// use leptos::prelude::*;
 /// use clerk_instant::clerk::{ClerkProvider, SignInButton, SignedIn, SignedOut};
@@ -236,7 +240,16 @@ pub fn ClerkProvider(
                 if slot.disposed {
                     return;
                 }
-                match loaded.and_then(|clerk| context.attach(&clerk)) {
+                // Without its listener the page would never hear of a
+                // sign-in: Clerk has not started, as if its load had failed.
+                let attached = loaded.and_then(|clerk| {
+                    context
+                        .attach(&clerk)
+                        .map_err(|error| ClerkError::LoadFailed {
+                            message: error.to_string(),
+                        })
+                });
+                match attached {
                     Ok(guard) => slot.guard = Some(guard),
                     Err(error) => {
                         // A click that waited for Clerk learns why it never came.

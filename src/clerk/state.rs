@@ -54,7 +54,9 @@ pub enum ClerkState {
     SignedOut,
     /// Loaded, with an active session.
     SignedIn(ClerkSession),
-    /// Clerk could not be set up (bad key, scripts that never loaded).
+    /// Clerk could not start: a missing or malformed key, scripts that
+    /// never loaded, a load that failed or timed out. The error is one for
+    /// which [`ClerkError::is_setup_problem`] holds.
     Failed(ClerkError),
 }
 

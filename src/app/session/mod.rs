@@ -425,7 +425,7 @@ impl SessionLink {
                 // Signed out here at once: nothing to wait for but the revoke.
                 spawn_local(self.sign_out_of_instant());
             }
-            SyncAction::SwitchAccount { .. } => {
+            SyncAction::SwitchAccount => {
                 // The old session's revoke (if there is one) and the new
                 // exchange go out together. The exchange first: its marker
                 // must reach other tabs before the old session's end, which
