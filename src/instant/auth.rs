@@ -170,6 +170,7 @@ impl Auth {
     /// ```no_run
     /// use clerk_instant::instant::use_instant;
     ///
+    /// // In a component (or a handler made in one), where the context is.
     /// // Signed out here from this line on; the server revoke is under way.
     /// let revoke = use_instant().auth().sign_out();
     /// leptos::task::spawn_local(async move {
@@ -221,6 +222,7 @@ impl Auth {
     /// ```no_run
     /// use clerk_instant::instant::use_instant;
     ///
+    /// // In a component, where the context is.
     /// let auth = use_instant().auth();
     /// leptos::task::spawn_local(async move {
     ///     if let Err(error) = auth.check_stored_session().await {
@@ -284,6 +286,7 @@ impl Auth {
     /// ```no_run
     /// use clerk_instant::instant::{use_instant, InstantError};
     ///
+    /// // In a component (or a handler made in one), where the context is.
     /// use_instant().auth().report_error(InstantError::Token {
     ///     reason: "Clerk returned no session token".into(),
     /// });

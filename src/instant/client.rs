@@ -41,9 +41,11 @@ pub struct Instant {
 /// [`Auth::check_stored_session`] to find out.
 ///
 /// ```no_run
-/// use clerk_instant::instant::{init, AuthState, InstantConfig};
+/// use clerk_instant::instant::{init, provide_instant, InstantConfig};
 ///
+/// // In the root component: the handle, shared with the components below.
 /// let db = init(InstantConfig::new("my-app-id").with_api_uri("http://127.0.0.1:8788"));
+/// provide_instant(db.clone());
 /// let state = db.use_auth().state;
 /// ```
 pub fn init(config: InstantConfig) -> Instant {

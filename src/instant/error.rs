@@ -8,7 +8,8 @@ pub type Result<T, E = InstantError> = std::result::Result<T, E>;
 /// shown by any component.
 ///
 /// [`message`](Self::message) is the sentence to show a person;
-/// [`hint`](Self::hint) is the detail that helps fix it. `Display` joins both.
+/// [`hint`](Self::hint) is the detail that helps fix it. `Display` gives the
+/// message with the technical detail, for logs.
 ///
 /// ```
 /// use clerk_instant::instant::InstantError;

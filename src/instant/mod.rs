@@ -22,8 +22,8 @@
 //! knows nothing of the identity provider. Where the provider's person can
 //! change while a session is stored (signed out of Clerk elsewhere, then
 //! someone else signed in), compare the two and exchange again when they
-//! differ; the crate's app keeps the Clerk user id of the session beside it
-//! for that (see `app::owner_storage_key`).
+//! differ. An app can keep the provider's user id of the session beside
+//! it for that, in a storage key of its own (this crate's app does).
 //!
 //! This module depends on nothing else in the crate, so it can be lifted out
 //! as a crate of its own.

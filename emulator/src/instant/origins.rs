@@ -49,7 +49,8 @@ pub struct OriginPattern {
     host: String,
     /// Whether `host` is a `*.` wildcard.
     wildcard: bool,
-    /// `None` matches any port.
+    /// `None`: for a full origin, the scheme's default port; for a host,
+    /// any port.
     port: Option<u16>,
 }
 
@@ -130,11 +131,23 @@ impl OriginPattern {
         if !host_matches {
             return false;
         }
-        match self.port {
-            None if self.scheme.is_some() => origin.port.is_none(),
-            None => true,
-            Some(port) => origin.port == Some(port),
+        // Browsers leave a default port out of `Origin`, but an entry may
+        // name it (`https://app.example.com:443`): compare the ports meant.
+        let origin_port = origin.port.or_else(|| default_port(&origin.scheme));
+        match (self.port, &self.scheme) {
+            (Some(port), _) => origin_port == Some(port),
+            (None, Some(scheme)) => origin_port == default_port(scheme),
+            (None, None) => true,
         }
+    }
+}
+
+/// The port a URL with `scheme` and no port means.
+fn default_port(scheme: &str) -> Option<u16> {
+    match scheme {
+        "http" => Some(80),
+        "https" => Some(443),
+        _ => None,
     }
 }
 
@@ -211,6 +224,20 @@ mod tests {
         assert!(policy.allows("http://localhost:3000"));
         assert!(!policy.allows("http://localhost:3001"));
         assert!(!policy.allows("http://127.0.0.1:3000"));
+    }
+
+    #[test]
+    fn a_default_port_named_or_left_out_is_the_same_port() {
+        let policy = list(&["https://app.example.com:443", "http://site.example.com"]);
+        assert!(policy.allows("https://app.example.com"));
+        assert!(policy.allows("https://app.example.com:443"));
+        assert!(!policy.allows("https://app.example.com:80"));
+        assert!(policy.allows("http://site.example.com:80"));
+        assert!(!policy.allows("http://site.example.com:443"));
+        // A host with a port takes that port under any scheme.
+        let by_host = list(&["app.example.com:443"]);
+        assert!(by_host.allows("https://app.example.com"));
+        assert!(!by_host.allows("http://app.example.com"));
     }
 
     #[test]

@@ -134,13 +134,15 @@ impl Browser {
         }
     }
 
-    /// Waits until no displayed element matches `css`.
+    /// Waits until no element matches `css`.
     pub async fn wait_for_css_gone(&self, css: &str, timeout: Duration) {
         let deadline = Instant::now() + timeout;
         loop {
+            // An error is the browser's, not an answer: it must not pass
+            // for "gone".
             let present = match self.client.find_all(Locator::Css(css)).await {
                 Ok(found) => !found.is_empty(),
-                Err(_) => false,
+                Err(error) => panic!("looking for {css}: {error}"),
             };
             if !present {
                 return;
