@@ -8,22 +8,17 @@
 
 #![allow(dead_code)] // each test file uses its own subset
 
-use std::time::Duration;
+#[path = "../emulator_support/mod.rs"]
+mod emulator_support;
 
 use clerk_instant::config::AppConfig;
-use gloo_net::http::Request;
 use leptos::mount::mount_to;
 use leptos::prelude::*;
-use serde_json::{json, Value};
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-/// The emulator's Clerk secret key (Backend API, settings).
-pub const CLERK_SECRET_KEY: &str = "sk_test_emulator";
-/// The emulator's Instant admin token.
-pub const ADMIN_TOKEN: &str = "emulator-admin-token";
-/// How long any awaited outcome may take.
-pub const DEADLINE: Duration = Duration::from_secs(15);
+pub use emulator_support::*;
 
 #[wasm_bindgen(inline_js = r#"
 export function clerk_loaded() {
@@ -215,34 +210,9 @@ impl TextRecorder {
     }
 }
 
-/// The Instant role's base URI.
-pub fn api_uri() -> &'static str {
-    option_env!("INSTANT_API_URI")
-        .unwrap_or(clerk_instant::config::EMULATOR_API_URI)
-        .trim_end_matches('/')
-}
-
-/// The emulator app's id.
-pub fn app_id() -> &'static str {
-    option_env!("INSTANT_APP_ID").unwrap_or(clerk_instant::config::EMULATOR_APP_ID)
-}
-
-/// The Clerk role's base URI.
-pub fn clerk_api() -> &'static str {
-    option_env!("CLERK_FRONTEND_API")
-        .unwrap_or("http://127.0.0.1:8787")
-        .trim_end_matches('/')
-}
-
 /// The configuration the app was built with (the emulator's values).
 pub fn config() -> AppConfig {
     AppConfig::from_build_env()
-}
-
-/// A new email address, so tests never meet each other's users.
-pub fn unique_email(label: &str) -> String {
-    let nonce = (js_sys::Math::random() * 1e12) as u64;
-    format!("{label}-{nonce}@example.com")
 }
 
 // --- page and storage ---------------------------------------------------
@@ -467,21 +437,6 @@ pub fn header_summary(mounted: &Mounted) -> String {
 
 // --- waiting ---------------------------------------------------------------
 
-/// Polls `check` until it holds, failing with `what` after [`DEADLINE`].
-pub async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
-    let start = js_sys::Date::now();
-    loop {
-        leptos::task::tick().await;
-        if check() {
-            return;
-        }
-        if js_sys::Date::now() - start > DEADLINE.as_millis() as f64 {
-            panic!("timed out waiting until {what}");
-        }
-        gloo_timers::future::TimeoutFuture::new(25).await;
-    }
-}
-
 /// Waits until `mounted` shows `text`.
 pub async fn wait_for_text(mounted: &Mounted, text: &str) {
     let start = js_sys::Date::now();
@@ -594,88 +549,3 @@ pub async fn sign_out_of_clerk() {
 }
 
 // --- emulator endpoints ----------------------------------------------------------
-
-/// `GET /admin/users?app_id&email`: the Instant user, if any.
-pub async fn admin_user_by_email(email: &str) -> Option<Value> {
-    let response = Request::get(&format!("{}/admin/users", api_uri()))
-        .query([("app_id", app_id()), ("email", email)])
-        .header("authorization", &format!("Bearer {ADMIN_TOKEN}"))
-        .header("app-id", app_id())
-        .send()
-        .await
-        .expect("the admin endpoint answers");
-    assert_eq!(response.status(), 200, "admin lookup of {email}");
-    let body: Value = response.json().await.unwrap();
-    Some(body["user"].clone()).filter(|user| !user.is_null())
-}
-
-/// The emulator's request counts.
-pub async fn stats() -> Value {
-    let response = Request::get(&format!("{}/__emulator/stats", api_uri()))
-        .send()
-        .await
-        .expect("the stats endpoint answers");
-    response.json().await.unwrap()
-}
-
-/// How many token exchanges the Instant role has answered since it started.
-pub async fn exchange_count() -> u64 {
-    stats().await["requests"]["oauth_id_token"]
-        .as_u64()
-        .expect("oauth_id_token count")
-}
-
-/// How many sign-outs the Instant role has answered since it started.
-pub async fn signout_count() -> u64 {
-    stats().await["requests"]["signout"]
-        .as_u64()
-        .expect("signout count")
-}
-
-/// Whether Instant still accepts `refresh_token`.
-pub async fn refresh_token_verifies(refresh_token: &str) -> bool {
-    let response = Request::post(&format!("{}/runtime/auth/verify_refresh_token", api_uri()))
-        .json(&json!({ "app-id": app_id(), "refresh-token": refresh_token }))
-        .unwrap()
-        .send()
-        .await
-        .expect("the verify endpoint answers");
-    response.status() == 200
-}
-
-/// Waits until Instant no longer accepts `refresh_token`: the app ends a
-/// session here at once and revokes it on the server alongside.
-pub async fn wait_until_revoked(refresh_token: &str) {
-    let start = js_sys::Date::now();
-    while refresh_token_verifies(refresh_token).await {
-        assert!(
-            js_sys::Date::now() - start < DEADLINE.as_millis() as f64,
-            "the signed-out refresh token still verifies on the server"
-        );
-        gloo_timers::future::TimeoutFuture::new(25).await;
-    }
-}
-
-/// Ends an Instant session on the server only, as a sign-out on another
-/// device does: this page's storage still holds it.
-pub async fn sign_out_elsewhere(refresh_token: &str) {
-    let response = Request::post(&format!("{}/runtime/signout", api_uri()))
-        .json(&json!({ "app_id": app_id(), "refresh_token": refresh_token }))
-        .unwrap()
-        .send()
-        .await
-        .expect("the signout endpoint answers");
-    assert_eq!(response.status(), 200, "signing the session out elsewhere");
-}
-
-/// Switches the `email` claim of new Clerk session tokens on or off.
-pub async fn set_email_claim(on: bool) {
-    let response = Request::post(&format!("{}/__emulator/settings", clerk_api()))
-        .header("authorization", &format!("Bearer {CLERK_SECRET_KEY}"))
-        .json(&json!({ "email_claim": on }))
-        .unwrap()
-        .send()
-        .await
-        .expect("the settings endpoint answers");
-    assert_eq!(response.status(), 200, "setting email_claim={on}");
-}
