@@ -116,7 +116,7 @@ async fn a_second_emulator_on_a_data_dir_is_refused_at_once() {
     assert_eq!(kid(&first).await, first_kid);
     let response = reqwest::Client::new()
         .post(format!("{}/v1/users", first.clerk_url))
-        .bearer_auth("sk_test_emulator")
+        .bearer_auth(emulator::config::DEFAULT_SECRET_KEY)
         .json(&serde_json::json!({ "email_address": ["kept@example.com"] }))
         .send()
         .await

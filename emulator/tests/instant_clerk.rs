@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use support::Emulator;
 
-const SECRET_KEY: &str = "sk_test_emulator";
+const SECRET_KEY: &str = emulator::config::DEFAULT_SECRET_KEY;
 
 struct Roles {
     emulator: Emulator,

@@ -9,7 +9,7 @@ use support::Emulator;
 async fn post_settings(emulator: &Emulator, body: Value) -> Value {
     let response = reqwest::Client::new()
         .post(format!("{}/__emulator/settings", emulator.clerk_url()))
-        .bearer_auth("sk_test_emulator")
+        .bearer_auth(emulator::config::DEFAULT_SECRET_KEY)
         .json(&body)
         .send()
         .await

@@ -13,7 +13,7 @@ use biscuit::{ClaimPresenceOptions, Empty, Presence, Validation, ValidationOptio
 use serde_json::{json, Map, Value};
 
 /// The emulator's default Clerk secret key.
-pub const SECRET_KEY: &str = "sk_test_emulator";
+pub const SECRET_KEY: &str = emulator::config::DEFAULT_SECRET_KEY;
 
 /// A session token whose signature checked out against a JWKS.
 #[derive(Debug, Clone)]

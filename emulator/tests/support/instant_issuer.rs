@@ -38,7 +38,7 @@ use serde_json::{json, Value};
 /// The default app id (as the emulator prints it).
 pub const APP_ID: &str = "8d4a8e52-7f7b-4c43-9b39-3c1e2f0a5d61";
 /// The default admin token.
-pub const ADMIN_TOKEN: &str = "emulator-admin-token";
+pub const ADMIN_TOKEN: &str = emulator::config::DEFAULT_ADMIN_TOKEN;
 
 /// A signing key the test holds.
 pub struct TestKey {
