@@ -30,17 +30,26 @@ pub enum AccountAccess {
     Redirect,
 }
 
-/// Decides [`AccountAccess`]; pure, so it is tested natively. `will_sign_in`:
-/// the page is about to exchange a token for the Clerk session signed in
-/// (Instant is signed out, the page has not tried yet, and the person did
-/// not sign out of Instant on this Clerk session).
-pub fn account_access(
-    clerk: &ClerkState,
-    instant: &AuthState,
-    owner_matches: bool,
-    busy: bool,
-    will_sign_in: bool,
-) -> AccountAccess {
+/// What the session link says, beside the two states, for [`account_access`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LinkFacts {
+    /// The Instant session was made for the Clerk user signed in.
+    pub owner_matches: bool,
+    /// An exchange or sign-out is under way (here or in another tab).
+    pub busy: bool,
+    /// The page is about to exchange a token for the Clerk session signed
+    /// in (Instant is signed out, the page has not tried yet, and the
+    /// person did not sign out of Instant on this Clerk session).
+    pub will_sign_in: bool,
+}
+
+/// Decides [`AccountAccess`]; pure, so it is tested natively.
+pub fn account_access(clerk: &ClerkState, instant: &AuthState, link: LinkFacts) -> AccountAccess {
+    let LinkFacts {
+        owner_matches,
+        busy,
+        will_sign_in,
+    } = link;
     match clerk {
         ClerkState::NotLoaded => AccountAccess::Wait,
         ClerkState::SignedOut | ClerkState::Failed(_) => AccountAccess::Redirect,
@@ -75,9 +84,11 @@ pub fn AccountPage() -> impl IntoView {
         account_access(
             &clerk.state.get(),
             &auth.state.get(),
-            owner_matches.get(),
-            busy.get().is_some(),
-            may_sign_in(),
+            LinkFacts {
+                owner_matches: owner_matches.get(),
+                busy: busy.get().is_some(),
+                will_sign_in: may_sign_in(),
+            },
         )
     });
     Effect::new(move |_| {
@@ -196,9 +207,10 @@ mod tests {
             account_access(
                 &clerk_signed_in(),
                 &AuthState::SignedIn(user()),
-                true,
-                false,
-                false
+                LinkFacts {
+                    owner_matches: true,
+                    ..LinkFacts::default()
+                }
             ),
             AccountAccess::Show {
                 user: user(),
@@ -213,9 +225,7 @@ mod tests {
             account_access(
                 &ClerkState::NotLoaded,
                 &AuthState::SignedOut,
-                false,
-                false,
-                false
+                LinkFacts::default()
             ),
             AccountAccess::Wait
         );
@@ -223,9 +233,7 @@ mod tests {
             account_access(
                 &clerk_signed_in(),
                 &AuthState::SigningIn,
-                false,
-                false,
-                false
+                LinkFacts::default()
             ),
             AccountAccess::Wait
         );
@@ -233,9 +241,10 @@ mod tests {
             account_access(
                 &clerk_signed_in(),
                 &AuthState::SignedOut,
-                false,
-                true,
-                false
+                LinkFacts {
+                    busy: true,
+                    ..LinkFacts::default()
+                }
             ),
             AccountAccess::Wait
         );
@@ -247,9 +256,10 @@ mod tests {
             account_access(
                 &clerk_signed_in(),
                 &AuthState::SignedOut,
-                false,
-                false,
-                true
+                LinkFacts {
+                    will_sign_in: true,
+                    ..LinkFacts::default()
+                }
             ),
             AccountAccess::Wait
         );
@@ -258,9 +268,7 @@ mod tests {
             account_access(
                 &clerk_signed_in(),
                 &AuthState::SignedOut,
-                false,
-                false,
-                false
+                LinkFacts::default()
             ),
             AccountAccess::Redirect
         );
@@ -269,9 +277,10 @@ mod tests {
             account_access(
                 &clerk_signed_in(),
                 &AuthState::Error(crate::instant::InstantError::SessionEnded),
-                false,
-                false,
-                true
+                LinkFacts {
+                    will_sign_in: true,
+                    ..LinkFacts::default()
+                }
             ),
             AccountAccess::Redirect
         );
@@ -290,7 +299,14 @@ mod tests {
             (clerk_signed_in(), AuthState::SignedIn(user()), false),
         ] {
             assert_eq!(
-                account_access(&clerk, &instant, owner_matches, false, false),
+                account_access(
+                    &clerk,
+                    &instant,
+                    LinkFacts {
+                        owner_matches,
+                        ..LinkFacts::default()
+                    }
+                ),
                 AccountAccess::Redirect
             );
         }

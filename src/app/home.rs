@@ -176,10 +176,12 @@ pub fn ClerkSignedIn() -> impl IntoView {
         clerk_sign_out_error.with(|clerk_sign_out_error| {
             sync::panel(
                 &auth.state.get(),
-                busy.get(),
-                owner_matches.get(),
-                decided_at_mount.get(),
-                clerk_sign_out_error.as_ref(),
+                sync::PanelFacts {
+                    busy: busy.get(),
+                    owner_matches: owner_matches.get(),
+                    decided_at_mount: decided_at_mount.get(),
+                    clerk_sign_out_error: clerk_sign_out_error.as_ref(),
+                },
             )
         })
     });

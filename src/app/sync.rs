@@ -122,18 +122,30 @@ pub enum Panel {
     ClerkSignOutFailed(ClerkError),
 }
 
-/// Picks the panel. `owner_matches`: the Instant session was made for the
-/// Clerk user now signed in; `decided_at_mount`: the signed-in part has
-/// decided on mount whether to exchange (until then a signed-out Instant
-/// is about to sign in, so it shows as loading, not as a button);
-/// `clerk_sign_out_error`: why the last Sign out left Clerk signed in.
-pub fn panel(
-    instant: &AuthState,
-    busy: Option<Busy>,
-    owner_matches: bool,
-    decided_at_mount: bool,
-    clerk_sign_out_error: Option<&ClerkError>,
-) -> Panel {
+/// What the session link and the page say, beside Instant's state, for
+/// [`panel`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PanelFacts<'a> {
+    /// Work under way, here or in another tab.
+    pub busy: Option<Busy>,
+    /// The Instant session was made for the Clerk user now signed in.
+    pub owner_matches: bool,
+    /// The signed-in part has decided on mount whether to exchange (until
+    /// then a signed-out Instant is about to sign in, so it shows as
+    /// loading, not as a button).
+    pub decided_at_mount: bool,
+    /// Why the last Sign out left Clerk signed in.
+    pub clerk_sign_out_error: Option<&'a ClerkError>,
+}
+
+/// Picks the panel.
+pub fn panel(instant: &AuthState, facts: PanelFacts<'_>) -> Panel {
+    let PanelFacts {
+        busy,
+        owner_matches,
+        decided_at_mount,
+        clerk_sign_out_error,
+    } = facts;
     if busy.is_some_and(Busy::is_signing_out) {
         return Panel::SigningOut;
     }
@@ -177,6 +189,15 @@ pub fn is_about_missing_email(error: &InstantError) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// After the signed-in part's decision on mount, with nothing else
+    /// going on.
+    fn mounted() -> PanelFacts<'static> {
+        PanelFacts {
+            decided_at_mount: true,
+            ..PanelFacts::default()
+        }
+    }
     use crate::clerk::{ClerkError, ClerkSession, ClerkUser};
 
     fn clerk_signed_in(id: &str) -> ClerkState {
@@ -415,22 +436,22 @@ mod tests {
 
     #[test]
     fn panel_follows_the_guide() {
+        assert_eq!(panel(&AuthState::SigningIn, mounted()), Panel::Loading);
         assert_eq!(
-            panel(&AuthState::SigningIn, None, false, true, None),
-            Panel::Loading
-        );
-        assert_eq!(
-            panel(&AuthState::Error(network_error()), None, false, true, None),
+            panel(&AuthState::Error(network_error()), mounted()),
             Panel::Error(network_error())
         );
         assert_eq!(
-            panel(&instant_signed_in(), None, true, true, None),
+            panel(
+                &instant_signed_in(),
+                PanelFacts {
+                    owner_matches: true,
+                    ..mounted()
+                }
+            ),
             Panel::SignedIn(instant_user(Some("ada@example.com")))
         );
-        assert_eq!(
-            panel(&AuthState::SignedOut, None, false, true, None),
-            Panel::SignInPrompt
-        );
+        assert_eq!(panel(&AuthState::SignedOut, mounted()), Panel::SignInPrompt);
     }
 
     #[test]
@@ -438,20 +459,20 @@ mod tests {
         assert_eq!(
             panel(
                 &AuthState::Error(network_error()),
-                Some(Busy::SigningInInAnotherTab),
-                false,
-                true,
-                None
+                PanelFacts {
+                    busy: Some(Busy::SigningInInAnotherTab),
+                    ..mounted()
+                }
             ),
             Panel::Loading
         );
         assert_eq!(
             panel(
                 &AuthState::Error(InstantError::SessionEnded),
-                Some(Busy::SigningInInAnotherTab),
-                false,
-                true,
-                None
+                PanelFacts {
+                    busy: Some(Busy::SigningInInAnotherTab),
+                    ..mounted()
+                }
             ),
             Panel::Loading
         );
@@ -464,27 +485,47 @@ mod tests {
             message: "Failed to fetch".into(),
         };
         assert_eq!(
-            panel(&AuthState::SignedOut, None, false, true, Some(&failed)),
+            panel(
+                &AuthState::SignedOut,
+                PanelFacts {
+                    clerk_sign_out_error: Some(&failed),
+                    ..mounted()
+                }
+            ),
             Panel::ClerkSignOutFailed(failed.clone())
         );
         // A new attempt, an Instant session after all, or a page that has
         // just mounted (after a later Clerk sign-in) shows instead.
         assert_eq!(
-            panel(&AuthState::SignedOut, None, false, false, Some(&failed)),
+            panel(
+                &AuthState::SignedOut,
+                PanelFacts {
+                    clerk_sign_out_error: Some(&failed),
+                    ..PanelFacts::default()
+                }
+            ),
             Panel::Loading
         );
         assert_eq!(
             panel(
                 &AuthState::SignedOut,
-                Some(Busy::SigningOut),
-                false,
-                true,
-                Some(&failed)
+                PanelFacts {
+                    busy: Some(Busy::SigningOut),
+                    clerk_sign_out_error: Some(&failed),
+                    ..mounted()
+                }
             ),
             Panel::SigningOut
         );
         assert_eq!(
-            panel(&instant_signed_in(), None, true, true, Some(&failed)),
+            panel(
+                &instant_signed_in(),
+                PanelFacts {
+                    owner_matches: true,
+                    clerk_sign_out_error: Some(&failed),
+                    ..mounted()
+                }
+            ),
             Panel::SignedIn(instant_user(Some("ada@example.com")))
         );
     }
@@ -495,51 +536,46 @@ mod tests {
         assert_eq!(
             panel(
                 &AuthState::SignedOut,
-                Some(Busy::SigningOutInAnotherTab),
-                false,
-                true,
-                None
+                PanelFacts {
+                    busy: Some(Busy::SigningOutInAnotherTab),
+                    ..mounted()
+                }
             ),
             Panel::SigningOut
         );
         // Once it is over, with Clerk still signed in here (its Clerk
         // sign-out failed), the prompt shows.
-        assert_eq!(
-            panel(&AuthState::SignedOut, None, false, true, None),
-            Panel::SignInPrompt
-        );
+        assert_eq!(panel(&AuthState::SignedOut, mounted()), Panel::SignInPrompt);
     }
 
     #[test]
     fn panel_waits_instead_of_flashing_a_button_or_a_stale_user() {
         // Before the page's decision on mount.
         assert_eq!(
-            panel(&AuthState::SignedOut, None, false, false, None),
+            panel(&AuthState::SignedOut, PanelFacts::default()),
             Panel::Loading
         );
         // While an exchange runs.
         assert_eq!(
             panel(
                 &AuthState::SignedOut,
-                Some(Busy::Exchanging),
-                false,
-                true,
-                None
+                PanelFacts {
+                    busy: Some(Busy::Exchanging),
+                    ..mounted()
+                }
             ),
             Panel::Loading
         );
         // The stored session belongs to the previous account.
-        assert_eq!(
-            panel(&instant_signed_in(), None, false, true, None),
-            Panel::Loading
-        );
+        assert_eq!(panel(&instant_signed_in(), mounted()), Panel::Loading);
         assert_eq!(
             panel(
                 &instant_signed_in(),
-                Some(Busy::SigningOut),
-                true,
-                true,
-                None
+                PanelFacts {
+                    busy: Some(Busy::SigningOut),
+                    owner_matches: true,
+                    ..mounted()
+                }
             ),
             Panel::SigningOut
         );

@@ -47,7 +47,8 @@ pub enum ClerkState {
     /// Clerk has not finished loading: nothing is known yet, so neither
     /// signed-in nor signed-out content shows. (clerk-js's fields also read
     /// `undefined` in a transition between two sessions; the provider then
-    /// keeps the last state instead, for at most 10 s.)
+    /// keeps the last state instead, for at most 10 s, and shows this state
+    /// after that until clerk-js settles.)
     #[default]
     NotLoaded,
     /// Loaded, nobody signed in.

@@ -34,10 +34,10 @@ pub struct SessionLink {
     /// This tab's own work under way ([`busy`](Self::busy) adds another
     /// tab's sign-out or sign-in).
     own_work: RwSignal<Option<Busy>>,
-    /// How many pieces of work this tab has started: the number of the
-    /// latest. Work that later work overtook (an exchange, by a Sign out)
+    /// The number of the latest work started here (they count up from 1).
+    /// Work that later work overtook (an exchange, by a Sign out)
     /// neither carries on nor ends the later work's `own_work`.
-    work_started: StoredValue<u64>,
+    latest_work: StoredValue<u64>,
     /// The Clerk session another tab is signing out of (from its marker).
     other_tab_ending: RwSignal<Option<String>>,
     /// The Clerk session another tab is exchanging a token of (from its
@@ -143,8 +143,8 @@ impl SessionLink {
     /// Marks `work` as under way here and returns its number. Work it
     /// overtakes no longer holds the sign-in marker.
     fn start_work(self, work: Busy) -> u64 {
-        let number = self.work_started.try_get_value().unwrap_or_default() + 1;
-        self.work_started.try_set_value(number);
+        let number = self.latest_work.try_get_value().unwrap_or_default() + 1;
+        self.latest_work.try_set_value(number);
         self.drop_sign_in_marker();
         self.own_work.try_set(Some(work));
         number
@@ -164,7 +164,7 @@ impl SessionLink {
 
     /// Whether the work numbered `number` is the latest started here.
     fn is_latest_work(self, number: u64) -> bool {
-        self.work_started.try_get_value() == Some(number)
+        self.latest_work.try_get_value() == Some(number)
     }
 
     /// Ends the work numbered `number`, unless later work has taken its
@@ -474,7 +474,7 @@ pub fn SessionLinkProvider(
     let link = SessionLink {
         owner,
         own_work: RwSignal::new(None),
-        work_started: StoredValue::new(0),
+        latest_work: StoredValue::new(0),
         other_tab_ending,
         other_tab_signing_in,
         last_clerk_session,
