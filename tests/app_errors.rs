@@ -7,8 +7,10 @@
 //! open Clerk's.
 
 mod app_support;
+mod fetch_support;
 
 use app_support::*;
+use fetch_support::fail_next_fetch_to;
 use clerk_instant::config::AppConfig;
 use wasm_bindgen_test::*;
 
@@ -220,7 +222,8 @@ async fn a_failed_clerk_sign_out_says_so_and_can_be_finished() {
         .unwrap()
         .to_owned();
 
-    clerk_fail_next_sign_out("Network error: Failed to fetch");
+    // Clerk cannot be reached: its sign-out request fails as offline.
+    fail_next_fetch_to("/__emulator/client/sign-out");
     focus_and_click_button(&app, "Sign out").await;
     wait_for_text(&app, "You are signed out of Instant, but not of Clerk.").await;
     let text = app.text();

@@ -744,8 +744,10 @@
         var creds = credentials;
         // Nobody to sign out here: nothing happens, as in clerk-js.
         if (!creds || (options.sessionId && options.sessionId !== creds.session_id)) return undefined;
+        // As clerk-js: a sign-out the server did not take rejects, and the
+        // session stays here; one the server had already ended goes on.
         return post('/__emulator/client/sign-out', creds).catch(function (err) {
-          console.warn('[Clerk emulator] the emulator did not confirm the sign-out; signing out here anyway', err);
+          if (!isSignedOutError(err)) throw err;
         }).then(function () {
           function afterwards() {
             return callback ? callback() : navigate(options.redirectUrl || afterSignOutUrl);
