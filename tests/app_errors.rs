@@ -10,8 +10,8 @@ mod app_support;
 mod fetch_support;
 
 use app_support::*;
-use fetch_support::fail_next_fetch_to;
 use clerk_instant::config::AppConfig;
+use fetch_support::fail_next_fetch_to;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);

@@ -1,6 +1,6 @@
 //! The whole flow as a person meets it: the release build of the app served
 //! over HTTP, the emulator playing Clerk and Instant, headless Chromium
-//! driven through ChromeDriver. One test walks the eight steps in order
+//! driven through ChromeDriver. One test walks the nine steps in order
 //! (each builds on the one before); each step saves a screenshot in
 //! `target/screenshots/` and fails on any console error or unhandled
 //! promise rejection, and each distinct state of the page (the account
@@ -116,7 +116,7 @@ struct Flow<'h> {
 impl<'h> Flow<'h> {
     fn begin(&mut self, number: u8, title: &'static str) {
         self.step = (number, title);
-        eprintln!("e2e: step {number}/8: {title}");
+        eprintln!("e2e: step {number}/9: {title}");
     }
 
     /// Every step ends here: a screenshot, the console check, then the
@@ -167,6 +167,8 @@ impl<'h> Flow<'h> {
         self.step_6_same_person_same_instant_user().await?;
         self.step_7_missing_email_claim_is_explained().await?;
         self.step_8_session_ended_elsewhere().await?;
+        self.step_9_switch_on_clerks_sign_in_page_back_to_account()
+            .await?;
         Ok(())
     }
 
@@ -764,6 +766,33 @@ impl<'h> Flow<'h> {
             || "the new refresh token does not verify".to_owned(),
         )?;
         self.end("08-signed-in-after-the-session-ended").await
+    }
+
+    async fn step_9_switch_on_clerks_sign_in_page_back_to_account(&mut self) -> StepResult {
+        self.begin(
+            9,
+            "Clerk's sign-in page, as another account, returns to /account: that account's page",
+        );
+        // The page loads anew with the previous account's Instant session
+        // stored: it must switch there, not send the person home.
+        let url = format!(
+            "{}/sign-in?redirect_url={}",
+            self.harness.emulator.values().clerk_frontend_api,
+            self.harness.url("/account")
+        );
+        self.browser.goto(&url).await?;
+        self.browser
+            .wait_for_role("button", &PERSON.account_button())
+            .await?;
+        self.browser.click_button(&PERSON.account_button()).await?;
+        let user = self.signed_up_user()?;
+        self.browser.wait_for_text(&user.id).await?;
+        self.browser.wait_for_path("/account").await?;
+        let page = self.browser.page_text().await?;
+        check(page.contains(PERSON.email), || {
+            format!("/account does not show the email {}:\n{page}", PERSON.email)
+        })?;
+        self.end("09-account-page-after-a-switch").await
     }
 }
 

@@ -57,6 +57,11 @@ pub fn account_access(clerk: &ClerkState, instant: &AuthState, link: LinkFacts) 
         ClerkState::SignedIn(_) if will_sign_in && *instant == AuthState::SignedOut => {
             AccountAccess::Wait
         }
+        // Another account's session (a page opened here after a switch in
+        // Clerk's sign-in): the session link is about to switch it.
+        ClerkState::SignedIn(_) if instant.user().is_some() && !owner_matches => {
+            AccountAccess::Wait
+        }
         ClerkState::SignedIn(session) => match instant {
             AuthState::SignedIn(user) if owner_matches => AccountAccess::Show {
                 user: user.clone(),
@@ -251,6 +256,18 @@ mod tests {
     }
 
     #[test]
+    fn another_accounts_session_waits_for_the_switch() {
+        assert_eq!(
+            account_access(
+                &clerk_signed_in(),
+                &AuthState::SignedIn(user()),
+                LinkFacts::default()
+            ),
+            AccountAccess::Wait
+        );
+    }
+
+    #[test]
     fn signed_in_to_clerk_alone_waits_for_the_pages_own_sign_in() {
         assert_eq!(
             account_access(
@@ -296,7 +313,6 @@ mod tests {
                 false,
             ),
             (clerk_signed_in(), AuthState::SignedOut, false),
-            (clerk_signed_in(), AuthState::SignedIn(user()), false),
         ] {
             assert_eq!(
                 account_access(
