@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::buttons::SignOutButton;
 use super::help::EmailClaimHelp;
+use super::in_view::use_page_in_view;
 use super::loading::{Loading, SigningOut};
 use super::session::use_session_link;
 use super::sync::{self, Panel};
@@ -140,7 +141,8 @@ async fn keep_focus_after_sign_in() {
 /// The signed-in part of the guide's page: on mount, when Instant is signed
 /// out (and the person has not signed out of Instant on this Clerk session:
 /// then it offers to), it exchanges Clerk's session token for an Instant
-/// session, then shows Instant's auth state. A stored session is kept (one made for
+/// session (once the page is in view: a tab in the background leaves it to
+/// the tab where the person signed in), then shows Instant's auth state. A stored session is kept (one made for
 /// another Clerk account is switched by the `SessionLinkProvider`), and an
 /// error stays on screen with its Retry.
 #[component]
@@ -151,19 +153,23 @@ pub fn ClerkSignedIn() -> impl IntoView {
     let owner_matches = link.owner_matches();
     let clerk_sign_out_error = link.clerk_sign_out_error();
     let decided_at_mount = RwSignal::new(false);
+    let in_view = use_page_in_view();
 
     // The guide's `useEffect(signInToInstantWithClerkToken, [])`, only when
     // there is no stored session (or error) to show instead, and the person
     // has not signed out of Instant on this Clerk session (a Sign out whose
     // Clerk half failed: the prompt asks first). Work still under way (a
     // sign-out from before this Clerk sign-in, say) is waited for: an
-    // exchange asked for meanwhile would not start.
+    // exchange asked for meanwhile would not start. So is a look at the
+    // page: a tab in the background hears of a sign-in made in another tab
+    // as soon as that tab does, and would exchange beside it; once in view
+    // it finds that tab's session, or (if there is none) exchanges.
     Effect::new(move |_| {
         if decided_at_mount.get_untracked() {
             return;
         }
         let state = auth.state.get();
-        if state == AuthState::Unknown || busy.get().is_some() {
+        if state == AuthState::Unknown || busy.get().is_some() || !in_view.get() {
             return;
         }
         decided_at_mount.set(true);

@@ -10,6 +10,7 @@ mod account;
 mod buttons;
 mod help;
 mod home;
+mod in_view;
 mod loading;
 mod session;
 mod setup;

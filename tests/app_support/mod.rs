@@ -101,6 +101,18 @@ export function end_clerk_session_on_server(frontendApi, key) {
     body: credentials,
   }).then((response) => response.ok);
 }
+export function set_page_hidden(hidden) {
+  // What the browser says when the tab goes to the background (or comes
+  // back); deleting the stand-ins brings the browser's own answers back.
+  if (hidden) {
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+  } else {
+    delete document.hidden;
+    delete document.visibilityState;
+  }
+  document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
+}
 export function forget_and_announce(key) {
   // What another tab's sign-out looks like from here: the key is gone and
   // a `storage` event says so.
@@ -156,6 +168,9 @@ extern "C" {
     /// Removes `key` from localStorage and dispatches the `storage` event
     /// another tab's change would cause.
     pub fn forget_and_announce(key: &str);
+    /// Makes the page read as in the background (`document.hidden`), or in
+    /// view again, and dispatches `visibilitychange` as the browser does.
+    pub fn set_page_hidden(hidden: bool);
     fn record_texts(root: &web_sys::HtmlElement) -> js_sys::Function;
     fn record_storage_writes() -> js_sys::Function;
     /// Ends a recording of storage writes a failed test left going.
@@ -309,6 +324,7 @@ pub async fn reset() {
     // Views, and a storage recording, a failed test left going.
     unmount(|_| true);
     stop_recording_storage();
+    set_page_hidden(false);
     clerk_close_sign_in();
     clerk_withhold_tokens(0);
     sign_out_of_clerk().await;

@@ -9,8 +9,10 @@ use leptos::task::spawn_local;
 
 /// The longest another tab's sign-in or Sign out counts as under way: one
 /// that never finishes (its tab was closed in the middle) must not hold
-/// this tab up.
-const MARKER_MS: u64 = 10_000;
+/// this tab up. Longer than Clerk's time limit for a call (15 s), so that
+/// while a tab waits that long for Clerk's sign-out, the others still say
+/// "Signing out…" with it.
+const MARKER_MS: u64 = 20_000;
 
 /// The localStorage key holding the Clerk user id that the stored Instant
 /// session of `app_id` belongs to.
@@ -47,7 +49,7 @@ pub(super) fn write_owner(key: &str, clerk_user_id: Option<&str>) -> bool {
 /// tells them by a message, and they ask Clerk's servers before they show
 /// it), and without the marker would offer to sign in to Instant again in
 /// between. It stays after a successful sign-out: it counts (for at most
-/// 10 s) only in a tab whose last Clerk session is the one it names, signed
+/// 20 s) only in a tab whose last Clerk session is the one it names, signed
 /// in with it or just signed out of it, which a later sign-in never is. A
 /// failed sign-out takes it away; the next exchange tidies it up.
 pub fn sign_out_marker_key(app_id: &str) -> String {
@@ -57,7 +59,7 @@ pub fn sign_out_marker_key(app_id: &str) -> String {
 /// The localStorage key of the sign-in marker: `<ms since the epoch>
 /// <Clerk session id> <random>`, held by a tab while it exchanges a Clerk token for
 /// an Instant session. Other tabs that see it wait for that session (for
-/// at most 10 s) instead of exchanging a token of their own, or offering
+/// at most 20 s) instead of exchanging a token of their own, or offering
 /// to, in between. Any fresh one counts, whatever
 /// session it names (a tab's Clerk may not have caught up with a sign-in
 /// or switch yet): the id is there for people reading storage, and the
@@ -137,7 +139,7 @@ pub(super) fn follow_marker(key: String, clerk_session_id: RwSignal<Option<Strin
 
 /// This tab's sign-in marker, while its exchange runs: written when made,
 /// taken away when dropped (or when the page goes away first, which would
-/// otherwise hold other tabs, and this page reloaded, up to 10 s), unless
+/// otherwise hold other tabs, and this page reloaded, up to 20 s), unless
 /// another tab's marker has replaced it meanwhile.
 pub(super) struct SignInMarker {
     key: String,
