@@ -45,8 +45,10 @@
  * `storage` events. A sign-out reaches another tab one request later, as
  * in clerk-js (which sends a message to the other tabs, and they ask
  * Clerk's servers before they show it). Tokens are cached in memory and
- * refreshed before they expire; a session revoked on the server shows as
- * signed out at the next load or token fetch.
+ * refreshed in the background before they expire (a restored session gets
+ * its first within 5 s; a failed refresh is tried again every 5 s), so a
+ * session revoked on the server shows as signed out within a token's
+ * lifetime, as with clerk-js, even in a page that asks for no token.
  */
 (function () {
   'use strict';
@@ -57,6 +59,9 @@
   var TOKEN_MIN_REMAINING_MS = 10000;
   // A fresh token is fetched this long before the cached one expires.
   var TOKEN_REFRESH_BEFORE_MS = 15000;
+  // How soon a session restored without a token, or a background refresh
+  // that failed, is (tried) again: clerk-js's session poller runs every 5 s.
+  var TOKEN_POLL_MS = 5000;
 
   var script = document.currentScript || document.querySelector('script[data-clerk-publishable-key]');
   var scriptKey = script ? script.getAttribute('data-clerk-publishable-key') : null;
@@ -194,6 +199,8 @@
     // Test hook: the message the next openSignIn() throws (see __emulator).
     var failingOpenSignIn = null;
     var refreshTimer = null;
+    // Whether background refreshes have been failing (said once per run).
+    var refreshFailing = false;
     // Set once the page starts to unload (a navigation loading a new page):
     // as in clerk-js, a transition then leaves the state alone.
     var unloading = false;
@@ -374,6 +381,7 @@
       return post('/__emulator/client/session', creds).then(function (data) {
         credentials = creds;
         setSignedIn(data);
+        if (!tokenCache) refreshIn(TOKEN_POLL_MS);
       }, function (err) {
         if (!isSignedOutError(err)) throw err;
         forgetCredentials(creds);
@@ -383,16 +391,30 @@
 
     // --- tokens ------------------------------------------------------------
 
-    function scheduleRefresh(expMs) {
+    /**
+     * Keeps a fresh token in the background, as clerk-js does whether or not
+     * the page asks for one: a session revoked on the server shows as signed
+     * out within a token's lifetime. A refresh that fails is tried again.
+     */
+    function refreshIn(delay) {
       if (refreshTimer !== null) clearTimeout(refreshTimer);
-      var delay = Math.max(expMs - Date.now() - TOKEN_REFRESH_BEFORE_MS, 1000);
       refreshTimer = setTimeout(function () {
         refreshTimer = null;
         if (!credentials) return;
         fetchToken().catch(function (err) {
-          console.warn('[Clerk emulator] background token refresh failed', err);
+          if (!refreshFailing) {
+            console.warn('[Clerk emulator] background token refresh failed; trying again every ' +
+              TOKEN_POLL_MS / 1000 + ' s', err);
+          }
+          refreshFailing = true;
+          refreshIn(TOKEN_POLL_MS);
         });
       }, delay);
+    }
+
+    function scheduleRefresh(expMs) {
+      refreshFailing = false;
+      refreshIn(Math.max(expMs - Date.now() - TOKEN_REFRESH_BEFORE_MS, 1000));
     }
 
     function fetchToken() {

@@ -754,6 +754,40 @@ async fn sign_in_page_hands_the_session_back_and_dashboard_revokes_it() {
 }
 
 #[tokio::test]
+async fn a_session_revoked_on_the_server_signs_out_a_page_that_asks_for_no_token() {
+    let fx = Fixture::start().await;
+    fx.open_app("/").await;
+    fx.browser
+        .js(
+            "return Clerk.__emulator.signIn({ emailAddress: 'hedy@example.com' })\
+               .then(function () { return true; })",
+            vec![],
+        )
+        .await;
+    fx.wait_for_state("signed-in").await;
+    let session_id = fx
+        .browser
+        .js("return Clerk.session.id", vec![])
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Reloaded, the page holds the session but has no token, and asks for
+    // none (as an app with a stored Instant session).
+    fx.browser.client.refresh().await.unwrap();
+    fx.wait_for_state("signed-in").await;
+    fx.api.revoke_session(&session_id).await;
+    fx.wait_for_state("signed-out").await;
+    assert_eq!(
+        fx.browser
+            .js("return [Clerk.user, Clerk.session]", vec![])
+            .await,
+        json!([null, null])
+    );
+    fx.close().await;
+}
+
+#[tokio::test]
 async fn test_hook_settings_switch_and_revocation_reach_a_loaded_page() {
     let fx = Fixture::start().await;
     fx.open_app("/").await;
