@@ -1386,6 +1386,17 @@ async fn account_redirects_home_when_signed_out() {
     wait_until("the app went to /", || path() == "/").await;
     wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
     assert!(!app.text().contains("Instant user id"));
+    // It says why the person is here, until they go on from here.
+    assert!(
+        app.text()
+            .contains("Sign in with Clerk to see your account."),
+        "{}",
+        app.text()
+    );
+    go_to("/");
+    drop(app);
+    let app = mount_app(config());
+    wait_for_text(&app, "Sign in with Clerk to start an Instant session.").await;
     drop(app);
 }
 

@@ -5,6 +5,7 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
+use leptos_router::location::State;
 use leptos_router::NavigateOptions;
 
 use super::loading::{Loading, SigningOut};
@@ -42,6 +43,9 @@ pub struct LinkFacts {
     /// person did not sign out of Instant on this Clerk session).
     pub will_sign_in: bool,
 }
+
+/// The history state of the way home from the account page.
+pub const FROM_ACCOUNT_PAGE: &str = "from-account-page";
 
 /// Decides [`AccountAccess`]; pure, so it is tested natively.
 pub fn account_access(clerk: &ClerkState, instant: &AuthState, link: LinkFacts) -> AccountAccess {
@@ -114,6 +118,8 @@ pub fn AccountPage() -> impl IntoView {
                 "/",
                 NavigateOptions {
                     replace: true,
+                    // For the home page to say why the person is there.
+                    state: State::new(Some(FROM_ACCOUNT_PAGE.into())),
                     ..Default::default()
                 },
             );

@@ -1,7 +1,10 @@
 //! The home page: the example from Instant's Clerk guide.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+use wasm_bindgen::JsCast as _;
 
+use super::account::FROM_ACCOUNT_PAGE;
 use super::buttons::SignOutButton;
 use super::help::EmailClaimHelp;
 use super::in_view::use_page_in_view;
@@ -9,7 +12,6 @@ use super::loading::{Loading, SigningOut};
 use super::session::use_session_link;
 use super::sync::{self, Panel};
 use super::{focus_if_lost, focus_is_lost};
-use wasm_bindgen::JsCast as _;
 
 use crate::clerk::{use_clerk_auth, ClerkError, ClerkLoading, SignInButton, SignedIn, SignedOut};
 use crate::instant::{use_auth, AuthState, InstantError, User};
@@ -36,6 +38,13 @@ pub fn HomePage() -> impl IntoView {
         }
         signed_in
     });
+    // Sent here by the account page, which needs a sign-in: say so.
+    let location = use_location();
+    let sent_from_account_page = move || {
+        location
+            .state
+            .with(|state| state.to_js_value().as_string().as_deref() == Some(FROM_ACCOUNT_PAGE))
+    };
     let on_click = move |event: leptos::ev::MouseEvent| {
         if keep_focus_in_status_region(event) && !clerk.is_signed_in.get_untracked() {
             sign_in_pressed.set_value(true);
@@ -54,7 +63,15 @@ pub fn HomePage() -> impl IntoView {
                     <p class="status">"Loading…"</p>
                 </ClerkLoading>
                 <SignedOut>
-                    <p>"Sign in with Clerk to start an Instant session."</p>
+                    <p>
+                        {move || {
+                            if sent_from_account_page() {
+                                "Sign in with Clerk to see your account."
+                            } else {
+                                "Sign in with Clerk to start an Instant session."
+                            }
+                        }}
+                    </p>
                     <SignInButton class="button primary" />
                     <SignInError />
                 </SignedOut>
