@@ -3,9 +3,10 @@
 //! Instant here first, as the home page would (a link or bookmark to this
 //! page keeps its place); anyone else is sent to `/`.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
-use leptos_router::location::State;
 use leptos_router::NavigateOptions;
 
 use super::loading::{Loading, SigningOut};
@@ -44,8 +45,10 @@ pub struct LinkFacts {
     pub will_sign_in: bool,
 }
 
-/// The history state of the way home from the account page.
-pub const FROM_ACCOUNT_PAGE: &str = "from-account-page";
+/// Set as the account page sends a person home, for the home page that
+/// mounts next to say why they are there. (A flag, not the history state:
+/// reading that costs the wasm half a kilobyte.)
+pub static SENT_HOME_TO_SIGN_IN: AtomicBool = AtomicBool::new(false);
 
 /// Decides [`AccountAccess`]; pure, so it is tested natively.
 pub fn account_access(clerk: &ClerkState, instant: &AuthState, link: LinkFacts) -> AccountAccess {
@@ -114,12 +117,11 @@ pub fn AccountPage() -> impl IntoView {
     let navigate = use_navigate();
     Effect::new(move |_| {
         if access.get() == AccountAccess::Redirect {
+            SENT_HOME_TO_SIGN_IN.store(true, Ordering::Relaxed);
             navigate(
                 "/",
                 NavigateOptions {
                     replace: true,
-                    // For the home page to say why the person is there.
-                    state: State::new(Some(FROM_ACCOUNT_PAGE.into())),
                     ..Default::default()
                 },
             );

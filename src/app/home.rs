@@ -1,10 +1,11 @@
 //! The home page: the example from Instant's Clerk guide.
 
+use std::sync::atomic::Ordering;
+
 use leptos::prelude::*;
-use leptos_router::hooks::use_location;
 use wasm_bindgen::JsCast as _;
 
-use super::account::FROM_ACCOUNT_PAGE;
+use super::account::SENT_HOME_TO_SIGN_IN;
 use super::buttons::SignOutButton;
 use super::help::EmailClaimHelp;
 use super::in_view::use_page_in_view;
@@ -39,11 +40,10 @@ pub fn HomePage() -> impl IntoView {
         signed_in
     });
     // Sent here by the account page, which needs a sign-in: say so.
-    let location = use_location();
-    let sent_from_account_page = move || {
-        location
-            .state
-            .with(|state| state.to_js_value().as_string().as_deref() == Some(FROM_ACCOUNT_PAGE))
+    let invitation = if SENT_HOME_TO_SIGN_IN.swap(false, Ordering::Relaxed) {
+        "Sign in with Clerk to see your account."
+    } else {
+        "Sign in with Clerk to start an Instant session."
     };
     let on_click = move |event: leptos::ev::MouseEvent| {
         if keep_focus_in_status_region(event) && !clerk.is_signed_in.get_untracked() {
@@ -63,15 +63,7 @@ pub fn HomePage() -> impl IntoView {
                     <p class="status">"Loading…"</p>
                 </ClerkLoading>
                 <SignedOut>
-                    <p>
-                        {move || {
-                            if sent_from_account_page() {
-                                "Sign in with Clerk to see your account."
-                            } else {
-                                "Sign in with Clerk to start an Instant session."
-                            }
-                        }}
-                    </p>
+                    <p>{invitation}</p>
                     <SignInButton class="button primary" />
                     <SignInError />
                 </SignedOut>
