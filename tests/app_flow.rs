@@ -15,6 +15,8 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 const SIGNED_IN: &str = "Signed in with Instant through Clerk!";
+/// What "Loading…" adds once it has lasted 5 s.
+const SLOW: &str = "Clerk or Instant is taking longer than usual to answer.";
 
 fn refresh_token_of_stored_session() -> String {
     stored_instant_user().expect("a stored Instant session")["refresh_token"]
@@ -1364,13 +1366,18 @@ async fn a_tab_in_the_background_leaves_the_exchange_to_the_tab_in_view() {
     click_button(&app, "Sign out").await;
     wait_until("signed out", || has_button(&app, "Sign in")).await;
 
-    // With no other tab to sign in, coming into view is when it exchanges.
+    // With no other tab to sign in, coming into view is when it exchanges,
+    // and the wait so far in the background is not "taking longer".
     set_page_hidden(true);
     sign_in_to_clerk(&unique_email("background-tab-alone")).await;
     wait_for_text(&app, "Loading…").await;
-    gloo_timers::future::TimeoutFuture::new(500).await;
+    wait_for_text(&app, SLOW).await;
     assert_eq!(exchange_count().await, exchanges + 1);
+    let sent = delay_next_fetch_to("/runtime/oauth/id_token", 1_000);
     set_page_hidden(false);
+    wasm_bindgen_futures::JsFuture::from(sent).await.unwrap();
+    let text = app.text();
+    assert!(text.contains("Loading…") && !text.contains(SLOW), "{text}");
     wait_for_text(&app, SIGNED_IN).await;
     assert_eq!(exchange_count().await, exchanges + 2);
     click_button(&app, "Sign out").await;

@@ -151,9 +151,10 @@ async fn keep_focus_after_sign_in() {
 /// out (and the person has not signed out of Instant on this Clerk session:
 /// then it offers to), it exchanges Clerk's session token for an Instant
 /// session (once the page is in view: a tab in the background leaves it to
-/// the tab where the person signed in), then shows Instant's auth state. A stored session is kept (one made for
-/// another Clerk account is switched by the `SessionLinkProvider`), and an
-/// error stays on screen with its Retry.
+/// the tab where the person signed in), then shows Instant's auth state. A
+/// stored session is kept (one made for another Clerk account is switched
+/// by the `SessionLinkProvider`), and an error stays on screen with its
+/// Retry.
 #[component]
 pub fn ClerkSignedIn() -> impl IntoView {
     let auth = use_auth();
@@ -201,7 +202,12 @@ pub fn ClerkSignedIn() -> impl IntoView {
         })
     });
     move || match panel.get() {
-        Panel::Loading => view! { <Loading /> }.into_any(),
+        Panel::Loading => {
+            // A wait that began in the background starts afresh in view:
+            // "taking longer than usual" counts from when it can be seen.
+            in_view.track();
+            view! { <Loading /> }.into_any()
+        }
         Panel::SigningOut => view! { <SigningOut /> }.into_any(),
         Panel::Error(error) => view! { <ExchangeError error /> }.into_any(),
         Panel::SignedIn(user) => view! { <SignedInToBoth user /> }.into_any(),
