@@ -1003,6 +1003,52 @@ async fn own_pages_work_under_any_loopback_name() {
     }
 }
 
+/// The dashboard (its page and data) and the picker's account list show
+/// users' emails and session ids. A page on another site whose name points
+/// to this machine (DNS rebinding) reads them as its own, without CORS,
+/// and its requests name that site as Host: such a Host is refused, as it
+/// is for the revoke. Loopback names still get them.
+#[tokio::test]
+async fn users_and_sessions_are_read_only_under_a_loopback_host() {
+    let (emulator, api) = start();
+    let port = emulator.clerk_url().rsplit(':').next().unwrap().to_owned();
+    let user = api.create_user("lou@example.com", None, None).await;
+    let session = api.create_session(user["id"].as_str().unwrap()).await;
+    let session_id = session["id"].as_str().unwrap();
+    for (host, ok) in [
+        (format!("127.0.0.1:{port}"), true),
+        (format!("localhost:{port}"), true),
+        (format!("[::1]:{port}"), true),
+        (format!("evil.example:{port}"), false),
+        ("evil.example".to_owned(), false),
+    ] {
+        for path in ["/", "/__emulator/dashboard", "/__emulator/accounts"] {
+            let what = format!("GET {path} with Host {host}");
+            let response = api
+                .http
+                .get(format!("{}{path}", api.base))
+                .header("host", &host)
+                .send()
+                .await
+                .unwrap();
+            let expected = if ok { 200 } else { 403 };
+            assert_eq!(response.status(), expected, "{what}");
+            if ok {
+                continue;
+            }
+            let (status, code, long_message) = clerk_error(response).await;
+            assert_eq!((status, code.as_str()), (403, "origin_invalid"), "{what}");
+            assert!(
+                long_message.contains(&format!("{host:?}"))
+                    && long_message.contains(emulator.clerk_url())
+                    && !long_message.contains("lou@example.com")
+                    && !long_message.contains(session_id),
+                "{what}: {long_message}"
+            );
+        }
+    }
+}
+
 /// Token requests racing a revoke: once the revoke has committed, no token
 /// request touches the session again (none checked it before the revoke
 /// and marked it active after), through the Backend API or the stand-in.

@@ -104,7 +104,7 @@ pub(crate) fn router(state: ClerkState) -> Router {
         .layer(super::catch_panic())
         .layer(loopback_cors());
     Router::new()
-        .route("/", get(|| async { page(DASHBOARD_HTML) }))
+        .route("/", get(dashboard_page))
         .route("/sign-in", get(|| async { page(SIGN_IN_HTML) }))
         .route("/npm/@clerk/{package}/dist/{file}", get(npm_asset))
         .route(
@@ -191,22 +191,47 @@ fn request_origin(headers: &HeaderMap) -> Option<String> {
 
 /// Whether the request comes from one of this role's own pages (the
 /// dashboard, `/sign-in`): its Origin is the role's printed origin, or the
-/// origin the browser opened the page at, `http://` + Host, when that host
-/// is a loopback name (the same page at localhost instead of 127.0.0.1).
-/// Pages on other origins send their own Origin, and a non-loopback Host
-/// (DNS rebinding) is refused, so neither passes.
+/// origin the browser opened the page at ([`origin_by_host`]), such as the
+/// same page at localhost instead of 127.0.0.1. Pages on other origins send
+/// their own Origin, and a DNS-rebinding page has no loopback Host, so
+/// neither passes.
 fn from_own_page(state: &ClerkState, headers: &HeaderMap) -> bool {
     let Some(origin) = request_origin(headers) else {
         return false;
     };
-    if origin == state.issuer() {
-        return true;
-    }
+    origin == state.issuer() || origin_by_host(headers).is_some_and(|own| own == origin)
+}
+
+/// The origin the browser reached this role at, `http://` + Host, when
+/// that host is a loopback name. `None` for any other Host: a page on
+/// another site that points its own name at this machine (DNS rebinding)
+/// reads this role's answers as its own, without CORS, and its requests
+/// name that site as Host.
+fn origin_by_host(headers: &HeaderMap) -> Option<String> {
     headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .and_then(|host| origin_of(&format!("http://{host}")))
-        .is_some_and(|own| own == origin && is_loopback_origin(&own))
+        .filter(|own| is_loopback_origin(own))
+}
+
+/// Refuses a read of users or sessions that does not name this role by a
+/// loopback host ([`origin_by_host`]), so that a DNS-rebinding page cannot
+/// read them; the role's own pages and the app's pages on loopback pass.
+fn require_loopback_host(state: &ClerkState, headers: &HeaderMap) -> Result<()> {
+    if origin_by_host(headers).is_some() {
+        return Ok(());
+    }
+    let host = headers
+        .get(header::HOST)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    Err(ApiError::OriginNotAllowed(format!(
+        "The emulator answers this only at a loopback address, and this request named it \
+         {}, as a page on another site whose name points to this machine would. Open it \
+         at {} (or localhost with the same port)",
+        host.map_or_else(|| "with no Host header".to_owned(), |h| format!("as {h:?}")),
+        state.issuer()
+    )))
 }
 
 fn require_loopback_origin(headers: &HeaderMap) -> Result<String> {
@@ -233,7 +258,9 @@ fn require_loopback_origin(headers: &HeaderMap) -> Result<String> {
     })
 }
 
-async fn accounts(State(state): State<ClerkState>) -> Result<Json<Value>> {
+/// The picker's account list (users' emails and names).
+async fn accounts(State(state): State<ClerkState>, headers: HeaderMap) -> Result<Json<Value>> {
+    require_loopback_host(&state, &headers)?;
     let users = state
         .db()
         .call(|conn| store::list_users(conn, &[], PICKER_LIMIT, 0))
@@ -544,8 +571,17 @@ async fn post_settings(
     Ok(Json(json!({ "email_claim": on })))
 }
 
+/// The dashboard page. It holds no data itself, but is refused as its
+/// data is ([`require_loopback_host`]), so that a page on another site
+/// never shows it under that site's name.
+async fn dashboard_page(State(state): State<ClerkState>, headers: HeaderMap) -> Result<Response> {
+    require_loopback_host(&state, &headers)?;
+    Ok(page(DASHBOARD_HTML))
+}
+
 /// Users and live sessions for the dashboard (same-origin page; no CORS).
-async fn dashboard(State(state): State<ClerkState>) -> Result<Response> {
+async fn dashboard(State(state): State<ClerkState>, headers: HeaderMap) -> Result<Response> {
+    require_loopback_host(&state, &headers)?;
     let now = now_ms();
     let (users, sessions) = state
         .db()
