@@ -899,6 +899,61 @@ async fn sign_in_page_tickets_are_single_use_and_bound_to_the_app_origin() {
     assert_eq!(clerk_error(response).await.1, "ticket_invalid");
 }
 
+/// A `redirect_url` that carries a ticket already (the sign-in page opened
+/// from a page that had not redeemed its own) gets the new ticket in the
+/// old one's place, not a second one after it: the stand-in redeems the
+/// first, which would be the stale one.
+#[tokio::test]
+async fn a_ticket_already_in_the_redirect_url_is_replaced() {
+    let (emulator, api) = start();
+    let app = "http://127.0.0.1:4000";
+    let answer = api
+        .ok(api.browser_post(
+            emulator.clerk_url(),
+            "/__emulator/client/sign-in",
+            &json!({
+                "email_address": "joan@example.com",
+                "redirect_url": format!("{app}/home?tab=2&__clerk_ticket=stale&x=1#top"),
+            }),
+        ))
+        .await;
+    let redirect = url::Url::parse(answer["redirect_url"].as_str().unwrap()).unwrap();
+    assert_eq!(redirect.path(), "/home", "{redirect}");
+    assert_eq!(redirect.fragment(), Some("top"), "{redirect}");
+    let pairs: Vec<(String, String)> = redirect.query_pairs().into_owned().collect();
+    let tickets: Vec<&str> = pairs
+        .iter()
+        .filter(|(name, _)| name == "__clerk_ticket")
+        .map(|(_, value)| value.as_str())
+        .collect();
+    assert_eq!(tickets.len(), 1, "one ticket in {redirect}");
+    assert_ne!(tickets[0], "stale", "{redirect}");
+    let others: Vec<&(String, String)> = pairs
+        .iter()
+        .filter(|(name, _)| name != "__clerk_ticket")
+        .collect();
+    assert_eq!(
+        others,
+        [
+            &("tab".to_owned(), "2".to_owned()),
+            &("x".to_owned(), "1".to_owned())
+        ],
+        "the rest kept, in order: {redirect}"
+    );
+    // What the stand-in reads (the first ticket) signs in.
+    let redeemed = api
+        .ok(api.browser_post(
+            app,
+            "/__emulator/client/tickets",
+            &json!({ "ticket": redirect.query_pairs().find(|(name, _)| name == "__clerk_ticket").unwrap().1 }),
+        ))
+        .await;
+    assert_eq!(
+        redeemed["user"]["email_addresses"][0]["email_address"],
+        "joan@example.com"
+    );
+}
+
 #[tokio::test]
 async fn dashboard_lists_live_sessions_and_revokes_only_from_its_own_page() {
     let (emulator, api) = start();

@@ -384,10 +384,8 @@ async fn client_sign_in(
         .await?;
 
     match (redirect, ticket, secret) {
-        (Some(mut redirect), Some(ticket), _) => {
-            redirect
-                .query_pairs_mut()
-                .append_pair(TICKET_PARAM, &ticket);
+        (Some(redirect), Some(ticket), _) => {
+            let redirect = with_ticket(redirect, &ticket);
             Ok(Json(json!({ "redirect_url": redirect.as_str() })))
         }
         (_, _, Some(secret)) => Ok(Json(browser_session_json(&session, &user, Some(&secret)))),
@@ -395,6 +393,23 @@ async fn client_sign_in(
             "sign-in made neither a secret nor a ticket".to_owned(),
         )),
     }
+}
+
+/// `redirect` with `ticket` as its only [`TICKET_PARAM`]. A URL may carry
+/// an old one (a sign-in page opened from a page that had not redeemed
+/// its ticket yet); the stand-in redeems the first, so a second one added
+/// after it would never be used, and the sign-in would fail.
+fn with_ticket(mut redirect: url::Url, ticket: &str) -> url::Url {
+    if redirect.query_pairs().any(|(name, _)| name == TICKET_PARAM) {
+        let kept: Vec<(String, String)> = redirect
+            .query_pairs()
+            .filter(|(name, _)| name != TICKET_PARAM)
+            .map(|(name, value)| (name.into_owned(), value.into_owned()))
+            .collect();
+        redirect.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    redirect.query_pairs_mut().append_pair(TICKET_PARAM, ticket);
+    redirect
 }
 
 /// Redeems a `/sign-in` ticket from the app's origin.
