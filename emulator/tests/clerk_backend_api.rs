@@ -983,7 +983,25 @@ async fn dashboard_lists_live_sessions_and_revokes_only_from_its_own_page() {
     for origin in [None, Some("http://127.0.0.1:3000")] {
         let response = revoke(origin).send().await.unwrap();
         assert_eq!(clerk_error(response).await.0, 403, "{origin:?}");
+        // Nor can such a request switch the email claim.
+        let mut switch = api
+            .http
+            .post(format!("{}/__emulator/dashboard/settings", api.base))
+            .json(&json!({ "email_claim": false }));
+        if let Some(origin) = origin {
+            switch = switch.header("origin", origin);
+        }
+        let (status, _, long_message) = clerk_error(switch.send().await.unwrap()).await;
+        assert_eq!(status, 403, "{origin:?}");
+        assert!(
+            long_message.contains("POST /__emulator/settings"),
+            "{long_message}"
+        );
     }
+    assert_eq!(
+        api.get_json("/__emulator/settings").await,
+        json!({ "email_claim": true })
+    );
     assert_eq!(api.session(session_id).await["status"], "active");
 
     api.ok(revoke(Some(emulator.clerk_url()))).await;
@@ -1055,6 +1073,24 @@ async fn own_pages_work_under_any_loopback_name() {
             expected,
             "{what}"
         );
+
+        // The dashboard's switch of the email claim, likewise.
+        let body = json!({ "email_claim": false });
+        let response = page(&origin, &host, "/__emulator/dashboard/settings", body)
+            .send()
+            .await
+            .unwrap();
+        let what = format!("email claim switch from {origin} (Host {host})");
+        accepted_or_refused(response, ok, &what).await;
+        assert_eq!(
+            api.get_json("/__emulator/settings").await,
+            json!({ "email_claim": !ok }),
+            "{what}"
+        );
+        api.ok(api
+            .backend(Method::POST, "/__emulator/settings")
+            .json(&json!({ "email_claim": true })))
+            .await;
     }
 }
 

@@ -1260,3 +1260,61 @@ async fn sign_in_page_refuses_a_bad_redirect_url_up_front() {
     }
     browser.close().await;
 }
+
+/// The app's help for a token without `email` says to add the claim in
+/// Clerk's dashboard; the emulator's dashboard has a button for it. It is a
+/// real button that works by keyboard, keeps focus, and says (in a status
+/// region) what changed.
+#[tokio::test]
+async fn dashboard_switches_the_email_claim_by_keyboard() {
+    let emulator = Emulator::start(&["--in-memory", "--no-email-claim"]);
+    let api = ClerkApi::new(emulator.clerk_url());
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!("{}/", emulator.clerk_url()))
+        .await
+        .unwrap();
+    let button = browser
+        .wait_for_css("button#email-claim-switch[type=button]", WAIT)
+        .await;
+    let shown = "var b = document.getElementById('email-claim-switch'); \
+                 var note = document.getElementById('email-claim-note'); \
+                 return { claim: document.getElementById('email-claim').textContent, \
+                   button: b.textContent, name: b.getAttribute('aria-label'), \
+                   focused: document.activeElement === b, \
+                   note: note.getAttribute('role') + ': ' + note.textContent }";
+    assert_eq!(
+        browser.js(shown, vec![]).await,
+        json!({ "claim": "off", "button": "Turn on", "name": "Turn on the email claim",
+                "focused": false, "note": "status: " })
+    );
+    for (on, claim, action, note) in [
+        (true, "on", "Turn off", "The email claim is on: "),
+        (false, "off", "Turn on", "The email claim is off: "),
+    ] {
+        button.send_keys(&Key::Enter.to_string()).await.unwrap();
+        let said = browser
+            .wait_for_js(
+                &format!("the note to say the claim is {claim}"),
+                &format!(
+                    "var t = document.getElementById('email-claim-note').textContent; \
+                     return t.indexOf({}) === 0 && t",
+                    json!(note)
+                ),
+                WAIT,
+            )
+            .await;
+        assert_eq!(
+            api.get_json("/__emulator/settings").await,
+            json!({ "email_claim": on })
+        );
+        assert_eq!(
+            browser.js(shown, vec![]).await,
+            json!({ "claim": claim, "button": action, "name": format!("{action} the email claim"),
+                    "focused": true, "note": format!("status: {}", said.as_str().unwrap()) }),
+            "after pressing Enter for {claim}"
+        );
+    }
+    browser.close().await;
+}

@@ -136,9 +136,14 @@ async fn clerk_role_tokens_sign_in_with_the_default_client() {
     }
     let warning = roles.emulator.wait_for_log_line("without an email claim");
     let settings = format!("POST {}/__emulator/settings", roles.emulator.clerk_url());
+    let dashboard = format!(
+        "Turn on beside the email claim on its dashboard, {}/,",
+        roles.emulator.clerk_url()
+    );
     for says in [
         " WARN ",
         "client=clerk",
+        dashboard.as_str(),
         settings.as_str(),
         r#"{"email_claim": true}"#,
         "Authorization: Bearer",

@@ -116,6 +116,7 @@ pub(crate) fn router(state: ClerkState) -> Router {
             "/__emulator/dashboard/sessions/{id}/revoke",
             post(dashboard_revoke),
         )
+        .route("/__emulator/dashboard/settings", post(dashboard_settings))
         .method_not_allowed_fallback(super::method_not_allowed)
         .merge(public)
         .merge(client)
@@ -232,6 +233,17 @@ fn require_loopback_host(state: &ClerkState, headers: &HeaderMap) -> Result<()> 
         host.map_or_else(|| "with no Host header".to_owned(), |h| format!("as {h:?}")),
         state.issuer()
     )))
+}
+
+/// Refuses, saying `instead`, a request that is not from one of this
+/// role's own pages ([`from_own_page`]): what the dashboard changes, a page
+/// elsewhere must not change behind a developer's back.
+fn require_own_page(state: &ClerkState, headers: &HeaderMap, instead: &str) -> Result<()> {
+    if from_own_page(state, headers) {
+        Ok(())
+    } else {
+        Err(ApiError::OriginNotAllowed(instead.to_owned()))
+    }
 }
 
 fn require_loopback_origin(headers: &HeaderMap) -> Result<String> {
@@ -567,7 +579,29 @@ async fn post_settings(
     Body(body): Body,
 ) -> Result<Json<Value>> {
     state.authorize(&headers)?;
-    let body = json_object(&body, true)?;
+    change_settings(&state, &body)
+}
+
+/// The dashboard's switch for the `email` claim: as `POST
+/// /__emulator/settings`, without the secret key (the page has none), so
+/// from the dashboard's own origin only, as the revoke.
+async fn dashboard_settings(
+    State(state): State<ClerkState>,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Json<Value>> {
+    require_own_page(
+        &state,
+        &headers,
+        "The email claim is switched on the emulator's dashboard page, or with POST \
+         /__emulator/settings and the secret key",
+    )?;
+    change_settings(&state, &body)
+}
+
+/// Applies `{"email_claim": bool}` and answers with the settings.
+fn change_settings(state: &ClerkState, body: &[u8]) -> Result<Json<Value>> {
+    let body = json_object(body, true)?;
     let on = match body.get("email_claim") {
         Some(Value::Bool(on)) => *on,
         None | Some(Value::Null) => return Err(ApiError::MissingParam("email_claim")),
@@ -659,13 +693,11 @@ async fn dashboard_revoke(
     headers: HeaderMap,
     PathParams(id): PathParams<String>,
 ) -> Result<Json<Value>> {
-    if !from_own_page(&state, &headers) {
-        return Err(ApiError::OriginNotAllowed(
-            "Sessions are revoked from the emulator's dashboard page or through the \
-             Backend API"
-                .to_owned(),
-        ));
-    }
+    require_own_page(
+        &state,
+        &headers,
+        "Sessions are revoked from the emulator's dashboard page or through the Backend API",
+    )?;
     let now = now_ms();
     let session = state
         .db()

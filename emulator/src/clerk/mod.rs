@@ -136,6 +136,7 @@ pub(crate) async fn method_not_allowed(method: Method, OriginalUri(uri): Origina
     let allowed = if path == "/__emulator/client"
         || path.starts_with("/__emulator/client/")
         || path.ends_with("/revoke")
+        || path == "/__emulator/dashboard/settings"
     {
         "POST"
     } else if path == "/__emulator/settings" {

@@ -224,16 +224,17 @@ pub async fn id_token(
 /// Instant's does: the app shows its own help next to them.
 fn warn_no_email(client: &super::ClerkClient) {
     if crate::keys::is_loopback_url(&format!("http://{}", client.host)) {
+        let clerk = crate::keys::frontend_api_url(&client.host);
         tracing::warn!(
             client = %client.name,
             clerk = %client.host,
             "refused a session token without an email claim; turn the claim on in the \
-             emulator's Clerk role: POST {}/__emulator/settings with the body \
+             emulator's Clerk role: press Turn on beside the email claim on its dashboard, \
+             {clerk}/, or POST {clerk}/__emulator/settings with the body \
              {{\"email_claim\": true}} and the header Authorization: Bearer <its secret \
              key, sk_test_emulator unless the config file sets another>, or restart it \
              without --no-email-claim (and with email_claim = true under [clerk] in its \
              config file)",
-            crate::keys::frontend_api_url(&client.host),
         );
     } else {
         tracing::warn!(
