@@ -677,7 +677,11 @@ async fn sign_in_page_hands_the_session_back_and_dashboard_revokes_it() {
     fx.wait_for_state_not("loading").await;
     assert_eq!(fx.state_text().await, "Signed in as joan@example.com");
 
-    // The dashboard lists the live session; revoke it there.
+    // The dashboard lists the live session; revoke it there. (Beside a
+    // session of someone with a long address, for the narrow screen.)
+    let long_email = "a.person.with.a.rather.long.address.at.work@example.com";
+    let long = fx.api.create_user(long_email, None, None).await;
+    fx.api.create_session(long["id"].as_str().unwrap()).await;
     c.goto(&format!("{}/", fx.emulator.clerk_url()))
         .await
         .unwrap();
@@ -710,6 +714,36 @@ async fn sign_in_page_hands_the_session_back_and_dashboard_revokes_it() {
         narrow,
         json!([true, true]),
         "at 360 px: [page fits, headings on one line]"
+    );
+    // Emails wrap at their parts (after the @, before a dot), not a letter
+    // per line, and ids keep to a few lines: how many lines each cell of
+    // the first two columns (id, email) takes. (The long address makes
+    // three at most.)
+    let lines = fx
+        .browser
+        .js(
+            "return Array.from(document.querySelectorAll( \
+               '.cle-table td:nth-child(1), .cle-table td:nth-child(2)')) \
+             .filter(function (td) { return td.colSpan === 1; }) \
+             .map(function (td) { \
+               var range = document.createRange(); \
+               range.selectNodeContents(td); \
+               var lineHeight = parseFloat(getComputedStyle(td).lineHeight); \
+               return [td.textContent, Math.round(range.getBoundingClientRect().height / lineHeight)]; \
+             })",
+            vec![],
+        )
+        .await;
+    let lines: Vec<(String, u64)> = serde_json::from_value(lines).unwrap();
+    assert_eq!(
+        lines.iter().filter(|(text, _)| text == long_email).count(),
+        2,
+        "the long address in both tables: {lines:?}"
+    );
+    let too_tall: Vec<&(String, u64)> = lines.iter().filter(|(_, count)| *count > 3).collect();
+    assert!(
+        too_tall.is_empty(),
+        "at 360 px, cells over 3 lines (text, lines): {too_tall:?}"
     );
     c.set_window_size(width as u32, height as u32)
         .await
