@@ -42,9 +42,10 @@
  * Sessions belong to the page's origin: localStorage keeps the session id
  * and a per-session secret that the emulator checks, so a session survives
  * reloads and other tabs of the origin follow sign-in and sign-out through
- * `storage` events. A sign-out reaches another tab one request later, as
- * in clerk-js (which sends a message to the other tabs, and they ask
- * Clerk's servers before they show it). Tokens are cached in memory and
+ * `storage` events (a sign-in there closes the picker here, if open). A
+ * sign-out reaches another tab one request later, as in clerk-js (which
+ * sends a message to the other tabs, and they ask Clerk's servers before
+ * they show it). Tokens are cached in memory and
  * refreshed in the background before they expire (a restored session gets
  * its first within 5 s; a failed refresh is tried again every 5 s), so a
  * session revoked on the server shows as signed out within a token's
@@ -537,7 +538,12 @@
       }
       if (credentials && stored.session_id === credentials.session_id) return;
       // Another tab signed in (perhaps as someone else): follow it.
-      restore(stored).then(emit, function (err) {
+      restore(stored).then(function () {
+        // As clerk-js, whose sign-in modal does not stay open over a
+        // session: an account chosen in it would switch every tab.
+        if (state.session) self.closeSignIn();
+        emit();
+      }, function (err) {
         console.warn('[Clerk emulator] cannot follow the sign-in of another tab', err);
       });
     }

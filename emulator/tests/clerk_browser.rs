@@ -1352,3 +1352,52 @@ async fn dashboard_switches_the_email_claim_by_keyboard() {
     }
     browser.close().await;
 }
+
+/// A picker left open in one tab closes when another tab of the origin
+/// signs in, as clerk-js's modal does not stay open over a session (an
+/// account chosen in it would have switched every tab); focus goes back to
+/// the button that opened it.
+#[tokio::test]
+async fn another_tabs_sign_in_closes_the_picker() {
+    let fx = Fixture::start().await;
+    let c = &fx.browser.client;
+    fx.api
+        .create_user("grace@example.com", Some("Grace"), None)
+        .await;
+    fx.open_app("/").await;
+    let first_tab = c.window().await.unwrap();
+    c.find(Locator::Css("#open-sign-in"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fx.browser
+        .wait_for_css("[role=dialog] .cle-account", WAIT)
+        .await;
+
+    let second_tab = c.new_window(true).await.unwrap().handle;
+    c.switch_to_window(second_tab).await.unwrap();
+    fx.open_app("/other").await;
+    fx.browser
+        .js(
+            "return Clerk.__emulator.signIn({ emailAddress: 'ada@example.com' })\
+               .then(function () { return true; })",
+            vec![],
+        )
+        .await;
+
+    c.switch_to_window(first_tab).await.unwrap();
+    fx.wait_for_state("signed-in").await;
+    fx.browser
+        .wait_for_css_gone("[data-clerk-emulator-modal]", WAIT)
+        .await;
+    assert_eq!(fx.state_text().await, "Signed in as ada@example.com");
+    assert_eq!(
+        fx.browser
+            .js("return document.activeElement.id", vec![])
+            .await,
+        json!("open-sign-in")
+    );
+    fx.close().await;
+}
