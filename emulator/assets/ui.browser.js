@@ -11,7 +11,8 @@
  * The UI never talks to the session endpoints itself: whoever opens it
  * passes `onAccount(account)`, an async function that signs in as
  * `{user_id}` or `{email_address, first_name, last_name}` and rejects with an
- * Error whose message is shown in the picker.
+ * Error whose message is shown in the picker (or, for an address the
+ * emulator refuses, the reason in its `errors[0].meta`, as a sentence).
  */
 (function () {
   'use strict';
@@ -20,6 +21,9 @@
   // Where this script came from is the emulator's Clerk role.
   var UI_ORIGIN = script && script.src ? new URL(script.src, location.href).origin : location.origin;
   var STYLE_ID = 'cle-emulator-styles';
+  // How long the picker waits for the account list before it says the
+  // emulator did not answer (a fetch alone may wait for minutes).
+  var LIST_TIME_LIMIT_MS = 10000;
   var nextId = 0;
 
   function ensureStyles(frontendApi) {
@@ -61,17 +65,75 @@
     return 'Something went wrong; try again.';
   }
 
+  /** `text` as a sentence: a capital first, a full stop last. */
+  function sentence(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1).replace(/\.?$/, '.');
+  }
+
+  /**
+   * What a failed sign-in says. An address the emulator refuses comes with
+   * its reason alone in `meta.reason` (the API's own text starts
+   * `email_address is invalid: "…"`, which reads as code, not advice).
+   */
+  function signInProblem(err) {
+    var first = err && Array.isArray(err.errors) ? err.errors[0] : null;
+    var meta = first && first.meta;
+    if (meta && meta.param_name === 'email_address' && typeof meta.reason === 'string' && meta.reason) {
+      return 'Instant does not accept this email address, so the emulator cannot sign in ' +
+        'with it. ' + sentence(meta.reason);
+    }
+    return errorMessage(err);
+  }
+
   function looksLikeEmail(value) {
     return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value) && !/\.$/.test(value);
   }
 
+  /** Why the account list did not load, and what to do: a whole message. */
+  function listProblem(what, todo) {
+    return new Error('The accounts could not be loaded: ' + what + '. ' + todo);
+  }
+
+  /** The emulator's reason in an error answer, or the HTTP status. */
+  function answerProblem(response) {
+    return response.json().catch(function () { return null; }).then(function (body) {
+      var first = body && Array.isArray(body.errors) ? body.errors[0] : null;
+      var reason = first && (first.long_message || first.message);
+      return listProblem('the emulator answered with an error (HTTP ' + response.status + ')',
+        reason ? sentence(reason) : 'Press Try again, or add an account below.');
+    });
+  }
+
+  /**
+   * The accounts on the emulator. Rejects, within LIST_TIME_LIMIT_MS, with
+   * an Error whose message says what happened and what to do.
+   */
   function fetchAccounts(frontendApi) {
-    return fetch(frontendApi + '/__emulator/accounts', { credentials: 'omit' }).then(function (response) {
-      if (!response.ok) throw new Error('Could not list accounts (HTTP ' + response.status + ')');
+    var controller = typeof AbortController === 'function' ? new AbortController() : null;
+    var unanswered = 'Check that the emulator is running, then press Try again.';
+    var timer = null;
+    var timedOut = new Promise(function (resolve, reject) {
+      timer = setTimeout(function () {
+        if (controller) controller.abort();
+        reject(listProblem('the emulator at ' + frontendApi + ' did not answer within ' +
+          LIST_TIME_LIMIT_MS / 1000 + ' seconds', unanswered));
+      }, LIST_TIME_LIMIT_MS);
+    });
+    var listed = fetch(frontendApi + '/__emulator/accounts', {
+      credentials: 'omit',
+      signal: controller ? controller.signal : undefined
+    }).then(function (response) {
+      if (!response.ok) return answerProblem(response).then(function (err) { throw err; });
       return response.json();
+    }, function () {
+      // The browser's own words ("Failed to fetch") say no more than this.
+      throw listProblem('the emulator at ' + frontendApi + ' did not answer', unanswered);
     }).then(function (body) {
       return Array.isArray(body.accounts) ? body.accounts : [];
     });
+    var stopTimer = function () { clearTimeout(timer); };
+    listed.then(stopTimer, stopTimer);
+    return Promise.race([listed, timedOut]);
   }
 
   /**
@@ -86,6 +148,8 @@
     var titleId = options.titleId || 'cle-title-' + uid;
     var view = 'loading';
     var accounts = [];
+    // The account list did not load: the form offers to try again.
+    var listFailed = false;
     var busy = false;
 
     var title = el('h1', { className: 'cle-title', id: titleId, text: 'Sign in' });
@@ -135,7 +199,7 @@
         }, function (err) {
           setBusy(false);
           if (button && before !== null && label) button.textContent = before;
-          setError(errorMessage(err));
+          setError(signInProblem(err));
           focusFirst();
         });
     }
@@ -210,6 +274,14 @@
         el('div', { className: 'cle-row' }, [field('First name', first), field('Last name', last)]),
         submit
       ]);
+      if (listFailed) {
+        var retry = el('button', { type: 'button', className: 'cle-button cle-secondary', text: 'Try again' });
+        retry.addEventListener('click', function () {
+          setError('');
+          loadAccounts();
+        });
+        form.appendChild(retry);
+      }
       if (accounts.length) {
         var back = el('button', { type: 'button', className: 'cle-button cle-secondary', text: 'Back to accounts' });
         back.addEventListener('click', function () {
@@ -256,14 +328,20 @@
       else card.focus();
     }
 
-    show('loading');
-    fetchAccounts(options.frontendApi).then(function (list) {
-      accounts = list;
-      show(accounts.length ? 'choose' : 'add');
-    }, function (err) {
-      setError(errorMessage(err) + ' You can still add an account.');
-      show('add');
-    });
+    function loadAccounts() {
+      show('loading');
+      fetchAccounts(options.frontendApi).then(function (list) {
+        accounts = list;
+        listFailed = false;
+        show(accounts.length ? 'choose' : 'add');
+      }, function (err) {
+        listFailed = true;
+        setError(errorMessage(err));
+        show('add');
+      });
+    }
+
+    loadAccounts();
 
     return { element: card, focusFirst: focusFirst };
   }

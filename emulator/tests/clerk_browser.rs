@@ -1401,3 +1401,174 @@ async fn another_tabs_sign_in_closes_the_picker() {
     );
     fx.close().await;
 }
+
+/// Makes the test app's `fetch` of the account list reject as the browser
+/// does when the emulator cannot be reached (`"fail"`), never settle, as
+/// when it does not answer (`"stall"`), or go through again (`"pass"`).
+async fn accounts_fetch(fx: &Fixture, how: &str) {
+    fx.browser
+        .js(
+            "var how = arguments[0]; \
+             window.__realFetch = window.__realFetch || window.fetch; \
+             window.fetch = function (input) { \
+               if (String(input).endsWith('/__emulator/accounts')) { \
+                 if (how === 'fail') return Promise.reject(new TypeError('Failed to fetch')); \
+                 if (how === 'stall') return new Promise(function () {}); \
+               } \
+               return window.__realFetch.apply(this, arguments); \
+             }; \
+             return true",
+            vec![json!(how)],
+        )
+        .await;
+}
+
+/// The picker's alert, once it says something.
+async fn picker_alert(fx: &Fixture, timeout: Duration) -> String {
+    fx.browser
+        .wait_for_js(
+            "the picker's alert",
+            "var alert = document.querySelector('[data-clerk-emulator-picker] [role=alert]'); \
+             return alert && alert.textContent",
+            timeout,
+        )
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// What the picker says when its account list does not load (the
+/// emulator cannot be reached, or does not answer within 10 s) and when
+/// the emulator refuses an address: plain sentences with what to do, not
+/// the browser's or the API's raw words; Try again loads the list.
+#[tokio::test]
+async fn the_picker_says_what_went_wrong_in_plain_words() {
+    let fx = Fixture::start().await;
+    let c = &fx.browser.client;
+    fx.api
+        .create_user("grace@example.com", Some("Grace"), None)
+        .await;
+    fx.open_app("/").await;
+    let clerk = fx.emulator.clerk_url();
+
+    accounts_fetch(&fx, "fail").await;
+    fx.browser
+        .js("Clerk.openSignIn(); return true", vec![])
+        .await;
+    assert_eq!(
+        picker_alert(&fx, WAIT).await,
+        format!(
+            "The accounts could not be loaded: the emulator at {clerk} did not answer. \
+             Check that the emulator is running, then press Try again."
+        )
+    );
+    // Then the list loads.
+    accounts_fetch(&fx, "pass").await;
+    let retry = c
+        .find(Locator::XPath(
+            "//*[@role='dialog']//button[normalize-space()='Try again']",
+        ))
+        .await
+        .unwrap();
+    retry.send_keys(&Key::Enter.to_string()).await.unwrap();
+    fx.browser
+        .wait_for_css(
+            "[role=dialog] .cle-account[data-email='grace@example.com']",
+            WAIT,
+        )
+        .await;
+    assert_eq!(
+        fx.browser
+            .js(
+                "return document.querySelector('[role=dialog] [role=alert]').textContent",
+                vec![]
+            )
+            .await,
+        ""
+    );
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Escape.to_string())
+        .await
+        .unwrap();
+    fx.browser.wait_for_css_gone("[role=dialog]", WAIT).await;
+
+    // An emulator that does not answer: "Loading accounts…" for 10 s, then
+    // the same state.
+    accounts_fetch(&fx, "stall").await;
+    fx.browser
+        .js("Clerk.openSignIn(); return true", vec![])
+        .await;
+    let started = std::time::Instant::now();
+    fx.browser
+        .wait_for_css("[role=dialog] [role=status]", WAIT)
+        .await;
+    assert_eq!(
+        picker_alert(&fx, Duration::from_secs(15)).await,
+        format!(
+            "The accounts could not be loaded: the emulator at {clerk} did not answer within \
+             10 seconds. Check that the emulator is running, then press Try again."
+        )
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(9),
+        "{:?}",
+        started.elapsed()
+    );
+    accounts_fetch(&fx, "pass").await;
+
+    // An address the emulator refuses, in the modal and on /sign-in.
+    let refused = "Instant does not accept this email address, so the emulator cannot sign in \
+                   with it. Before the @, use only ASCII letters, digits and \
+                   !#$%&'*+/=?^_`{|}~-, with single dots between them (none at the start or end).";
+    let email = c
+        .find(Locator::Css("[role=dialog] input[name=email_address]"))
+        .await
+        .unwrap();
+    email.send_keys("josé@example.com").await.unwrap();
+    email.send_keys(&Key::Enter.to_string()).await.unwrap();
+    fx.browser
+        .wait_for_js(
+            "the refusal",
+            &format!(
+                "return document.querySelector('[role=dialog] [role=alert]').textContent === {}",
+                json!(refused)
+            ),
+            WAIT,
+        )
+        .await;
+    c.goto(&format!(
+        "{clerk}/sign-in?redirect_url={}",
+        url::form_urlencoded::byte_serialize(fx.app.origin.as_bytes()).collect::<String>()
+    ))
+    .await
+    .unwrap();
+    fx.browser
+        .wait_for_css(".cle-account[data-email='grace@example.com']", WAIT)
+        .await;
+    c.find(Locator::Css(".cle-add"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let email = fx
+        .browser
+        .wait_for_css("input[name=email_address]", WAIT)
+        .await;
+    email.send_keys("josé@example.com").await.unwrap();
+    email.send_keys(&Key::Enter.to_string()).await.unwrap();
+    fx.browser
+        .wait_for_js(
+            "the refusal on /sign-in",
+            &format!(
+                "return document.querySelector('[role=alert]').textContent === {}",
+                json!(refused)
+            ),
+            WAIT,
+        )
+        .await;
+    fx.close().await;
+}

@@ -321,6 +321,14 @@ async fn clerk_refuses_the_emails_instant_refuses() {
                 )) && message.contains(what_to_fix),
                 "{email}: {message}"
             );
+            // What to change, alone, for the picker to show a person.
+            let meta = &body["errors"][0]["meta"];
+            assert_eq!(meta["param_name"], "email_address", "{email}: {body}");
+            let reason = meta["reason"].as_str().unwrap_or_default();
+            assert!(
+                reason.contains(what_to_fix) && message.ends_with(reason),
+                "{email}: {body}"
+            );
         }
     }
     // Nothing was made; an address Instant takes still signs in.

@@ -52,6 +52,17 @@ pub enum ApiError {
         /// What is wrong and how to fix it.
         reason: String,
     },
+    /// An email address Instant would refuse (see [`crate::email`]). Its
+    /// `meta.reason` holds `why` alone, for a page to show a person.
+    #[error("{param} is invalid: {address:?} is not an email address Instant accepts: {why}")]
+    EmailRefused {
+        /// The parameter's name.
+        param: &'static str,
+        /// The address, as sent.
+        address: String,
+        /// What to change.
+        why: String,
+    },
     /// An email address already belongs to another user.
     #[error("That email address is taken: {0}. Please try another.")]
     EmailTaken(String),
@@ -118,6 +129,7 @@ impl ApiError {
             Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::MissingParam(_)
             | Self::InvalidParam { .. }
+            | Self::EmailRefused { .. }
             | Self::EmailTaken(_)
             | Self::SessionNotActive { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
@@ -135,7 +147,7 @@ impl ApiError {
             Self::MalformedPath { .. } => "request_path_invalid",
             Self::MalformedQuery(_) => "request_query_invalid",
             Self::MissingParam(_) => "form_param_missing",
-            Self::InvalidParam { .. } => "form_param_format_invalid",
+            Self::InvalidParam { .. } | Self::EmailRefused { .. } => "form_param_format_invalid",
             Self::EmailTaken(_) => "form_identifier_exists",
             Self::NotFound(_) => "resource_not_found",
             Self::SessionNotActive { .. } => "session_not_active",
@@ -155,7 +167,7 @@ impl ApiError {
             Self::MalformedPath { .. } => "Request path invalid",
             Self::MalformedQuery(_) => "Query string invalid",
             Self::MissingParam(_) => "missing data",
-            Self::InvalidParam { .. } => "is invalid",
+            Self::InvalidParam { .. } | Self::EmailRefused { .. } => "is invalid",
             Self::EmailTaken(_) => "That email address is taken. Please try another.",
             Self::NotFound(_) => "not found",
             Self::SessionNotActive { .. } => "Session is not active",
@@ -169,7 +181,9 @@ impl ApiError {
 
     fn param_name(&self) -> Option<&'static str> {
         match self {
-            Self::MissingParam(param) | Self::InvalidParam { param, .. } => Some(param),
+            Self::MissingParam(param)
+            | Self::InvalidParam { param, .. }
+            | Self::EmailRefused { param, .. } => Some(param),
             Self::EmailTaken(_) => Some("email_address"),
             _ => None,
         }
@@ -188,6 +202,9 @@ impl IntoResponse for ApiError {
         });
         if let Some(param) = self.param_name() {
             error["meta"] = serde_json::json!({ "param_name": param });
+        }
+        if let Self::EmailRefused { why, .. } = &self {
+            error["meta"]["reason"] = serde_json::Value::String(why.clone());
         }
         let body = serde_json::json!({
             "errors": [error],

@@ -499,9 +499,10 @@ const MAX_EMAIL_LEN: usize = 320;
 /// trimmed, lower-cased, Instant's pattern). One that Instant would refuse
 /// in a session token is refused here, where it can still be corrected.
 pub(crate) fn normalize_email(raw: &str, param: &'static str) -> Result<String> {
-    let refused = |why: String| ApiError::InvalidParam {
+    let refused = |why: String| ApiError::EmailRefused {
         param,
-        reason: format!("{raw:?} is not an email address Instant accepts: {why}"),
+        address: raw.to_owned(),
+        why,
     };
     let email = crate::email::coerce(raw).map_err(|err| refused(err.to_string()))?;
     if email.len() > MAX_EMAIL_LEN {
