@@ -3,20 +3,13 @@
 
 use leptos::prelude::*;
 
-use crate::clerk::PublishableKey;
-use crate::config::AppConfig;
-
 /// The session-token claim Instant's guide asks for.
 pub const EMAIL_CLAIM_TEMPLATE: &str = r#"{"email": "{{user.primary_email_address}}"}"#;
 
-/// How to add the `email` claim to Clerk's session token; with the
-/// emulator (a Clerk on this machine), also where its switch is.
+/// How to add the `email` claim to Clerk's session token, and where the
+/// emulator's switch for it is.
 #[component]
 pub fn EmailClaimHelp() -> impl IntoView {
-    let emulator_dashboard = use_context::<AppConfig>()
-        .and_then(|config| PublishableKey::parse(&config.clerk_publishable_key).ok())
-        .filter(PublishableKey::is_loopback)
-        .map(|key| key.frontend_api_url());
     view! {
         <aside class="help" aria-labelledby="email-claim-help-title">
             <h2 id="email-claim-help-title">"Clerk's session token has no email"</h2>
@@ -33,16 +26,10 @@ pub fn EmailClaimHelp() -> impl IntoView {
                 <li>"Add the claim "<code class="claim">{EMAIL_CLAIM_TEMPLATE}</code>" and save."</li>
                 <li>"Then press Retry, where the page offers it, or sign out and in again."</li>
             </ol>
-            {emulator_dashboard
-                .map(|url| {
-                    let href = url.clone();
-                    view! {
-                        <p>
-                            "With the local emulator, its dashboard at "<a href=href>{url}</a>
-                            " has a button that turns the claim on."
-                        </p>
-                    }
-                })}
+            <p>
+                "With the local emulator ("<code>"cargo xtask dev"</code>
+                "), its dashboard, at the Clerk address this app uses, has a button that turns the claim on."
+            </p>
         </aside>
     }
 }
