@@ -83,6 +83,16 @@ impl Fixture {
             .await;
     }
 
+    /// `Clerk.session.id` in the current tab (signed in).
+    async fn session_id(&self) -> String {
+        self.browser
+            .js("return Clerk.session.id", vec![])
+            .await
+            .as_str()
+            .expect("signed in: a Clerk session id")
+            .to_owned()
+    }
+
     async fn state_text(&self) -> String {
         self.browser
             .js(
@@ -657,13 +667,7 @@ async fn sign_in_page_hands_the_session_back_and_dashboard_revokes_it() {
     assert_eq!(url.path(), "/other");
     assert_eq!(url.query(), Some("tab=2"), "ticket stripped, the rest kept");
     assert_eq!(fx.state_text().await, "Signed in as joan@example.com");
-    let session_id = fx
-        .browser
-        .js("return Clerk.session.id", vec![])
-        .await
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let session_id = fx.session_id().await;
     let jwt = fx
         .browser
         .js("return Clerk.session.getToken()", vec![])
@@ -799,13 +803,7 @@ async fn a_session_revoked_on_the_server_signs_out_a_page_that_asks_for_no_token
         )
         .await;
     fx.wait_for_state("signed-in").await;
-    let session_id = fx
-        .browser
-        .js("return Clerk.session.id", vec![])
-        .await
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let session_id = fx.session_id().await;
     // Reloaded, the page holds the session but has no token, and asks for
     // none (as an app with a stored Instant session).
     fx.browser.client.refresh().await.unwrap();
@@ -842,13 +840,7 @@ async fn test_hook_settings_switch_and_revocation_reach_a_loaded_page() {
         json!({ "name": "Kat", "email": "kat@example.com", "told": true })
     );
     fx.wait_for_state("signed-in").await;
-    let session_id = fx
-        .browser
-        .js("return Clerk.session.id", vec![])
-        .await
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let session_id = fx.session_id().await;
     let with_email = fx
         .verify(
             &fx.browser
