@@ -176,6 +176,43 @@ pub trait InternalError: axum::response::IntoResponse {
     fn internal(message: String) -> Self;
 }
 
+/// A role's answer to a request that names it by a host other than
+/// loopback (see [`loopback_host_only`]).
+pub trait ForeignHost: axum::response::IntoResponse {
+    /// The refusal saying `message`.
+    fn foreign_host(message: String) -> Self;
+}
+
+/// Middleware (`axum::middleware::from_fn_with_state`, with where to open
+/// the role instead): refuses, in `E`'s shape, every request that names the
+/// role by a host other than loopback. The emulator listens on loopback
+/// only, so such a `Host` comes from a page on another site whose name was
+/// pointed at this machine (DNS rebinding), there to read or change users,
+/// sessions and settings with the well-known default keys. A request with
+/// no `Host` at all (no browser sends one) passes.
+pub async fn loopback_host_only<E: ForeignHost>(
+    axum::extract::State(open_at): axum::extract::State<std::sync::Arc<str>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let Some(host) = request.headers().get(axum::http::header::HOST) else {
+        return next.run(request).await;
+    };
+    let loopback = host
+        .to_str()
+        .is_ok_and(|host| crate::keys::is_loopback_origin(&format!("http://{host}")));
+    if loopback {
+        return next.run(request).await;
+    }
+    E::foreign_host(format!(
+        "The emulator answers only at a loopback address, and this request named it as {:?}, \
+         as a page on another site whose name points to this machine would. Open it at \
+         {open_at}",
+        String::from_utf8_lossy(host.as_bytes())
+    ))
+    .into_response()
+}
+
 /// What [`catch_panic`] answers a panic with.
 pub type PanicResponse = fn(Box<dyn std::any::Any + Send>) -> axum::response::Response;
 

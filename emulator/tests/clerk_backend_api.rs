@@ -1094,11 +1094,11 @@ async fn own_pages_work_under_any_loopback_name() {
     }
 }
 
-/// The dashboard (its page and data) and the picker's account list show
-/// users' emails and session ids. A page on another site whose name points
-/// to this machine (DNS rebinding) reads them as its own, without CORS,
-/// and its requests name that site as Host: such a Host is refused, as it
-/// is for the revoke. Loopback names still get them.
+/// The dashboard (its page and data), the picker's account list and the
+/// Backend API show users' emails and session ids. A page on another site
+/// whose name points to this machine (DNS rebinding) reads them as its
+/// own, without CORS, and its requests name that site as Host: such a Host
+/// is refused on every endpoint. Loopback names still get them.
 #[tokio::test]
 async fn users_and_sessions_are_read_only_under_a_loopback_host() {
     let (emulator, api) = start();
@@ -1113,12 +1113,19 @@ async fn users_and_sessions_are_read_only_under_a_loopback_host() {
         (format!("evil.example:{port}"), false),
         ("evil.example".to_owned(), false),
     ] {
-        for path in ["/", "/__emulator/dashboard", "/__emulator/accounts"] {
+        // Every endpoint: the Backend API's default secret key is no secret.
+        for path in [
+            "/",
+            "/__emulator/dashboard",
+            "/__emulator/accounts",
+            "/v1/users",
+        ] {
             let what = format!("GET {path} with Host {host}");
             let response = api
                 .http
                 .get(format!("{}{path}", api.base))
                 .header("host", &host)
+                .bearer_auth(emulator::config::DEFAULT_SECRET_KEY)
                 .send()
                 .await
                 .unwrap();

@@ -381,13 +381,13 @@ async fn half_sent_requests(emulator: &Emulator) -> Vec<TcpStream> {
         .await
         .unwrap();
     headers_only
-        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .write_all(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         .await
         .unwrap();
     let answer = read_until(&mut headers_only, whole_answer).await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
     headers_only
-        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        .write_all(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         .await
         .unwrap();
 
@@ -396,7 +396,7 @@ async fn half_sent_requests(emulator: &Emulator) -> Vec<TcpStream> {
         .unwrap();
     short_body
         .write_all(
-            b"POST /runtime/signout HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+            b"POST /runtime/signout HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
               Content-Length: 100\r\nExpect: 100-continue\r\n\r\n",
         )
         .await
@@ -489,7 +489,7 @@ async fn clerk_role_refuses_unreadable_requests_with_clerk_errors() {
     let (status, head, body) = raw_request(
         &host_of(emulator.clerk_url()),
         format!(
-            "POST /v1/users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {SECRET_KEY}\r\n\
+            "POST /v1/users HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {SECRET_KEY}\r\n\
              Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\
              Connection: close\r\n\r\nzz\r\n{{}}\r\n0\r\n\r\n"
         )
@@ -688,6 +688,51 @@ async fn admin_app_ids_are_compared_as_uuids() {
             .is_some_and(|m| m.contains("different apps")),
         "{body}"
     );
+}
+
+/// The Instant role answers only under a loopback `Host`, as the Clerk
+/// role does: a page on another site whose name points to this machine
+/// (DNS rebinding) must not read users with the well-known admin token.
+#[tokio::test]
+async fn instant_role_answers_only_under_a_loopback_host() {
+    let emulator = start_in_memory().await;
+    let http = reqwest::Client::new();
+    let port = emulator
+        .instant_url()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_owned();
+    for (host, ok) in [
+        (format!("127.0.0.1:{port}"), true),
+        (format!("localhost:{port}"), true),
+        (format!("evil.example:{port}"), false),
+    ] {
+        let response = http
+            .get(format!(
+                "{}/admin/users?app_id={APP_ID}&email=x@example.com",
+                emulator.instant_url()
+            ))
+            .header("host", &host)
+            .header("app-id", APP_ID)
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        if ok {
+            assert_eq!(status, StatusCode::OK, "{host}: {body}");
+            continue;
+        }
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{host}: {body}");
+        assert_eq!(body["type"], "validation-failed", "{body}");
+        let message = body["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(&format!("{host:?}")) && message.contains("loopback"),
+            "{message}"
+        );
+    }
 }
 
 /// An admin lookup by an empty email is a mistake to point out, not a

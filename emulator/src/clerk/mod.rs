@@ -90,6 +90,8 @@ pub async fn router(settings: Settings, db: Db) -> anyhow::Result<Router> {
             }
         });
     }
+    let open_at: std::sync::Arc<str> =
+        format!("{} (or localhost with the same port)", state.issuer()).into();
     Ok(Router::new()
         .route("/health", get(health))
         .method_not_allowed_fallback(method_not_allowed)
@@ -98,7 +100,17 @@ pub async fn router(settings: Settings, db: Db) -> anyhow::Result<Router> {
         .fallback(not_found)
         // Around everything; the routers with CORS have their own inside
         // it, so that a page can read the error too.
-        .layer(catch_panic()))
+        .layer(catch_panic())
+        .layer(axum::middleware::from_fn_with_state(
+            open_at,
+            crate::server::loopback_host_only::<ApiError>,
+        )))
+}
+
+impl crate::server::ForeignHost for ApiError {
+    fn foreign_host(message: String) -> Self {
+        ApiError::OriginNotAllowed(message)
+    }
 }
 
 /// Turns a panic in a handler into Clerk's 500 error body.

@@ -231,7 +231,20 @@ pub async fn router(settings: Settings, db: Db) -> anyhow::Result<Router> {
         // Inside the CORS layer, so that a page can read the error too.
         .layer(catch_panic())
         .layer(cors)
+        .layer(axum::middleware::from_fn_with_state(
+            std::sync::Arc::from("127.0.0.1 or localhost, with the same port"),
+            crate::server::loopback_host_only::<api::ApiError>,
+        ))
         .with_state(state))
+}
+
+impl crate::server::ForeignHost for api::ApiError {
+    fn foreign_host(message: String) -> Self {
+        api::ApiError::ValidationFailed {
+            message,
+            hint: serde_json::json!({ "in": ["headers", "host"] }),
+        }
+    }
 }
 
 /// Turns a panic in a handler into Instant's 500 error body.
