@@ -1385,6 +1385,38 @@ async fn a_tab_in_the_background_leaves_the_exchange_to_the_tab_in_view() {
     assert!(text.contains("Loading…") && !text.contains(SLOW), "{text}");
     wait_for_text(&app, SIGNED_IN).await;
     assert_eq!(exchange_count().await, exchanges + 2);
+
+    // An account switch made in another tab waits for the view too.
+    set_page_hidden(true);
+    let next = unique_email("background-tab-switch");
+    sign_in_to_clerk(&next).await;
+    gloo_timers::future::TimeoutFuture::new(500).await;
+    assert_eq!(
+        exchange_count().await,
+        exchanges + 2,
+        "switched in the background"
+    );
+    set_page_hidden(false);
+    wait_for_text(&app, &next).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    assert_eq!(exchange_count().await, exchanges + 3);
+    click_button(&app, "Sign out").await;
+    wait_until("signed out", || has_button(&app, "Sign in")).await;
+    drop(app);
+}
+
+#[wasm_bindgen_test]
+async fn a_slow_loading_begun_in_view_keeps_saying_so_when_the_tab_comes_back() {
+    reset().await;
+    let app = mount_app(config());
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    clerk_stall_next("getToken");
+    sign_in_to_clerk(&unique_email("slow-in-view")).await;
+    wait_for_text(&app, SLOW).await;
+    set_page_hidden(true);
+    set_page_hidden(false);
+    leptos::task::tick().await;
+    assert!(app.text().contains(SLOW), "{}", app.text());
     click_button(&app, "Sign out").await;
     wait_until("signed out", || has_button(&app, "Sign in")).await;
     drop(app);
@@ -1405,9 +1437,22 @@ async fn account_redirects_home_when_signed_out() {
         "{}",
         app.text()
     );
-    go_to("/");
+    // Once the person has signed in, a later sign-out here is the usual one.
+    sign_in_to_clerk(&unique_email("sent-home-signs-in")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    click_button(&app, "Sign out").await;
+    wait_for_text(&app, "Sign in with Clerk to start an Instant session.").await;
     drop(app);
+    // Sent home while signed in to Clerk (the error or prompt there says
+    // why), the person is not asked to sign in.
+    set_email_claim(false).await;
+    sign_in_to_clerk(&unique_email("sent-home-signed-in")).await;
+    go_to("/account");
     let app = mount_app(config());
+    wait_for_text(&app, "The id_token had no email.").await;
+    assert_eq!(path(), "/");
+    set_email_claim(true).await;
+    click_button(&app, "Sign out").await;
     wait_for_text(&app, "Sign in with Clerk to start an Instant session.").await;
     drop(app);
 }

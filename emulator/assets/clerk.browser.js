@@ -46,8 +46,9 @@
  * sign-out reaches another tab one request later, as in clerk-js (which
  * sends a message to the other tabs, and they ask Clerk's servers before
  * they show it). Tokens are cached in memory and
- * refreshed in the background before they expire (a restored session gets
- * its first within 5 s; a failed refresh is tried again every 5 s), so a
+ * refreshed in the background before they expire (a session gets its
+ * first within 5 s of signing in or being restored; a failed refresh is
+ * tried again every 5 s), so a
  * session revoked on the server shows as signed out within a token's
  * lifetime, as with clerk-js, even in a page that asks for no token.
  */
@@ -339,6 +340,9 @@
       state.user = user;
       state.session = session;
       state.client = clientFor(session);
+      // However the session came (restored, picked, a ticket, another
+      // tab): a token is kept fresh from now on (see refreshIn).
+      if (!tokenCache) refreshIn(TOKEN_POLL_MS);
     }
 
     function setSignedOut() {
@@ -382,7 +386,6 @@
       return post('/__emulator/client/session', creds).then(function (data) {
         credentials = creds;
         setSignedIn(data);
-        if (!tokenCache) refreshIn(TOKEN_POLL_MS);
       }, function (err) {
         if (!isSignedOutError(err)) throw err;
         forgetCredentials(creds);

@@ -103,11 +103,13 @@ pub fn AccountPage() -> impl IntoView {
             },
         )
     });
+    let in_view = link.in_view();
     Effect::new(move |_| {
         let signed_out_of_instant_only = clerk.is_signed_in.get()
             && auth.state.with(|state| *state == AuthState::SignedOut)
             && busy.with(Option::is_none);
-        if signed_out_of_instant_only && untrack(may_sign_in) {
+        // In the background, as on the home page: the tab in view signs in.
+        if signed_out_of_instant_only && in_view.get() && untrack(may_sign_in) {
             // The exchange first: it is under way (and the page waits) by
             // the time `tried` lets the access be decided again.
             link.exchange();
@@ -117,7 +119,11 @@ pub fn AccountPage() -> impl IntoView {
     let navigate = use_navigate();
     Effect::new(move |_| {
         if access.get() == AccountAccess::Redirect {
-            SENT_HOME_TO_SIGN_IN.store(true, Ordering::Relaxed);
+            // Only a signed-out person is sent home to sign in; anyone else
+            // finds why there (an error, a prompt).
+            if clerk.state.with_untracked(ClerkState::is_signed_out) {
+                SENT_HOME_TO_SIGN_IN.store(true, Ordering::Relaxed);
+            }
             navigate(
                 "/",
                 NavigateOptions {

@@ -8,7 +8,6 @@ use wasm_bindgen::JsCast as _;
 use super::account::SENT_HOME_TO_SIGN_IN;
 use super::buttons::SignOutButton;
 use super::help::EmailClaimHelp;
-use super::in_view::use_page_in_view;
 use super::loading::{Loading, SigningOut};
 use super::session::use_session_link;
 use super::sync::{self, Panel};
@@ -23,6 +22,16 @@ use crate::instant::{use_auth, AuthState, InstantError, User};
 pub fn HomePage() -> impl IntoView {
     super::set_page_title(None);
     let clerk = use_clerk_auth();
+    // Sent here by the account page, which needs a sign-in: say so, until
+    // the person signs in.
+    let sent_to_sign_in = RwSignal::new(SENT_HOME_TO_SIGN_IN.swap(false, Ordering::Relaxed));
+    let invitation = move || {
+        if sent_to_sign_in.get() {
+            "Sign in with Clerk to see your account."
+        } else {
+            "Sign in with Clerk to start an Instant session."
+        }
+    };
     // Whether a button here was pressed while signed out (the Sign in
     // button): a sign-in that follows came through this page, not another
     // tab, and gets `keep_focus_after_sign_in`.
@@ -31,6 +40,9 @@ pub fn HomePage() -> impl IntoView {
         let signed_in = clerk
             .state
             .with(|state| state.is_loaded().then(|| state.is_signed_in()));
+        if signed_in == Some(true) {
+            sent_to_sign_in.set(false);
+        }
         if signed_in_before.flatten() == Some(false) && signed_in == Some(true) {
             if sign_in_pressed.get_value() {
                 leptos::task::spawn_local(keep_focus_after_sign_in());
@@ -39,12 +51,6 @@ pub fn HomePage() -> impl IntoView {
         }
         signed_in
     });
-    // Sent here by the account page, which needs a sign-in: say so.
-    let invitation = if SENT_HOME_TO_SIGN_IN.swap(false, Ordering::Relaxed) {
-        "Sign in with Clerk to see your account."
-    } else {
-        "Sign in with Clerk to start an Instant session."
-    };
     let on_click = move |event: leptos::ev::MouseEvent| {
         if keep_focus_in_status_region(event) && !clerk.is_signed_in.get_untracked() {
             sign_in_pressed.set_value(true);
@@ -163,7 +169,7 @@ pub fn ClerkSignedIn() -> impl IntoView {
     let owner_matches = link.owner_matches();
     let clerk_sign_out_error = link.clerk_sign_out_error();
     let decided_at_mount = RwSignal::new(false);
-    let in_view = use_page_in_view();
+    let in_view = link.in_view();
 
     // The guide's `useEffect(signInToInstantWithClerkToken, [])`, only when
     // there is no stored session (or error) to show instead, and the person
@@ -205,7 +211,10 @@ pub fn ClerkSignedIn() -> impl IntoView {
         Panel::Loading => {
             // A wait that began in the background starts afresh in view:
             // "taking longer than usual" counts from when it can be seen.
-            in_view.track();
+            // (One begun in view goes on whatever the tab does.)
+            if !in_view.get_untracked() {
+                in_view.track();
+            }
             view! { <Loading /> }.into_any()
         }
         Panel::SigningOut => view! { <SigningOut /> }.into_any(),

@@ -18,6 +18,7 @@ pub use storage::{
     owner_storage_key, sign_in_marker_key, sign_out_marker_key, signed_out_session_key,
 };
 
+use super::in_view::use_page_in_view;
 use super::sync::{self, Busy, SyncAction};
 use super::token::fetch_session_token;
 use crate::clerk::{use_clerk_auth, ClerkError, ClerkState, GetTokenOptions, UseClerkAuthReturn};
@@ -60,6 +61,9 @@ pub struct SessionLink {
     instant: StoredValue<Instant>,
     instant_state: Signal<AuthState>,
     clerk: UseClerkAuthReturn,
+    /// Whether the page is in view: a tab in the background leaves the
+    /// exchanges a Clerk sign-in or switch calls for to the tab in view.
+    in_view: ReadSignal<bool>,
 }
 
 impl SessionLink {
@@ -86,6 +90,14 @@ impl SessionLink {
                 }
             })
         })
+    }
+
+    /// Whether the page is in view (see [`use_page_in_view`]). In the
+    /// background, the first exchange after a Clerk sign-in or switch waits
+    /// for it: the tab in view, where the person signed in, makes it, and
+    /// this one then finds that session.
+    pub fn in_view(&self) -> ReadSignal<bool> {
+        self.in_view
     }
 
     /// Why the last Sign out left Clerk signed in, until the next sign-in
@@ -488,6 +500,7 @@ pub fn SessionLinkProvider(
         instant: StoredValue::new(instant),
         instant_state,
         clerk,
+        in_view: use_page_in_view(),
     };
     provide_context(link);
     follow_other_tabs(link, owner_key, [marker_key, sign_in_key]);
@@ -552,13 +565,19 @@ fn keep_instant_following_clerk(link: SessionLink) {
             .try_get_value()
             .and_then(|key| read_owner(&key))
             .or_else(|| owner.get_untracked());
-        link.follow_clerk(sync::decide(
+        let action = sync::decide(
             &clerk,
             decided_on.as_ref(),
             &instant,
             stored_owner.as_deref(),
             busy,
-        ));
+        );
+        // Decided again once in view, when the tab where the person
+        // switched has most likely made the new account's session.
+        if action == SyncAction::SwitchAccount && !link.in_view.get() {
+            return decided_on;
+        }
+        link.follow_clerk(action);
         Some(clerk)
     });
 }
