@@ -83,6 +83,18 @@ impl Fixture {
             .await;
     }
 
+    /// Signs in as `email` through the stand-in's test hook, in the
+    /// current tab.
+    async fn sign_in_as(&self, email: &str) {
+        self.browser
+            .js(
+                "return Clerk.__emulator.signIn({ emailAddress: arguments[0] })\
+                   .then(function () { return true; })",
+                vec![json!(email)],
+            )
+            .await;
+    }
+
     /// `Clerk.session.id` in the current tab (signed in).
     async fn session_id(&self) -> String {
         self.browser
@@ -158,12 +170,7 @@ async fn picker_sign_in_survives_reload_and_sign_out_reaches_other_tabs() {
     assert_eq!(fx.state_text().await, "Signed out");
 
     // Open the picker by clicking; with no accounts yet it asks for one.
-    c.find(Locator::Css("#open-sign-in"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    fx.browser.click_css("#open-sign-in").await;
     let dialog = fx.browser.wait_for_css("[role=dialog]", WAIT).await;
     assert_eq!(
         dialog.attr("aria-modal").await.unwrap().as_deref(),
@@ -181,12 +188,9 @@ async fn picker_sign_in_survives_reload_and_sign_out_reaches_other_tabs() {
 
     // A wrong address is explained, not sent.
     email.send_keys("alan").await.unwrap();
-    c.find(Locator::Css("[role=dialog] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    fx.browser
+        .click_css("[role=dialog] button[type=submit]")
+        .await;
     let alert = fx
         .browser
         .wait_for_css("[role=dialog] [role=alert]", WAIT)
@@ -211,12 +215,9 @@ async fn picker_sign_in_survives_reload_and_sign_out_reaches_other_tabs() {
         .send_keys("Turing")
         .await
         .unwrap();
-    c.find(Locator::Css("[role=dialog] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    fx.browser
+        .click_css("[role=dialog] button[type=submit]")
+        .await;
     fx.wait_for_state("signed-in").await;
     fx.browser.wait_for_css_gone("[role=dialog]", WAIT).await;
     assert_eq!(fx.state_text().await, "Signed in as alan@example.com");
@@ -319,12 +320,7 @@ async fn picker_sign_in_survives_reload_and_sign_out_reaches_other_tabs() {
     // no callback given, Clerk navigates to `/` (the default
     // afterSignOutUrl) through the page's router ...
     c.switch_to_window(first_tab.clone()).await.unwrap();
-    c.find(Locator::Css("#sign-out"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    fx.browser.click_css("#sign-out").await;
     fx.wait_for_state("signed-out").await;
     // (The page was reloaded since the sign-in.)
     assert_eq!(
@@ -368,13 +364,7 @@ async fn picker_sign_in_survives_reload_and_sign_out_reaches_other_tabs() {
     );
 
     // Signing in in the second tab reaches the first one as well.
-    fx.browser
-        .js(
-            "return Clerk.__emulator.signIn({ emailAddress: 'alan@example.com' })\
-               .then(function () { return true; })",
-            vec![],
-        )
-        .await;
+    fx.sign_in_as("alan@example.com").await;
     let new_session = fx.browser.js("return Clerk.session.id", vec![]).await;
     assert_ne!(new_session, json!(session_id));
     c.switch_to_window(first_tab).await.unwrap();
@@ -795,13 +785,7 @@ async fn sign_in_page_hands_the_session_back_and_dashboard_revokes_it() {
 async fn a_session_revoked_on_the_server_signs_out_a_page_that_asks_for_no_token() {
     let fx = Fixture::start().await;
     fx.open_app("/").await;
-    fx.browser
-        .js(
-            "return Clerk.__emulator.signIn({ emailAddress: 'hedy@example.com' })\
-               .then(function () { return true; })",
-            vec![],
-        )
-        .await;
+    fx.sign_in_as("hedy@example.com").await;
     fx.wait_for_state("signed-in").await;
     let session_id = fx.session_id().await;
     // Reloaded, the page holds the session but has no token, and asks for
@@ -1366,12 +1350,7 @@ async fn another_tabs_sign_in_closes_the_picker() {
         .await;
     fx.open_app("/").await;
     let first_tab = c.window().await.unwrap();
-    c.find(Locator::Css("#open-sign-in"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    fx.browser.click_css("#open-sign-in").await;
     fx.browser
         .wait_for_css("[role=dialog] .cle-account", WAIT)
         .await;
@@ -1379,13 +1358,7 @@ async fn another_tabs_sign_in_closes_the_picker() {
     let second_tab = c.new_window(true).await.unwrap().handle;
     c.switch_to_window(second_tab).await.unwrap();
     fx.open_app("/other").await;
-    fx.browser
-        .js(
-            "return Clerk.__emulator.signIn({ emailAddress: 'ada@example.com' })\
-               .then(function () { return true; })",
-            vec![],
-        )
-        .await;
+    fx.sign_in_as("ada@example.com").await;
 
     c.switch_to_window(first_tab).await.unwrap();
     fx.wait_for_state("signed-in").await;
@@ -1548,12 +1521,7 @@ async fn the_picker_says_what_went_wrong_in_plain_words() {
     fx.browser
         .wait_for_css(".cle-account[data-email='grace@example.com']", WAIT)
         .await;
-    c.find(Locator::Css(".cle-add"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    fx.browser.click_css(".cle-add").await;
     let email = fx
         .browser
         .wait_for_css("input[name=email_address]", WAIT)

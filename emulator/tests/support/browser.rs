@@ -134,6 +134,17 @@ impl Browser {
         }
     }
 
+    /// Clicks the first element matching `css` (which must be there).
+    pub async fn click_css(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|error| panic!("no {css} to click: {error}"))
+            .click()
+            .await
+            .unwrap_or_else(|error| panic!("clicking {css}: {error}"));
+    }
+
     /// Waits until no element matches `css`.
     pub async fn wait_for_css_gone(&self, css: &str, timeout: Duration) {
         let deadline = Instant::now() + timeout;
