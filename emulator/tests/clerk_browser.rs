@@ -1334,6 +1334,69 @@ async fn dashboard_switches_the_email_claim_by_keyboard() {
             "after pressing Enter for {claim}"
         );
     }
+
+    // Switched elsewhere: the note, which said "off", follows.
+    api.ok(api
+        .backend(reqwest::Method::POST, "/__emulator/settings")
+        .json(&json!({ "email_claim": true })))
+        .await;
+    browser
+        .wait_for_js(
+            "the note to follow the claim switched elsewhere",
+            "return document.getElementById('email-claim-note').textContent\
+               .indexOf('The email claim is on: ') === 0",
+            WAIT,
+        )
+        .await;
+
+    // A switch and a revoke that do not get through say so, and the
+    // dashboard's next polls leave that said; the buttons can be pressed
+    // again, and keep focus.
+    let user = api.create_user("rosa@example.com", None, None).await;
+    let session = api.create_session(user["id"].as_str().unwrap()).await;
+    let session_id = session["id"].as_str().unwrap().to_owned();
+    let revoke = browser
+        .wait_for_css(&format!("tr[data-session-id='{session_id}'] button"), WAIT)
+        .await;
+    browser
+        .js(
+            "window.__fetch = window.fetch; window.fetch = function (url, init) { \
+               return init && init.method === 'POST' \
+                 ? Promise.reject(new TypeError('Failed to fetch')) \
+                 : window.__fetch(url, init); }; return true",
+            vec![],
+        )
+        .await;
+    let failed = "var p = document.getElementById('problem').textContent; \
+                  var b = document.activeElement; \
+                  return p + ' | ' + (b ? b.textContent : '') + ' | ' + (b ? b.disabled : '')";
+    button.send_keys(&Key::Enter.to_string()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        browser.js(failed, vec![]).await,
+        json!("Switching the email claim failed: Failed to fetch | Turn off | false")
+    );
+    revoke.send_keys(&Key::Enter.to_string()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        browser.js(failed, vec![]).await,
+        json!("Revoke failed: Failed to fetch | Revoke | false")
+    );
+    browser
+        .js("window.fetch = window.__fetch; return true", vec![])
+        .await;
+    revoke.send_keys(&Key::Enter.to_string()).await.unwrap();
+    browser
+        .wait_for_js(
+            "the revoke to be said",
+            &format!(
+                "return document.getElementById('email-claim-note').textContent === {}",
+                json!(format!("Session {session_id} revoked."))
+            ),
+            WAIT,
+        )
+        .await;
+    assert_eq!(api.session(&session_id).await["status"], json!("revoked"));
     browser.close().await;
 }
 

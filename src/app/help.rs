@@ -28,7 +28,8 @@ pub fn EmailClaimHelp() -> impl IntoView {
             </ol>
             <p>
                 "With the local emulator ("<code>"cargo xtask dev"</code>
-                "), its dashboard, at the Clerk address this app uses, has a button that turns the claim on."
+                "), its dashboard at the Clerk address this app uses ("<code>"http://127.0.0.1:8787"</code>
+                " by default) has a button that turns the claim on."
             </p>
         </aside>
     }

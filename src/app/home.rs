@@ -208,15 +208,7 @@ pub fn ClerkSignedIn() -> impl IntoView {
         })
     });
     move || match panel.get() {
-        Panel::Loading => {
-            // A wait that began in the background starts afresh in view:
-            // "taking longer than usual" counts from when it can be seen.
-            // (One begun in view goes on whatever the tab does.)
-            if !in_view.get_untracked() {
-                in_view.track();
-            }
-            view! { <Loading /> }.into_any()
-        }
+        Panel::Loading => view! { <Loading /> }.into_any(),
         Panel::SigningOut => view! { <SigningOut /> }.into_any(),
         Panel::Error(error) => view! { <ExchangeError error /> }.into_any(),
         Panel::SignedIn(user) => view! { <SignedInToBoth user /> }.into_any(),

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::buttons::SignOutButton;
+use super::session::use_session_link;
 
 /// How long "Loading…" or "Signing out…" shows alone before the page says
 /// that it is taking long: a Clerk or Instant call that hangs would hold it
@@ -38,11 +39,20 @@ pub fn SigningOut() -> impl IntoView {
 /// button when `offer_sign_out`.
 fn waiting(status: &'static str, slow_hint: &'static str, offer_sign_out: bool) -> impl IntoView {
     let slow = RwSignal::new(false);
-    // Once the view is gone the signal is too, and setting it does nothing:
-    // no timer to clear.
-    leptos::task::spawn_local(async move {
-        gloo_timers::future::TimeoutFuture::new(SLOW_AFTER_MS).await;
-        slow.try_set(true);
+    // Counted from when the page is in view: a wait that began in the
+    // background (a tab leaving its exchange to the tab in view) is not
+    // "taking longer" the moment it is seen. Once the view is gone the
+    // signal is too, and setting it does nothing: no timer to clear.
+    let in_view = use_session_link().in_view();
+    Effect::new(move |counting: Option<bool>| {
+        if counting == Some(true) || !in_view.get() {
+            return counting.unwrap_or_default();
+        }
+        leptos::task::spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(SLOW_AFTER_MS).await;
+            slow.try_set(true);
+        });
+        true
     });
     // Erased with `into_any()`: as a typed view that comes and goes, this
     // part cost 3.6 KB gzip more (README, Performance).
