@@ -1438,8 +1438,12 @@ async fn account_redirects_home_when_signed_out() {
         "{}",
         app.text()
     );
-    // Once the person has signed in, a later sign-out here is the usual one.
+    // Signed in, the person is taken to the account page after all; back
+    // home, a later sign-out is the usual one.
     sign_in_to_clerk(&unique_email("sent-home-signs-in")).await;
+    wait_for_text(&app, "Instant user id").await;
+    assert_eq!(path(), "/account");
+    click_link(&app, "Home").await;
     wait_for_text(&app, SIGNED_IN).await;
     click_button(&app, "Sign out").await;
     wait_for_text(&app, "Sign in with Clerk to start an Instant session.").await;

@@ -3,6 +3,8 @@
 use std::sync::atomic::Ordering;
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use leptos_router::NavigateOptions;
 use wasm_bindgen::JsCast as _;
 
 use super::account::SENT_HOME_TO_SIGN_IN;
@@ -22,8 +24,8 @@ use crate::instant::{use_auth, AuthState, InstantError, User};
 pub fn HomePage() -> impl IntoView {
     super::set_page_title(None);
     let clerk = use_clerk_auth();
-    // Sent here by the account page, which needs a sign-in: say so, until
-    // the person signs in.
+    // Sent here by the account page, which needs a sign-in: say so, and
+    // once the person has signed in, go back there.
     let sent_to_sign_in = RwSignal::new(SENT_HOME_TO_SIGN_IN.swap(false, Ordering::Relaxed));
     let invitation = move || {
         if sent_to_sign_in.get() {
@@ -40,8 +42,9 @@ pub fn HomePage() -> impl IntoView {
         let signed_in = clerk
             .state
             .with(|state| state.is_loaded().then(|| state.is_signed_in()));
-        if signed_in == Some(true) {
+        if signed_in == Some(true) && sent_to_sign_in.get_untracked() {
             sent_to_sign_in.set(false);
+            use_navigate()("/account", NavigateOptions::default());
         }
         if signed_in_before.flatten() == Some(false) && signed_in == Some(true) {
             if sign_in_pressed.get_value() {
