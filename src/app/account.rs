@@ -136,7 +136,9 @@ pub fn AccountPage() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="account-title">
             <h1 id="account-title" tabindex="-1">"Account"</h1>
-            <div class="status-region" aria-live="polite">
+            // Focusable, as the home page's: where focus goes when what had
+            // it is gone (after a sign-in through Clerk's modal, say).
+            <div class="status-region" aria-live="polite" tabindex="-1">
                 {move || match access.get() {
                     AccountAccess::Show { user, clerk_user_id } => {
                         view! { <AccountDetails user clerk_user_id /> }.into_any()
