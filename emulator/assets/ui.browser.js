@@ -75,10 +75,16 @@
    * its reason alone in `meta.reason` (the API's own text starts
    * `email_address is invalid: "…"`, which reads as code, not advice).
    */
-  function signInProblem(err) {
+  /** Whether `err` is the emulator refusing the email address itself. */
+  function refusesTheEmail(err) {
     var first = err && Array.isArray(err.errors) ? err.errors[0] : null;
     var meta = first && first.meta;
-    if (meta && meta.param_name === 'email_address' && typeof meta.reason === 'string' && meta.reason) {
+    return !!meta && meta.param_name === 'email_address' && typeof meta.reason === 'string' && !!meta.reason;
+  }
+
+  function signInProblem(err) {
+    if (refusesTheEmail(err)) {
+      var meta = err.errors[0].meta;
       return 'Instant does not accept this email address, so the emulator cannot sign in ' +
         'with it. ' + sentence(meta.reason);
     }
@@ -157,7 +163,8 @@
       className: 'cle-subtitle',
       text: options.appLabel ? 'to continue to ' + options.appLabel : 'to continue'
     });
-    var error = el('div', { className: 'cle-error', attrs: { role: 'alert', 'aria-live': 'assertive' } });
+    var errorId = titleId + '-error';
+    var error = el('div', { className: 'cle-error', id: errorId, attrs: { role: 'alert', 'aria-live': 'assertive' } });
     var body = el('div', { className: 'cle-body' });
     var footer = el('p', {
       className: 'cle-footer',
@@ -200,7 +207,14 @@
           setBusy(false);
           if (button && before !== null && label) button.textContent = before;
           setError(signInProblem(err));
-          focusFirst();
+          // A refused address marks its field, as the form's own check does.
+          var field = body.querySelector('input[name=email_address]');
+          if (field && refusesTheEmail(err)) {
+            field.setAttribute('aria-invalid', 'true');
+            field.focus();
+          } else {
+            focusFirst();
+          }
         });
     }
 
@@ -264,7 +278,8 @@
         required: true,
         autocomplete: 'email',
         spellcheck: false,
-        attrs: { placeholder: 'name@example.com', 'aria-required': 'true' }
+        // The error, when there is one, says what is wrong with it.
+        attrs: { placeholder: 'name@example.com', 'aria-required': 'true', 'aria-describedby': errorId }
       });
       var first = el('input', { type: 'text', name: 'first_name', className: 'cle-input', autocomplete: 'given-name' });
       var last = el('input', { type: 'text', name: 'last_name', className: 'cle-input', autocomplete: 'family-name' });

@@ -1575,6 +1575,19 @@ async fn the_picker_says_what_went_wrong_in_plain_words() {
             WAIT,
         )
         .await;
+    // The field is marked, described by the refusal, and keeps focus.
+    assert_eq!(
+        fx.browser
+            .js(
+                "var f = document.querySelector('[role=dialog] input[name=email_address]'); \
+                 var d = document.getElementById(f.getAttribute('aria-describedby')); \
+                 return [f.getAttribute('aria-invalid'), d === document.querySelector('[role=dialog] [role=alert]'), \
+                   document.activeElement === f]",
+                vec![],
+            )
+            .await,
+        json!(["true", true, true])
+    );
     c.goto(&format!(
         "{clerk}/sign-in?redirect_url={}",
         url::form_urlencoded::byte_serialize(fx.app.origin.as_bytes()).collect::<String>()
