@@ -299,7 +299,8 @@ async fn fetch(
 
 /// `timeout` for `setTimeout`, which runs a timer longer than `i32::MAX`
 /// ms (about 24.8 days) at once: a longer limit must mean "that long", not
-/// "time out now".
+/// "time out now". (The clerk module has the same three lines: the two
+/// modules share nothing, so that either can be lifted out alone.)
 #[cfg(target_arch = "wasm32")]
 fn timer_millis(timeout: std::time::Duration) -> u32 {
     let longest = i32::MAX.unsigned_abs();
