@@ -179,6 +179,12 @@
       footer
     ]);
     container.appendChild(card);
+    // Enter held down on the button that opened the picker repeats into it,
+    // where focus is on the first account: a repeat would sign in as an
+    // account the person has not seen. Only a press of its own acts here.
+    card.addEventListener('keydown', function (event) {
+      if (event.repeat && event.key === 'Enter') event.preventDefault();
+    });
 
     function setError(text) {
       error.textContent = text || '';

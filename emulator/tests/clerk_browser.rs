@@ -1438,6 +1438,76 @@ async fn another_tabs_sign_in_closes_the_picker() {
     fx.close().await;
 }
 
+/// Presses Enter in the tab as a keyboard does, through CDP: `repeat` marks
+/// the key's auto-repeat while it is held down (which WebDriver's key
+/// actions never mark).
+async fn press_enter(fx: &Fixture, repeat: bool) {
+    let key = json!({
+        "key": "Enter",
+        "code": "Enter",
+        "windowsVirtualKeyCode": 13,
+        "nativeVirtualKeyCode": 13,
+    });
+    let mut down = key.clone();
+    down["type"] = json!("keyDown");
+    down["text"] = json!("\r");
+    down["autoRepeat"] = json!(repeat);
+    fx.browser.cdp("Input.dispatchKeyEvent", down).await;
+    if !repeat {
+        let mut up = key;
+        up["type"] = json!("keyUp");
+        fx.browser.cdp("Input.dispatchKeyEvent", up).await;
+    }
+}
+
+#[tokio::test]
+async fn enter_held_on_the_sign_in_button_chooses_no_account() {
+    let fx = Fixture::start().await;
+    fx.api
+        .create_user("grace@example.com", Some("Grace"), Some("Hopper"))
+        .await;
+    fx.open_app("/").await;
+    fx.browser
+        .js("document.getElementById('open-sign-in').focus()", vec![])
+        .await;
+
+    // Enter held down on the app's Sign in button: the press opens the
+    // picker, with focus on the first account, and the key's repeats (after
+    // the keyboard's delay, every 33 ms) arrive there. They must not sign
+    // in as an account the person has not even seen.
+    press_enter(&fx, false).await;
+    fx.browser
+        .wait_for_js(
+            "focus on the first account",
+            "return document.activeElement && \
+               document.activeElement.classList.contains('cle-account')",
+            WAIT,
+        )
+        .await;
+    for _ in 0..10 {
+        press_enter(&fx, true).await;
+        tokio::time::sleep(Duration::from_millis(33)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(fx.state_text().await, "Signed out");
+    assert_eq!(
+        fx.browser
+            .js(
+                "return document.querySelectorAll('[role=dialog]').length",
+                vec![]
+            )
+            .await,
+        json!(1),
+        "the picker stays open"
+    );
+
+    // A press of its own still chooses the focused account.
+    press_enter(&fx, false).await;
+    fx.wait_for_state("signed-in").await;
+    assert_eq!(fx.state_text().await, "Signed in as grace@example.com");
+    fx.close().await;
+}
+
 /// Makes the test app's `fetch` of the account list reject as the browser
 /// does when the emulator cannot be reached (`"fail"`), never settle, as
 /// when it does not answer (`"stall"`), or go through again (`"pass"`).

@@ -63,6 +63,15 @@ impl Browser {
             .collect()
     }
 
+    /// Sends the Chrome DevTools Protocol `command` to the current tab
+    /// (for input WebDriver cannot make, such as a key's auto-repeat).
+    pub async fn cdp(&self, command: &str, params: Value) -> Value {
+        self.session
+            .cdp(command, params)
+            .await
+            .unwrap_or_else(|e| panic!("CDP {command} failed: {e}"))
+    }
+
     /// Makes the tab match `prefers-color-scheme: dark` (or light).
     pub async fn emulate_color_scheme(&self, dark: bool) {
         let scheme = if dark {
