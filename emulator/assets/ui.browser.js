@@ -192,8 +192,18 @@
 
     function setBusy(on) {
       busy = on;
+      // Disabling the control that has focus drops focus to the page's
+      // body, outside the dialog: Escape and its Tab loop would no longer
+      // work while the emulator has not answered. The card keeps it.
+      var hadFocus = card.contains(document.activeElement);
       var controls = card.querySelectorAll('button, input');
       for (var i = 0; i < controls.length; i++) controls[i].disabled = on;
+      if (on) {
+        card.setAttribute('aria-busy', 'true');
+        if (hadFocus && card.isConnected) card.focus();
+      } else {
+        card.removeAttribute('aria-busy');
+      }
     }
 
     function choose(account, button, label) {

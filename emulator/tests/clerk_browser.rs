@@ -1508,6 +1508,77 @@ async fn enter_held_on_the_sign_in_button_chooses_no_account() {
     fx.close().await;
 }
 
+#[tokio::test]
+async fn a_sign_in_the_emulator_has_not_answered_keeps_focus_in_the_picker() {
+    let fx = Fixture::start().await;
+    let c = &fx.browser.client;
+    fx.api
+        .create_user("grace@example.com", Some("Grace"), None)
+        .await;
+    fx.open_app("/").await;
+    c.find(Locator::Css("#open-sign-in"))
+        .await
+        .unwrap()
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    fx.browser
+        .wait_for_css("[role=dialog] .cle-account", WAIT)
+        .await;
+    // The emulator does not answer the sign-in (stopped in a debugger, a
+    // machine under load): the request never settles.
+    fx.browser
+        .js(
+            "window.__realFetch = window.__realFetch || window.fetch; \
+             window.fetch = function (input) { \
+               if (String(input).endsWith('/__emulator/client/sign-in')) \
+                 return new Promise(function () {}); \
+               return window.__realFetch.apply(this, arguments); \
+             }; \
+             return true",
+            vec![],
+        )
+        .await;
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+
+    // The picker's controls are disabled while it waits; focus, which was
+    // on the chosen account, stays in the dialog rather than falling to the
+    // page behind it, where Escape and the dialog's Tab loop no longer
+    // reach.
+    fx.browser
+        .wait_for_js(
+            "the picker to be busy",
+            "return document.querySelector('[data-clerk-emulator-picker]')\
+               .getAttribute('aria-busy') === 'true'",
+            WAIT,
+        )
+        .await;
+    assert_eq!(
+        fx.browser
+            .js(
+                "return !!document.activeElement.closest('[role=dialog]')",
+                vec![]
+            )
+            .await,
+        json!(true),
+        "focus stays in the dialog"
+    );
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Escape.to_string())
+        .await
+        .unwrap();
+    fx.browser.wait_for_css_gone("[role=dialog]", WAIT).await;
+    assert_eq!(fx.state_text().await, "Signed out");
+    fx.close().await;
+}
+
 /// Makes the test app's `fetch` of the account list reject as the browser
 /// does when the emulator cannot be reached (`"fail"`), never settle, as
 /// when it does not answer (`"stall"`), or go through again (`"pass"`).
