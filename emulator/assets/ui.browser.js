@@ -222,6 +222,16 @@
         }, function (err) {
           setBusy(false);
           if (button && before !== null && label) button.textContent = before;
+          if (account.user_id && err && err.status === 404) {
+            // The list is stale: the account was deleted, or the emulator
+            // restarted with a fresh store under this page. Say so in
+            // words, not the API's "No user was found with id …", and show
+            // what is left to choose from.
+            setError('This account is no longer on the emulator (it was deleted, or the emulator ' +
+              'restarted with fresh data). Choose another account, or add one.');
+            loadAccounts();
+            return;
+          }
           setError(signInProblem(err));
           // A refused address marks its field, as the form's own check does.
           var field = body.querySelector('input[name=email_address]');

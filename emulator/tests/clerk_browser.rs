@@ -1579,6 +1579,52 @@ async fn a_sign_in_the_emulator_has_not_answered_keeps_focus_in_the_picker() {
     fx.close().await;
 }
 
+#[tokio::test]
+async fn an_account_gone_since_the_picker_listed_it_is_explained_and_the_list_reloaded() {
+    let fx = Fixture::start().await;
+    let grace = fx
+        .api
+        .create_user("grace@example.com", Some("Grace"), None)
+        .await;
+    fx.api
+        .create_user("ada@example.com", Some("Ada"), None)
+        .await;
+    fx.open_app("/").await;
+    fx.browser.click_css("#open-sign-in").await;
+    fx.browser
+        .wait_for_css("[role=dialog] .cle-account", WAIT)
+        .await;
+    // Gone while the picker shows it: deleted, or an emulator restarted
+    // with a fresh store (`--in-memory`) under an open page.
+    let id = grace["id"].as_str().unwrap();
+    fx.api
+        .ok(fx
+            .api
+            .backend(reqwest::Method::DELETE, &format!("/v1/users/{id}")))
+        .await;
+    fx.browser
+        .click_css("[role=dialog] .cle-account[data-email='grace@example.com']")
+        .await;
+
+    let alert = picker_alert(&fx, WAIT).await;
+    assert!(
+        alert.contains("no longer on the emulator") && alert.contains("Choose another account"),
+        "{alert}"
+    );
+    assert!(!alert.contains(id), "no bare user id: {alert}");
+    // The list is loaded again: what is left to choose from.
+    fx.browser
+        .wait_for_js(
+            "the list without the deleted account",
+            "return document.querySelectorAll('[role=dialog] .cle-account').length === 1 && \
+               !document.querySelector(\"[role=dialog] .cle-account[data-email='grace@example.com']\")",
+            WAIT,
+        )
+        .await;
+    assert_eq!(fx.state_text().await, "Signed out");
+    fx.close().await;
+}
+
 /// Makes the test app's `fetch` of the account list reject as the browser
 /// does when the emulator cannot be reached (`"fail"`), never settle, as
 /// when it does not answer (`"stall"`), or go through again (`"pass"`).
