@@ -163,6 +163,19 @@ pub enum ConfigError {
          app signs in with (e.g. name = \"{DEFAULT_CLIENT_NAME}\")"
     )]
     EmptyClientName(uuid::Uuid),
+    /// A Clerk client's name starts or ends with whitespace: sign-ins name
+    /// their client by a trimmed `client_name`, so none could name it.
+    #[error(
+        "app {app_id} has a Clerk client named {name:?}, which starts or ends with \
+         whitespace; sign-ins trim the client_name they send, so none could name it: \
+         remove the whitespace (e.g. name = \"{DEFAULT_CLIENT_NAME}\")"
+    )]
+    ClientNameWhitespace {
+        /// The app's id.
+        app_id: uuid::Uuid,
+        /// The name as the file gives it.
+        name: String,
+    },
 }
 
 impl FileConfig {
@@ -197,6 +210,12 @@ impl FileConfig {
             }
             if app.clerk_clients.iter().any(|c| c.name.trim().is_empty()) {
                 return Err(ConfigError::EmptyClientName(app.id));
+            }
+            if let Some(client) = app.clerk_clients.iter().find(|c| c.name.trim() != c.name) {
+                return Err(ConfigError::ClientNameWhitespace {
+                    app_id: app.id,
+                    name: client.name.clone(),
+                });
             }
         }
         Ok(())
@@ -316,6 +335,21 @@ mod tests {
             let error = parse(&config).validate().unwrap_err();
             assert_eq!(error, ConfigError::EmptyClientName(app_id));
             assert!(error.to_string().contains("empty name"), "{error}");
+        }
+        for name in [" clerk ", "clerk\t", "\nclerk"] {
+            let config = format!("{app}[[apps.clerk_clients]]\nname = {name:?}\n");
+            let error = parse(&config).validate().unwrap_err();
+            assert_eq!(
+                error,
+                ConfigError::ClientNameWhitespace {
+                    app_id,
+                    name: name.to_owned()
+                }
+            );
+            assert!(
+                error.to_string().contains("remove the whitespace"),
+                "{error}"
+            );
         }
         let config = format!("{app}[[apps.clerk_clients]]\nname = \"clerk\"\n");
         assert_eq!(parse(&config).validate(), Ok(()));
