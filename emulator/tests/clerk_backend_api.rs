@@ -954,6 +954,41 @@ async fn a_ticket_already_in_the_redirect_url_is_replaced() {
     );
 }
 
+/// A long `redirect_url` (an app page with a long query string or
+/// fragment, which `redirectToSignIn` sends as it is) comes back whole:
+/// the 256-character limit of names and ids is not for URLs, and the
+/// person who picked an account on `/sign-in` could not shorten it.
+#[tokio::test]
+async fn a_long_redirect_url_comes_back_whole() {
+    let (emulator, api) = start();
+    let app = "http://127.0.0.1:4000";
+    let long = format!(
+        "{app}/account?state={}#{}",
+        "s".repeat(2000),
+        "f".repeat(500)
+    );
+    let answer = api
+        .ok(api.browser_post(
+            emulator.clerk_url(),
+            "/__emulator/client/sign-in",
+            &json!({ "email_address": "joan@example.com", "redirect_url": long }),
+        ))
+        .await;
+    let redirect = url::Url::parse(answer["redirect_url"].as_str().unwrap()).unwrap();
+    let state = redirect
+        .query_pairs()
+        .find(|(name, _)| name == "state")
+        .map(|(_, value)| value.into_owned());
+    assert_eq!(state, Some("s".repeat(2000)), "{redirect}");
+    assert_eq!(redirect.fragment(), Some("f".repeat(500).as_str()));
+    assert!(
+        redirect
+            .query_pairs()
+            .any(|(name, _)| name == "__clerk_ticket"),
+        "{redirect}"
+    );
+}
+
 #[tokio::test]
 async fn dashboard_lists_live_sessions_and_revokes_only_from_its_own_page() {
     let (emulator, api) = start();

@@ -451,8 +451,26 @@ pub(crate) fn json_object(body: &[u8], required: bool) -> Result<Map<String, Val
     }
 }
 
-/// A string field, trimmed; absent, null or blank is `None`.
+/// A string field of at most 256 characters (a name, an id), trimmed;
+/// absent, null or blank is `None`.
 pub(crate) fn optional_string(
+    body: &Map<String, Value>,
+    name: &'static str,
+) -> Result<Option<String>> {
+    let text = optional_text(body, name)?;
+    if text.as_ref().is_some_and(|text| text.chars().count() > 256) {
+        return Err(ApiError::InvalidParam {
+            param: name,
+            reason: "use at most 256 characters".to_owned(),
+        });
+    }
+    Ok(text)
+}
+
+/// A string field of any length (the body limit bounds it), trimmed;
+/// absent, null or blank is `None`. For URLs, which an app may make long
+/// (a query string, a fragment) and the person cannot shorten.
+pub(crate) fn optional_text(
     body: &Map<String, Value>,
     name: &'static str,
 ) -> Result<Option<String>> {
@@ -460,12 +478,6 @@ pub(crate) fn optional_string(
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => {
             let text = text.trim();
-            if text.chars().count() > 256 {
-                return Err(ApiError::InvalidParam {
-                    param: name,
-                    reason: "use at most 256 characters".to_owned(),
-                });
-            }
             Ok((!text.is_empty()).then(|| text.to_owned()))
         }
         Some(_) => Err(ApiError::InvalidParam {
