@@ -387,7 +387,12 @@
         credentials = creds;
         setSignedIn(data);
       }, function (err) {
-        if (!isSignedOutError(err)) throw err;
+        // A 422: the emulator cannot read the stored credentials at all
+        // (blank, or longer than any id it makes). They can never work, so
+        // they count as none, as unknown ones do; kept, every load would
+        // fail on them until the site's data was cleared.
+        var unreadable = !!err && err.clerkError === true && err.status === 422;
+        if (!isSignedOutError(err) && !unreadable) throw err;
         forgetCredentials(creds);
         setSignedOut();
       });

@@ -811,6 +811,49 @@ async fn a_session_revoked_on_the_server_signs_out_a_page_that_asks_for_no_token
     fx.close().await;
 }
 
+/// Stored credentials the emulator cannot read (blank, or longer than any
+/// id it makes: an older build's, or storage edited by hand) are a signed
+/// out browser, as unknown ones are: before, `load()` failed on them at
+/// every reload ("session_id must be included"), and the page could only
+/// say that Clerk did not load until the person cleared the site's data.
+#[tokio::test]
+async fn unreadable_stored_credentials_load_signed_out() {
+    let fx = Fixture::start().await;
+    fx.open_app("/").await;
+    let key = format!("__clerk_emulator_session:{}", fx.emulator.clerk_url());
+    let long = "s".repeat(300);
+    for stored in [
+        json!({ "session_id": "", "session_secret": "x" }),
+        json!({ "session_id": "sess_x", "session_secret": "  " }),
+        json!({ "session_id": long, "session_secret": "x" }),
+    ] {
+        fx.browser
+            .js(
+                "localStorage.setItem(arguments[0], arguments[1]); return true",
+                vec![json!(key), json!(stored.to_string())],
+            )
+            .await;
+        fx.browser.client.refresh().await.unwrap();
+        fx.wait_for_state_not("loading").await;
+        assert_eq!(
+            fx.browser
+                .js(
+                    "return [document.getElementById('state').dataset.state, Clerk.status, \
+                     localStorage.getItem(arguments[0])]",
+                    vec![json!(key)]
+                )
+                .await,
+            json!(["signed-out", "ready", null]),
+            "stored {stored}: {}",
+            fx.state_text().await
+        );
+    }
+    // And signing in works from there.
+    fx.sign_in_as("ida@example.com").await;
+    fx.wait_for_state("signed-in").await;
+    fx.close().await;
+}
+
 #[tokio::test]
 async fn test_hook_settings_switch_and_revocation_reach_a_loaded_page() {
     let fx = Fixture::start().await;
