@@ -20,6 +20,20 @@ pub enum DbError {
     /// SQLite refused to open or configure the database.
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
+    /// The database file is not SQLite, or is damaged: nothing the emulator
+    /// can fix by itself, and nothing it should delete.
+    #[error(
+        "{} is not a database the emulator can read ({reason}); move it out of the way \
+         (with any -wal and -shm file beside it) to start afresh, with no users or \
+         sessions, or start with another --data-dir or --in-memory",
+        path.display()
+    )]
+    Unreadable {
+        /// The database file.
+        path: std::path::PathBuf,
+        /// What SQLite said.
+        reason: rusqlite::Error,
+    },
     /// The thread that owns the connection could not be started.
     #[error("cannot start the database thread: {0}")]
     Thread(#[from] std::io::Error),
@@ -79,7 +93,18 @@ impl Db {
     pub fn open(data_dir: DataDir) -> Result<Self> {
         let path = data_dir.database_path();
         let conn = Connection::open(&path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // The first statement reads the file: a file that is not SQLite, or
+        // a damaged one, fails here, and the error says what to do.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|reason| match reason.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
+                    DbError::Unreadable {
+                        path: path.clone(),
+                        reason,
+                    }
+                }
+                _ => DbError::Sqlite(reason),
+            })?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         // After a restart, SQLite cuts the WAL file back to this size.

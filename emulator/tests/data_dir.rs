@@ -1,6 +1,6 @@
 //! One data dir, one emulator: a second one started on the same
 //! `--data-dir` is refused at once, and the first keeps its database and
-//! signing key.
+//! signing key. A database file it cannot read is refused, and kept.
 
 #[path = "support/instant_issuer.rs"]
 mod issuer;
@@ -149,4 +149,41 @@ async fn of_two_emulators_started_together_on_a_fresh_dir_one_runs() {
     drop(running);
     let next = run(&["--data-dir", dir.path_str()]).expect("the dir is free again");
     assert_eq!(kid(&next).await, running_kid);
+}
+
+/// A database file that is not SQLite, or is damaged, is refused at start
+/// with what to do about it (move it away, or use another data dir), and
+/// is left as it was: before, the refusal was SQLite's words alone ("file
+/// is not a database"), naming neither the file nor a way out.
+#[test]
+fn an_unreadable_database_is_refused_saying_what_to_do_and_kept() {
+    let dir = TempDir::new("data-dir-unreadable");
+    let database = dir.0.join(emulator::data_dir::DATABASE_FILE_NAME);
+    // Not SQLite at all; then SQLite's header on a file cut short.
+    let mut header = b"SQLite format 3\0".to_vec();
+    header.extend([0x10, 0x00, 0x02, 0x02, 0x00, 0x40, 0x20, 0x20]);
+    header.resize(100, 0);
+    header[28..32].copy_from_slice(&7u32.to_be_bytes()); // 7 pages, none there
+    for contents in [b"users and sessions, once".to_vec(), header] {
+        std::fs::write(&database, &contents).unwrap();
+        let refusal = match run(&["--data-dir", dir.path_str()]) {
+            Ok(_) => panic!("the emulator started on an unreadable database"),
+            Err(stderr) => stderr,
+        };
+        for says in [
+            format!(
+                "{} is not a database the emulator can read",
+                database.display()
+            ),
+            "move it out of the way".to_owned(),
+            "--in-memory".to_owned(),
+        ] {
+            assert!(refusal.contains(&says), "{says:?} in {refusal}");
+        }
+        assert_eq!(
+            std::fs::read(&database).unwrap(),
+            contents,
+            "the file is kept"
+        );
+    }
 }
