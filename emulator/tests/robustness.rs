@@ -1,8 +1,9 @@
 //! Both roles under adversarial conditions, over real HTTP and raw TCP: a
 //! Clerk host that never answers, half-sent requests at shutdown, requests
 //! that fail before a handler runs, unknown paths, malformed JWT headers,
-//! app ids spelled differently, an empty admin email, secrets no caller
-//! could send, a port already taken, and a stdout that nobody reads.
+//! app ids spelled differently, an empty admin email, admin parameters
+//! given twice, secrets no caller could send, a port already taken, and a
+//! stdout that nobody reads.
 
 #[path = "support/clerk.rs"]
 mod clerk_support;
@@ -766,6 +767,74 @@ async fn an_empty_admin_email_is_refused_as_empty() {
             );
         }
     }
+}
+
+/// An admin call that names a parameter twice with different values is
+/// refused, saying to send one: before, the last one won, so a DELETE for
+/// two emails deleted one of the users and answered as if that were all.
+#[tokio::test]
+async fn admin_parameters_given_twice_are_refused() {
+    let emulator = start_in_memory().await;
+    let http = reqwest::Client::new();
+    let clerk = ClerkApi::new(emulator.clerk_url());
+    for email in ["ada@example.com", "bob@example.com"] {
+        let user = clerk.create_user(email, None, None).await;
+        let session = clerk.create_session(user["id"].as_str().unwrap()).await;
+        let token = clerk.session_token(session["id"].as_str().unwrap()).await;
+        let (status, body) = exchange(&http, emulator.instant_url(), "clerk", &token).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let bearer = format!("Bearer {ADMIN_TOKEN}");
+    let user_id = |body: &Value| body["user"]["id"].as_str().map(str::to_owned);
+    let (_, ada) = admin_get(&http, &emulator, "email=ada@example.com", APP_ID, &bearer).await;
+    let ada_id = user_id(&ada).expect("ada's Instant user");
+    for query in [
+        "email=ada@example.com&email=bob@example.com".to_owned(),
+        format!("id={ada_id}&id=00000000-0000-0000-0000-000000000000"),
+        format!(
+            "app_id={APP_ID}&app_id=00000000-0000-0000-0000-000000000000&email=ada@example.com"
+        ),
+    ] {
+        for method in [Method::DELETE, Method::GET] {
+            let mut request = http
+                .request(
+                    method.clone(),
+                    format!("{}/admin/users?{query}", emulator.instant_url()),
+                )
+                .header("authorization", &bearer);
+            if !query.contains("app_id=") {
+                request = request.header("app-id", APP_ID);
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{method} {query}: {body}");
+            assert_eq!(body["type"], "param-malformed", "{method} {query}: {body}");
+            let message = body["message"].as_str().unwrap_or_default();
+            assert!(
+                message.contains("is given twice") && message.contains("Send one"),
+                "{method} {query}: {message}"
+            );
+        }
+    }
+    // Nobody was deleted.
+    for email in ["ada@example.com", "bob@example.com"] {
+        let (status, body) =
+            admin_get(&http, &emulator, &format!("email={email}"), APP_ID, &bearer).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(user_id(&body).is_some(), "{email} is still there: {body}");
+    }
+    // The same value twice names one user.
+    let (status, body) = admin_get(
+        &http,
+        &emulator,
+        "email=ada@example.com&email=ada@example.com",
+        APP_ID,
+        &bearer,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(user_id(&body), Some(ada_id));
 }
 
 /// Starts the emulator with `config_text` and expects it to refuse to

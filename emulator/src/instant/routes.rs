@@ -303,16 +303,41 @@ enum UserRef {
     RefreshToken(Uuid),
 }
 
+/// An admin call's query string, its parameters in order.
+type AdminQuery = std::result::Result<Query<Vec<(String, String)>>, QueryRejection>;
+
+/// The query's parameters by name. A name given twice with different
+/// values is refused: which user a call reads, or deletes, must not hang
+/// on which of two the emulator happens to take.
+fn query_params(query: AdminQuery) -> Result<HashMap<String, String>> {
+    let Query(pairs) = query.map_err(|rejection| ApiError::ParamMalformed {
+        message: format!("Could not read the query string: {rejection}."),
+        hint: json!({ "in": ["query"] }),
+    })?;
+    let mut params: HashMap<String, String> = HashMap::new();
+    for (name, value) in pairs {
+        if let Some(first) = params.get(&name).filter(|first| **first != value) {
+            return Err(ApiError::ParamMalformed {
+                message: format!(
+                    "Malformed parameter: {name} is given twice ({first:?} and {value:?}). \
+                     Send one {name} per call (e.g. /admin/users?email=ada@example.com), \
+                     one call for each user."
+                ),
+                hint: json!({ "in": ["query", name], "original-input": [first, value] }),
+            });
+        }
+        params.insert(name, value);
+    }
+    Ok(params)
+}
+
 /// Checks the admin headers and reads which user the query names.
 fn admin_request<'a>(
     state: &'a super::State,
     headers: &HeaderMap,
-    query: std::result::Result<Query<HashMap<String, String>>, QueryRejection>,
+    query: AdminQuery,
 ) -> Result<(&'a App, UserRef)> {
-    let Query(query) = query.map_err(|rejection| ApiError::ParamMalformed {
-        message: format!("Could not read the query string: {rejection}."),
-        hint: json!({ "in": ["query"] }),
-    })?;
+    let query = query_params(query)?;
     let header_app_id = headers
         .get("app-id")
         .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned());
@@ -429,7 +454,7 @@ async fn find_user(state: &super::State, app: &App, user: &UserRef) -> Result<Op
 pub async fn admin_get_user(
     State(state): Shared,
     headers: HeaderMap,
-    query: std::result::Result<Query<HashMap<String, String>>, QueryRejection>,
+    query: AdminQuery,
 ) -> Result<Json<Value>> {
     let (app, user_ref) = admin_request(&state, &headers, query)?;
     let user = find_user(&state, app, &user_ref).await?;
@@ -447,7 +472,7 @@ pub async fn admin_get_user(
 pub async fn admin_delete_user(
     State(state): Shared,
     headers: HeaderMap,
-    query: std::result::Result<Query<HashMap<String, String>>, QueryRejection>,
+    query: AdminQuery,
 ) -> Result<Json<Value>> {
     let (app, user_ref) = admin_request(&state, &headers, query)?;
     let Some(user) = find_user(&state, app, &user_ref).await? else {
