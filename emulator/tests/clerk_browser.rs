@@ -1443,6 +1443,87 @@ async fn dashboard_switches_the_email_claim_by_keyboard() {
     browser.close().await;
 }
 
+/// A double click on the claim's button switches the claim once: its
+/// second click would otherwise switch back what the first switched, and
+/// the person would see the claim they asked for flip back.
+#[tokio::test]
+async fn dashboard_double_click_switches_the_claim_once() {
+    use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+
+    let emulator = Emulator::start(&["--in-memory"]);
+    let api = ClerkApi::new(emulator.clerk_url());
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!("{}/", emulator.clerk_url()))
+        .await
+        .unwrap();
+    let button = browser
+        .wait_for_css("button#email-claim-switch[type=button]", WAIT)
+        .await;
+    // Which clicks the page saw, as click counts: the double click must
+    // reach it as one (1 then 2), or this test would prove nothing.
+    browser
+        .js(
+            "window.__clicks = []; document.getElementById('email-claim-switch')\
+               .addEventListener('click', function (e) { window.__clicks.push(e.detail); }); \
+             return true",
+            vec![],
+        )
+        .await;
+    // A person's double click: the second press comes well after the first
+    // switch has been answered (a few milliseconds on loopback).
+    let down = PointerAction::Down {
+        button: MOUSE_BUTTON_LEFT,
+    };
+    let up = PointerAction::Up {
+        button: MOUSE_BUTTON_LEFT,
+    };
+    let double_click = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveToElement {
+            element: button,
+            duration: None,
+            x: 0.0,
+            y: 0.0,
+        })
+        .then(down.clone())
+        .then(up.clone())
+        .then(PointerAction::Pause {
+            duration: Duration::from_millis(200),
+        })
+        .then(down)
+        .then(up);
+    browser.client.perform_actions(double_click).await.unwrap();
+    browser
+        .wait_for_js(
+            "the switch to be said",
+            "return document.getElementById('email-claim-note').textContent\
+               .indexOf('The email claim is off: ') === 0",
+            WAIT,
+        )
+        .await;
+    // Past the dashboard's next poll, so a second switch would show.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        browser.js("return window.__clicks", vec![]).await,
+        json!([1, 2])
+    );
+    assert_eq!(
+        api.get_json("/__emulator/settings").await,
+        json!({ "email_claim": false })
+    );
+    assert_eq!(
+        browser
+            .js(
+                "return document.getElementById('email-claim').textContent",
+                vec![]
+            )
+            .await,
+        json!("off")
+    );
+    browser.close().await;
+}
+
 /// A picker left open in one tab closes when another tab of the origin
 /// signs in, as clerk-js's modal does not stay open over a session (an
 /// account chosen in it would have switched every tab); focus goes back to
