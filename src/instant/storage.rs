@@ -44,6 +44,25 @@ pub(crate) fn parse_stored_user(raw: &str, app_id: &str) -> Option<User> {
     usable.then_some(user)
 }
 
+/// The refresh tokens in `raw`, the value stored under [`unrevoked_key`]:
+/// the last [`MAX_UNREVOKED`] of them, each once. A longer list (written by
+/// hand, or by another program) would otherwise send a revoke per entry at
+/// every start.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build has storage
+fn parse_unrevoked(raw: &str) -> Vec<String> {
+    let mut tokens: Vec<String> = Vec::new();
+    for token in raw.split_ascii_whitespace().rev() {
+        if tokens.len() == MAX_UNREVOKED {
+            break;
+        }
+        if !tokens.iter().any(|kept| kept == token) {
+            tokens.push(token.to_owned());
+        }
+    }
+    tokens.reverse();
+    tokens
+}
+
 #[cfg(target_arch = "wasm32")]
 pub(crate) use browser::*;
 #[cfg(not(target_arch = "wasm32"))]
@@ -94,7 +113,7 @@ mod browser {
     use leptos::prelude::{window_event_listener, WindowListenerHandle};
     use wasm_bindgen::JsValue;
 
-    use super::{parse_stored_user, User, MAX_UNREVOKED};
+    use super::{parse_stored_user, parse_unrevoked, User, MAX_UNREVOKED};
 
     /// `localStorage`, if this page may use it: it is missing when the
     /// browser's privacy settings block it.
@@ -152,11 +171,8 @@ mod browser {
     pub(crate) fn unrevoked(key: &str) -> Vec<String> {
         local_storage()
             .and_then(|storage| storage.get_item(key).ok().flatten())
+            .map(|raw| parse_unrevoked(&raw))
             .unwrap_or_default()
-            .split(' ')
-            .filter(|token| !token.is_empty())
-            .map(str::to_owned)
-            .collect()
     }
 
     /// Adds `refresh_token` to the tokens under `key` whose revoke must be
@@ -246,6 +262,16 @@ mod tests {
     fn one_key_per_app() {
         assert_eq!(storage_key(APP), format!("instant.{APP}.user"));
         assert_ne!(storage_key("a"), storage_key("b"));
+    }
+
+    #[test]
+    fn revokes_to_try_again_are_the_last_few_each_once() {
+        assert_eq!(parse_unrevoked(" a  b\ta "), ["b", "a"]);
+        assert!(parse_unrevoked("").is_empty());
+        // Thousands stored by hand: a start sends ten revokes, the newest.
+        let many: Vec<String> = (0..5000).map(|n| format!("t{n}")).collect();
+        let kept = parse_unrevoked(&many.join(" "));
+        assert_eq!(kept, many[many.len() - MAX_UNREVOKED..]);
     }
 }
 
