@@ -1,6 +1,7 @@
 //! One data dir, one emulator: a second one started on the same
 //! `--data-dir` is refused at once, and the first keeps its database and
-//! signing key. A database file it cannot read is refused, and kept.
+//! signing key. A database file or signing key it cannot read is refused,
+//! and kept.
 
 #[path = "support/instant_issuer.rs"]
 mod issuer;
@@ -186,4 +187,32 @@ fn an_unreadable_database_is_refused_saying_what_to_do_and_kept() {
             "the file is kept"
         );
     }
+}
+
+/// A signing key file that is not a key is refused at start, saying which
+/// file and what to do (delete it), in plain words: not as an "Internal
+/// error", which is what a request that met it would be told.
+#[test]
+fn an_unreadable_signing_key_is_refused_saying_what_to_do_and_kept() {
+    let dir = TempDir::new("data-dir-bad-key");
+    let key = dir.0.join("clerk-signing-key.pem");
+    std::fs::write(&key, "junk\n").unwrap();
+    let refusal = match run(&["--data-dir", dir.path_str()]) {
+        Ok(_) => panic!("the emulator started with a signing key that is not one"),
+        Err(stderr) => stderr,
+    };
+    let says = format!(
+        "emulator: the Clerk signing key {} is not an RSA PKCS#8 PEM key",
+        key.display()
+    );
+    assert!(refusal.contains(&says), "{says:?} in {refusal}");
+    assert!(
+        refusal.contains("delete it to have a new one generated"),
+        "{refusal}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&key).unwrap(),
+        "junk\n",
+        "the file is kept"
+    );
 }

@@ -78,10 +78,12 @@ pub async fn router(settings: Settings, db: Db) -> anyhow::Result<Router> {
         key: OnceCell::new(),
     }));
     if state.0.data_dir.is_some() {
+        // At start, what is wrong is said as it is (an "Internal error" is
+        // what a request that met it is told).
         state
-            .signing_key()
+            .signing_key_or_why_not()
             .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            .map_err(anyhow::Error::msg)?;
     } else {
         let background = state.clone();
         tokio::spawn(async move {
@@ -217,6 +219,14 @@ impl ClerkState {
 
     /// The signing key, waiting for its generation if it is still under way.
     pub(crate) async fn signing_key(&self) -> Result<Arc<SigningKey>, ApiError> {
+        self.signing_key_or_why_not()
+            .await
+            .map_err(ApiError::Internal)
+    }
+
+    /// The signing key, or what is wrong with it in words for whoever runs
+    /// the emulator (a bad key file says to delete it).
+    async fn signing_key_or_why_not(&self) -> Result<Arc<SigningKey>, String> {
         let data_dir = self.0.data_dir.clone();
         let key = self
             .0
@@ -230,7 +240,7 @@ impl ClerkState {
                 .and_then(|r| r.map(Arc::new).map_err(|e| e.to_string()))
             })
             .await;
-        key.clone().map_err(ApiError::Internal)
+        key.clone()
     }
 
     /// Signs a session token for `session` of `user`, shaped like Clerk's
