@@ -220,6 +220,26 @@ async fn signing_in_again_sends_the_stored_refresh_token_and_keeps_the_session()
     );
 }
 
+/// Another person's token signs in over a stored session: that session is
+/// no longer in this browser, so it is ended on the server too, not left
+/// valid until it expires with nobody able to sign it out.
+#[wasm_bindgen_test]
+async fn signing_in_as_someone_else_ends_the_session_it_replaces() {
+    let (db, ada) = signed_in_client("replaced-ada").await;
+    let bob = db
+        .auth()
+        .sign_in_with_id_token(
+            client_name(),
+            &clerk_token_for(&unique_email("replaced-bob")).await,
+        )
+        .await
+        .expect("Bob's sign-in");
+    assert_ne!(bob.id, ada.id);
+    assert_eq!(db.auth().user(), Some(bob.clone()));
+    wait_until_revoked(&ada.refresh_token).await;
+    assert!(refresh_token_verifies(&bob.refresh_token).await);
+}
+
 #[wasm_bindgen_test]
 async fn sign_out_clears_storage_and_the_refresh_token_stops_working() {
     let (db, user) = signed_in_client("sign-out").await;

@@ -33,6 +33,11 @@ impl Auth {
     /// `use_auth().error` shows; the error is returned as well. While the
     /// request is in flight there is no user.
     ///
+    /// A sign-in as someone else than the stored session's person ends that
+    /// session on the server (Instant keeps a session sent along only for
+    /// the same person, and a replaced one would otherwise stay valid with
+    /// nobody left to end it; Instant's JS client leaves it).
+    ///
     /// A sign-in is for the person whose token it is, so a failed one (an
     /// empty token, Instant's refusal, no connection) ends the session there
     /// was before, in storage and on the server: the error never shows
@@ -128,6 +133,12 @@ impl Auth {
         }
         match &result {
             Ok(user) => {
+                // Instant keeps the session sent along for the same person;
+                // another person's sign-in makes a new one, and the one it
+                // replaces would stay valid with nobody left to end it.
+                if let Some(replaced) = previous.filter(|token| *token != user.refresh_token) {
+                    revoke_in_background(inner.config.clone(), replaced);
+                }
                 storage::save(&inner.storage_key, user);
                 // A session found ended before has no tab left to tell.
                 storage::clear(&storage::ended_key(&inner.config.app_id));
