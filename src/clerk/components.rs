@@ -31,6 +31,12 @@ fn clerk_context(component: &str) -> ClerkContext {
 }
 
 /// Shows its children only while someone is signed in to Clerk.
+///
+/// As Clerk's own, it does not remount them when Clerk switches straight
+/// from one account to another (one signed-in state to the next): work
+/// done once on mount for the person signed in (an exchange for an
+/// Instant session, say) must also follow
+/// [`UseClerkAuthReturn::user_id`](super::UseClerkAuthReturn::user_id).
 #[component]
 pub fn SignedIn(children: ChildrenFn) -> impl IntoView {
     let state = clerk_context("SignedIn").state;
@@ -115,7 +121,9 @@ impl ShowWhen {
 
 /// Clerk's current control component: `<Show when="signed-in">` or
 /// `<Show when="signed-out">`, with an optional `fallback` for the other
-/// case (the fallback too waits until Clerk has loaded).
+/// case (the fallback too waits until Clerk has loaded). A switch from one
+/// account straight to another keeps the children mounted, as for
+/// [`SignedIn`].
 ///
 /// Named like Leptos's own `Show`; import it under another name (or use
 /// [`SignedIn`] / [`SignedOut`]) where both are needed.

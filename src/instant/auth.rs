@@ -180,16 +180,26 @@ impl Auth {
     ///
     /// ```no_run
     /// use clerk_instant::instant::use_instant;
+    /// use leptos::prelude::*;
     ///
-    /// // In a component (or a handler made in one), where the context is.
-    /// // Signed out here from this line on; the server revoke is under way.
-    /// let revoke = use_instant().auth().sign_out();
-    /// leptos::task::spawn_local(async move {
-    ///     if let Err(error) = revoke.await {
-    ///         // The server may keep the session until it expires.
-    ///         leptos::logging::warn!("Instant sign-out: {error}");
-    ///     }
-    /// });
+    /// #[component]
+    /// fn SignOutOfInstant() -> impl IntoView {
+    ///     // In the component, where the context is; the call itself goes
+    ///     // in the handler (in the component's body it would sign out at
+    ///     // every render).
+    ///     let auth = use_instant().auth();
+    ///     let sign_out = move |_| {
+    ///         // Signed out here from this line on; the revoke is under way.
+    ///         let revoke = auth.sign_out();
+    ///         leptos::task::spawn_local(async move {
+    ///             if let Err(error) = revoke.await {
+    ///                 // The server may keep the session until it expires.
+    ///                 leptos::logging::warn!("Instant sign-out: {error}");
+    ///             }
+    ///         });
+    ///     };
+    ///     view! { <button on:click=sign_out>"Sign out"</button> }
+    /// }
     /// ```
     pub fn sign_out(&self) -> impl Future<Output = Result<()>> + 'static {
         let inner = &self.inner;
@@ -295,11 +305,20 @@ impl Auth {
     /// that sign-in no longer changes the state.
     ///
     /// ```no_run
+    /// # async fn clerk_token() -> Option<String> { None }
     /// use clerk_instant::instant::{use_instant, InstantError};
     ///
-    /// // In a component (or a handler made in one), where the context is.
-    /// use_instant().auth().report_error(InstantError::Token {
-    ///     reason: "Clerk returned no session token".into(),
+    /// // In a component, where the context is.
+    /// let auth = use_instant().auth();
+    /// leptos::task::spawn_local(async move {
+    ///     match clerk_token().await {
+    ///         // "clerk": the client name registered on the Instant app.
+    ///         Some(token) => drop(auth.sign_in_with_id_token("clerk", &token).await),
+    ///         // No token, so no sign-in: say why, as a failed one would.
+    ///         None => auth.report_error(InstantError::Token {
+    ///             reason: "Clerk returned no session token".into(),
+    ///         }),
+    ///     }
     /// });
     /// ```
     pub fn report_error(&self, error: InstantError) {
