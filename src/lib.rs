@@ -2,13 +2,144 @@
 //!
 //! - [`clerk`]: everything that touches `window.Clerk`.
 //! - [`instant`]: the Instant auth client and its reactive state.
-//! - [`app`]: the example's component tree, which uses only the public API
-//!   of the two modules above.
-//! - [`config`]: build-time settings (app id, API URI, publishable key,
-//!   client name).
+//! - `app`: the example's component tree, which uses only the public API
+//!   of the two modules above (with the `app` feature, on by default).
+//! - `config`: the example's build-time settings (app id, API URI,
+//!   publishable key, client name; also with the `app` feature).
+//!
+//! # The two modules together
+//!
+//! The guide's page, joined by hand in another app (`default-features =
+//! false`; see the README). Beyond the guide it exchanges again when
+//! Clerk switches accounts (`SignedIn` stays mounted then), says "Loading…"
+//! while Clerk's token is on its way, "Signing out…" between the two
+//! sign-outs, and ends the Instant session when Clerk signs out some other
+//! way (another tab, Clerk's own UI, a revoked session). The example app
+//! (`app::session`) adds what a page with several tabs needs: one exchange
+//! for all of them, a retry of a token missing just after sign-in, and
+//! the Clerk user id kept beside the session instead of comparing emails.
+//!
+//! ```no_run
+//! use clerk_instant::clerk::{
+//!     use_clerk_auth, ClerkProvider, ClerkState, SignInButton, SignedIn, SignedOut,
+//! };
+//! use clerk_instant::instant::{
+//!     init, provide_instant, use_auth, use_instant, InstantConfig, InstantError,
+//! };
+//! use leptos::prelude::*;
+//! use leptos::task::spawn_local;
+//!
+//! /// The Clerk client name registered on the Instant app.
+//! const CLIENT_NAME: &str = "clerk";
+//!
+//! #[component]
+//! fn App() -> impl IntoView {
+//!     provide_instant(init(InstantConfig::new("my-instant-app-id")));
+//!     view! {
+//!         <ClerkProvider publishable_key="pk_test_Y2xlcmsuZXhhbXBsZS5jb20k">
+//!             <InstantFollowsClerkSignOut />
+//!             <SignedOut><SignInButton /></SignedOut>
+//!             <SignedIn><ClerkSignedIn /></SignedIn>
+//!         </ClerkProvider>
+//!     }
+//! }
+//!
+//! /// Ends the Instant session once Clerk is signed out, whoever did it.
+//! #[component]
+//! fn InstantFollowsClerkSignOut() -> impl IntoView {
+//!     let clerk = use_clerk_auth();
+//!     let db = use_instant();
+//!     Effect::new(move |_| {
+//!         // Signed out for sure: not still loading, nor failed to load.
+//!         if clerk.state.with(ClerkState::is_signed_out) && db.auth().user().is_some() {
+//!             drop(db.auth().sign_out());
+//!         }
+//!     });
+//! }
+//!
+//! #[component]
+//! fn ClerkSignedIn() -> impl IntoView {
+//!     let clerk = use_clerk_auth();
+//!     let auth = use_auth();
+//!     // Copy, for the several closures below (the handle itself is Clone).
+//!     let db = StoredValue::new_local(use_instant());
+//!     let getting_token = RwSignal::new(false);
+//!     let signing_out = RwSignal::new(false);
+//!
+//!     let sign_in = move || {
+//!         getting_token.set(true);
+//!         let instant_auth = db.with_value(|db| db.auth());
+//!         spawn_local(async move {
+//!             let token = clerk.get_token().await;
+//!             getting_token.try_set(false);
+//!             match token {
+//!                 Ok(Some(token)) => {
+//!                     // A failure shows through `auth.error`.
+//!                     drop(instant_auth.sign_in_with_id_token(CLIENT_NAME, &token).await)
+//!                 }
+//!                 Ok(None) => instant_auth.report_error(InstantError::Token {
+//!                     reason: "Clerk has no session token; sign in again".into(),
+//!                 }),
+//!                 Err(error) => instant_auth.report_error(InstantError::Token {
+//!                     reason: error.to_string(),
+//!                 }),
+//!             }
+//!         });
+//!     };
+//!     // The guide's `useEffect(…, [])`, for each Clerk account: a stored
+//!     // session of the same person is kept (a reload makes no request).
+//!     Effect::new(move |_| {
+//!         let clerk_email = clerk.email.get();
+//!         let instant_email = auth.user.with_untracked(|user| {
+//!             user.as_ref().and_then(|user| user.email.clone())
+//!         });
+//!         if instant_email.is_none() || instant_email != clerk_email {
+//!             sign_in();
+//!         }
+//!     });
+//!
+//!     // Instant first (at once; its revoke runs alongside), then Clerk.
+//!     let sign_out = move |_| {
+//!         signing_out.set(true);
+//!         let revoke = db.with_value(|db| db.auth().sign_out());
+//!         spawn_local(async move {
+//!             if let Err(error) = clerk.sign_out().await {
+//!                 leptos::logging::warn!("Clerk sign-out: {error}");
+//!                 signing_out.try_set(false);
+//!             }
+//!             drop(revoke.await);
+//!         });
+//!     };
+//!
+//!     move || {
+//!         if signing_out.get() {
+//!             view! { <p>"Signing out…"</p> }.into_any()
+//!         } else if auth.is_loading.get() || getting_token.get() {
+//!             view! { <p>"Loading…"</p> }.into_any()
+//!         } else if let Some(error) = auth.error.get() {
+//!             view! {
+//!                 <p role="alert">"Error signing in to Instant! " {error.to_string()}</p>
+//!                 <button on:click=move |_| sign_in()>"Retry"</button>
+//!             }
+//!             .into_any()
+//!         } else if auth.user.with(Option::is_some) {
+//!             view! {
+//!                 <p>"Signed in with Instant through Clerk!"</p>
+//!                 <button on:click=sign_out>"Sign out"</button>
+//!             }
+//!             .into_any()
+//!         } else {
+//!             view! { <button on:click=move |_| sign_in()>"Sign in to Instant"</button> }
+//!                 .into_any()
+//!         }
+//!     }
+//! }
+//! ```
 
+#[cfg(feature = "app")]
 pub mod app;
 pub mod clerk;
+#[cfg(feature = "app")]
 pub mod config;
 pub mod instant;
 

@@ -83,24 +83,43 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
         run_layer("native", &mut command, &mut total, &mut broken_layers)?;
     }
     if wants("browser") {
-        let mut command = cargo(&[
-            "test",
-            "--no-fail-fast",
-            "--package",
-            "clerk-instant",
-            "--target",
-            "wasm32-unknown-unknown",
-        ]);
-        emulator.apply_env(&mut command);
         // ChromeDriver, as wasm-bindgen-test-runner drives it, leaves a
         // browser profile of about 50 MB in the temp dir for each test
         // binary: give the layer a temp dir of its own, removed afterwards.
         let temp_dir = ScratchDir::fresh(browser_temp_dir())?;
-        command
-            .env("CHROMEDRIVER", "chromedriver")
-            .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
-            .env("TMPDIR", temp_dir.path());
-        run_layer("browser", &mut command, &mut total, &mut broken_layers)?;
+        let browser_tests = |extra: &[&str]| {
+            let mut command = cargo(&[
+                "test",
+                "--no-fail-fast",
+                "--package",
+                "clerk-instant",
+                "--target",
+                "wasm32-unknown-unknown",
+            ]);
+            command.args(extra);
+            emulator.apply_env(&mut command);
+            command
+                .env("CHROMEDRIVER", "chromedriver")
+                .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
+                .env("TMPDIR", temp_dir.path());
+            command
+        };
+        run_layer(
+            "browser",
+            &mut browser_tests(&[]),
+            &mut total,
+            &mut broken_layers,
+        )?;
+        // The `clerk` and `instant` modules as another app gets them
+        // (`default-features = false`: no example app, no router), in a
+        // client-side app (Leptos's `csr`); the tests of the example app
+        // need the feature, and cargo leaves them out.
+        run_layer(
+            "browser (library alone)",
+            &mut browser_tests(&["--no-default-features", "--features", "leptos/csr"]),
+            &mut total,
+            &mut broken_layers,
+        )?;
     }
     if wants("e2e") {
         match build_e2e_dist(&emulator) {
