@@ -68,8 +68,9 @@ pub fn HomePage() -> impl IntoView {
                 tabindex="-1"
                 on:click=on_click
             >
+                // Says so when Clerk is slow to load, as a slow sign-in does.
                 <ClerkLoading>
-                    <p class="status">"Loading…"</p>
+                    <Loading />
                 </ClerkLoading>
                 <SignedOut>
                     <p>{invitation}</p>

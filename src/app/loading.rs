@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::buttons::SignOutButton;
 use super::session::use_session_link;
+use crate::clerk::use_clerk_auth;
 
 /// How long "Loading…" or "Signing out…" shows alone before the page says
 /// that it is taking long: a Clerk or Instant call that hangs would hold it
@@ -13,7 +14,9 @@ const SLOW_AFTER_MS: u32 = 5_000;
 
 /// "Loading…", and after [`SLOW_AFTER_MS`] a Sign out, which also ends an
 /// exchange under way, in this tab or in another one (which gives up once
-/// its token comes).
+/// its token comes). Not while Clerk itself is still loading: that Sign
+/// out could end only the Instant session, and the exchange once Clerk has
+/// loaded would bring it back.
 #[component]
 pub fn Loading() -> impl IntoView {
     waiting(
@@ -44,6 +47,7 @@ fn waiting(status: &'static str, slow_hint: &'static str, offer_sign_out: bool) 
     // "taking longer" the moment it is seen. Once the view is gone the
     // signal is too, and setting it does nothing: no timer to clear.
     let in_view = use_session_link().in_view();
+    let clerk_loaded = use_clerk_auth().is_loaded;
     Effect::new(move |counting: Option<bool>| {
         if counting == Some(true) || !in_view.get() {
             return counting.unwrap_or_default();
@@ -63,14 +67,16 @@ fn waiting(status: &'static str, slow_hint: &'static str, offer_sign_out: bool) 
                 .then(|| {
                     view! {
                         <p class="hint">{slow_hint}</p>
-                        {offer_sign_out
-                            .then(|| {
+                        {move || {
+                            (offer_sign_out && clerk_loaded.get())
+                                .then(|| {
                                 view! {
                                     <div class="actions">
                                         <SignOutButton />
                                     </div>
                                 }
-                            })}
+                            })
+                        }}
                     }
                         .into_any()
                 })
