@@ -21,7 +21,8 @@
 //!
 //! ```no_run
 //! use clerk_instant::clerk::{
-//!     use_clerk_auth, ClerkProvider, ClerkState, SignInButton, SignedIn, SignedOut,
+//!     use_clerk_auth, ClerkProvider, ClerkState, GetTokenOptions, SignInButton, SignedIn,
+//!     SignedOut,
 //! };
 //! use clerk_instant::instant::{
 //!     init, provide_instant, use_auth, use_instant, InstantConfig, InstantError,
@@ -66,11 +67,15 @@
 //!     let getting_token = RwSignal::new(false);
 //!     let signing_out = RwSignal::new(false);
 //!
-//!     let sign_in = move || {
+//!     // `fresh` for the buttons: Clerk keeps a token for up to a minute, and
+//!     // a Retry after the claims were fixed would send the refused one again.
+//!     let sign_in = move |fresh: bool| {
 //!         getting_token.set(true);
 //!         let instant_auth = db.with_value(|db| db.auth());
 //!         spawn_local(async move {
-//!             let token = clerk.get_token().await;
+//!             let token = clerk
+//!                 .get_token_with(GetTokenOptions { skip_cache: fresh })
+//!                 .await;
 //!             getting_token.try_set(false);
 //!             match token {
 //!                 Ok(Some(token)) => {
@@ -94,7 +99,7 @@
 //!             user.as_ref().and_then(|user| user.email.clone())
 //!         });
 //!         if instant_email.is_none() || instant_email != clerk_email {
-//!             sign_in();
+//!             sign_in(false);
 //!         }
 //!     });
 //!
@@ -119,7 +124,7 @@
 //!         } else if let Some(error) = auth.error.get() {
 //!             view! {
 //!                 <p role="alert">"Error signing in to Instant! " {error.to_string()}</p>
-//!                 <button on:click=move |_| sign_in()>"Retry"</button>
+//!                 <button on:click=move |_| sign_in(true)>"Retry"</button>
 //!             }
 //!             .into_any()
 //!         } else if auth.user.with(Option::is_some) {
@@ -129,7 +134,7 @@
 //!             }
 //!             .into_any()
 //!         } else {
-//!             view! { <button on:click=move |_| sign_in()>"Sign in to Instant"</button> }
+//!             view! { <button on:click=move |_| sign_in(true)>"Sign in to Instant"</button> }
 //!                 .into_any()
 //!         }
 //!     }
