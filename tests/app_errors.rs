@@ -110,6 +110,7 @@ async fn a_sign_in_that_cannot_open_says_why_until_one_does() {
     .await;
     let text = app.text();
     assert!(text.contains("Clerk UI components are not ready"), "{text}");
+    assert!(text.contains("Press Sign in to try again."), "{text}");
     let alert = app.root.query_selector("[role=alert]").unwrap();
     assert!(alert.is_some(), "announced: {}", app.root.inner_html());
 

@@ -70,6 +70,25 @@ async fn first_sign_in_creates_the_instant_user_and_a_remount_reuses_it() {
     assert!(text.contains(&email), "{text}");
     assert!(text.contains(&clerk_user_id().unwrap()), "{text}");
     assert!(text.contains("Created"), "{text}");
+    // When, in the person's own words and time zone: what the browser's
+    // `toLocaleString()` says, not a UTC date.
+    let time = app
+        .root
+        .query_selector(".instant-created time")
+        .unwrap()
+        .expect("the creation time");
+    let raw = time.get_attribute("datetime").unwrap();
+    let date = match raw.parse::<f64>() {
+        Ok(millis) => js_sys::Date::new(&millis.into()),
+        Err(_) => js_sys::Date::new(&raw.as_str().into()),
+    };
+    let to_locale_string: js_sys::Function = js_sys::Reflect::get(&date, &"toLocaleString".into())
+        .unwrap()
+        .into();
+    assert_eq!(
+        time.text_content(),
+        to_locale_string.call0(&date).unwrap().as_string()
+    );
     assert_eq!(
         exchange_count().await,
         exchanges_before + 1,

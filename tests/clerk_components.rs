@@ -183,7 +183,7 @@ async fn calls_clerk_never_answers_fail_after_the_call_timeout() {
             }
         );
         assert!(
-            error.to_string().contains("did not finish within 2 s"),
+            error.to_string().contains("did not finish within 2\u{a0}s"),
             "{error}"
         );
         assert!(auth.is_signed_in.get_untracked(), "{operation}");

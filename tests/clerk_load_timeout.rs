@@ -37,7 +37,7 @@ async fn loading_past_the_time_limit_is_an_error_not_a_blank_page() {
     wait_for_text(&app, "did not finish loading").await;
     let text = app.text();
     assert!(
-        text.contains(&format!("from {} within 1 s", clerk_api())),
+        text.contains(&format!("from {} within 1\u{a0}s", clerk_api())),
         "{text}"
     );
     assert!(text.contains("setup-problem"), "{text}");

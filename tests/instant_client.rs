@@ -422,7 +422,7 @@ async fn a_request_instant_does_not_answer_in_time_times_out_and_a_retry_signs_i
     );
     assert_eq!(
         error.message(),
-        format!("Instant at {uri} did not answer within 1 s. Try again in a moment.")
+        format!("Instant at {uri} did not answer within 1\u{a0}s. Try again in a moment.")
     );
     assert_eq!(db.use_auth().error.get_untracked(), Some(error));
     assert_eq!(stored_session(), None);

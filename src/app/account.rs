@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
+use wasm_bindgen::JsCast as _;
 
 use super::loading::{Loading, SigningOut};
 use super::session::use_session_link;
@@ -177,8 +178,20 @@ fn AccountDetails(user: User, clerk_user_id: String) -> impl IntoView {
     }
 }
 
-/// `created_at` (RFC 3339, or milliseconds since the epoch) as a date a
-/// person reads; `None` when the browser cannot make sense of it.
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// A `Date`, for the one method js-sys binds only with a locale.
+    #[wasm_bindgen(extends = js_sys::Date)]
+    type LocalDate;
+    /// `toLocaleString()` with no arguments: in the browser's own language
+    /// and time zone.
+    #[wasm_bindgen(method, js_name = toLocaleString)]
+    fn to_locale_string(this: &LocalDate) -> String;
+}
+
+/// `created_at` (RFC 3339, or milliseconds since the epoch) as a date and
+/// time a person reads, in their own time zone; `None` when the browser
+/// cannot make sense of it.
 fn readable_time(raw: &str) -> Option<String> {
     // Whole milliseconds: parsing an integer, not a float, keeps the
     // float-parsing tables out of the wasm.
@@ -189,7 +202,7 @@ fn readable_time(raw: &str) -> Option<String> {
     if date.get_time().is_nan() {
         return None;
     }
-    Some(String::from(date.to_utc_string()))
+    Some(date.unchecked_into::<LocalDate>().to_locale_string())
 }
 
 #[cfg(test)]

@@ -99,6 +99,8 @@ fn SignInError() -> impl IntoView {
                         <strong>"Clerk's sign-in did not open. "</strong>
                         {error.to_string()}
                     </p>
+                    // The button stays, with focus: it is the way on.
+                    <p>"Press Sign in to try again."</p>
                 </div>
             }
             .into_any()

@@ -42,7 +42,7 @@ pub enum ClerkError {
 
     /// Loading did not finish within the time limit.
     #[error(
-        "Clerk did not finish loading from {frontend_api} within {seconds} s. \
+        "Clerk did not finish loading from {frontend_api} within {seconds}\u{a0}s. \
          Check that the publishable key names your Clerk instance and that it is reachable."
     )]
     LoadTimedOut {
@@ -71,7 +71,7 @@ pub enum ClerkError {
     /// A call into a loaded Clerk did not settle within the provider's
     /// `call_timeout`.
     #[error(
-        "Clerk's {} did not finish within {seconds} s. Check the connection to Clerk and try \
+        "Clerk's {} did not finish within {seconds}\u{a0}s. Check the connection to Clerk and try \
          again.",
         in_words(operation)
     )]
@@ -149,7 +149,7 @@ mod tests {
             frontend_api: "https://clerk.example.com".into(),
             seconds: 15,
         };
-        assert!(timeout.to_string().contains("within 15 s"));
+        assert!(timeout.to_string().contains("within 15\u{a0}s"));
         assert!(ClerkError::MissingPublishableKey
             .to_string()
             .contains("Publishable key"));
@@ -169,7 +169,7 @@ mod tests {
         assert!(
             token
                 .to_string()
-                .starts_with("Clerk's session token request did not finish within 15 s."),
+                .starts_with("Clerk's session token request did not finish within 15\u{a0}s."),
             "{token}"
         );
     }

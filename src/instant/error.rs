@@ -38,7 +38,7 @@ pub enum InstantError {
     /// ([`InstantConfig::request_timeout`](super::InstantConfig::request_timeout),
     /// 30 s unless set): it may be overloaded, or the network stalled on the
     /// way.
-    #[error("Instant at {uri} did not answer within {seconds} s. Try again in a moment.")]
+    #[error("Instant at {uri} did not answer within {seconds}\u{a0}s. Try again in a moment.")]
     TimedOut {
         /// The API base URI that was asked.
         uri: String,
@@ -165,7 +165,7 @@ mod tests {
         };
         assert_eq!(
             error.message(),
-            "Instant at http://127.0.0.1:8788 did not answer within 30 s. Try again in a moment."
+            "Instant at http://127.0.0.1:8788 did not answer within 30\u{a0}s. Try again in a moment."
         );
         // Not the network error's advice about connections and origins.
         assert_eq!(error.hint(), None);
