@@ -15,9 +15,9 @@
 //! while Clerk's token is on its way, "Signing out…" between the two
 //! sign-outs, and ends the Instant session when Clerk signs out some other
 //! way (another tab, Clerk's own UI, a revoked session). The example app
-//! (`app::session`) adds what a page with several tabs needs: one exchange
-//! for all of them, a retry of a token missing just after sign-in, and
-//! the Clerk user id kept beside the session instead of comparing emails.
+//! (`app::session`) adds what a page with several tabs needs (one
+//! exchange for all of them), and keeps the Clerk user id beside the
+//! session instead of comparing emails.
 //!
 //! ```no_run
 //! use clerk_instant::clerk::{
@@ -73,8 +73,9 @@
 //!         getting_token.set(true);
 //!         let instant_auth = db.with_value(|db| db.auth());
 //!         spawn_local(async move {
+//!             // Asked twice if need be: Clerk can have none just after a sign-in.
 //!             let token = clerk
-//!                 .get_token_with(GetTokenOptions { skip_cache: fresh })
+//!                 .get_token_retrying(GetTokenOptions { skip_cache: fresh })
 //!                 .await;
 //!             getting_token.try_set(false);
 //!             match token {

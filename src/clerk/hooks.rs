@@ -7,6 +7,31 @@ use super::loader::within;
 use super::provider::{ClerkContext, SignInMode};
 use super::state::{ClerkState, ClerkUser};
 
+/// How long [`UseClerkAuthReturn::get_token_retrying`] waits before it
+/// asks Clerk again for a token Clerk did not have.
+pub const TOKEN_RETRY_DELAY: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// Asks `get_token` with `options`; when it answers `Ok(None)`, waits
+/// (`wait`) and asks once more, skipping the cache. Apart from the browser
+/// (the calls and the timer are given), so that it is tested natively.
+async fn retry_missing_token<G, GetFut, W, WaitFut>(
+    options: GetTokenOptions,
+    mut get_token: G,
+    wait: W,
+) -> Result<Option<String>>
+where
+    G: FnMut(GetTokenOptions) -> GetFut,
+    GetFut: std::future::Future<Output = Result<Option<String>>>,
+    W: FnOnce() -> WaitFut,
+    WaitFut: std::future::Future<Output = ()>,
+{
+    if let Some(token) = get_token(options).await? {
+        return Ok(Some(token));
+    }
+    wait().await;
+    get_token(GetTokenOptions { skip_cache: true }).await
+}
+
 /// Options for [`UseClerkAuthReturn::get_token_with`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct GetTokenOptions {
@@ -42,7 +67,8 @@ impl UseClerkAuthReturn {
     /// is signed in or Clerk has no token to give yet. Just after a sign-in
     /// that can be a race inside clerk-js: ask again shortly (with
     /// [`skip_cache`](GetTokenOptions::skip_cache)) rather than treating it
-    /// as signed out.
+    /// as signed out, as [`get_token_retrying`](Self::get_token_retrying)
+    /// does.
     ///
     /// Before Clerk has loaded this is `Err(`[`ClerkError::NotLoaded`]`)`,
     /// where Clerk's React hook would wait: call it once
@@ -63,6 +89,34 @@ impl UseClerkAuthReturn {
         let clerk = self.context.loaded_clerk()?;
         self.limited("getToken", clerk.get_token(options.skip_cache))
             .await
+    }
+
+    /// A session token to hand to another service (an Instant sign-in,
+    /// say): [`get_token_with`](Self::get_token_with), and when Clerk has
+    /// none, once more after [`TOKEN_RETRY_DELAY`], skipping Clerk's cache
+    /// (the race just after a sign-in). `Ok(None)` when Clerk still has
+    /// none then; an error is not asked again.
+    ///
+    /// ```no_run
+    /// use clerk_instant::clerk::{use_clerk_auth, GetTokenOptions};
+    ///
+    /// // In a component, where the context is.
+    /// let auth = use_clerk_auth();
+    /// leptos::task::spawn_local(async move {
+    ///     match auth.get_token_retrying(GetTokenOptions::default()).await {
+    ///         Ok(Some(token)) => { /* sign in with it */ }
+    ///         Ok(None) => leptos::logging::warn!("Clerk has no session token"),
+    ///         Err(error) => leptos::logging::warn!("{error}"),
+    ///     }
+    /// });
+    /// ```
+    pub async fn get_token_retrying(&self, options: GetTokenOptions) -> Result<Option<String>> {
+        retry_missing_token(
+            options,
+            |options| self.get_token_with(options),
+            || gloo_timers::future::TimeoutFuture::new(TOKEN_RETRY_DELAY.as_millis() as u32),
+        )
+        .await
     }
 
     /// Ends the Clerk session (in every tab of this site). The page stays
@@ -156,4 +210,81 @@ pub fn try_use_clerk_auth() -> Option<UseClerkAuthReturn> {
         error: Memo::new(move |_| state.with(|s| s.error().cloned())).into(),
         context,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use futures::executor::block_on;
+
+    use super::*;
+
+    /// Runs `retry_missing_token` with `options` against scripted Clerk
+    /// answers: its result, the `skip_cache` of each ask, and whether it
+    /// waited.
+    fn run(
+        options: GetTokenOptions,
+        answers: Vec<Result<Option<String>>>,
+    ) -> (Result<Option<String>>, Vec<bool>, bool) {
+        let answers = RefCell::new(answers.into_iter());
+        let asked = RefCell::new(Vec::new());
+        let waited = RefCell::new(false);
+        let result = block_on(retry_missing_token(
+            options,
+            |options: GetTokenOptions| {
+                asked.borrow_mut().push(options.skip_cache);
+                let answer = answers.borrow_mut().next().expect("asked too often");
+                async move { answer }
+            },
+            || {
+                *waited.borrow_mut() = true;
+                async {}
+            },
+        ));
+        (result, asked.into_inner(), waited.into_inner())
+    }
+
+    const CACHED: GetTokenOptions = GetTokenOptions { skip_cache: false };
+
+    #[test]
+    fn a_token_at_once_is_used_without_retry() {
+        let (result, asked, waited) = run(CACHED, vec![Ok(Some("jwt".into()))]);
+        assert_eq!(result, Ok(Some("jwt".into())));
+        assert_eq!(asked, [false]);
+        assert!(!waited);
+    }
+
+    #[test]
+    fn a_missing_token_is_asked_for_once_more_skipping_the_cache() {
+        let (result, asked, waited) = run(CACHED, vec![Ok(None), Ok(Some("fresh".into()))]);
+        assert_eq!(result, Ok(Some("fresh".into())));
+        assert_eq!(asked, [false, true]);
+        assert!(waited);
+        // Still none: said so, with no third ask.
+        let (result, asked, _) = run(CACHED, vec![Ok(None), Ok(None)]);
+        assert_eq!(result, Ok(None));
+        assert_eq!(asked.len(), 2);
+    }
+
+    #[test]
+    fn a_fresh_token_skips_the_cache_from_the_first_ask() {
+        let fresh = GetTokenOptions { skip_cache: true };
+        let (result, asked, waited) = run(fresh, vec![Ok(Some("fresh".into()))]);
+        assert_eq!(result, Ok(Some("fresh".into())));
+        assert_eq!(asked, [true]);
+        assert!(!waited);
+    }
+
+    #[test]
+    fn a_failed_call_is_not_asked_again() {
+        let error = ClerkError::Call {
+            operation: "getToken",
+            message: "Network down".into(),
+        };
+        let (result, asked, waited) = run(CACHED, vec![Err(error.clone())]);
+        assert_eq!(result, Err(error));
+        assert_eq!(asked, [false]);
+        assert!(!waited);
+    }
 }

@@ -62,7 +62,9 @@ pub use components::{
     ClerkFailed, ClerkLoaded, ClerkLoading, Show, ShowWhen, SignInButton, SignedIn, SignedOut,
 };
 pub use error::{ClerkError, Result};
-pub use hooks::{try_use_clerk_auth, use_clerk_auth, GetTokenOptions, UseClerkAuthReturn};
+pub use hooks::{
+    try_use_clerk_auth, use_clerk_auth, GetTokenOptions, UseClerkAuthReturn, TOKEN_RETRY_DELAY,
+};
 pub use key::{InstanceKind, PublishableKey};
 pub use loader::{CLERK_SCRIPT_PATH, DEFAULT_CALL_TIMEOUT, DEFAULT_LOAD_TIMEOUT, UI_SCRIPT_PATH};
 pub use provider::{ClerkProvider, SignInMode};

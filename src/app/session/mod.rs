@@ -20,12 +20,9 @@ pub use storage::{
 
 use super::in_view::use_page_in_view;
 use super::sync::{self, Busy, SyncAction};
-use super::token::fetch_session_token;
+use super::token::token_to_exchange;
 use crate::clerk::{use_clerk_auth, ClerkError, ClerkState, GetTokenOptions, UseClerkAuthReturn};
 use crate::instant::{use_instant, AuthState, Instant};
-
-/// How long to wait before asking Clerk again for a token it did not have.
-const TOKEN_RETRY_DELAY_MS: u32 = 300;
 
 /// Shared by the pages: see the module docs.
 #[derive(Clone, Copy)]
@@ -304,16 +301,13 @@ impl SessionLink {
             return;
         };
         let auth = instant.auth();
-        let clerk = self.clerk;
-        let token =
-            fetch_session_token(
-                fresh_token,
-                move |skip_cache| async move {
-                    clerk.get_token_with(GetTokenOptions { skip_cache }).await
-                },
-                || gloo_timers::future::TimeoutFuture::new(TOKEN_RETRY_DELAY_MS),
-            )
-            .await;
+        let token = token_to_exchange(
+            self.clerk
+                .get_token_retrying(GetTokenOptions {
+                    skip_cache: fresh_token,
+                })
+                .await,
+        );
         if !self.is_latest_work(work) || self.signed_out_of_this_clerk_session_since(started) {
             return;
         }
