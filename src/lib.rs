@@ -13,8 +13,9 @@
 //! false`; see the README). Beyond the guide it exchanges again when
 //! Clerk switches accounts (`SignedIn` stays mounted then), says "Loading…"
 //! while Clerk's token is on its way, "Signing out…" between the two
-//! sign-outs, and ends the Instant session when Clerk signs out some other
-//! way (another tab, Clerk's own UI, a revoked session). The example app
+//! sign-outs, ends the Instant session when Clerk signs out some other
+//! way (another tab, Clerk's own UI, a revoked session), and asks Instant
+//! once whether a stored session still stands. The example app
 //! (`app::session`) adds what a page with several tabs needs (one
 //! exchange for all of them), and keeps the Clerk user id beside the
 //! session instead of comparing emails.
@@ -101,6 +102,11 @@
 //!         });
 //!         if instant_email.is_none() || instant_email != clerk_email {
 //!             sign_in(false);
+//!         } else {
+//!             // Shown from storage: ask Instant once whether it still holds
+//!             // it (one ended elsewhere then shows as an error, with Retry).
+//!             let instant_auth = db.with_value(|db| db.auth());
+//!             spawn_local(async move { drop(instant_auth.check_stored_session().await) });
 //!         }
 //!     });
 //!
