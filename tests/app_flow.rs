@@ -169,6 +169,33 @@ async fn remount_after_the_session_ended_elsewhere(label: &str) -> (Mounted, Str
     (app, ended, exchanges_before)
 }
 
+/// The account page, sent home because its session had ended (still
+/// signed in to Clerk), comes back once the person has signed in again: the
+/// page they were on, as after a sign-in it sent them home for.
+#[wasm_bindgen_test]
+async fn the_account_page_sent_home_by_an_ended_session_comes_back_after_sign_in_again() {
+    reset().await;
+    let app = mount_app(config());
+    sign_in_to_clerk(&unique_email("account-ended")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    let ended = refresh_token_of_stored_session();
+    drop(app);
+    sign_out_elsewhere(&ended).await;
+
+    go_to("/account");
+    let app = mount_app(config());
+    wait_for_text(&app, "Your Instant session has ended").await;
+    assert_eq!(path(), "/");
+    click_button(&app, "Sign in again").await;
+    wait_for_text(&app, "Instant user id").await;
+    assert_eq!(path(), "/account");
+
+    click_link(&app, "Home").await;
+    click_button(&app, "Sign out").await;
+    wait_until("signed out", || has_button(&app, "Sign in")).await;
+    drop(app);
+}
+
 #[wasm_bindgen_test]
 async fn a_session_ended_elsewhere_says_so_and_signs_in_afresh_on_request() {
     let (app, ended, exchanges_before) =

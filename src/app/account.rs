@@ -3,7 +3,7 @@
 //! Instant here first, as the home page would (a link or bookmark to this
 //! page keeps its place); anyone else is sent to `/`.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -46,10 +46,40 @@ pub struct LinkFacts {
     pub will_sign_in: bool,
 }
 
-/// Set as the account page sends a person home, for the home page that
-/// mounts next to say why they are there. (A flag, not the history state:
-/// reading that costs the wasm half a kilobyte.)
-pub static SENT_HOME_TO_SIGN_IN: AtomicBool = AtomicBool::new(false);
+/// Why the account page last sent a person home, for the home page that
+/// mounts next: it brings them back once they have signed in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SentHome {
+    /// Not sent (or already brought back).
+    No,
+    /// Signed out of Clerk: the home page also says why they are there, and
+    /// brings them back once Clerk has signed in (this page then signs in
+    /// to Instant).
+    ToSignInWithClerk,
+    /// Signed in to Clerk alone (a session ended, a failed exchange, a
+    /// Sign out of Instant): the home page shows why and the way on, and
+    /// brings them back once they are signed in to both.
+    ToSignInToInstant,
+}
+
+impl SentHome {
+    /// Marks why the next home page is shown. (Kept here, not in the
+    /// history state: reading that costs the wasm half a kilobyte.)
+    pub fn mark(self) {
+        SENT_HOME.store(self as u8, Ordering::Relaxed);
+    }
+
+    /// Why the account page sent the person home, once: the mark is gone.
+    pub fn take() -> Self {
+        match SENT_HOME.swap(Self::No as u8, Ordering::Relaxed) {
+            1 => Self::ToSignInWithClerk,
+            2 => Self::ToSignInToInstant,
+            _ => Self::No,
+        }
+    }
+}
+
+static SENT_HOME: AtomicU8 = AtomicU8::new(SentHome::No as u8);
 
 /// Decides [`AccountAccess`]; pure, so it is tested natively.
 pub fn account_access(clerk: &ClerkState, instant: &AuthState, link: LinkFacts) -> AccountAccess {
@@ -120,11 +150,12 @@ pub fn AccountPage() -> impl IntoView {
     let navigate = use_navigate();
     Effect::new(move |_| {
         if access.get() == AccountAccess::Redirect {
-            // Only a signed-out person is sent home to sign in; anyone else
-            // finds why there (an error, a prompt).
-            if clerk.state.with_untracked(ClerkState::is_signed_out) {
-                SENT_HOME_TO_SIGN_IN.store(true, Ordering::Relaxed);
-            }
+            // A Clerk that failed to load has nothing to come back for.
+            clerk.state.with_untracked(|state| match state {
+                ClerkState::SignedOut => SentHome::ToSignInWithClerk.mark(),
+                ClerkState::SignedIn(_) => SentHome::ToSignInToInstant.mark(),
+                ClerkState::NotLoaded | ClerkState::Failed(_) => {}
+            });
             navigate(
                 "/",
                 NavigateOptions {

@@ -1,13 +1,11 @@
 //! The home page: the example from Instant's Clerk guide.
 
-use std::sync::atomic::Ordering;
-
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 use wasm_bindgen::JsCast as _;
 
-use super::account::SENT_HOME_TO_SIGN_IN;
+use super::account::SentHome;
 use super::buttons::SignOutButton;
 use super::help::EmailClaimHelp;
 use super::loading::{Loading, SigningOut};
@@ -24,9 +22,25 @@ use crate::instant::{use_auth, AuthState, InstantError, User};
 pub fn HomePage() -> impl IntoView {
     super::set_page_title(None);
     let clerk = use_clerk_auth();
-    // Sent here by the account page, which needs a sign-in: say so, and
-    // once the person has signed in, go back there.
-    let sent_to_sign_in = RwSignal::new(SENT_HOME_TO_SIGN_IN.swap(false, Ordering::Relaxed));
+    // Sent here by the account page, which needs a sign-in: say so (when
+    // it is Clerk's), and once the person has signed in, go back there.
+    let sent_home = SentHome::take();
+    let sent_to_sign_in = RwSignal::new(sent_home == SentHome::ToSignInWithClerk);
+    let sent_to_instant = RwSignal::new(sent_home == SentHome::ToSignInToInstant);
+    let signed_in_to_both = use_session_link().signed_in_to_both();
+    Effect::new(move |_| {
+        if !sent_to_instant.get() {
+            return;
+        }
+        // Signed out of Clerk instead: a later sign-in is not the one the
+        // account page sent them for.
+        if clerk.state.with(crate::clerk::ClerkState::is_signed_out) {
+            sent_to_instant.set(false);
+        } else if signed_in_to_both.get() {
+            sent_to_instant.set(false);
+            use_navigate()("/account", NavigateOptions::default());
+        }
+    });
     let invitation = move || {
         if sent_to_sign_in.get() {
             "Sign in with Clerk to see your account."
