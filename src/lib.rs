@@ -51,9 +51,11 @@
 //! fn InstantFollowsClerkSignOut() -> impl IntoView {
 //!     let clerk = use_clerk_auth();
 //!     let db = use_instant();
+//!     // Tracked too: an exchange that lands after Clerk's sign-out.
+//!     let instant_user = use_auth().user;
 //!     Effect::new(move |_| {
 //!         // Signed out for sure: not still loading, nor failed to load.
-//!         if clerk.state.with(ClerkState::is_signed_out) && db.auth().user().is_some() {
+//!         if clerk.state.with(ClerkState::is_signed_out) && instant_user.with(Option::is_some) {
 //!             drop(db.auth().sign_out());
 //!         }
 //!     });

@@ -1524,6 +1524,51 @@ async fn dashboard_double_click_switches_the_claim_once() {
     browser.close().await;
 }
 
+/// Enter held down on the claim's button switches the claim once: the
+/// key's repeats (which click a focused button as a press does) would
+/// switch it on and off for as long as the key is held.
+#[tokio::test]
+async fn dashboard_enter_held_switches_the_claim_once() {
+    let emulator = Emulator::start(&["--in-memory"]);
+    let api = ClerkApi::new(emulator.clerk_url());
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!("{}/", emulator.clerk_url()))
+        .await
+        .unwrap();
+    browser
+        .wait_for_css("button#email-claim-switch[type=button]", WAIT)
+        .await;
+    browser
+        .js(
+            "document.getElementById('email-claim-switch').focus()",
+            vec![],
+        )
+        .await;
+    press_enter(&browser, false).await;
+    browser
+        .wait_for_js(
+            "the switch to be said",
+            "return document.getElementById('email-claim-note').textContent\
+               .indexOf('The email claim is off: ') === 0",
+            WAIT,
+        )
+        .await;
+    // Held: repeats slower than the loopback answer, so each one would find
+    // the switch done.
+    for _ in 0..5 {
+        press_enter(&browser, true).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        api.get_json("/__emulator/settings").await,
+        json!({ "email_claim": false })
+    );
+    browser.close().await;
+}
+
 /// A picker left open in one tab closes when another tab of the origin
 /// signs in, as clerk-js's modal does not stay open over a session (an
 /// account chosen in it would have switched every tab); focus goes back to
@@ -1565,7 +1610,7 @@ async fn another_tabs_sign_in_closes_the_picker() {
 /// Presses Enter in the tab as a keyboard does, through CDP: `repeat` marks
 /// the key's auto-repeat while it is held down (which WebDriver's key
 /// actions never mark).
-async fn press_enter(fx: &Fixture, repeat: bool) {
+async fn press_enter(browser: &Browser, repeat: bool) {
     let key = json!({
         "key": "Enter",
         "code": "Enter",
@@ -1576,11 +1621,11 @@ async fn press_enter(fx: &Fixture, repeat: bool) {
     down["type"] = json!("keyDown");
     down["text"] = json!("\r");
     down["autoRepeat"] = json!(repeat);
-    fx.browser.cdp("Input.dispatchKeyEvent", down).await;
+    browser.cdp("Input.dispatchKeyEvent", down).await;
     if !repeat {
         let mut up = key;
         up["type"] = json!("keyUp");
-        fx.browser.cdp("Input.dispatchKeyEvent", up).await;
+        browser.cdp("Input.dispatchKeyEvent", up).await;
     }
 }
 
@@ -1599,7 +1644,7 @@ async fn enter_held_on_the_sign_in_button_chooses_no_account() {
     // picker, with focus on the first account, and the key's repeats (after
     // the keyboard's delay, every 33 ms) arrive there. They must not sign
     // in as an account the person has not even seen.
-    press_enter(&fx, false).await;
+    press_enter(&fx.browser, false).await;
     fx.browser
         .wait_for_js(
             "focus on the first account",
@@ -1609,7 +1654,7 @@ async fn enter_held_on_the_sign_in_button_chooses_no_account() {
         )
         .await;
     for _ in 0..10 {
-        press_enter(&fx, true).await;
+        press_enter(&fx.browser, true).await;
         tokio::time::sleep(Duration::from_millis(33)).await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -1626,7 +1671,7 @@ async fn enter_held_on_the_sign_in_button_chooses_no_account() {
     );
 
     // A press of its own still chooses the focused account.
-    press_enter(&fx, false).await;
+    press_enter(&fx.browser, false).await;
     fx.wait_for_state("signed-in").await;
     assert_eq!(fx.state_text().await, "Signed in as grace@example.com");
     fx.close().await;

@@ -33,7 +33,7 @@ impl Auth {
     /// `use_auth().error` shows; the error is returned as well. While the
     /// request is in flight there is no user.
     ///
-    /// A sign-in as someone else than the stored session's person ends that
+    /// A sign-in as someone other than the stored session's person ends that
     /// session on the server (Instant keeps a session sent along only for
     /// the same person, and a replaced one would otherwise stay valid with
     /// nobody left to end it; Instant's JS client leaves it).
@@ -133,9 +133,8 @@ impl Auth {
         }
         match &result {
             Ok(user) => {
-                // Instant keeps the session sent along for the same person;
-                // another person's sign-in makes a new one, and the one it
-                // replaces would stay valid with nobody left to end it.
+                // A new token: another person's sign-in replaced the
+                // session sent along (see the doc comment).
                 if let Some(replaced) = previous.filter(|token| *token != user.refresh_token) {
                     revoke_in_background(inner.config.clone(), replaced);
                 }
