@@ -817,6 +817,27 @@ async fn admin_parameters_given_twice_are_refused() {
             );
         }
     }
+    // Two ways of naming a user, which might name two: refused as well.
+    let query = format!("email=bob@example.com&id={ada_id}");
+    for method in [Method::DELETE, Method::GET] {
+        let response = http
+            .request(
+                method.clone(),
+                format!("{}/admin/users?{query}", emulator.instant_url()),
+            )
+            .header("authorization", &bearer)
+            .header("app-id", APP_ID)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{method}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(
+            body["message"],
+            "Malformed parameter: give one of email, refresh_token or id, not email and id.",
+            "{method}"
+        );
+    }
     // Nobody was deleted.
     for email in ["ada@example.com", "bob@example.com"] {
         let (status, body) =

@@ -457,7 +457,7 @@ pub(crate) fn optional_string(
     body: &Map<String, Value>,
     name: &'static str,
 ) -> Result<Option<String>> {
-    let text = optional_text(body, name)?;
+    let text = optional_unbounded_string(body, name)?;
     if text.as_ref().is_some_and(|text| text.chars().count() > 256) {
         return Err(ApiError::InvalidParam {
             param: name,
@@ -470,7 +470,7 @@ pub(crate) fn optional_string(
 /// A string field of any length (the body limit bounds it), trimmed;
 /// absent, null or blank is `None`. For URLs, which an app may make long
 /// (a query string, a fragment) and the person cannot shorten.
-pub(crate) fn optional_text(
+pub(crate) fn optional_unbounded_string(
     body: &Map<String, Value>,
     name: &'static str,
 ) -> Result<Option<String>> {

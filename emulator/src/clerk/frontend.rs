@@ -31,8 +31,8 @@ use serde_json::{json, Map, Value};
 
 use super::api_error::{ApiError, Result};
 use super::backend_api::{
-    json_object, load_session_and_user, normalize_email, optional_string, optional_text,
-    session_json, user_json,
+    json_object, load_session_and_user, normalize_email, optional_string,
+    optional_unbounded_string, session_json, user_json,
 };
 use super::extract::{Body, PathParams};
 use super::store::{self, Session, User};
@@ -315,7 +315,7 @@ async fn client_sign_in(
     let account = account_from(&body)?;
     // The URL of the page the person started from, query and fragment
     // included: not held to the length limit of names and ids.
-    let redirect_url = optional_text(&body, "redirect_url")?;
+    let redirect_url = optional_unbounded_string(&body, "redirect_url")?;
 
     let (session_origin, redirect) = match redirect_url {
         Some(url) => {

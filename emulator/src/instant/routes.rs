@@ -402,6 +402,21 @@ fn admin_request<'a>(
         message: format!("Malformed parameter: {name} must be a UUID, got {value:?}."),
         hint: json!({ "in": ["query", name], "original-input": value }),
     };
+    // Two ways of naming the user might name two users: whichever one was
+    // read, the other would be ignored (a DELETE would answer as if done).
+    let given: Vec<&str> = ["email", "refresh_token", "id"]
+        .into_iter()
+        .filter(|name| query.contains_key(*name))
+        .collect();
+    if given.len() > 1 {
+        return Err(ApiError::ParamMalformed {
+            message: format!(
+                "Malformed parameter: give one of email, refresh_token or id, not {}.",
+                given.join(" and ")
+            ),
+            hint: json!({ "in": ["query"], "original-input": given }),
+        });
+    }
     let user = if let Some(email) = query.get("email") {
         // An empty email names no one; answering `{"user": null}` would
         // read as "no such user" rather than as the mistake it is.
