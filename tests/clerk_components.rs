@@ -37,10 +37,6 @@ extern "C" {
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn publishable_key() -> String {
-    config().clerk_publishable_key
-}
-
 #[wasm_bindgen_test]
 async fn sign_in_button_opens_the_picker() {
     reset().await;

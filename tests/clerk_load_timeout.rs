@@ -21,7 +21,7 @@ async fn loading_past_the_time_limit_is_an_error_not_a_blank_page() {
     let app = mount(|| {
         view! {
             <ClerkProvider
-                publishable_key=config().clerk_publishable_key
+                publishable_key=publishable_key()
                 load_timeout=Duration::from_millis(1)
             >
                 <ClerkLoading><p>"still-loading"</p></ClerkLoading>

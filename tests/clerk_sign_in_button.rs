@@ -18,7 +18,7 @@ async fn while_loading_nothing_signed_in_or_out_shows_and_a_click_is_queued() {
     assert!(!clerk_loaded(), "this page must not have loaded Clerk yet");
     let app = mount(|| {
         view! {
-            <ClerkProvider publishable_key=config().clerk_publishable_key>
+            <ClerkProvider publishable_key=publishable_key()>
                 <SignInButton class="sign-in" />
                 <ClerkLoading><p>"clerk-loading"</p></ClerkLoading>
                 <SignedOut><p>"signed-out-content"</p></SignedOut>

@@ -4,13 +4,15 @@
 //! stats and settings endpoints.
 //!
 //! Tests in one binary share one page (and one `window.Clerk`), so every
-//! test starts with [`reset`] and ends by signing out.
+//! test starts with [`reset`] and ends by signing out. What is the example
+//! app's needs the `app` feature; the clerk module's tests run without it.
 
 #![allow(dead_code)] // each test file uses its own subset
 
 #[path = "../emulator_support/mod.rs"]
 mod emulator_support;
 
+#[cfg(feature = "app")]
 use clerk_instant::config::AppConfig;
 use leptos::mount::mount_to;
 use leptos::prelude::*;
@@ -226,6 +228,7 @@ impl TextRecorder {
 }
 
 /// The configuration the app was built with (the emulator's values).
+#[cfg(feature = "app")]
 pub fn config() -> AppConfig {
     AppConfig::from_build_env()
 }
@@ -267,6 +270,7 @@ pub fn stored_instant_user() -> Option<Value> {
 }
 
 /// The Clerk user id the app recorded as the Instant session's owner.
+#[cfg(feature = "app")]
 pub fn stored_owner() -> Option<String> {
     local_storage()
         .get_item(&clerk_instant::app::owner_storage_key(app_id()))
@@ -293,12 +297,14 @@ pub async fn another_tab_signs_out_of_clerk() {
 
 /// The key of the app's Sign out marker, which a tab holds while its Sign
 /// out is under way.
+#[cfg(feature = "app")]
 pub fn sign_out_marker_key() -> String {
     clerk_instant::app::sign_out_marker_key(app_id())
 }
 
 /// The key of the app's sign-in marker, which a tab holds while its
 /// exchange is under way.
+#[cfg(feature = "app")]
 pub fn sign_in_marker_key() -> String {
     clerk_instant::app::sign_in_marker_key(app_id())
 }
@@ -329,14 +335,16 @@ pub async fn reset() {
     clerk_withhold_tokens(0);
     sign_out_of_clerk().await;
     local_storage().remove_item(&instant_storage_key()).unwrap();
-    local_storage()
-        .remove_item(&clerk_instant::app::owner_storage_key(app_id()))
-        .unwrap();
-    local_storage().remove_item(&sign_out_marker_key()).unwrap();
-    local_storage().remove_item(&sign_in_marker_key()).unwrap();
-    local_storage()
-        .remove_item(&clerk_instant::app::signed_out_session_key(app_id()))
-        .unwrap();
+    // The app's own keys (tests of the clerk module alone build without it).
+    #[cfg(feature = "app")]
+    for key in [
+        clerk_instant::app::owner_storage_key(app_id()),
+        sign_out_marker_key(),
+        sign_in_marker_key(),
+        clerk_instant::app::signed_out_session_key(app_id()),
+    ] {
+        local_storage().remove_item(&key).unwrap();
+    }
     local_storage()
         .remove_item(&format!("instant.{}.ended", app_id()))
         .unwrap();
@@ -436,6 +444,7 @@ pub fn mount<V: IntoView + 'static>(view: impl FnOnce() -> V + 'static) -> Mount
 }
 
 /// Mounts the whole app with `config`.
+#[cfg(feature = "app")]
 pub fn mount_app(config: AppConfig) -> Mounted {
     mount(move || view! { <clerk_instant::app::ClerkInstantApp config /> })
 }

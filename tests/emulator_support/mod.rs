@@ -45,6 +45,14 @@ pub fn client_name() -> &'static str {
     build_env("CLERK_CLIENT_NAME", option_env!("CLERK_CLIENT_NAME"))
 }
 
+/// The publishable key naming the Clerk role.
+pub fn publishable_key() -> &'static str {
+    build_env(
+        "CLERK_PUBLISHABLE_KEY",
+        option_env!("CLERK_PUBLISHABLE_KEY"),
+    )
+}
+
 /// The Clerk role's base URI (frontend and Backend API).
 pub fn clerk_api() -> &'static str {
     build_env("CLERK_FRONTEND_API", option_env!("CLERK_FRONTEND_API")).trim_end_matches('/')

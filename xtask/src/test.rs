@@ -112,8 +112,8 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
         )?;
         // The `clerk` and `instant` modules as another app gets them
         // (`default-features = false`: no example app, no router), in a
-        // client-side app (Leptos's `csr`); the tests of the example app
-        // need the feature, and cargo leaves them out.
+        // client-side app (Leptos's `csr`); cargo leaves out the tests of
+        // the example app, which need the feature.
         run_layer(
             "browser (library alone)",
             &mut browser_tests(&["--no-default-features", "--features", "leptos/csr"]),
