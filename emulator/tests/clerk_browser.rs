@@ -12,6 +12,7 @@ mod support;
 
 use std::time::Duration;
 
+use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::Locator;
 use serde_json::{json, Value};
@@ -1322,13 +1323,10 @@ async fn sign_in_page_refuses_a_bad_redirect_url_up_front() {
     browser.close().await;
 }
 
-/// The app's help for a token without `email` says to add the claim in
-/// Clerk's dashboard; the emulator's dashboard has a button for it. It is a
-/// real button that works by keyboard, keeps focus, and says (in a status
-/// region) what changed.
-#[tokio::test]
-async fn dashboard_switches_the_email_claim_by_keyboard() {
-    let emulator = Emulator::start(&["--in-memory", "--no-email-claim"]);
+/// An in-memory emulator started with `args` more, its dashboard open in a
+/// browser, and the email claim's button there (drawn by the first poll).
+async fn open_dashboard(args: &[&str]) -> (Emulator, ClerkApi, Browser, Element) {
+    let emulator = Emulator::start(&[&["--in-memory"], args].concat());
     let api = ClerkApi::new(emulator.clerk_url());
     let browser = Browser::start().await;
     browser
@@ -1339,6 +1337,32 @@ async fn dashboard_switches_the_email_claim_by_keyboard() {
     let button = browser
         .wait_for_css("button#email-claim-switch[type=button]", WAIT)
         .await;
+    (emulator, api, browser, button)
+}
+
+/// Waits until the dashboard's status line says the claim is now `claim`
+/// ("on" or "off"), and returns what it says.
+async fn wait_for_claim_note(browser: &Browser, claim: &str) -> Value {
+    browser
+        .wait_for_js(
+            &format!("the note to say the claim is {claim}"),
+            &format!(
+                "var t = document.getElementById('email-claim-note').textContent; \
+                 return t.indexOf({}) === 0 && t",
+                json!(format!("The email claim is {claim}: "))
+            ),
+            WAIT,
+        )
+        .await
+}
+
+/// The app's help for a token without `email` says to add the claim in
+/// Clerk's dashboard; the emulator's dashboard has a button for it. It is a
+/// real button that works by keyboard, keeps focus, and says (in a status
+/// region) what changed.
+#[tokio::test]
+async fn dashboard_switches_the_email_claim_by_keyboard() {
+    let (_emulator, api, browser, button) = open_dashboard(&["--no-email-claim"]).await;
     let shown = "var b = document.getElementById('email-claim-switch'); \
                  var note = document.getElementById('email-claim-note'); \
                  return { claim: document.getElementById('email-claim').textContent, \
@@ -1350,22 +1374,9 @@ async fn dashboard_switches_the_email_claim_by_keyboard() {
         json!({ "claim": "off", "button": "Turn on", "name": "Turn on the email claim",
                 "focused": false, "note": "status: " })
     );
-    for (on, claim, action, note) in [
-        (true, "on", "Turn off", "The email claim is on: "),
-        (false, "off", "Turn on", "The email claim is off: "),
-    ] {
+    for (on, claim, action) in [(true, "on", "Turn off"), (false, "off", "Turn on")] {
         button.send_keys(&Key::Enter.to_string()).await.unwrap();
-        let said = browser
-            .wait_for_js(
-                &format!("the note to say the claim is {claim}"),
-                &format!(
-                    "var t = document.getElementById('email-claim-note').textContent; \
-                     return t.indexOf({}) === 0 && t",
-                    json!(note)
-                ),
-                WAIT,
-            )
-            .await;
+        let said = wait_for_claim_note(&browser, claim).await;
         assert_eq!(
             api.get_json("/__emulator/settings").await,
             json!({ "email_claim": on })
@@ -1450,17 +1461,7 @@ async fn dashboard_switches_the_email_claim_by_keyboard() {
 async fn dashboard_double_click_switches_the_claim_once() {
     use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
 
-    let emulator = Emulator::start(&["--in-memory"]);
-    let api = ClerkApi::new(emulator.clerk_url());
-    let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("{}/", emulator.clerk_url()))
-        .await
-        .unwrap();
-    let button = browser
-        .wait_for_css("button#email-claim-switch[type=button]", WAIT)
-        .await;
+    let (_emulator, api, browser, button) = open_dashboard(&[]).await;
     // Which clicks the page saw, as click counts: the double click must
     // reach it as one (1 then 2), or this test would prove nothing.
     browser
@@ -1494,14 +1495,7 @@ async fn dashboard_double_click_switches_the_claim_once() {
         .then(down)
         .then(up);
     browser.client.perform_actions(double_click).await.unwrap();
-    browser
-        .wait_for_js(
-            "the switch to be said",
-            "return document.getElementById('email-claim-note').textContent\
-               .indexOf('The email claim is off: ') === 0",
-            WAIT,
-        )
-        .await;
+    wait_for_claim_note(&browser, "off").await;
     // Past the dashboard's next poll, so a second switch would show.
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert_eq!(
@@ -1529,17 +1523,7 @@ async fn dashboard_double_click_switches_the_claim_once() {
 /// switch it on and off for as long as the key is held.
 #[tokio::test]
 async fn dashboard_enter_held_switches_the_claim_once() {
-    let emulator = Emulator::start(&["--in-memory"]);
-    let api = ClerkApi::new(emulator.clerk_url());
-    let browser = Browser::start().await;
-    browser
-        .client
-        .goto(&format!("{}/", emulator.clerk_url()))
-        .await
-        .unwrap();
-    browser
-        .wait_for_css("button#email-claim-switch[type=button]", WAIT)
-        .await;
+    let (_emulator, api, browser, _button) = open_dashboard(&[]).await;
     browser
         .js(
             "document.getElementById('email-claim-switch').focus()",
@@ -1547,14 +1531,7 @@ async fn dashboard_enter_held_switches_the_claim_once() {
         )
         .await;
     press_enter(&browser, false).await;
-    browser
-        .wait_for_js(
-            "the switch to be said",
-            "return document.getElementById('email-claim-note').textContent\
-               .indexOf('The email claim is off: ') === 0",
-            WAIT,
-        )
-        .await;
+    wait_for_claim_note(&browser, "off").await;
     // Held: repeats slower than the loopback answer, so each one would find
     // the switch done.
     for _ in 0..5 {
