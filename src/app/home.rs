@@ -13,7 +13,9 @@ use super::session::use_session_link;
 use super::sync::{self, Panel};
 use super::{focus_if_lost, focus_is_lost};
 
-use crate::clerk::{use_clerk_auth, ClerkError, ClerkLoading, SignInButton, SignedIn, SignedOut};
+use crate::clerk::{
+    use_clerk_auth, ClerkError, ClerkLoading, ClerkState, SignInButton, SignedIn, SignedOut,
+};
 use crate::instant::{use_auth, AuthState, InstantError, User};
 
 /// `ClerkProvider` > `SignedOut` (`SignInButton`) + `SignedIn`
@@ -34,7 +36,7 @@ pub fn HomePage() -> impl IntoView {
         }
         // Signed out of Clerk instead: a later sign-in is not the one the
         // account page sent them for.
-        if clerk.state.with(crate::clerk::ClerkState::is_signed_out) {
+        if clerk.state.with(ClerkState::is_signed_out) {
             sent_to_instant.set(false);
         } else if signed_in_to_both.get() {
             sent_to_instant.set(false);
