@@ -71,11 +71,18 @@ fn main() -> std::process::ExitCode {
         Command::Bench(args) => bench::run(args),
         Command::Screenshots => screenshots::run(),
     };
-    process::stop_all();
-    match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("xtask: {err:#}");
+    match process::ending(result, process::interrupted()) {
+        // The interrupt handler is stopping everything and exits with 130;
+        // what the command returned meanwhile (a child it stopped, seen as
+        // a failed build or as "No child processes") is no error.
+        process::Ending::Interrupted => process::wait_for_interrupt_handler(),
+        process::Ending::Done => {
+            process::stop_all();
+            std::process::ExitCode::SUCCESS
+        }
+        process::Ending::Failed(message) => {
+            process::stop_all();
+            eprintln!("xtask: {message}");
             std::process::ExitCode::FAILURE
         }
     }

@@ -31,6 +31,37 @@ pub fn interrupted() -> bool {
     STOPPING.load(Ordering::SeqCst)
 }
 
+/// How a command of xtask ends.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// It succeeded.
+    Done,
+    /// It failed, saying this.
+    Failed(String),
+    /// xtask was interrupted (Ctrl-C, SIGTERM): whatever the command
+    /// returned came from the children being stopped on purpose.
+    Interrupted,
+}
+
+/// How xtask ends, from its command's `result` and whether it was
+/// `interrupted` meanwhile (see [`interrupted`]; checked before xtask's own
+/// final [`stop_all`]).
+pub fn ending(result: anyhow::Result<()>, interrupted: bool) -> Ending {
+    match result {
+        _ if interrupted => Ending::Interrupted,
+        Ok(()) => Ending::Done,
+        Err(err) => Ending::Failed(format!("{err:#}")),
+    }
+}
+
+/// Waits for the interrupt handler, which is stopping everything, to exit
+/// the process (with 130); never returns.
+pub fn wait_for_interrupt_handler() -> ! {
+    loop {
+        std::thread::park();
+    }
+}
+
 /// How long stopped processes get to exit after SIGTERM before SIGKILL.
 const STOP_GRACE: Duration = Duration::from_secs(5);
 
@@ -306,6 +337,23 @@ pub fn run_checked(command: &mut Command) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_a_command_returns_after_an_interrupt_is_no_error() {
+        // Seen after Ctrl-C: the dev loop's `try_wait` on a child the
+        // interrupt handler had reaped, and a build it stopped.
+        let stopped = || Err(anyhow::anyhow!("No child processes (os error 10)"));
+        assert_eq!(ending(stopped(), true), Ending::Interrupted);
+        assert_eq!(ending(Ok(()), true), Ending::Interrupted);
+        assert_eq!(ending(Ok(()), false), Ending::Done);
+        assert_eq!(
+            ending(
+                Err(anyhow::anyhow!("inner").context("building the emulator")),
+                false
+            ),
+            Ending::Failed("building the emulator: inner".to_owned())
+        );
+    }
 
     #[test]
     fn a_child_past_its_time_limit_is_stopped_and_one_within_it_is_not() {
