@@ -34,7 +34,8 @@ struct Cli {
 enum Command {
     /// Install whatever tool is missing.
     Setup {
-        /// Also install Chromium and ChromeDriver (needed by `test`).
+        /// Also install Chromium, ChromeDriver and axe-core (needed by `test`'s browser and
+        /// e2e layers).
         #[arg(long)]
         browser: bool,
     },
@@ -128,4 +129,22 @@ pub fn workspace_root() -> std::path::PathBuf {
         .parent()
         .expect("xtask sits inside the workspace")
         .to_path_buf()
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn setup_help_names_everything_browser_installs() {
+        let mut cli = super::Cli::command();
+        let help = cli
+            .find_subcommand_mut("setup")
+            .expect("a setup subcommand")
+            .render_help()
+            .to_string();
+        for tool in ["Chromium", "ChromeDriver", "axe-core"] {
+            assert!(help.contains(tool), "{tool} missing from:\n{help}");
+        }
+    }
 }
