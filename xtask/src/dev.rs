@@ -26,11 +26,7 @@ pub fn run() -> anyhow::Result<()> {
     // Default ports and the persistent data dir: the app's built-in defaults
     // point here, so no environment variable is needed.
     let mut emulator = Emulator::start(&["--data-dir", ".emulator"], None)?;
-    let mut trunk = Command::new("trunk");
-    trunk
-        .args(["serve", "--address", "127.0.0.1", "--port", "8080"])
-        .env("TRUNK_SKIP_VERSION_CHECK", "true")
-        .current_dir(workspace_root());
+    let mut trunk = trunk_serve();
     emulator.apply_env(&mut trunk);
     let mut trunk = Guarded::spawn(&mut trunk)?;
     eprintln!();
@@ -62,6 +58,22 @@ pub fn run() -> anyhow::Result<()> {
     }
 }
 
+/// `trunk serve` on the app's address. With `RUST_BACKTRACE` set (as many
+/// developers keep it), Trunk would follow every compile error with a stack
+/// backtrace of its own internals; `RUST_LIB_BACKTRACE=0` leaves them out
+/// (panics keep theirs), unless the developer set it.
+fn trunk_serve() -> Command {
+    let mut trunk = Command::new("trunk");
+    trunk
+        .args(["serve", "--address", "127.0.0.1", "--port", "8080"])
+        .env("TRUNK_SKIP_VERSION_CHECK", "true")
+        .current_dir(workspace_root());
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        trunk.env("RUST_LIB_BACKTRACE", "0");
+    }
+    trunk
+}
+
 /// Fails, naming the port and what needs it, when something on this
 /// machine already listens on one of `addresses` on 127.0.0.1.
 fn check_free(addresses: &[(u16, &str)]) -> anyhow::Result<()> {
@@ -80,6 +92,19 @@ fn check_free(addresses: &[(u16, &str)]) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trunk_shows_a_compile_error_without_a_backtrace_of_its_own() {
+        if std::env::var_os("RUST_LIB_BACKTRACE").is_some() {
+            return; // the developer's choice, kept
+        }
+        let trunk = trunk_serve();
+        let lib_backtrace = trunk
+            .get_envs()
+            .find(|(key, _)| *key == "RUST_LIB_BACKTRACE")
+            .and_then(|(_, value)| value);
+        assert_eq!(lib_backtrace, Some(std::ffi::OsStr::new("0")));
+    }
 
     #[test]
     fn a_taken_port_is_named_with_what_needs_it() {
