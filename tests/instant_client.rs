@@ -128,6 +128,29 @@ async fn a_stored_session_ended_elsewhere_is_cleared_and_says_why() {
     assert_eq!(stored_session(), None, "the ended session is cleared");
 }
 
+/// A stored refresh token Instant cannot even read (edited by hand): its
+/// check answers "malformed", and it names no session either.
+#[wasm_bindgen_test]
+async fn a_stored_refresh_token_instant_cannot_read_is_an_ended_session() {
+    stored_sign_in("unreadable-token").await;
+    let mut stored: serde_json::Value =
+        serde_json::from_str(&stored_session().expect("a stored session")).unwrap();
+    stored["refresh_token"] = "bogus".into();
+    store_raw(&stored.to_string());
+
+    let reloaded = init(config());
+    let auth = reloaded.use_auth();
+    assert!(auth.user.get_untracked().is_some(), "shown from storage");
+    within_deadline("the check", reloaded.auth().check_stored_session())
+        .await
+        .expect("the check got an answer");
+    assert_eq!(
+        auth.state.get_untracked(),
+        AuthState::Error(InstantError::SessionEnded)
+    );
+    assert_eq!(stored_session(), None, "the unreadable session is cleared");
+}
+
 #[wasm_bindgen_test]
 async fn a_session_another_tab_found_ended_says_why_here_too() {
     let user = stored_sign_in("ended-in-another-tab").await;

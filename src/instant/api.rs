@@ -68,7 +68,10 @@ pub(crate) enum SessionCheck {
 
 /// Whether an error answer says the refresh token names no user: `type`
 /// `record-not-found` with `hint["record-type"]` `app-user`, which
-/// Instant's own client takes as "signed out" when it connects.
+/// Instant's own client takes as "signed out" when it connects; or
+/// `param-malformed` with `hint["in"]` naming `refresh-token`: a stored
+/// token Instant cannot even read (edited by hand, say) names no one
+/// either, and would stay on show until a sign-in failed.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
 fn says_session_ended(body: &str) -> bool {
     let text = |object: &js_sys::Object, name: &str| {
@@ -84,8 +87,21 @@ fn says_session_ended(body: &str) -> bool {
         .as_ref()
         .and_then(json::as_object)
         .and_then(|hint| text(hint, "record-type"));
-    text(fields, "type").as_deref() == Some("record-not-found")
-        && record_type.as_deref() == Some("app-user")
+    let names_the_token = json::field(fields, "hint")
+        .as_ref()
+        .and_then(json::as_object)
+        .and_then(|hint| json::field(hint, "in"))
+        .is_some_and(|path| {
+            js_sys::Array::is_array(&path)
+                && js_sys::Array::from(&path)
+                    .iter()
+                    .any(|step| step.as_string().as_deref() == Some("refresh-token"))
+        });
+    match text(fields, "type").as_deref() {
+        Some("record-not-found") => record_type.as_deref() == Some("app-user"),
+        Some("param-malformed") => names_the_token,
+        _ => false,
+    }
 }
 
 /// Reads the success answer of the ID-token exchange: `{user, created}`.
@@ -416,7 +432,7 @@ mod json_tests {
     }
 
     #[test]
-    fn only_record_not_found_for_an_app_user_ends_the_session() {
+    fn only_an_unknown_or_unreadable_refresh_token_ends_the_session() {
         assert!(says_session_ended(
             r#"{"type": "record-not-found", "message": "Record not found: app-user",
                 "hint": {"record-type": "app-user"}}"#
@@ -431,6 +447,13 @@ mod json_tests {
         assert!(!says_session_ended(no_hint));
         let malformed = r#"{"type": "param-malformed", "message": "refresh-token is not a uuid"}"#;
         assert!(!says_session_ended(malformed));
+        // A token Instant cannot read at all names no one.
+        let unreadable_token = r#"{"type": "param-malformed", "message": "m",
+            "hint": {"in": ["body", "refresh-token"], "original-input": "bogus"}}"#;
+        assert!(says_session_ended(unreadable_token));
+        let unreadable_app_id = r#"{"type": "param-malformed", "message": "m",
+            "hint": {"in": ["body", "app-id"], "original-input": "bogus"}}"#;
+        assert!(!says_session_ended(unreadable_app_id));
         assert!(!says_session_ended(""));
         assert!(!says_session_ended("<html>Bad Gateway</html>"));
     }
