@@ -176,6 +176,12 @@ pub enum ConfigError {
         /// The name as the file gives it.
         name: String,
     },
+    /// Two apps share an id: requests name their app by id alone.
+    #[error(
+        "two apps have the id {0}; give each [[apps]] an id of its own (requests name \
+         their app by it)"
+    )]
+    DuplicateAppId(uuid::Uuid),
 }
 
 impl FileConfig {
@@ -198,7 +204,13 @@ impl FileConfig {
         if let Some(problem) = SecretProblem::of(&self.clerk.secret_key) {
             return Err(ConfigError::SecretKey(problem));
         }
-        for app in &self.apps {
+        for (index, app) in self.apps.iter().enumerate() {
+            if self.apps[..index]
+                .iter()
+                .any(|earlier| earlier.id == app.id)
+            {
+                return Err(ConfigError::DuplicateAppId(app.id));
+            }
             if let Some(problem) = SecretProblem::of(&app.admin_token) {
                 return Err(ConfigError::AdminToken {
                     app_id: app.id,
@@ -353,5 +365,24 @@ mod tests {
         }
         let config = format!("{app}[[apps.clerk_clients]]\nname = \"clerk\"\n");
         assert_eq!(parse(&config).validate(), Ok(()));
+    }
+
+    #[test]
+    fn two_apps_with_one_id_are_refused_saying_what_to_do() {
+        let app = format!(
+            "[[apps]]\nid = {DEFAULT_APP_ID:?}\nadmin_token = \"t\"\n\
+             [[apps.clerk_clients]]\nname = \"clerk\"\n"
+        );
+        let error = parse(&format!("{app}{app}")).validate().unwrap_err();
+        assert_eq!(
+            error,
+            ConfigError::DuplicateAppId(DEFAULT_APP_ID.parse().unwrap())
+        );
+        assert!(
+            error
+                .to_string()
+                .contains("give each [[apps]] an id of its own"),
+            "{error}"
+        );
     }
 }
