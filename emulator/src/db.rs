@@ -92,19 +92,25 @@ impl Db {
     /// database thread only finishes one now and then (see `checkpoint`).
     pub fn open(data_dir: DataDir) -> Result<Self> {
         let path = data_dir.database_path();
-        let conn = Connection::open(&path)?;
-        // The first statement reads the file: a file that is not SQLite, or
-        // a damaged one, fails here, and the error says what to do.
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(|reason| match reason.sqlite_error_code() {
-                Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
-                    DbError::Unreadable {
-                        path: path.clone(),
-                        reason,
-                    }
+        // What says what to do about a database file the emulator cannot
+        // use: one that is not SQLite, a damaged one (found by the first
+        // statement, which reads the file), or a directory in its place.
+        let unusable = |reason: rusqlite::Error| match reason.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
+                DbError::Unreadable {
+                    path: path.clone(),
+                    reason,
                 }
-                _ => DbError::Sqlite(reason),
-            })?;
+            }
+            Some(rusqlite::ErrorCode::CannotOpen) if path.is_dir() => DbError::Unreadable {
+                path: path.clone(),
+                reason,
+            },
+            _ => DbError::Sqlite(reason),
+        };
+        let conn = Connection::open(&path).map_err(unusable)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(unusable)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         // After a restart, SQLite cuts the WAL file back to this size.

@@ -216,3 +216,26 @@ fn an_unreadable_signing_key_is_refused_saying_what_to_do_and_kept() {
         "the file is kept"
     );
 }
+
+/// A directory where the database file goes is refused in the same words,
+/// and kept.
+#[test]
+fn a_directory_in_place_of_the_database_is_refused_saying_what_to_do() {
+    let dir = TempDir::new("data-dir-database-is-a-dir");
+    let database = dir.0.join(emulator::data_dir::DATABASE_FILE_NAME);
+    std::fs::create_dir(&database).unwrap();
+    let refusal = match run(&["--data-dir", dir.path_str()]) {
+        Ok(_) => panic!("the emulator started with a directory for its database"),
+        Err(stderr) => stderr,
+    };
+    for says in [
+        format!(
+            "{} is not a database the emulator can read",
+            database.display()
+        ),
+        "move it out of the way".to_owned(),
+    ] {
+        assert!(refusal.contains(&says), "{says:?} in {refusal}");
+    }
+    assert!(database.is_dir(), "the directory is kept");
+}
