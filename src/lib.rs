@@ -96,7 +96,7 @@
 //!         });
 //!     };
 //!     // The guide's `useEffect(…, [])`, for each Clerk account: a stored
-//!     // session of the same person is kept (a reload makes no request).
+//!     // session of the same person is kept (a reload makes no exchange).
 //!     Effect::new(move |_| {
 //!         let clerk_email = clerk.email.get();
 //!         let instant_email = auth.user.with_untracked(|user| {

@@ -184,8 +184,8 @@ impl Auth {
     /// #[component]
     /// fn SignOutOfInstant() -> impl IntoView {
     ///     // In the component, where the context is; the call itself goes
-    ///     // in the handler (in the component's body it would sign out at
-    ///     // every render).
+    ///     // in the handler (in the component's body it would sign out as
+    ///     // soon as the component mounts).
     ///     let auth = use_instant().auth();
     ///     let sign_out = move |_| {
     ///         // Signed out here from this line on; the revoke is under way.
