@@ -70,11 +70,6 @@
     return text.charAt(0).toUpperCase() + text.slice(1).replace(/\.?$/, '.');
   }
 
-  /**
-   * What a failed sign-in says. An address the emulator refuses comes with
-   * its reason alone in `meta.reason` (the API's own text starts
-   * `email_address is invalid: "…"`, which reads as code, not advice).
-   */
   /** Whether `err` is the emulator refusing the email address itself. */
   function refusesTheEmail(err) {
     var first = err && Array.isArray(err.errors) ? err.errors[0] : null;
@@ -82,6 +77,11 @@
     return !!meta && meta.param_name === 'email_address' && typeof meta.reason === 'string' && !!meta.reason;
   }
 
+  /**
+   * What a failed sign-in says. An address the emulator refuses comes with
+   * its reason alone in `meta.reason` (the API's own text starts
+   * `email_address is invalid: "…"`, which reads as code, not advice).
+   */
   function signInProblem(err) {
     if (refusesTheEmail(err)) {
       var meta = err.errors[0].meta;

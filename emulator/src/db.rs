@@ -95,18 +95,22 @@ impl Db {
         // What says what to do about a database file the emulator cannot
         // use: one that is not SQLite, a damaged one (found by the first
         // statement, which reads the file), or a directory in its place.
-        let unusable = |reason: rusqlite::Error| match reason.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
+        let unusable = |reason: rusqlite::Error| {
+            let unreadable = match reason.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
+                    true
+                }
+                Some(rusqlite::ErrorCode::CannotOpen) => path.is_dir(),
+                _ => false,
+            };
+            if unreadable {
                 DbError::Unreadable {
                     path: path.clone(),
                     reason,
                 }
+            } else {
+                DbError::Sqlite(reason)
             }
-            Some(rusqlite::ErrorCode::CannotOpen) if path.is_dir() => DbError::Unreadable {
-                path: path.clone(),
-                reason,
-            },
-            _ => DbError::Sqlite(reason),
         };
         let conn = Connection::open(&path).map_err(unusable)?;
         conn.pragma_update(None, "journal_mode", "WAL")

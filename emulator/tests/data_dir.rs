@@ -77,6 +77,26 @@ fn run(args: &[&str]) -> Result<Running, String> {
     Err(stderr.join().unwrap())
 }
 
+/// What the emulator wrote on stderr as it refused to start on `dir`,
+/// which holds `what`.
+fn refusal(dir: &TempDir, what: &str) -> String {
+    match run(&["--data-dir", dir.path_str()]) {
+        Ok(_) => panic!("the emulator started with {what}"),
+        Err(stderr) => stderr,
+    }
+}
+
+/// Asserts that `refusal` names `database` as unreadable and says to move
+/// it out of the way.
+fn assert_says_to_move_away(refusal: &str, database: &std::path::Path) {
+    let unreadable = format!(
+        "{} is not a database the emulator can read",
+        database.display()
+    );
+    assert!(refusal.contains(&unreadable), "{unreadable:?} in {refusal}");
+    assert!(refusal.contains("move it out of the way"), "{refusal}");
+}
+
 fn signing_key(dir: &TempDir) -> String {
     std::fs::read_to_string(dir.0.join("clerk-signing-key.pem")).expect("a signing key")
 }
@@ -167,20 +187,9 @@ fn an_unreadable_database_is_refused_saying_what_to_do_and_kept() {
     header[28..32].copy_from_slice(&7u32.to_be_bytes()); // 7 pages, none there
     for contents in [b"users and sessions, once".to_vec(), header] {
         std::fs::write(&database, &contents).unwrap();
-        let refusal = match run(&["--data-dir", dir.path_str()]) {
-            Ok(_) => panic!("the emulator started on an unreadable database"),
-            Err(stderr) => stderr,
-        };
-        for says in [
-            format!(
-                "{} is not a database the emulator can read",
-                database.display()
-            ),
-            "move it out of the way".to_owned(),
-            "--in-memory".to_owned(),
-        ] {
-            assert!(refusal.contains(&says), "{says:?} in {refusal}");
-        }
+        let refusal = refusal(&dir, "an unreadable database");
+        assert_says_to_move_away(&refusal, &database);
+        assert!(refusal.contains("--in-memory"), "{refusal}");
         assert_eq!(
             std::fs::read(&database).unwrap(),
             contents,
@@ -197,10 +206,7 @@ fn an_unreadable_signing_key_is_refused_saying_what_to_do_and_kept() {
     let dir = TempDir::new("data-dir-bad-key");
     let key = dir.0.join("clerk-signing-key.pem");
     std::fs::write(&key, "junk\n").unwrap();
-    let refusal = match run(&["--data-dir", dir.path_str()]) {
-        Ok(_) => panic!("the emulator started with a signing key that is not one"),
-        Err(stderr) => stderr,
-    };
+    let refusal = refusal(&dir, "a signing key that is not one");
     let says = format!(
         "emulator: the Clerk signing key {} is not an RSA PKCS#8 PEM key",
         key.display()
@@ -224,18 +230,7 @@ fn a_directory_in_place_of_the_database_is_refused_saying_what_to_do() {
     let dir = TempDir::new("data-dir-database-is-a-dir");
     let database = dir.0.join(emulator::data_dir::DATABASE_FILE_NAME);
     std::fs::create_dir(&database).unwrap();
-    let refusal = match run(&["--data-dir", dir.path_str()]) {
-        Ok(_) => panic!("the emulator started with a directory for its database"),
-        Err(stderr) => stderr,
-    };
-    for says in [
-        format!(
-            "{} is not a database the emulator can read",
-            database.display()
-        ),
-        "move it out of the way".to_owned(),
-    ] {
-        assert!(refusal.contains(&says), "{says:?} in {refusal}");
-    }
+    let refusal = refusal(&dir, "a directory for its database");
+    assert_says_to_move_away(&refusal, &database);
     assert!(database.is_dir(), "the directory is kept");
 }

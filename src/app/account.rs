@@ -49,17 +49,18 @@ pub struct LinkFacts {
 /// Why the account page last sent a person home, for the home page that
 /// mounts next: it brings them back once they have signed in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum SentHome {
     /// Not sent (or already brought back).
-    No,
+    No = 0,
     /// Signed out of Clerk: the home page also says why they are there, and
     /// brings them back once Clerk has signed in (this page then signs in
     /// to Instant).
-    ToSignInWithClerk,
+    ToSignInWithClerk = 1,
     /// Signed in to Clerk alone (a session ended, a failed exchange, a
     /// Sign out of Instant): the home page shows why and the way on, and
     /// brings them back once they are signed in to both.
-    ToSignInToInstant,
+    ToSignInToInstant = 2,
 }
 
 impl SentHome {

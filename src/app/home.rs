@@ -26,19 +26,29 @@ pub fn HomePage() -> impl IntoView {
     let clerk = use_clerk_auth();
     // Sent here by the account page, which needs a sign-in: say so (when
     // it is Clerk's), and once the person has signed in, go back there.
+    // Two flags, not a signal of `SentHome`: a signal of its own type cost
+    // the wasm half a kilobyte.
     let sent_home = SentHome::take();
     let sent_to_sign_in = RwSignal::new(sent_home == SentHome::ToSignInWithClerk);
     let sent_to_instant = RwSignal::new(sent_home == SentHome::ToSignInToInstant);
     let signed_in_to_both = use_session_link().signed_in_to_both();
     Effect::new(move |_| {
-        if !sent_to_instant.get() {
+        let back = if sent_to_sign_in.get() {
+            // The account page then signs in to Instant itself.
+            clerk.is_signed_in.get()
+        } else if sent_to_instant.get() {
+            // Signed out of Clerk instead: a later sign-in is not the one
+            // the account page sent them for.
+            if clerk.state.with(ClerkState::is_signed_out) {
+                sent_to_instant.set(false);
+                return;
+            }
+            signed_in_to_both.get()
+        } else {
             return;
-        }
-        // Signed out of Clerk instead: a later sign-in is not the one the
-        // account page sent them for.
-        if clerk.state.with(ClerkState::is_signed_out) {
-            sent_to_instant.set(false);
-        } else if signed_in_to_both.get() {
+        };
+        if back {
+            sent_to_sign_in.set(false);
             sent_to_instant.set(false);
             use_navigate()("/account", NavigateOptions::default());
         }
@@ -58,10 +68,6 @@ pub fn HomePage() -> impl IntoView {
         let signed_in = clerk
             .state
             .with(|state| state.is_loaded().then(|| state.is_signed_in()));
-        if signed_in == Some(true) && sent_to_sign_in.get_untracked() {
-            sent_to_sign_in.set(false);
-            use_navigate()("/account", NavigateOptions::default());
-        }
         if signed_in_before.flatten() == Some(false) && signed_in == Some(true) {
             if sign_in_pressed.get_value() {
                 leptos::task::spawn_local(keep_focus_after_sign_in());

@@ -189,6 +189,7 @@ pub fn is_about_missing_email(error: &InstantError) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clerk::{ClerkError, ClerkSession, ClerkUser};
 
     /// After the signed-in part's decision on mount, with nothing else
     /// going on.
@@ -198,7 +199,6 @@ mod tests {
             ..PanelFacts::default()
         }
     }
-    use crate::clerk::{ClerkError, ClerkSession, ClerkUser};
 
     fn clerk_signed_in(id: &str) -> ClerkState {
         ClerkState::SignedIn(ClerkSession {

@@ -83,23 +83,20 @@ fn says_session_ended(body: &str) -> bool {
     let Some(fields) = json::as_object(&answer) else {
         return false;
     };
-    let record_type = json::field(fields, "hint")
-        .as_ref()
-        .and_then(json::as_object)
-        .and_then(|hint| text(hint, "record-type"));
-    let names_the_token = json::field(fields, "hint")
-        .as_ref()
-        .and_then(json::as_object)
-        .and_then(|hint| json::field(hint, "in"))
-        .is_some_and(|path| {
+    let Some(hint) = json::field(fields, "hint") else {
+        return false;
+    };
+    let Some(hint) = json::as_object(&hint) else {
+        return false;
+    };
+    match text(fields, "type").as_deref() {
+        Some("record-not-found") => text(hint, "record-type").as_deref() == Some("app-user"),
+        Some("param-malformed") => json::field(hint, "in").is_some_and(|path| {
             js_sys::Array::is_array(&path)
                 && js_sys::Array::from(&path)
                     .iter()
                     .any(|step| step.as_string().as_deref() == Some("refresh-token"))
-        });
-    match text(fields, "type").as_deref() {
-        Some("record-not-found") => record_type.as_deref() == Some("app-user"),
-        Some("param-malformed") => names_the_token,
+        }),
         _ => false,
     }
 }
