@@ -3,7 +3,9 @@
 //! Every child is started in a process group of its own and registered here;
 //! on drop, on Ctrl-C or SIGTERM, and before xtask exits, the whole group is
 //! terminated (Trunk's cargo, the test runner's chromedriver and Chromium
-//! included). Once interrupted, nothing new is started.
+//! included). Once interrupted, nothing new is started. Killed outright
+//! (SIGKILL), xtask can do none of this; on Linux each child is then sent
+//! SIGTERM by the kernel, though its own children are not.
 //!
 //! Some descendants leave those groups: the e2e harness and the emulator's
 //! browser tests start ChromeDriver in a group of its own and stop it when
@@ -245,9 +247,17 @@ pub struct Guarded {
 impl Guarded {
     /// Spawns `command` in a new process group; refused once xtask is
     /// stopping everything (see [`stop_all`]).
+    ///
+    /// On Linux the child also gets SIGTERM when the thread that spawned it
+    /// ends, so that an xtask killed with SIGKILL (a CI time limit, the OOM
+    /// killer) does not leave the emulator or Trunk holding their ports:
+    /// spawn only from a thread that outlives the child (xtask's main
+    /// thread does).
     pub fn spawn(command: &mut Command) -> anyhow::Result<Self> {
         use std::os::unix::process::CommandExt as _;
         command.process_group(0);
+        #[cfg(target_os = "linux")]
+        end_with_parent(command);
         // Held across the spawn, so that an interrupt either sees this
         // child registered or stops it from starting.
         let mut groups = GROUPS.lock().unwrap_or_else(|e| e.into_inner());
@@ -316,6 +326,28 @@ impl Drop for Guarded {
     }
 }
 
+/// Has `command`'s process sent SIGTERM when the thread that spawns it
+/// ends (see [`Guarded::spawn`]).
+#[cfg(target_os = "linux")]
+fn end_with_parent(command: &mut Command) {
+    use std::os::unix::process::CommandExt as _;
+    let parent = std::process::id() as i32;
+    // SAFETY: between fork and exec the closure makes only async-signal-safe
+    // calls (prctl, getppid) and allocates nothing on success.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // A parent gone before the prctl sends no signal: do not start.
+            if libc::getppid() != parent {
+                return Err(std::io::Error::other("xtask has ended"));
+            }
+            Ok(())
+        });
+    }
+}
+
 /// Calls off [`Guarded::stop_after`] when dropped.
 pub struct Watchdog {
     _call_off: std::sync::mpsc::Sender<()>,
@@ -369,6 +401,57 @@ mod tests {
         let watchdog = on_time.stop_after(Duration::from_secs(60), "true".to_owned());
         assert!(on_time.wait().unwrap().success());
         drop(watchdog);
+    }
+
+    /// Not a test of its own: the xtask that
+    /// `a_child_is_stopped_when_xtask_is_killed` starts and kills.
+    #[test]
+    #[ignore = "run by a_child_is_stopped_when_xtask_is_killed"]
+    fn xtask_that_starts_a_sleeper() {
+        let mut sleeper = Command::new("sleep");
+        sleeper.arg("60");
+        let sleeper = Guarded::spawn(&mut sleeper).unwrap();
+        println!("sleeper {}", sleeper.child.id());
+        std::thread::sleep(Duration::from_secs(60));
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_child_is_stopped_when_xtask_is_killed() {
+        use std::io::BufRead as _;
+        let mut xtask = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--ignored",
+                "--exact",
+                "process::tests::xtask_that_starts_a_sleeper",
+                "--nocapture",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = std::io::BufReader::new(xtask.stdout.take().unwrap());
+        let sleeper: i32 = stdout
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|line| line.strip_prefix("sleeper ")?.parse().ok())
+            .expect("the xtask stand-in names its sleeper");
+        xtask.kill().unwrap();
+        xtask.wait().unwrap();
+
+        let deadline = Instant::now() + Duration::from_secs(5);
+        // SAFETY: reaps it if it became our zombie (another test makes this
+        // process a subreaper); signal 0 only checks.
+        while unsafe {
+            libc::waitpid(sleeper, std::ptr::null_mut(), libc::WNOHANG);
+            libc::kill(sleeper, 0) == 0
+        } {
+            if Instant::now() > deadline {
+                // SAFETY: the sleeper this test started.
+                unsafe { libc::kill(sleeper, libc::SIGKILL) };
+                panic!("the sleeper outlived the xtask that started it");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     #[test]
