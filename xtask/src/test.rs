@@ -57,12 +57,9 @@ impl Tally {
 
 pub fn run(args: TestArgs) -> anyhow::Result<()> {
     let wants = |layer: &str| args.layers.is_empty() || args.layers.iter().any(|l| l == layer);
-    // The native layer needs no browser (nor axe-core).
-    tools::setup(if wants("browser") || wants("e2e") {
-        Needs::Browser
-    } else {
-        Needs::Build
-    })?;
+    // Every layer runs Chromium: the native one too, for the emulator's
+    // tests of its clerk-js stand-in (emulator/tests/clerk_browser.rs).
+    tools::setup(Needs::Browser)?;
     let log_dir = workspace_root().join("target/xtask");
     if let Err(err) = build_tests() {
         // The browser and e2e layers only need the emulator (built with
