@@ -6,8 +6,7 @@
 //! xtask setup --browser`) installs a pinned version with npm into
 //! `target/tools/axe-core/` and passes the path of its `axe.min.js` as
 //! `E2E_AXE_CORE_JS`. Without that variable the harness looks in the same
-//! place under Cargo's target dir, so `cargo test -p e2e --test flow` works once it is
-//! installed.
+//! place, so `cargo test -p e2e --test flow` works once it is installed.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,8 +16,8 @@ use serde::Deserialize;
 /// The environment variable naming axe-core's `axe.min.js`.
 pub const AXE_CORE_VARIABLE: &str = "E2E_AXE_CORE_JS";
 
-/// Where `cargo xtask setup --browser` installs axe-core, under Cargo's
-/// target dir.
+/// Where `cargo xtask setup --browser` installs axe-core, under
+/// [`files_dir`](crate::files_dir) (`target/` in the workspace).
 pub const INSTALL_DIR: &str = "tools/axe-core";
 
 /// The rule tags every check runs: WCAG 2.0 and 2.1, levels A and AA, and
@@ -51,13 +50,13 @@ pub enum Error {
 }
 
 /// Where axe-core's `axe.min.js` is: `$E2E_AXE_CORE_JS`, else
-/// `<target dir>/tools/axe-core/node_modules/axe-core/axe.min.js`. Fails,
+/// `target/tools/axe-core/node_modules/axe-core/axe.min.js` in the workspace. Fails,
 /// saying how to install it, when the file is missing.
 pub fn locate(workspace: &Path) -> Result<PathBuf, Error> {
     let (path, how_found) = match std::env::var_os(AXE_CORE_VARIABLE).filter(|v| !v.is_empty()) {
         Some(path) => (workspace.join(path), "named by E2E_AXE_CORE_JS"),
         None => (
-            default_path(&crate::target_dir(workspace)),
+            default_path(&crate::files_dir(workspace)),
             "the default; E2E_AXE_CORE_JS is not set",
         ),
     };
@@ -68,9 +67,10 @@ pub fn locate(workspace: &Path) -> Result<PathBuf, Error> {
     }
 }
 
-/// `axe.min.js` inside an npm install of axe-core in `<target>/tools/axe-core`.
-pub fn default_path(target: &Path) -> PathBuf {
-    target
+/// `axe.min.js` inside an npm install of axe-core in `<files>/tools/axe-core`,
+/// `files` being [`files_dir`](crate::files_dir).
+pub fn default_path(files: &Path) -> PathBuf {
+    files
         .join(INSTALL_DIR)
         .join("node_modules/axe-core/axe.min.js")
 }
@@ -214,6 +214,23 @@ fn shorten(html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{report, Results};
+
+    #[test]
+    fn axe_core_is_looked_for_where_xtask_installs_it_whatever_the_target_dir() {
+        if std::env::var_os(super::AXE_CORE_VARIABLE).is_some() {
+            return; // named by hand: the default is not used
+        }
+        // xtask's `AXE_CORE_PREFIX`, from the workspace root; cargo's target
+        // dir (say `CARGO_TARGET_DIR`) plays no part.
+        let workspace = std::path::Path::new("/nonexistent/workspace");
+        match super::locate(workspace) {
+            Err(super::Error::Missing { path, .. }) => assert_eq!(
+                path,
+                workspace.join("target/tools/axe-core/node_modules/axe-core/axe.min.js")
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn the_report_names_the_rule_its_impact_and_each_element() {

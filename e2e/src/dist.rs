@@ -117,7 +117,7 @@ pub fn for_emulator(workspace: &Path, values: &EmulatorValues) -> Result<PathBuf
     let dir = match dir_from_env() {
         Some(dir) => dir,
         None => {
-            let dir = crate::target_dir(workspace).join("e2e/standalone-dist");
+            let dir = crate::files_dir(workspace).join("e2e/standalone-dist");
             eprintln!(
                 "e2e: {DIST_DIR_VARIABLE} is not set: building the app for this emulator \
                  into {}",

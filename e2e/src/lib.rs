@@ -99,9 +99,18 @@ pub fn target_dir(workspace: &Path) -> PathBuf {
         .unwrap_or_else(|| workspace.join("target"))
 }
 
+/// Where the harness keeps its own files (screenshots, browser profiles,
+/// the standalone build of the app, the benchmark's report) and finds
+/// axe-core: `target/` in the workspace, as xtask does, whatever cargo's
+/// target dir is. Only cargo's builds (the emulator binary) are looked for
+/// in [`target_dir`].
+pub fn files_dir(workspace: &Path) -> PathBuf {
+    workspace.join("target")
+}
+
 /// Where screenshots go: `target/screenshots/`.
 pub fn screenshot_dir(workspace: &Path) -> PathBuf {
-    target_dir(workspace).join("screenshots")
+    files_dir(workspace).join("screenshots")
 }
 
 /// Everything a test needs, stopped in reverse order when dropped: the
@@ -145,12 +154,11 @@ impl Harness {
     /// Opens a fresh headless Chromium at [`VIEWPORT`] size whose
     /// screenshots go to `target/screenshots/`.
     pub async fn open_browser(&self) -> Result<Browser> {
-        let target = target_dir(&self.workspace);
         let options = BrowserOptions {
             width: VIEWPORT.0,
             height: VIEWPORT.1,
             screenshot_dir: screenshot_dir(&self.workspace),
-            profile_parent: target.join("e2e/profiles"),
+            profile_parent: files_dir(&self.workspace).join("e2e/profiles"),
         };
         Ok(Browser::open(self.chromedriver.url(), options).await?)
     }

@@ -66,7 +66,7 @@ fn site() -> Site {
     let server = StaticServer::start(dir.path()).expect("serve pages");
     let driver = ChromeDriver::start().expect("start chromedriver");
     let workspace = e2e::workspace_root();
-    let target = e2e::target_dir(&workspace);
+    let target = e2e::files_dir(&workspace);
     let options = BrowserOptions {
         width: 640,
         height: 480,

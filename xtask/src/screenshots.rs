@@ -28,8 +28,8 @@ pub fn run() -> anyhow::Result<()> {
     let emulator = Emulator::start_in_memory(&log_dir)?;
     let dist = build_e2e_dist(&emulator)?;
 
-    // Where the e2e harness saves them: under Cargo's target dir.
-    let shots = crate::cargo_target_dir().join("screenshots");
+    // Where the e2e harness saves them (`e2e::screenshot_dir`).
+    let shots = workspace_root().join("target/screenshots");
     for (from, _) in DOC_SCREENSHOTS {
         // A stale file must not pass for a fresh one.
         let _ = std::fs::remove_file(shots.join(format!("{from}.png")));

@@ -134,7 +134,7 @@ impl Options {
             },
             warmup: 2,
             settle: Duration::from_millis(1000),
-            out: e2e::target_dir(&e2e::workspace_root()).join("bench/report.json"),
+            out: e2e::files_dir(&e2e::workspace_root()).join("bench/report.json"),
         };
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
