@@ -1,0 +1,69 @@
+#![cfg(target_arch = "wasm32")]
+//! When Clerk cannot start — no key, a malformed key, a frontend API that
+//! does not answer — the app shows its setup screen instead of a blank
+//! page. Its own test binary: a page where Clerk loaded successfully would
+//! not try to load it again.
+
+mod app_support;
+
+use app_support::*;
+use clerk_instant::config::AppConfig;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// `pk_test_` + base64 of `127.0.0.1:9$`: a frontend API where nothing runs.
+const UNREACHABLE_KEY: &str = "pk_test_MTI3LjAuMC4xOjkk";
+
+#[wasm_bindgen_test]
+async fn the_app_shows_the_setup_screen_with_instants_three_steps() {
+    for key in ["", "pk_test_bm90LWEtaG9zdA", UNREACHABLE_KEY] {
+        let app = mount_app(AppConfig {
+            clerk_publishable_key: key.to_owned(),
+            ..config()
+        });
+        // A key problem needs a new build; a load failure may be the
+        // network, so the screen leads with trying again.
+        let heading = if key == UNREACHABLE_KEY {
+            "Clerk did not load"
+        } else {
+            "Finish setting up Clerk"
+        };
+        wait_for_text(&app, heading).await;
+        assert_eq!(
+            page_document().title(),
+            format!("{heading} · Clerk → Instant")
+        );
+        let text = app.text();
+        for step in [
+            "Configure Clerk.",
+            "Get your Clerk publishable key.",
+            "Register your Clerk publishable key with your Instant app.",
+        ] {
+            assert!(text.contains(step), "{key:?}: {text}");
+        }
+        // Every setting a build for the real services needs.
+        for setting in [
+            "CLERK_PUBLISHABLE_KEY",
+            "CLERK_CLIENT_NAME",
+            "INSTANT_APP_ID",
+            "INSTANT_API_URI",
+        ] {
+            assert!(text.contains(setting), "{setting}: {text}");
+        }
+        assert!(!has_button(&app, "Sign in"), "{text}");
+        // A load failure may pass; a key problem needs a new build. After
+        // a load failure the setup steps are there, but folded away.
+        assert_eq!(
+            has_button(&app, "Try again"),
+            key == UNREACHABLE_KEY,
+            "{key:?}"
+        );
+        let folded = app
+            .root
+            .query_selector("details:not([open]) .setup-steps")
+            .unwrap()
+            .is_some();
+        assert_eq!(folded, key == UNREACHABLE_KEY, "{key:?}");
+    }
+}
