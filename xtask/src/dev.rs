@@ -23,8 +23,9 @@ pub fn run() -> anyhow::Result<()> {
     check_free(&ADDRESSES)?;
     tools::setup(Needs::Build)?;
     emulator::build()?;
-    // Default ports and the persistent data dir: the app's built-in defaults
-    // point here, so no environment variable is needed.
+    // Default ports and the persistent data dir. Its printed values are
+    // passed to Trunk anyway, so the app points at this emulator whatever
+    // the shell exports.
     let mut emulator = Emulator::start(&["--data-dir", ".emulator"], None)?;
     let mut trunk = trunk_serve();
     emulator.apply_env(&mut trunk);

@@ -232,3 +232,33 @@ fn ensure_browser() -> anyhow::Result<()> {
         format!("Chromium and ChromeDriver are missing; install them with:\n  sudo sh -c '{APT}'")
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The value of `key = "value"` in Trunk.toml.
+    fn trunk_setting(trunk_toml: &str, key: &str) -> Option<String> {
+        trunk_toml.lines().find_map(|line| {
+            let (name, value) = line.split_once('=')?;
+            (name.trim() == key).then(|| value.trim().trim_matches('"').to_owned())
+        })
+    }
+
+    #[test]
+    fn trunk_uses_the_tool_versions_xtask_installs() {
+        // Trunk builds with what xtask installed only when the versions
+        // agree; otherwise it wants to download its own (offline: fails).
+        let trunk_toml = std::fs::read_to_string(workspace_root().join("Trunk.toml")).unwrap();
+        assert_eq!(
+            trunk_setting(&trunk_toml, "wasm_bindgen"),
+            Some(locked_wasm_bindgen_version().unwrap()),
+            "Trunk.toml's wasm_bindgen must equal Cargo.lock's wasm-bindgen"
+        );
+        assert_eq!(
+            trunk_setting(&trunk_toml, "wasm_opt"),
+            Some(format!("version_{BINARYEN_VERSION}")),
+            "Trunk.toml's wasm_opt must name the binaryen xtask installs"
+        );
+    }
+}
