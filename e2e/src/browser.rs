@@ -20,12 +20,15 @@ use serde_json::{json, Value};
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(20);
 
 /// Chromium flags for a quiet headless run on a machine without a display
-/// or network (see the project's toolchain notes).
+/// or network.
 pub const CHROMIUM_FLAGS: [&str; 8] = [
     "--headless",
+    // Chromium's sandbox refuses to start as root, as CI runs.
     "--no-sandbox",
     "--disable-gpu",
+    // Containers often give /dev/shm only 64 MB, too little for Chromium.
     "--disable-dev-shm-usage",
+    // No request leaves the machine but the test's own.
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",

@@ -7,7 +7,7 @@
 //! - `test`: every test layer against a fresh in-memory emulator.
 //! - `bench`: the app's size and speed; `bench emulator`: exchange
 //!   throughput; `bench floor`: what Leptos alone ships.
-//! - `screenshots`: regenerate the README's screenshots in `docs/`.
+//! - `screenshots`: regenerate the README's screenshots in `docs/screenshots/`.
 
 mod bench;
 mod dev;
@@ -113,12 +113,13 @@ fn resolve_cargo_target_dir() -> anyhow::Result<std::path::PathBuf> {
     Ok(dir.into())
 }
 
-/// Cargo's target directory, where `cargo build` puts binaries: what
-/// `main` resolved (see `resolve_cargo_target_dir`) and put in
-/// `CARGO_TARGET_DIR`; relative to the workspace root when set by hand.
+/// Cargo's target directory, where `cargo build` puts binaries: the
+/// absolute path `main` resolved (see `resolve_cargo_target_dir`) and put
+/// in `CARGO_TARGET_DIR` before anything else ran; `target/` in the
+/// workspace for xtask's unit tests, where `main` did not run.
 pub fn cargo_target_dir() -> std::path::PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) if !dir.is_empty() => workspace_root().join(dir),
+        Some(dir) if !dir.is_empty() => dir.into(),
         _ => workspace_root().join("target"),
     }
 }

@@ -256,7 +256,7 @@ fn cargo(args: &[&str]) -> Command {
 }
 
 /// How long one layer may run: each takes under 5 minutes on a 2-core
-/// machine with a cold build (CI allows 90 for all of them).
+/// machine with a cold build, so a layer past this has hung.
 const LAYER_TIME_LIMIT: Duration = Duration::from_secs(25 * 60);
 
 /// Runs one layer, echoing its output and adding its result lines to `total`.

@@ -1,5 +1,6 @@
-//! The smallest Leptos apps: a counter, and the counter with leptos_router
-//! and two routes. `cargo xtask bench floor` builds each with the app's
+//! The smallest Leptos apps: a counter; the counter with leptos_router's
+//! `<Routes>`, `<A>` and two routes; and with `<FlatRoutes>` and plain
+//! links, as the app routes. `cargo xtask bench floor` builds each with the app's
 //! release profile, wasm-bindgen and wasm-opt, and prints what it ships,
 //! which is what the framework costs before any code of the app.
 
