@@ -150,12 +150,17 @@
 //! }
 //! ```
 
+#![deny(missing_docs)]
+
 #[cfg(feature = "app")]
 pub mod app;
 pub mod clerk;
 #[cfg(feature = "app")]
 pub mod config;
 pub mod instant;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod dependency_direction;
 
 // The library's own unit tests that need a browser (JSON, storage) run in
 // headless Chromium with the browser layer.
