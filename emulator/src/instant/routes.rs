@@ -392,7 +392,8 @@ fn admin_request<'a>(
             message: format!(
                 "Record not found: app-admin-token. The bearer token is not the admin token of \
                  app {app_id}; send `Authorization: Bearer <admin token>` with the token from \
-                 the dashboard (the emulator's default is emulator-admin-token)."
+                 the dashboard (the emulator's default is {DEFAULT_ADMIN_TOKEN}).",
+                DEFAULT_ADMIN_TOKEN = crate::config::DEFAULT_ADMIN_TOKEN
             ),
             hint: json!({ "record-type": "app-admin-token" }),
         });

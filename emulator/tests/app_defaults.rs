@@ -1,0 +1,37 @@
+//! The app built with no settings (`src/config.rs`'s defaults) talks to an
+//! emulator started with no flags: the same app id, Instant address,
+//! publishable key and client name. Changing a default on one side only
+//! would leave `cargo xtask dev` working (it passes the emulator's values
+//! to the build) and a plain `trunk serve` beside a plain emulator not.
+
+use clap::Parser as _;
+use emulator::cli::Cli;
+use emulator::config::{DEFAULT_APP_ID, DEFAULT_CLIENT_NAME};
+use emulator::keys::publishable_key_for;
+
+/// `pub const NAME: &str = "value";` in the app's config.
+fn app_default(name: &str) -> String {
+    let source = include_str!("../../src/config.rs");
+    let declaration = format!("pub const {name}: &str = \"");
+    let start = source
+        .find(&declaration)
+        .unwrap_or_else(|| panic!("src/config.rs declares no {name}"))
+        + declaration.len();
+    let end = start + source[start..].find('"').unwrap();
+    source[start..end].to_owned()
+}
+
+#[test]
+fn the_apps_defaults_are_the_emulators() {
+    let defaults = Cli::parse_from(["emulator"]);
+    assert_eq!(app_default("EMULATOR_APP_ID"), DEFAULT_APP_ID);
+    assert_eq!(
+        app_default("EMULATOR_API_URI"),
+        format!("http://{}", defaults.instant_addr)
+    );
+    assert_eq!(
+        app_default("EMULATOR_PUBLISHABLE_KEY"),
+        publishable_key_for(&defaults.clerk_addr.to_string())
+    );
+    assert_eq!(app_default("EMULATOR_CLIENT_NAME"), DEFAULT_CLIENT_NAME);
+}
