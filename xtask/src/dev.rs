@@ -27,7 +27,7 @@ pub fn run() -> anyhow::Result<()> {
     // passed to Trunk anyway, so the app points at this emulator whatever
     // the shell exports.
     let mut emulator = Emulator::start(&["--data-dir", ".emulator"], None)?;
-    let mut trunk = trunk_serve();
+    let mut trunk = trunk_serve(std::env::var_os("RUST_LIB_BACKTRACE"));
     emulator.apply_env(&mut trunk);
     let mut trunk = Guarded::spawn(&mut trunk)?;
     eprintln!();
@@ -62,14 +62,15 @@ pub fn run() -> anyhow::Result<()> {
 /// `trunk serve` on the app's address. With `RUST_BACKTRACE` set (as many
 /// developers keep it), Trunk would follow every compile error with a stack
 /// backtrace of its own internals; `RUST_LIB_BACKTRACE=0` leaves them out
-/// (panics keep theirs), unless the developer set it.
-fn trunk_serve() -> Command {
+/// (panics keep theirs), unless the developer set it: `lib_backtrace` is
+/// their `RUST_LIB_BACKTRACE`.
+fn trunk_serve(lib_backtrace: Option<std::ffi::OsString>) -> Command {
     let mut trunk = Command::new("trunk");
     trunk
         .args(["serve", "--address", "127.0.0.1", "--port", "8080"])
         .env("TRUNK_SKIP_VERSION_CHECK", "true")
         .current_dir(workspace_root());
-    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+    if lib_backtrace.is_none() {
         trunk.env("RUST_LIB_BACKTRACE", "0");
     }
     trunk
@@ -96,15 +97,15 @@ mod tests {
 
     #[test]
     fn trunk_shows_a_compile_error_without_a_backtrace_of_its_own() {
-        if std::env::var_os("RUST_LIB_BACKTRACE").is_some() {
-            return; // the developer's choice, kept
-        }
-        let trunk = trunk_serve();
-        let lib_backtrace = trunk
-            .get_envs()
-            .find(|(key, _)| *key == "RUST_LIB_BACKTRACE")
-            .and_then(|(_, value)| value);
-        assert_eq!(lib_backtrace, Some(std::ffi::OsStr::new("0")));
+        let set_for_trunk = |developers: Option<&str>| {
+            trunk_serve(developers.map(Into::into))
+                .get_envs()
+                .find(|(key, _)| *key == "RUST_LIB_BACKTRACE")
+                .map(|(_, value)| value.map(|v| v.to_string_lossy().into_owned()))
+        };
+        assert_eq!(set_for_trunk(None), Some(Some("0".to_owned())));
+        // The developer's own choice is inherited, not overridden.
+        assert_eq!(set_for_trunk(Some("1")), None);
     }
 
     #[test]

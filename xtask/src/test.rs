@@ -30,7 +30,8 @@ struct Tally {
 }
 
 impl Tally {
-    /// Adds the counts of a `test result: …. N passed; M failed; …` line.
+    /// Adds the counts of a `test result: …. N passed; M failed; …` line;
+    /// whether `line` was one.
     fn add_line(&mut self, line: &str) -> bool {
         let Some(rest) = line.trim().strip_prefix("test result: ") else {
             return false;
@@ -75,7 +76,7 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
 
     if wants("native") {
         let mut command = cargo(&["test", "--no-fail-fast"]);
-        command.args(NATIVE_TESTS);
+        command.args(NATIVE_SELECTION);
         emulator.apply_env(&mut command);
         run_layer("native", &mut command, &mut total, &mut broken_layers)?;
     }
@@ -164,14 +165,14 @@ pub fn build_e2e_dist(emulator: &Emulator) -> anyhow::Result<PathBuf> {
 /// build tokio, hyper, axum and about 120 other crates a second and third
 /// time with other features: 600 MB more in target/ and a minute more on a
 /// clean machine.
-const NATIVE_TESTS: [&str; 1] = ["--workspace"];
+const NATIVE_SELECTION: [&str; 1] = ["--workspace"];
 
 /// Compiles the native tests and, with them, the emulator binary that every
 /// layer runs against. (The app crate compiles once more in the native
 /// layer, which sets the emulator's values it reads with `option_env!`.)
 pub fn build_tests() -> anyhow::Result<()> {
     eprintln!("xtask: building the native tests and the emulator");
-    run_checked(cargo(&["test", "--no-run", "--quiet"]).args(NATIVE_TESTS))
+    run_checked(cargo(&["test", "--no-run", "--quiet"]).args(NATIVE_SELECTION))
         .context("building the native tests")
 }
 
