@@ -15,6 +15,8 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::wait;
+
 /// How long the `wait_*` helpers wait by default. Generous because a cold
 /// wasm start on a busy 2-core machine can take seconds.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(20);
@@ -419,58 +421,48 @@ impl Browser {
 
     /// Waits up to `limit` until the visible text contains `text`.
     pub async fn wait_for_text_within(&self, text: &str, limit: Duration) -> Result<()> {
-        let deadline = Instant::now() + limit;
-        loop {
-            if self.page_text().await?.contains(text) {
-                return Ok(());
-            }
-            if Instant::now() >= deadline {
-                return Err(self
-                    .timeout(format!("the text {text:?} did not appear"), limit)
-                    .await);
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        if wait::until(limit, async || {
+            Ok::<_, Error>(self.page_text().await?.contains(text))
+        })
+        .await?
+        {
+            return Ok(());
         }
+        Err(self
+            .timeout(format!("the text {text:?} did not appear"), limit)
+            .await)
     }
 
     /// Waits until the visible text no longer contains `text`.
     pub async fn wait_for_text_gone(&self, text: &str) -> Result<()> {
-        let deadline = Instant::now() + DEFAULT_WAIT;
-        loop {
-            if !self.page_text().await?.contains(text) {
-                return Ok(());
-            }
-            if Instant::now() >= deadline {
-                return Err(self
-                    .timeout(format!("the text {text:?} did not go away"), DEFAULT_WAIT)
-                    .await);
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        let gone = async || Ok::<_, Error>(!self.page_text().await?.contains(text));
+        if wait::until(DEFAULT_WAIT, gone).await? {
+            return Ok(());
         }
+        Err(self
+            .timeout(format!("the text {text:?} did not go away"), DEFAULT_WAIT)
+            .await)
     }
 
     /// Waits until the URL's path is `path`.
     pub async fn wait_for_path(&self, path: &str) -> Result<()> {
-        let deadline = Instant::now() + DEFAULT_WAIT;
-        loop {
+        let at_path = async || {
             let url = self
                 .client
                 .current_url()
                 .await
                 .map_err(command_error("reading the URL"))?;
-            if url.path() == path {
-                return Ok(());
-            }
-            if Instant::now() >= deadline {
-                return Err(self
-                    .timeout(
-                        format!("the URL path did not become {path:?}"),
-                        DEFAULT_WAIT,
-                    )
-                    .await);
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            Ok::<_, Error>(url.path() == path)
+        };
+        if wait::until(DEFAULT_WAIT, at_path).await? {
+            return Ok(());
         }
+        Err(self
+            .timeout(
+                format!("the URL path did not become {path:?}"),
+                DEFAULT_WAIT,
+            )
+            .await)
     }
 
     /// Finds the first visible element with this ARIA `role` (`button`,
@@ -490,17 +482,16 @@ impl Browser {
 
     /// Waits for [`Browser::find_by_role`] to find the element.
     pub async fn wait_for_role(&self, role: &str, name: &str) -> Result<Element> {
-        let deadline = Instant::now() + DEFAULT_WAIT;
-        loop {
-            if let Some(element) = self.find_by_role(role, name).await? {
-                return Ok(element);
-            }
-            if Instant::now() >= deadline {
-                return Err(self
-                    .timeout(format!("no {role} named {name:?} appeared"), DEFAULT_WAIT)
-                    .await);
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        let mut found = None;
+        let appeared = async || {
+            found = self.find_by_role(role, name).await?;
+            Ok::<_, Error>(found.is_some())
+        };
+        match (wait::until(DEFAULT_WAIT, appeared).await?, found) {
+            (true, Some(element)) => Ok(element),
+            _ => Err(self
+                .timeout(format!("no {role} named {name:?} appeared"), DEFAULT_WAIT)
+                .await),
         }
     }
 
@@ -514,7 +505,7 @@ impl Browser {
                 Ok(()) => return Ok(()),
                 // Re-rendered or still animating in: look again.
                 Err(_) if Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    tokio::time::sleep(wait::POLL_INTERVAL).await;
                 }
                 Err(source) => {
                     return Err(Error::Command {

@@ -37,6 +37,7 @@ pub mod dist;
 pub mod emulator;
 pub mod process;
 pub mod server;
+pub mod wait;
 
 use std::path::{Path, PathBuf};
 

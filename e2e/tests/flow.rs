@@ -11,8 +11,8 @@
 //! emulator it starts), or alone with `cargo test -p e2e --test flow` (which starts an
 //! emulator and builds the app itself; see the README).
 
-use std::time::{Duration, Instant};
-
+use e2e::browser::DEFAULT_WAIT;
+use e2e::wait::until;
 use e2e::{Browser, ColorScheme, Harness, InstantUser, RequestCounts};
 
 /// Where the first tab signs out in step 5.
@@ -198,24 +198,15 @@ impl<'h> Flow<'h> {
         self.browser.goto(&url).await?;
         self.browser.wait_for_role("heading", "").await?;
         // As in the modal: the account list, or the form when there is none.
-        let deadline = Instant::now() + e2e::browser::DEFAULT_WAIT;
-        while self
-            .browser
-            .find_by_role("textbox", text::EMAIL)
-            .await?
-            .is_none()
-            && self
-                .browser
-                .find_by_role("button", text::ADD_ACCOUNT)
-                .await?
-                .is_none()
-        {
-            check(Instant::now() < deadline, || {
-                "the emulator's sign-in page showed neither its account list nor its form"
-                    .to_owned()
-            })?;
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let shown = until(DEFAULT_WAIT, async || {
+            let form = self.browser.find_by_role("textbox", text::EMAIL).await?;
+            let list = (self.browser.find_by_role("button", text::ADD_ACCOUNT)).await?;
+            Ok::<_, StepError>(form.is_some() || list.is_some())
+        })
+        .await?;
+        check(shown, || {
+            "the emulator's sign-in page showed neither its account list nor its form".to_owned()
+        })?;
         self.browser.screenshot("01a-emulator-sign-in-page").await?;
         self.check_accessibility("01a-emulator-sign-in-page").await
     }
@@ -232,29 +223,20 @@ impl<'h> Flow<'h> {
         // The picker loads the accounts first. The emulator is shared with
         // the other test layers: when it already has accounts the picker
         // lists them, else it shows the add-account form at once.
-        let deadline = Instant::now() + e2e::browser::DEFAULT_WAIT;
-        loop {
-            if self
-                .browser
-                .find_by_role("textbox", text::EMAIL)
+        let mut list_shown = false;
+        let shown = until(DEFAULT_WAIT, async || {
+            let form = self.browser.find_by_role("textbox", text::EMAIL).await?;
+            list_shown = (self.browser.find_by_role("button", text::ADD_ACCOUNT))
                 .await?
-                .is_some()
-            {
-                break;
-            }
-            if self
-                .browser
-                .find_by_role("button", text::ADD_ACCOUNT)
-                .await?
-                .is_some()
-            {
-                self.browser.click_button(text::ADD_ACCOUNT).await?;
-                break;
-            }
-            check(Instant::now() < deadline, || {
-                "the account picker showed neither its account list nor its form".to_owned()
-            })?;
-            tokio::time::sleep(Duration::from_millis(100)).await;
+                .is_some();
+            Ok::<_, StepError>(form.is_some() || list_shown)
+        })
+        .await?;
+        check(shown, || {
+            "the account picker showed neither its account list nor its form".to_owned()
+        })?;
+        if list_shown {
+            self.browser.click_button(text::ADD_ACCOUNT).await?;
         }
         self.browser.fill_field(text::EMAIL, person.email).await?;
         self.browser
@@ -318,21 +300,14 @@ impl<'h> Flow<'h> {
     /// Waits until a page load (`what`) has checked its stored session
     /// with Instant: a check made after `before` was counted.
     async fn wait_for_session_check(&self, before: &RequestCounts, what: &str) -> StepResult {
-        let deadline = Instant::now() + e2e::browser::DEFAULT_WAIT;
-        while self
-            .harness
-            .emulator
-            .request_counts()
-            .await?
-            .verify_refresh_token
-            == before.verify_refresh_token
-        {
-            check(Instant::now() < deadline, || {
-                format!("{what} did not check the stored session with Instant")
-            })?;
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        Ok(())
+        let checked = until(DEFAULT_WAIT, async || {
+            let counts = self.harness.emulator.request_counts().await?;
+            Ok::<_, StepError>(counts.verify_refresh_token != before.verify_refresh_token)
+        })
+        .await?;
+        check(checked, || {
+            format!("{what} did not check the stored session with Instant")
+        })
     }
 
     async fn step_4_reload_keeps_the_session(&mut self) -> StepResult {
@@ -453,21 +428,19 @@ impl<'h> Flow<'h> {
     async fn wait_signed_out_everywhere_in_this_tab(&self, tab: &str) -> StepResult {
         self.browser.wait_for_role("button", text::SIGN_IN).await?;
         self.browser.wait_for_text_gone(text::SIGNED_IN).await?;
-        let deadline = Instant::now() + e2e::browser::DEFAULT_WAIT;
-        loop {
-            let instant = self.stored_refresh_token().await?.is_some();
-            let clerk = self.clerk_signed_in().await?;
-            if !instant && !clerk {
-                return Ok(());
-            }
-            check(Instant::now() < deadline, || {
-                format!(
-                    "the {tab} is still signed in: Instant session in storage: {instant}, \
-                     Clerk user: {clerk}"
-                )
-            })?;
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let (mut instant, mut clerk) = (true, true);
+        let signed_out = until(DEFAULT_WAIT, async || {
+            instant = self.stored_refresh_token().await?.is_some();
+            clerk = self.clerk_signed_in().await?;
+            Ok::<_, StepError>(!instant && !clerk)
+        })
+        .await?;
+        check(signed_out, || {
+            format!(
+                "the {tab} is still signed in: Instant session in storage: {instant}, \
+                 Clerk user: {clerk}"
+            )
+        })
     }
 
     async fn step_5_sign_out_in_one_tab_ends_both(&mut self) -> StepResult {
@@ -537,18 +510,14 @@ impl<'h> Flow<'h> {
         self.browser.close_tab_for(&first_tab).await?;
 
         // The server-side revoke may land just after the page updates.
-        let deadline = Instant::now() + e2e::browser::DEFAULT_WAIT;
-        while self
-            .harness
-            .emulator
-            .refresh_token_verifies(&refresh_token)
-            .await?
-        {
-            check(Instant::now() < deadline, || {
-                "the refresh token still verifies on the server after Sign out".to_owned()
-            })?;
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let revoked = until(DEFAULT_WAIT, async || {
+            let verifies = self.harness.emulator.refresh_token_verifies(&refresh_token);
+            Ok::<_, StepError>(!verifies.await?)
+        })
+        .await?;
+        check(revoked, || {
+            "the refresh token still verifies on the server after Sign out".to_owned()
+        })?;
         self.end("05-signed-out").await
     }
 
@@ -576,8 +545,7 @@ impl<'h> Flow<'h> {
         self.browser.wait_for_text(text::SIGNED_IN).await?;
         // The Sign in button that had focus is gone: a keyboard user carries
         // on from the status area, not from the top of the page.
-        let deadline = Instant::now() + e2e::browser::DEFAULT_WAIT;
-        loop {
+        let in_status_area = until(DEFAULT_WAIT, async || {
             let focused = self
                 .browser
                 .client()
@@ -591,14 +559,12 @@ impl<'h> Flow<'h> {
                     action: "reading the focused element".to_owned(),
                     source: Box::new(source),
                 })?;
-            if focused == serde_json::Value::Bool(true) {
-                break;
-            }
-            check(Instant::now() < deadline, || {
-                "after signing in through the picker, focus is not in the status area".to_owned()
-            })?;
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+            Ok::<_, StepError>(focused == serde_json::Value::Bool(true))
+        })
+        .await?;
+        check(in_status_area, || {
+            "after signing in through the picker, focus is not in the status area".to_owned()
+        })?;
         let first = self.signed_up_user()?;
         let now = self
             .harness
