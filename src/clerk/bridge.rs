@@ -267,15 +267,30 @@ fn call_failed(operation: &'static str, error: &JsValue) -> ClerkError {
 /// The message of a thrown value: an `Error`'s message, a thrown string, or
 /// whatever JavaScript prints for it.
 pub(crate) fn error_message(error: &JsValue) -> String {
-    if let Some(error) = error.dyn_ref::<js_sys::Error>() {
-        return String::from(error.message());
+    let text = |value: &JsValue| value.as_string().filter(|text| !text.trim().is_empty());
+    let json = |value: &JsValue| {
+        js_sys::JSON::stringify(value)
+            .ok()
+            .and_then(|json| json.as_string())
+    };
+    if error.is_instance_of::<js_sys::Error>() {
+        // Read as any value: js-sys's `Error::message` takes it for a
+        // string, and one someone set to a number (or a getter returning
+        // undefined) then throws inside the wasm, which stops every task.
+        let field = |name: &str| Reflect::get(error, &name.into()).unwrap_or(JsValue::UNDEFINED);
+        let message = field("message");
+        let readable = match message.as_string() {
+            Some(_) => text(&message),
+            None => json(&message),
+        };
+        if let Some(message) = readable {
+            return message;
+        }
+        let name = text(&field("name")).unwrap_or_else(|| "Error".to_owned());
+        return format!("{name} without a message");
     }
-    if let Some(text) = error.as_string() {
-        return text;
-    }
-    js_sys::JSON::stringify(error)
-        .ok()
-        .and_then(|text| text.as_string())
+    text(error)
+        .or_else(|| json(error))
         .unwrap_or_else(|| "an unknown error".to_owned())
 }
 

@@ -1,0 +1,151 @@
+#![cfg(target_arch = "wasm32")]
+//! A `window.Clerk` that behaves oddly (a broken build, another script or a
+//! browser extension in its place): what it does wrong shows as an error
+//! that says so, never a panic or a page left loading. Its own test binary:
+//! each test puts its own stand-in in `window.Clerk`, which the loader then
+//! takes for clerk-js (and which a real Clerk loaded in the same page would
+//! replace).
+
+mod app_support;
+
+use std::time::Duration;
+
+use app_support::*;
+use clerk_instant::clerk::{use_clerk_auth, ClerkFailed, ClerkLoading, ClerkProvider, SignedOut};
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(inline_js = r#"
+// The value a stand-in's load() rejects with, by name.
+function rejection(kind) {
+  switch (kind) {
+    case 'undefined': return undefined;
+    case 'string': return 'the frontend API said no';
+    case 'object': return { code: 'bad_key' };
+    case 'cyclic': { const value = {}; value.self = value; return value; }
+    case 'error-without-message': return new Error();
+    case 'error-with-number-message': {
+      // An Error whose message someone overwrote with a number.
+      const error = new Error('overwritten');
+      error.message = 404;
+      return error;
+    }
+    case 'error-with-undefined-message': {
+      class OddError extends Error { get message() { return undefined; } }
+      return new OddError();
+    }
+  }
+  throw new Error('unknown rejection kind ' + kind);
+}
+export function install_clerk_whose_load_rejects_with(kind) {
+  window.Clerk = { loaded: false, load: () => Promise.reject(rejection(kind)) };
+}
+export function install_loaded_clerk_whose_get_token_resolves_to(kind) {
+  const token = kind === 'number' ? 42 : kind === 'object' ? { jwt: 'x' } : rejection(kind);
+  const rejects = kind.startsWith('error');
+  window.Clerk = {
+    loaded: true,
+    user: { id: 'user_odd', primaryEmailAddress: null },
+    session: {
+      id: 'sess_odd',
+      getToken: () => (rejects ? Promise.reject(token) : Promise.resolve(token)),
+    },
+    addListener: () => () => {},
+  };
+}
+"#)]
+extern "C" {
+    fn install_clerk_whose_load_rejects_with(kind: &str);
+    fn install_loaded_clerk_whose_get_token_resolves_to(kind: &str);
+}
+
+/// `pk_test_` + base64 of `127.0.0.1:9$`: the key names a host where
+/// nothing runs, which does not matter here: `window.Clerk` is already set,
+/// so the loader fetches no script.
+const KEY: &str = "pk_test_MTI3LjAuMC4xOjkk";
+
+fn mount_clerk(load_timeout: Duration) -> Mounted {
+    mount(move || {
+        view! {
+            <ClerkProvider publishable_key=KEY load_timeout=load_timeout>
+                <ClerkLoading><p>"still-loading"</p></ClerkLoading>
+                <ClerkFailed let:error>
+                    <p>"failed: "{error.to_string()}</p>
+                </ClerkFailed>
+                <SignedOut><p>"signed-out-content"</p></SignedOut>
+            </ClerkProvider>
+        }
+    })
+}
+
+#[wasm_bindgen_test]
+async fn a_load_rejecting_with_something_other_than_an_error_says_so() {
+    for (kind, said) in [
+        ("undefined", "an unknown error"),
+        ("string", "the frontend API said no"),
+        ("object", r#"{"code":"bad_key"}"#),
+        ("cyclic", "an unknown error"),
+        ("error-without-message", "Error without a message"),
+    ] {
+        install_clerk_whose_load_rejects_with(kind);
+        let app = mount_clerk(Duration::from_secs(15));
+        wait_for_text(&app, "failed: Clerk failed to load").await;
+        assert!(app.text().contains(said), "{kind}: {}", app.text());
+        assert!(!app.text().contains("still-loading"), "{kind}");
+        drop(app);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_load_rejecting_with_an_error_whose_message_is_not_text_says_so() {
+    for (kind, said) in [
+        ("error-with-number-message", "404"),
+        ("error-with-undefined-message", "Error without a message"),
+    ] {
+        install_clerk_whose_load_rejects_with(kind);
+        let app = mount_clerk(Duration::from_secs(15));
+        wait_for_text(&app, "failed: Clerk failed to load").await;
+        assert!(app.text().contains(said), "{kind}: {}", app.text());
+        drop(app);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn get_token_resolving_to_a_non_string_or_rejecting_oddly_is_no_panic() {
+    for kind in [
+        "number",
+        "object",
+        "error-with-number-message",
+        "error-with-undefined-message",
+    ] {
+        install_loaded_clerk_whose_get_token_resolves_to(kind);
+        let hook = StoredValue::new_local(None);
+        let app = mount(move || {
+            view! {
+                <ClerkProvider publishable_key=KEY>
+                    {
+                        hook.set_value(Some(use_clerk_auth()));
+                    }
+                </ClerkProvider>
+            }
+        });
+        let auth = hook.get_value().expect("the hook ran");
+        wait_until("Clerk has loaded", || auth.is_signed_in.get_untracked()).await;
+        let token = auth.get_token().await;
+        match kind {
+            // Not a token: none, as when Clerk has none to give.
+            "number" | "object" => assert_eq!(token, Ok(None), "{kind}"),
+            _ => {
+                let error = token.expect_err(kind).to_string();
+                assert!(
+                    error.contains("session token request failed"),
+                    "{kind}: {error}"
+                );
+            }
+        }
+        drop(app);
+    }
+}
