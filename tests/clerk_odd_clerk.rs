@@ -43,6 +43,17 @@ function rejection(kind) {
 export function install_clerk_whose_load_rejects_with(kind) {
   window.Clerk = { loaded: false, load: () => Promise.reject(rejection(kind)) };
 }
+export function install_clerk_that_never_says_it_loaded() {
+  // load() resolves, but `loaded` stays false and no listener is ever
+  // told of a state.
+  window.Clerk = {
+    loaded: false,
+    user: undefined,
+    session: undefined,
+    load: () => Promise.resolve(),
+    addListener: () => () => {},
+  };
+}
 export function install_loaded_clerk_whose_get_token_resolves_to(kind) {
   const token = kind === 'number' ? 42 : kind === 'object' ? { jwt: 'x' } : rejection(kind);
   const rejects = kind.startsWith('error');
@@ -59,6 +70,7 @@ export function install_loaded_clerk_whose_get_token_resolves_to(kind) {
 "#)]
 extern "C" {
     fn install_clerk_whose_load_rejects_with(kind: &str);
+    fn install_clerk_that_never_says_it_loaded();
     fn install_loaded_clerk_whose_get_token_resolves_to(kind: &str);
 }
 
@@ -111,6 +123,17 @@ async fn a_load_rejecting_with_an_error_whose_message_is_not_text_says_so() {
         assert!(app.text().contains(said), "{kind}: {}", app.text());
         drop(app);
     }
+}
+
+#[wasm_bindgen_test]
+async fn a_load_that_resolves_without_clerk_saying_it_loaded_fails_in_time() {
+    install_clerk_that_never_says_it_loaded();
+    let app = mount_clerk(Duration::from_millis(1_500));
+    assert!(app.text().contains("still-loading"), "{}", app.text());
+    wait_for_text(&app, "failed: ").await;
+    assert!(app.text().contains("Clerk.loaded"), "{}", app.text());
+    assert!(!app.text().contains("still-loading"), "{}", app.text());
+    drop(app);
 }
 
 #[wasm_bindgen_test]

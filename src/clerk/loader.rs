@@ -120,6 +120,16 @@ async fn load_steps(key: &PublishableKey) -> Result<Clerk> {
     if !clerk.is_loaded() {
         clerk.load().await?;
     }
+    // clerk-js is loaded once `load()` resolves. Something else in
+    // `window.Clerk` may not be, and would never tell the page who is
+    // signed in: it would say "Loading…" for good.
+    if !clerk.is_loaded() {
+        return Err(ClerkError::LoadFailed {
+            message: "Clerk.load() finished, but Clerk.loaded is not true \
+                      (is window.Clerk really clerk-js v6?)"
+                .to_owned(),
+        });
+    }
     Ok(clerk)
 }
 
