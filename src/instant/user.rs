@@ -65,7 +65,10 @@ impl User {
             Some(value) => match value.as_string() {
                 Some(text) => Some(text),
                 // Milliseconds since the epoch, written the way JSON writes them.
-                None if value.as_f64().is_some() => Some(json::stringify(&value)),
+                None if value.as_f64().is_some_and(f64::is_finite) => Some(json::stringify(&value)),
+                // Too large for a number (`1e400` parses as Infinity): no
+                // time at all, rather than the text "null" JSON writes for it.
+                None if value.as_f64().is_some() => None,
                 None => return Err("`created_at` is neither text nor a number".into()),
             },
         };

@@ -42,6 +42,24 @@ export function delay_next_fetch_to(pathEnd, ms) {
     });
   });
 }
+export function answer_next_fetch_to(pathEnd, status, body) {
+  // As a server (or a proxy in front of it) answers: any status, any text.
+  on_next_fetch_to(pathEnd, () => Promise.resolve(new Response(body, { status })));
+}
+export function stall_body_of_next_fetch_to(pathEnd) {
+  // The status and headers come, the body never ends: as the browser
+  // does, aborting the request fails the body.
+  on_next_fetch_to(pathEnd, (fetch, input, init) => {
+    const signal = (init && init.signal) || (typeof input === 'string' ? null : input.signal);
+    const body = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"user": {'));
+        if (signal) signal.addEventListener('abort', () => controller.error(signal.reason));
+      },
+    });
+    return Promise.resolve(new Response(body, { status: 200 }));
+  });
+}
 "#)]
 extern "C" {
     /// Makes the page's next `fetch` to a URL ending in `path_end` fail as
@@ -51,4 +69,10 @@ extern "C" {
     /// before it goes out, unless the page aborts it first; the promise
     /// settles once the page has sent it.
     pub fn delay_next_fetch_to(path_end: &str, ms: u32) -> js_sys::Promise;
+    /// Answers the page's next `fetch` to a URL ending in `path_end` with
+    /// `status` and `body`, without a request.
+    pub fn answer_next_fetch_to(path_end: &str, status: u16, body: &str);
+    /// Answers the page's next `fetch` to a URL ending in `path_end` with a
+    /// 200 whose body never ends (until the page aborts the request).
+    pub fn stall_body_of_next_fetch_to(path_end: &str);
 }

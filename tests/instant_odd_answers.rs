@@ -1,0 +1,157 @@
+#![cfg(target_arch = "wasm32")]
+//! The Instant client meeting what a misbehaving server, proxy or browser
+//! gives it: answers of the wrong shape or size, a body that never ends,
+//! storage that is blocked or holds a session it cannot read. Each one
+//! shows as an error that says what happened, or is read sensibly, and
+//! loses no session. (The answers are faked in the page's `fetch`, the one
+//! neighbour these tests stand in for; sessions are the emulator's.)
+
+mod fetch_support;
+mod instant_support;
+
+use std::time::Duration;
+
+use clerk_instant::instant::{init, AuthState, InstantError};
+use fetch_support::{answer_next_fetch_to, stall_body_of_next_fetch_to};
+use instant_support::*;
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const ID_TOKEN_PATH: &str = "/runtime/oauth/id_token";
+
+/// A sign-in answer with `user_fields` added to a usable user.
+fn sign_in_answer(user_fields: &str) -> String {
+    format!(
+        r#"{{"user": {{"id": "u1", "refresh_token": "r1", "email": "ada@example.com"{user_fields}}}, "created": true}}"#
+    )
+}
+
+#[wasm_bindgen_test]
+async fn created_at_of_odd_kinds_is_read_as_what_it_says_or_not_at_all() {
+    for (created_at, read) in [
+        (r#""yesterday""#, Some("yesterday")),
+        ("-1", Some("-1")),
+        ("1700000000123", Some("1700000000123")),
+        // Too large for a number: JSON.parse makes it Infinity, which is
+        // no time at all (not the text "null" on the account page).
+        ("1e400", None),
+        ("-1e400", None),
+    ] {
+        clear_storage();
+        let db = init(config());
+        answer_next_fetch_to(
+            ID_TOKEN_PATH,
+            200,
+            &sign_in_answer(&format!(r#", "created_at": {created_at}"#)),
+        );
+        let user = db
+            .auth()
+            .sign_in_with_id_token(client_name(), "jwt")
+            .await
+            .unwrap_or_else(|error| panic!("{created_at}: {error}"));
+        assert_eq!(user.created_at.as_deref(), read, "{created_at}");
+        clear_storage();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn extra_deeply_nested_or_wrongly_typed_fields_are_no_panic() {
+    let deep = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
+    let cases = [
+        (
+            sign_in_answer(r#", "type": "user", "extra": {"a": [1, 2, {"b": null}]}"#),
+            true,
+        ),
+        (sign_in_answer(&format!(r#", "extra": {deep}"#)), true),
+        (format!(r#"{{"user": {deep}}}"#), false),
+        (
+            r#"{"user": {"id": 7, "refresh_token": "r1"}}"#.to_owned(),
+            false,
+        ),
+        (r#"{"user": "u1"}"#.to_owned(), false),
+        (r#"{"user": null}"#.to_owned(), false),
+        ("<!doctype html><title>Welcome</title>".to_owned(), false),
+        (String::new(), false),
+    ];
+    for (body, usable) in cases {
+        clear_storage();
+        let db = init(config());
+        answer_next_fetch_to(ID_TOKEN_PATH, 200, &body);
+        let result = db.auth().sign_in_with_id_token(client_name(), "jwt").await;
+        let shown = body.chars().take(60).collect::<String>();
+        if usable {
+            assert!(result.is_ok(), "{shown}: {result:?}");
+        } else {
+            let error = result.expect_err(&shown);
+            assert!(
+                matches!(error, InstantError::BadResponse { .. }),
+                "{shown}: {error:?}"
+            );
+            assert_eq!(db.use_auth().error.get_untracked(), Some(error));
+        }
+        clear_storage();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn an_answer_whose_body_never_ends_times_out() {
+    clear_storage();
+    let db = init(config().with_request_timeout(Duration::from_millis(500)));
+    stall_body_of_next_fetch_to(ID_TOKEN_PATH);
+    let error = within_deadline(
+        "a sign-in whose answer never ends",
+        db.auth().sign_in_with_id_token(client_name(), "jwt"),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(error, InstantError::TimedOut { seconds: 1, .. }),
+        "{error:?}"
+    );
+    assert_eq!(db.use_auth().state.get_untracked(), AuthState::Error(error));
+}
+
+#[wasm_bindgen(inline_js = r#"
+let blocked = null;
+export function block_local_storage() {
+  // As Chromium does for a site whose storage is blocked: the getter throws.
+  blocked = Object.getOwnPropertyDescriptor(window, 'localStorage');
+  Object.defineProperty(window, 'localStorage', {
+    configurable: true,
+    get() { throw new DOMException('Access is denied for this document.', 'SecurityError'); },
+  });
+}
+export function unblock_local_storage() {
+  if (blocked) Object.defineProperty(window, 'localStorage', blocked);
+  blocked = null;
+}
+"#)]
+extern "C" {
+    fn block_local_storage();
+    fn unblock_local_storage();
+}
+
+#[wasm_bindgen_test]
+async fn with_storage_blocked_the_session_lives_in_the_page_and_signs_out() {
+    clear_storage();
+    let token = clerk_token_for(&unique_email("storage-blocked")).await;
+    block_local_storage();
+    let db = init(config());
+    let signed_in = db.auth().sign_in_with_id_token(client_name(), &token).await;
+    let user = signed_in.as_ref().ok().cloned();
+    let state = db.use_auth().state.get_untracked();
+    let signed_out = db.auth().sign_out().await;
+    let state_after = db.use_auth().state.get_untracked();
+    unblock_local_storage();
+
+    let user = user.unwrap_or_else(|| panic!("sign-in with storage blocked: {signed_in:?}"));
+    assert_eq!(state, AuthState::SignedIn(user.clone()));
+    assert_eq!(signed_out, Ok(()));
+    assert_eq!(state_after, AuthState::SignedOut);
+    assert!(!refresh_token_verifies(&user.refresh_token).await);
+    assert_eq!(stored_session(), None);
+}
+
