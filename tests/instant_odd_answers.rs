@@ -97,6 +97,37 @@ async fn extra_deeply_nested_or_wrongly_typed_fields_are_no_panic() {
 }
 
 #[wasm_bindgen_test]
+async fn a_huge_error_answer_is_cut_to_something_a_person_can_read() {
+    let huge = "Validation failed. ".repeat(50_000);
+    for body in [
+        format!(r#"{{"type": "validation-failed", "message": "{huge}"}}"#),
+        format!(r#"{{"type": "oauth-error", "error": "{huge}"}}"#),
+        format!(r#"{{"message": "m", "hint": "{huge}"}}"#),
+        huge.clone(),
+        format!("<html><body>{huge}</body></html>"),
+    ] {
+        let db = fresh_client();
+        answer_next_fetch_to(ID_TOKEN_PATH, 400, &body);
+        let error = db
+            .auth()
+            .sign_in_with_id_token(client_name(), "jwt")
+            .await
+            .unwrap_err();
+        let shown = error.to_string();
+        assert!(
+            shown.chars().count() < 2_000,
+            "{} characters: {}…",
+            shown.chars().count(),
+            shown.chars().take(80).collect::<String>()
+        );
+        assert!(
+            shown.contains("Validation failed") || shown.contains("HTTP 400"),
+            "{shown:.200}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
 async fn an_answer_whose_body_never_ends_times_out() {
     clear_storage();
     let db = init(config().with_request_timeout(Duration::from_millis(500)));
@@ -154,4 +185,3 @@ async fn with_storage_blocked_the_session_lives_in_the_page_and_signs_out() {
     assert!(!refresh_token_verifies(&user.refresh_token).await);
     assert_eq!(stored_session(), None);
 }
-

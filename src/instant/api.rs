@@ -16,6 +16,12 @@ pub(crate) const VERIFY_REFRESH_TOKEN_PATH: &str = "/runtime/auth/verify_refresh
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
 const MAX_BODY_EXCERPT: usize = 200;
 
+/// Longest message or hint taken from an error answer's JSON: Instant's
+/// own are a sentence or two, and a server that sends megabytes would
+/// otherwise put all of them in the page.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
+const MAX_ANSWER_TEXT: usize = 1_000;
+
 /// Body of `POST /runtime/oauth/id_token`, as JSON text. The refresh
 /// token, when there is one, lets Instant keep the same session for the same
 /// user.
@@ -157,9 +163,18 @@ pub(crate) fn decode_error(status: u16, body: &str) -> InstantError {
     let hint = hint.filter(|hint| !message.contains(hint.as_str()));
     InstantError::Api {
         status,
-        kind,
-        message,
-        hint,
+        kind: kind.map(|kind| cut_to(kind, MAX_BODY_EXCERPT)),
+        message: cut_to(message, MAX_ANSWER_TEXT),
+        hint: hint.map(|hint| cut_to(hint, MAX_ANSWER_TEXT)),
+    }
+}
+
+/// `text`, cut to its first `max` characters (and `…`) when longer.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
+fn cut_to(text: String, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text,
     }
 }
 
@@ -212,11 +227,7 @@ fn plain_text_excerpt(body: &str) -> Option<String> {
         return None;
     }
     let one_line = body.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut excerpt: String = one_line.chars().take(MAX_BODY_EXCERPT).collect();
-    if excerpt.len() < one_line.len() {
-        excerpt.push('…');
-    }
-    Some(excerpt)
+    Some(cut_to(one_line, MAX_BODY_EXCERPT))
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
