@@ -185,3 +185,20 @@ async fn with_storage_blocked_the_session_lives_in_the_page_and_signs_out() {
     assert!(!refresh_token_verifies(&user.refresh_token).await);
     assert_eq!(stored_session(), None);
 }
+
+#[wasm_bindgen_test]
+async fn a_stored_session_it_cannot_read_is_ended_on_the_server_not_left_valid() {
+    let user = stored_sign_in("unreadable-stored").await;
+    assert!(refresh_token_verifies(&user.refresh_token).await);
+    // The session as another build (or a hand) left it: every field there,
+    // one of the wrong kind.
+    store_raw(&format!(
+        r#"{{"id": "{}", "refresh_token": "{}", "isGuest": "no"}}"#,
+        user.id, user.refresh_token
+    ));
+    let db = init(config());
+    assert_eq!(db.use_auth().state.get_untracked(), AuthState::SignedOut);
+    assert_eq!(stored_session(), None);
+    // The session is no one's now: it must not stay valid on the server.
+    wait_until_revoked(&user.refresh_token).await;
+}

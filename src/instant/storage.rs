@@ -44,6 +44,25 @@ pub(crate) fn parse_stored_user(raw: &str, app_id: &str) -> Option<User> {
     usable.then_some(user)
 }
 
+/// The refresh token in `raw`, a stored session of `app_id` that
+/// [`parse_stored_user`] cannot use (a field of the wrong kind, say), if it
+/// holds one that can be sent in a revoke: the session is still valid on
+/// the server.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build has storage
+fn refresh_token_of_unusable(raw: &str, app_id: &str) -> Option<String> {
+    use super::json::{as_object, field, parse};
+    let stored = parse(raw)?;
+    let stored = as_object(&stored)?;
+    let stored_app_id = field(stored, "app_id").map(|id| id.as_string());
+    if stored_app_id.is_some_and(|id| id.as_deref() != Some(app_id)) {
+        return None; // another app's: not this app's to end
+    }
+    let token = field(stored, "refresh_token")?.as_string()?;
+    // One word: the tokens waiting for a revoke are kept space-separated.
+    let token = token.trim();
+    (!token.is_empty() && !token.contains(char::is_whitespace)).then(|| token.to_owned())
+}
+
 /// The refresh tokens in `raw`, the value stored under [`unrevoked_key`]:
 /// the last [`MAX_UNREVOKED`] of them, each once. A longer list (written by
 /// hand, or by another program) would otherwise send a revoke per entry at
@@ -113,7 +132,10 @@ mod browser {
     use leptos::prelude::{window_event_listener, WindowListenerHandle};
     use wasm_bindgen::JsValue;
 
-    use super::{parse_stored_user, parse_unrevoked, User, MAX_UNREVOKED};
+    use super::{
+        parse_stored_user, parse_unrevoked, refresh_token_of_unusable, unrevoked_key, User,
+        MAX_UNREVOKED,
+    };
 
     /// `localStorage`, if this page may use it: it is missing when the
     /// browser's privacy settings block it.
@@ -122,13 +144,19 @@ mod browser {
     }
 
     /// Reads the stored session. A corrupt entry is removed, so that it does not
-    /// linger, and read as signed out.
+    /// linger, and read as signed out; a refresh token in it waits for its
+    /// revoke (see [`unrevoked_key`]), which the next
+    /// [`init`](super::super::init) sends: removed, it would be a session
+    /// nobody could end.
     pub(crate) fn load(key: &str, app_id: &str) -> Option<User> {
         let storage = local_storage()?;
         let raw = storage.get_item(key).ok().flatten()?;
         let user = parse_stored_user(&raw, app_id);
         if user.is_none() {
             leptos::logging::warn!("instant: ignoring an unreadable session stored under {key}");
+            if let Some(refresh_token) = refresh_token_of_unusable(&raw, app_id) {
+                remember_unrevoked(&unrevoked_key(app_id), &refresh_token);
+            }
             let _ = storage.remove_item(key);
         }
         user
@@ -329,6 +357,31 @@ mod json_tests {
             "\u{0}\u{ffff}",
         ] {
             assert_eq!(parse_stored_user(raw, APP), None, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn an_unusable_session_gives_up_its_refresh_token_for_a_revoke() {
+        let token = |raw: &str| refresh_token_of_unusable(raw, APP);
+        assert_eq!(
+            token(r#"{"id":"u1","refresh_token":" r1 ","isGuest":"no"}"#).as_deref(),
+            Some("r1")
+        );
+        let ours = format!(r#"{{"id":7,"app_id":"{APP}","refresh_token":"r1"}}"#);
+        assert_eq!(token(&ours).as_deref(), Some("r1"));
+        for raw in [
+            "not json",
+            "[]",
+            r#"{"id":"u1"}"#,
+            r#"{"id":"u1","refresh_token":7}"#,
+            r#"{"id":"u1","refresh_token":"  "}"#,
+            // Would be two tokens in the space-separated list.
+            r#"{"id":"u1","refresh_token":"r1 r2"}"#,
+            // Another app's session is not this app's to end.
+            r#"{"id":7,"app_id":"other-app","refresh_token":"r1"}"#,
+            r#"{"id":7,"app_id":5,"refresh_token":"r1"}"#,
+        ] {
+            assert_eq!(token(raw), None, "{raw}");
         }
     }
 
