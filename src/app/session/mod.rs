@@ -24,6 +24,11 @@ use super::token::token_to_exchange;
 use crate::clerk::{use_clerk_auth, ClerkError, ClerkState, GetTokenOptions, UseClerkAuthReturn};
 use crate::instant::{use_instant, AuthState, Instant};
 
+/// How long an owner another tab wrote (or took away) must stay another
+/// Clerk user's before this tab replaces the session it shows (see
+/// `SessionLink::switch_if_owner_stays_another`).
+const OWNER_SETTLE_MS: u32 = 1_000;
+
 /// Shared by the pages: see the module docs.
 #[derive(Clone, Copy)]
 pub struct SessionLink {
@@ -416,6 +421,40 @@ impl SessionLink {
         });
     }
 
+    /// After another tab (or anyone) wrote an owner other than the Clerk
+    /// user signed in here, took it away or left one that cannot be read:
+    /// once [`OWNER_SETTLE_MS`] have passed, if the owner is still not that
+    /// user, this tab still shows an Instant session and nothing is under
+    /// way, switches to a session of the Clerk account signed in, as
+    /// [`sync::decide`] does for such an owner at start. Without it the
+    /// page said "Loading…" until Clerk next changed: the sync effect only
+    /// acts on Clerk's moves. The wait lets what normally comes with such a
+    /// write reach this tab first: another tab's sign-out or failed
+    /// exchange takes the session along, and its account switch reaches
+    /// this tab's Clerk.
+    async fn switch_if_owner_stays_another(self) {
+        gloo_timers::future::TimeoutFuture::new(OWNER_SETTLE_MS).await;
+        let clerk_user_id = self.clerk.user_id.try_get_untracked().flatten();
+        // Both: storage that refused this tab's own owner (full) holds
+        // another, and the owner lives on in the signal.
+        let owner_is_another = clerk_user_id.is_some()
+            && self.owner.try_get_untracked() != Some(clerk_user_id.clone())
+            && self
+                .owner_key
+                .try_get_value()
+                .is_some_and(|key| read_owner(&key) != clerk_user_id);
+        let nothing_under_way = self.own_work.try_get_untracked() == Some(None)
+            && self.other_tab_ending.try_get_untracked() == Some(None)
+            && self.other_tab_signing_in.try_get_untracked() == Some(None);
+        let shows_a_session = self
+            .instant_state
+            .try_with_untracked(|state| state.user().is_some())
+            == Some(true);
+        if owner_is_another && nothing_under_way && shows_a_session {
+            self.follow_clerk(SyncAction::SwitchAccount);
+        }
+    }
+
     /// Carries out what [`sync::decide`] says.
     fn follow_clerk(self, action: SyncAction) {
         match action {
@@ -523,7 +562,11 @@ fn follow_other_tabs(link: SessionLink, owner_key: String, marker_keys: [String;
             if stored.is_some() && clerk_sign_out_error.with_untracked(Option::is_some) {
                 clerk_sign_out_error.set(None);
             }
+            let another = link.clerk.user_id.try_get_untracked().flatten() != stored;
             owner.try_set(stored);
+            if another {
+                spawn_local(link.switch_if_owner_stays_another());
+            }
         }
         for (marker_key, clerk_session_id) in &markers {
             if key.as_ref().is_none_or(|key| key == marker_key) {
