@@ -11,7 +11,9 @@ mod app_support;
 use std::time::Duration;
 
 use app_support::*;
-use clerk_instant::clerk::{use_clerk_auth, ClerkFailed, ClerkLoading, ClerkProvider, SignedOut};
+use clerk_instant::clerk::{
+    use_clerk_auth, ClerkFailed, ClerkLoading, ClerkProvider, SignedIn, SignedOut,
+};
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -67,8 +69,45 @@ export function install_loaded_clerk_whose_get_token_resolves_to(kind) {
     addListener: () => () => {},
   };
 }
+export function install_loaded_clerk_whose_getters_throw_once() {
+  // Every field clerk-js has throws at its first read (a Proxy, a getter
+  // of another script, a half-torn-down object), then reads as a signed-in
+  // clerk-js would; `report()` calls the listeners, as clerk-js does after
+  // a change.
+  const listeners = [];
+  const once = (value) => {
+    let thrown = false;
+    return () => {
+      if (!thrown) { thrown = true; throw new Error('not yet'); }
+      return value;
+    };
+  };
+  const email = {};
+  Object.defineProperty(email, 'emailAddress', { get: once('ada@example.com') });
+  const user = {};
+  Object.defineProperty(user, 'id', { get: once('user_odd') });
+  Object.defineProperty(user, 'primaryEmailAddress', { get: once(email) });
+  for (const name of ['fullName', 'firstName', 'lastName']) {
+    Object.defineProperty(user, name, { get: once(null) });
+  }
+  const session = { getToken: () => Promise.resolve('t') };
+  Object.defineProperty(session, 'id', { get: once('sess_odd') });
+  const clerk = {
+    addListener: (listener) => { listeners.push(listener); return () => {}; },
+    report: () => listeners.forEach((listener) => listener({ user, session })),
+  };
+  Object.defineProperty(clerk, 'loaded', { get: once(true) });
+  Object.defineProperty(clerk, 'user', { get: once(user) });
+  Object.defineProperty(clerk, 'session', { get: once(session) });
+  window.Clerk = clerk;
+}
+export function clerk_reports() {
+  window.Clerk.report();
+}
 "#)]
 extern "C" {
+    fn install_loaded_clerk_whose_getters_throw_once();
+    fn clerk_reports();
     fn install_clerk_whose_load_rejects_with(kind: &str);
     fn install_clerk_that_never_says_it_loaded();
     fn install_loaded_clerk_whose_get_token_resolves_to(kind: &str);
@@ -171,4 +210,27 @@ async fn get_token_resolving_to_a_non_string_or_rejecting_oddly_is_no_panic() {
         }
         drop(app);
     }
+}
+
+#[wasm_bindgen_test]
+async fn a_clerk_whose_fields_throw_is_read_as_not_known_until_they_answer() {
+    install_loaded_clerk_whose_getters_throw_once();
+    let app = mount(move || {
+        view! {
+            <ClerkProvider publishable_key=KEY>
+                <ClerkFailed let:error>
+                    <p>"failed: "{error.to_string()}</p>
+                </ClerkFailed>
+                <SignedIn><p>"signed-in: "{move || use_clerk_auth().email.get()}</p></SignedIn>
+            </ClerkProvider>
+        }
+    });
+    // Each report meets the next field that throws once; once none is
+    // left, the report is followed.
+    for _ in 0..10 {
+        gloo_timers::future::TimeoutFuture::new(50).await;
+        clerk_reports();
+    }
+    wait_for_text(&app, "signed-in: ada@example.com").await;
+    drop(app);
 }

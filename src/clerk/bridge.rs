@@ -1,9 +1,10 @@
 //! Bindings to the part of `window.Clerk` (clerk-js v6) this crate uses.
 //!
 //! This is the only module that talks to JavaScript directly. Every call
-//! that can throw is bound with `catch`, and every value that clerk-js may
-//! leave `undefined` or `null` is read as a [`JsValue`] and checked, so a
-//! surprising clerk-js turns into a [`ClerkError`], never a panic.
+//! that can throw is bound with `catch`, and every field is read with
+//! `Reflect.get` (one that throws reads as `undefined`) as a [`JsValue`]
+//! and checked, so a surprising clerk-js turns into a [`ClerkError`] or a
+//! state not known yet, never a panic or an exception inside the wasm.
 
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -18,12 +19,6 @@ extern "C" {
     #[derive(Clone, Debug)]
     type JsClerk;
 
-    #[wasm_bindgen(method, getter)]
-    fn loaded(this: &JsClerk) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn user(this: &JsClerk) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn session(this: &JsClerk) -> JsValue;
     #[wasm_bindgen(method, catch)]
     fn load(this: &JsClerk, options: &JsValue) -> std::result::Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = addListener)]
@@ -38,35 +33,8 @@ extern "C" {
     #[wasm_bindgen(method, catch, js_name = signOut)]
     fn sign_out(this: &JsClerk, callback: &JsValue) -> std::result::Result<JsValue, JsValue>;
 
-    /// The object `addListener` callbacks receive.
-    type JsResources;
-    #[wasm_bindgen(method, getter)]
-    fn user(this: &JsResources) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn session(this: &JsResources) -> JsValue;
-
-    /// `Clerk.user`.
-    type JsUser;
-    #[wasm_bindgen(method, getter)]
-    fn id(this: &JsUser) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = primaryEmailAddress)]
-    fn primary_email_address(this: &JsUser) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = fullName)]
-    fn full_name(this: &JsUser) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = firstName)]
-    fn first_name(this: &JsUser) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = lastName)]
-    fn last_name(this: &JsUser) -> JsValue;
-
-    /// `Clerk.user.primaryEmailAddress`.
-    type JsEmailAddress;
-    #[wasm_bindgen(method, getter, js_name = emailAddress)]
-    fn email_address(this: &JsEmailAddress) -> JsValue;
-
     /// `Clerk.session`.
     type JsSession;
-    #[wasm_bindgen(method, getter)]
-    fn id(this: &JsSession) -> JsValue;
     #[wasm_bindgen(method, catch, js_name = getToken)]
     fn get_token(this: &JsSession, options: &JsValue) -> std::result::Result<JsValue, JsValue>;
 }
@@ -89,15 +57,15 @@ impl Clerk {
 
     /// `Clerk.loaded`.
     pub(crate) fn is_loaded(&self) -> bool {
-        self.js.loaded().as_bool().unwrap_or(false)
+        field(&self.js, "loaded").as_bool().unwrap_or(false)
     }
 
     /// The state clerk-js reports right now.
     pub(crate) fn state(&self) -> ClerkState {
         ClerkState::from_resources(
             self.is_loaded(),
-            read_user(self.js.user()),
-            read_session_id(self.js.session()),
+            read_user(field(&self.js, "user")),
+            read_session_id(field(&self.js, "session")),
         )
     }
 
@@ -138,11 +106,10 @@ impl Clerk {
         let clerk = self.clone();
         let closure = Closure::<dyn FnMut(JsValue)>::new(move |resources: JsValue| {
             let state = if resources.is_object() {
-                let resources: &JsResources = resources.unchecked_ref();
                 ClerkState::from_resources(
                     clerk.is_loaded(),
-                    read_user(resources.user()),
-                    read_session_id(resources.session()),
+                    read_user(field(&resources, "user")),
+                    read_session_id(field(&resources, "session")),
                 )
             } else {
                 clerk.state()
@@ -199,7 +166,7 @@ impl Clerk {
     /// `Clerk.session.getToken({ skipCache })`: `None` when nobody is
     /// signed in or Clerk has no token to give (yet).
     pub(crate) async fn get_token(&self, skip_cache: bool) -> Result<Option<String>> {
-        let session = self.js.session();
+        let session = field(&self.js, "session");
         if !session.is_object() {
             return Ok(None);
         }
@@ -294,6 +261,14 @@ pub(crate) fn error_message(error: &JsValue) -> String {
         .unwrap_or_else(|| "an unknown error".to_owned())
 }
 
+/// `value[name]`; `undefined` when reading it throws (a getter of
+/// something other than clerk-js, a Proxy), as for a field clerk-js has
+/// not set yet. Bound getters would throw inside the wasm instead, which
+/// stops every task on the page.
+fn field(value: &JsValue, name: &str) -> JsValue {
+    Reflect::get(value, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
 fn optional_string(value: JsValue) -> Option<String> {
     value.as_string().filter(|text| !text.is_empty())
 }
@@ -305,28 +280,23 @@ fn read_user(value: JsValue) -> Resource<ClerkUser> {
     if !value.is_object() {
         return Resource::Absent;
     }
-    let user: JsUser = value.unchecked_into();
-    let Some(id) = optional_string(user.id()) else {
+    let Some(id) = optional_string(field(&value, "id")) else {
         // A user without an id cannot be matched to anything: treat it as
         // clerk-js still settling.
         return Resource::Unknown;
     };
-    let email_address = user.primary_email_address();
+    let email_address = field(&value, "primaryEmailAddress");
     let email = if email_address.is_object() {
-        optional_string(
-            email_address
-                .unchecked_into::<JsEmailAddress>()
-                .email_address(),
-        )
+        optional_string(field(&email_address, "emailAddress"))
     } else {
         None
     };
     Resource::Present(ClerkUser {
         id,
         email,
-        full_name: optional_string(user.full_name()),
-        first_name: optional_string(user.first_name()),
-        last_name: optional_string(user.last_name()),
+        full_name: optional_string(field(&value, "fullName")),
+        first_name: optional_string(field(&value, "firstName")),
+        last_name: optional_string(field(&value, "lastName")),
     })
 }
 
@@ -337,7 +307,7 @@ fn read_session_id(value: JsValue) -> Resource<String> {
     if !value.is_object() {
         return Resource::Absent;
     }
-    match optional_string(value.unchecked_into::<JsSession>().id()) {
+    match optional_string(field(&value, "id")) {
         Some(id) => Resource::Present(id),
         None => Resource::Unknown,
     }
