@@ -202,3 +202,66 @@ async fn a_stored_session_it_cannot_read_is_ended_on_the_server_not_left_valid()
     // The session is no one's now: it must not stay valid on the server.
     wait_until_revoked(&user.refresh_token).await;
 }
+
+#[wasm_bindgen_test]
+async fn a_revoke_answered_with_a_server_error_is_sent_again_at_the_next_start() {
+    let unrevoked_key = format!("instant.{}.unrevoked", app_id());
+    let (db, user) = signed_in_client("revoke-5xx").await;
+    answer_next_fetch_to(
+        "/runtime/signout",
+        503,
+        "<html><body>Service Unavailable</body></html>",
+    );
+    let error = db.auth().sign_out().await.unwrap_err();
+    assert!(error.message().contains("HTTP 503"), "{}", error.message());
+    assert_eq!(db.use_auth().state.get_untracked(), AuthState::SignedOut);
+    let waiting = || {
+        web_sys::window()
+            .unwrap()
+            .local_storage()
+            .unwrap()
+            .unwrap()
+            .get_item(&unrevoked_key)
+            .unwrap()
+    };
+    assert_eq!(waiting().as_deref(), Some(user.refresh_token.as_str()));
+    assert!(refresh_token_verifies(&user.refresh_token).await);
+
+    // The next start sends it again, and forgets it once Instant answered.
+    let _next_start = init(config());
+    wait_until_revoked(&user.refresh_token).await;
+    wait_until("the revoke is no longer waiting", || waiting().is_none()).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_session_check_answered_oddly_keeps_the_stored_session() {
+    const VERIFY_PATH: &str = "/runtime/auth/verify_refresh_token";
+    let user = stored_sign_in("odd-check").await;
+    for (status, body, kept_unchecked) in [
+        // A proxy's error page: nothing said about the session.
+        (502, "<html><body>Bad Gateway</body></html>", true),
+        (404, "", true),
+        (
+            400,
+            r#"{"type": "record-not-found", "hint": "app-user"}"#,
+            true,
+        ),
+        // A success, whatever its body: the session stands.
+        (200, "<html>ok</html>", false),
+    ] {
+        let db = init(config());
+        answer_next_fetch_to(VERIFY_PATH, status, body);
+        let checked = db.auth().check_stored_session().await;
+        assert_eq!(
+            checked.is_err(),
+            kept_unchecked,
+            "{status} {body}: {checked:?}"
+        );
+        assert_eq!(
+            db.use_auth().state.get_untracked(),
+            AuthState::SignedIn(user.clone()),
+            "{status} {body}"
+        );
+        assert!(stored_session().is_some(), "{status} {body}");
+    }
+}
