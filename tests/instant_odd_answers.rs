@@ -265,3 +265,28 @@ async fn a_session_check_answered_oddly_keeps_the_stored_session() {
         assert!(stored_session().is_some(), "{status} {body}");
     }
 }
+
+#[wasm_bindgen_test]
+async fn an_api_uri_the_browser_cannot_parse_is_a_settings_error() {
+    // (A space in the host is no such URI: Chromium fetches it, and the
+    // network error names the URI.)
+    for uri in [
+        "http://[::1",
+        "http://127.0.0.1:99999",
+        "https://api.instantdb.com:port",
+    ] {
+        clear_storage();
+        let db = init(config().with_api_uri(uri));
+        let error = db
+            .auth()
+            .sign_in_with_id_token(client_name(), "jwt")
+            .await
+            .unwrap_err();
+        // Not "Could not reach Instant … Check your connection": no
+        // connection fixes it, a new build with another URI does.
+        let InstantError::Config { reason } = &error else {
+            panic!("{uri}: expected a settings error, got {error:?}");
+        };
+        assert!(reason.contains(uri), "{uri}: {reason}");
+    }
+}

@@ -337,6 +337,8 @@ fn timer_millis(timeout: std::time::Duration) -> u32 {
 async fn post_json(config: &InstantConfig, path: &str, body: String) -> Result<(u16, String)> {
     use gloo_net::http::Request;
 
+    use super::DEFAULT_API_URI;
+
     let timeout = config.request_timeout;
     let controller = web_sys::AbortController::new().ok();
     let signal = controller.as_ref().map(web_sys::AbortController::signal);
@@ -360,14 +362,19 @@ async fn post_json(config: &InstantConfig, path: &str, body: String) -> Result<(
         }
     };
 
-    let response = Request::post(&config.endpoint(path))
+    // Only a URL the browser cannot parse (an unclosed `[`, a port out of
+    // range) fails here: a settings error, which no connection fixes.
+    let request = Request::post(&config.endpoint(path))
         .header("content-type", "application/json")
         .abort_signal(signal.as_ref())
         .body(body)
-        .map_err(failure)?
-        .send()
-        .await
-        .map_err(failure)?;
+        .map_err(|_| InstantError::Config {
+            reason: format!(
+                "the API URI “{}” is not a URL the browser can fetch (for example {DEFAULT_API_URI})",
+                config.api_uri
+            ),
+        })?;
+    let response = request.send().await.map_err(failure)?;
     let status = response.status();
     let text = response.text().await.map_err(failure)?;
     Ok((status, text))
