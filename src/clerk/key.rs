@@ -144,6 +144,9 @@ fn check_host(host: &str) -> std::result::Result<(), &'static str> {
     if !host.chars().all(allowed) {
         return Err("the frontend API host it names contains characters a host cannot have");
     }
+    if !has_host_shape(host) {
+        return Err("the frontend API host it names has a “[”, “]” or “:” out of place");
+    }
     if !host.contains('.') && !is_loopback_host(host) {
         return Err("the frontend API host it names has no “.” in it");
     }
@@ -153,6 +156,21 @@ fn check_host(host: &str) -> std::result::Result<(), &'static str> {
         }
     }
     Ok(())
+}
+
+/// Whether `host` is shaped like a host a browser loads from: a name (or
+/// IPv4 address) with at most one `:` (before the port) and no brackets,
+/// or an IPv6 address in brackets, each with an optional `:port`.
+fn has_host_shape(host: &str) -> bool {
+    let no_brackets = |text: &str| !text.contains(['[', ']']);
+    match host.strip_prefix('[') {
+        Some(rest) => rest.split_once(']').is_some_and(|(address, after)| {
+            !address.is_empty()
+                && no_brackets(address)
+                && (after.is_empty() || after.starts_with(':'))
+        }),
+        None => no_brackets(host) && host.matches(':').count() <= 1,
+    }
 }
 
 /// Splits `host:port` (or `[v6]:port`); `None` when there is no port.
@@ -280,6 +298,24 @@ mod tests {
         assert!(reason(&key_for("pk_test_", "$")).contains("no frontend API host"));
         assert!(reason(&key_for("pk_test_", "evil.com/path$")).contains("characters"));
         assert!(reason(&key_for("pk_test_", "clerk.example.com:99999$")).contains("port"));
+        // Hosts no browser can load a script from: taken for a network
+        // failure ("Clerk did not load", Try again) when they were not
+        // refused here.
+        for host in [
+            "[::1",
+            "[::1:8787",
+            "[]:8787",
+            "[::1]x",
+            "clerk.example.com]",
+            "[clerk.example.com",
+            "clerk[1].example.com",
+            "clerk.example.com:1:2",
+        ] {
+            assert!(
+                reason(&key_for("pk_test_", &format!("{host}$"))).contains("out of place"),
+                "{host}"
+            );
+        }
         assert!(reason("pk_test_/w").contains("text"));
     }
 
