@@ -101,6 +101,21 @@ export function install_loaded_clerk_whose_getters_throw_once() {
   Object.defineProperty(clerk, 'session', { get: once(session) });
   window.Clerk = clerk;
 }
+export function install_clerk_whose_add_listener_returns_nothing() {
+  // clerk-js returns a function that unsubscribes; this one keeps every
+  // listener for good, and calls them after every change.
+  const listeners = [];
+  window.Clerk = {
+    loaded: true,
+    user: null,
+    session: null,
+    addListener: (listener) => { listeners.push(listener); },
+    report: () => listeners.forEach((listener) => listener({ user: null, session: null })),
+  };
+}
+export function clerk_report_throws() {
+  try { window.Clerk.report(); return null; } catch (error) { return String(error); }
+}
 export function clerk_reports() {
   window.Clerk.report();
 }
@@ -108,6 +123,8 @@ export function clerk_reports() {
 extern "C" {
     fn install_loaded_clerk_whose_getters_throw_once();
     fn clerk_reports();
+    fn install_clerk_whose_add_listener_returns_nothing();
+    fn clerk_report_throws() -> Option<String>;
     fn install_clerk_whose_load_rejects_with(kind: &str);
     fn install_clerk_that_never_says_it_loaded();
     fn install_loaded_clerk_whose_get_token_resolves_to(kind: &str);
@@ -233,4 +250,15 @@ async fn a_clerk_whose_fields_throw_is_read_as_not_known_until_they_answer() {
     }
     wait_for_text(&app, "signed-in: ada@example.com").await;
     drop(app);
+}
+
+#[wasm_bindgen_test]
+async fn a_listener_clerk_keeps_after_the_provider_has_gone_is_still_callable() {
+    install_clerk_whose_add_listener_returns_nothing();
+    let app = mount_clerk(Duration::from_secs(15));
+    wait_for_text(&app, "signed-out-content").await;
+    drop(app);
+    // The provider could not unsubscribe: Clerk's next change must not
+    // throw from its listener (which would stop Clerk's own code there).
+    assert_eq!(clerk_report_throws(), None);
 }

@@ -122,7 +122,7 @@ impl Clerk {
             .map_err(|error| call_failed("addListener", &error))?;
         Ok(ListenerGuard {
             unsubscribe: unsubscribe.dyn_into::<Function>().ok(),
-            _closure: closure,
+            closure: Some(closure),
         })
     }
 
@@ -207,14 +207,23 @@ fn navigate_unless_here(to: Option<String>, replace: bool) {
 /// Keeps a Clerk listener subscribed; dropping it unsubscribes.
 pub(crate) struct ListenerGuard {
     unsubscribe: Option<Function>,
-    _closure: Closure<dyn FnMut(JsValue)>,
+    closure: Option<Closure<dyn FnMut(JsValue)>>,
 }
 
 impl Drop for ListenerGuard {
     fn drop(&mut self) {
-        if let Some(unsubscribe) = &self.unsubscribe {
+        match &self.unsubscribe {
             // An unsubscribe that throws leaves nothing for us to clean up.
-            let _ = unsubscribe.call0(&JsValue::NULL);
+            Some(unsubscribe) => drop(unsubscribe.call0(&JsValue::NULL)),
+            // No way to unsubscribe (not clerk-js's `addListener`): the
+            // listener stays callable, or Clerk's next change would throw
+            // from it. It only updates state through `try_` calls, which
+            // do nothing once the provider is gone.
+            None => {
+                if let Some(closure) = self.closure.take() {
+                    closure.forget();
+                }
+            }
         }
     }
 }
