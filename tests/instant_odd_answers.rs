@@ -290,3 +290,32 @@ async fn an_api_uri_the_browser_cannot_parse_is_a_settings_error() {
         assert!(reason.contains(uri), "{uri}: {reason}");
     }
 }
+
+#[wasm_bindgen_test]
+async fn a_session_overwritten_with_garbage_by_another_tab_is_ended_not_left_valid() {
+    let (db, user) = signed_in_client("overwritten").await;
+    let other_tab = OtherTab::open();
+    // An extension, a person in the developer tools, a build that writes
+    // another format: this tab cannot read what is there now.
+    other_tab.store_session("{\"session\": \"mine now\"}");
+    wait_until("this tab follows the other tab's write", || {
+        db.use_auth().state.get_untracked() == AuthState::SignedOut
+    })
+    .await;
+    // The session this tab held is nobody's now: it must not stay valid.
+    wait_until_revoked(&user.refresh_token).await;
+
+    // What another build wrote for the same session: not this tab's to end.
+    let (db, user) = signed_in_client("overwritten-same-session").await;
+    other_tab.store_session(&format!(
+        r#"{{"userId": 7, "refresh_token": "{}"}}"#,
+        user.refresh_token
+    ));
+    wait_until("this tab follows the other tab's write", || {
+        db.use_auth().state.get_untracked() == AuthState::SignedOut
+    })
+    .await;
+    gloo_timers::future::TimeoutFuture::new(300).await;
+    assert!(refresh_token_verifies(&user.refresh_token).await);
+    clear_storage();
+}

@@ -62,10 +62,23 @@ pub fn init(config: InstantConfig) -> Instant {
     let listener = {
         let session = Arc::clone(&session);
         let ended_key = storage::ended_key(&config.app_id);
+        let config = config.clone();
         storage::listen(
             storage_key.clone(),
             config.app_id.clone(),
-            move |stored: Option<User>| {
+            move |stored: Option<User>, unreadable: Option<&str>| {
+                // Written over with something this client cannot read (an
+                // extension, a person, another build): the session this
+                // tab held is gone from storage with nobody to end it, unless
+                // what is there now still names it.
+                if let Some(held) = unreadable.and_then(|raw| {
+                    session
+                        .state
+                        .with_untracked(|state| state.user().map(|user| user.refresh_token.clone()))
+                        .filter(|held| !raw.contains(held.as_str()))
+                }) {
+                    super::auth::revoke_in_background(config.clone(), held);
+                }
                 // Whatever this tab had in flight is now out of date.
                 session.begin();
                 // A session another tab found ended (see

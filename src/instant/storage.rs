@@ -121,7 +121,7 @@ mod memory_only {
     pub(crate) fn listen(
         _key: String,
         _app_id: String,
-        _on_change: impl Fn(Option<User>) + 'static,
+        _on_change: impl Fn(Option<User>, Option<&str>) + 'static,
     ) -> StorageListener {
         StorageListener
     }
@@ -251,11 +251,13 @@ mod browser {
     }
 
     /// Calls `on_change` with the new session whenever another tab writes or
-    /// removes `key` (or clears all of `localStorage`).
+    /// removes `key` (or clears all of `localStorage`), and with the value
+    /// written when it is no session this client can read (see
+    /// [`parse_stored_user`]).
     pub(crate) fn listen(
         key: String,
         app_id: String,
-        on_change: impl Fn(Option<User>) + 'static,
+        on_change: impl Fn(Option<User>, Option<&str>) + 'static,
     ) -> StorageListener {
         let handle = window_event_listener(leptos::ev::storage, move |event| {
             let from_local_storage = match (event.storage_area(), local_storage()) {
@@ -267,12 +269,14 @@ mod browser {
             }
             match event.key() {
                 // `localStorage.clear()` in another tab: no key, everything gone.
-                None => on_change(None),
-                Some(changed) if changed == key => on_change(
-                    event
-                        .new_value()
-                        .and_then(|raw| parse_stored_user(&raw, &app_id)),
-                ),
+                None => on_change(None, None),
+                Some(changed) if changed == key => match event.new_value() {
+                    None => on_change(None, None),
+                    Some(raw) => match parse_stored_user(&raw, &app_id) {
+                        Some(user) => on_change(Some(user), None),
+                        None => on_change(None, Some(&raw)),
+                    },
+                },
                 Some(_) => {}
             }
         });
