@@ -253,6 +253,13 @@ pub(crate) async fn sign_in_with_id_token(
     id_token: &str,
     refresh_token: Option<&str>,
 ) -> Result<User> {
+    if client_name.is_empty() {
+        return Err(InstantError::Config {
+            reason: "the Clerk client name is empty (give the name of the Clerk client \
+                     registered on your Instant app)"
+                .into(),
+        });
+    }
     let body = || id_token_body(&config.app_id, client_name, id_token, refresh_token);
     let answer = post(config, ID_TOKEN_PATH, body).await?;
     decode_sign_in(&answer)
@@ -297,13 +304,13 @@ async fn post(config: &InstantConfig, path: &str, body: impl FnOnce() -> String)
 }
 
 /// POSTs the JSON text `body` makes; the answer's status and text, whatever
-/// the status. An API URI that cannot work fails here, with no request.
+/// the status. Settings that cannot work fail here, with no request.
 async fn send(
     config: &InstantConfig,
     path: &str,
     body: impl FnOnce() -> String,
 ) -> Result<(u16, String)> {
-    if let Some(reason) = config.api_uri_problem() {
+    if let Some(reason) = config.problem() {
         return Err(InstantError::Config { reason });
     }
     fetch(config, path, body).await

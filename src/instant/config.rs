@@ -79,9 +79,22 @@ impl InstantConfig {
         )
     }
 
+    /// Why these settings cannot work, if they cannot: an empty app id, or
+    /// an API URI the browser will not fetch (see [`Self::api_uri_problem`]).
+    pub(crate) fn problem(&self) -> Option<String> {
+        if self.app_id.trim().is_empty() {
+            return Some(
+                "the app id is empty (give your Instant app's id, a UUID from the Instant \
+                 dashboard)"
+                    .into(),
+            );
+        }
+        self.api_uri_problem()
+    }
+
     /// Why the API URI cannot work, if it cannot: the browser only fetches
     /// `http` and `https` URLs.
-    pub(crate) fn api_uri_problem(&self) -> Option<String> {
+    fn api_uri_problem(&self) -> Option<String> {
         let uri = self.api_uri.trim();
         let lower = uri.to_ascii_lowercase();
         let has_host = |rest: &str| !rest.is_empty() && !rest.starts_with('/');
@@ -111,7 +124,13 @@ mod tests {
         let config = InstantConfig::new("app-1");
         assert_eq!(config.app_id, "app-1");
         assert_eq!(config.api_uri, DEFAULT_API_URI);
-        assert_eq!(config.api_uri_problem(), None);
+        assert_eq!(config.problem(), None);
+    }
+
+    #[test]
+    fn an_empty_app_id_is_a_problem_named_as_such() {
+        let problem = InstantConfig::new(" ").problem().unwrap();
+        assert!(problem.starts_with("the app id is empty"), "{problem}");
     }
 
     #[test]

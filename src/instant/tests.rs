@@ -92,6 +92,19 @@ fn an_api_uri_without_a_scheme_is_a_settings_error_not_a_network_one() {
 }
 
 #[test]
+fn an_empty_client_name_is_a_settings_error_not_a_refusal() {
+    let db = client();
+    let error = poll_ready(db.auth().sign_in_with_id_token(" ", "jwt")).unwrap_err();
+    let InstantError::Config { reason } = &error else {
+        panic!("expected a settings error, got {error:?}");
+    };
+    assert!(
+        reason.starts_with("the Clerk client name is empty"),
+        "{reason}"
+    );
+}
+
+#[test]
 fn debug_output_leaves_the_refresh_token_out() {
     let user = User {
         id: "2f1a0c44-0000-4000-8000-000000000001".into(),
