@@ -67,3 +67,47 @@ async fn the_app_shows_the_setup_screen_with_instants_three_steps() {
         assert_eq!(folded, key == UNREACHABLE_KEY, "{key:?}");
     }
 }
+
+/// The setup screen speaks of this app's settings. Someone who built it
+/// with `CLERK_PUBLISHABLE_KEY` empty reads which setting to fix, not the
+/// clerk module's advice to a developer who calls `ClerkProvider`; someone
+/// whose build names a Clerk on this computer (a local emulator that is not
+/// running: `trunk serve` alone, say) is told to start it, not to check
+/// their connection.
+#[wasm_bindgen_test]
+async fn the_setup_screen_names_this_apps_setting_and_the_local_emulator() {
+    let app = mount_app(AppConfig {
+        clerk_publishable_key: String::new(),
+        ..config()
+    });
+    wait_for_text(&app, "Finish setting up Clerk").await;
+    let problem = app
+        .root
+        .query_selector(".problem")
+        .unwrap()
+        .expect("the problem")
+        .text_content()
+        .unwrap_or_default();
+    assert!(
+        problem.contains("CLERK_PUBLISHABLE_KEY was empty when it was built"),
+        "{problem}"
+    );
+    assert!(!problem.contains("ClerkProvider"), "{problem}");
+    drop(app);
+
+    let app = mount_app(AppConfig {
+        clerk_publishable_key: UNREACHABLE_KEY.to_owned(),
+        ..config()
+    });
+    wait_for_text(&app, "Clerk did not load").await;
+    let text = app.text();
+    assert!(
+        text.contains(
+            "This build's Clerk is at http://127.0.0.1:9, on this computer: start the local \
+             emulator (cargo xtask dev), then try again."
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("Check your connection"), "{text}");
+    assert!(has_button(&app, "Try again"), "{text}");
+}

@@ -20,10 +20,16 @@ pub fn SetupScreen(
         .as_ref()
         .map(|config| config.clerk_publishable_key.trim().to_owned())
         .filter(|key| !key.is_empty());
-    let frontend_api = configured_key
+    let parsed_key = configured_key
         .as_deref()
-        .and_then(|key| PublishableKey::parse(key).ok())
-        .map(|key| key.frontend_api_url());
+        .and_then(|key| PublishableKey::parse(key).ok());
+    // A Clerk on this machine is a local emulator: what to do is start it,
+    // not check the connection.
+    let local_clerk = parsed_key
+        .as_ref()
+        .filter(|key| key.is_loopback())
+        .map(PublishableKey::frontend_api_url);
+    let frontend_api = parsed_key.map(|key| key.frontend_api_url());
     let client_name = config.map(|config| config.clerk_client_name);
     // A key problem needs a rebuild; anything else may pass on its own.
     let can_retry = !matches!(
@@ -72,6 +78,16 @@ pub fn SetupScreen(
                 })}
         </dl>
     };
+    // The clerk module's words for a missing key speak to a developer
+    // calling `ClerkProvider`; this app takes the key from its build.
+    let problem = if error == ClerkError::MissingPublishableKey {
+        "This build has no Clerk publishable key: CLERK_PUBLISHABLE_KEY was empty when it was built. \
+         Set it to the key from the Clerk dashboard (API keys → Publishable key; it starts with “pk_”) \
+         and build the app again."
+            .to_owned()
+    } else {
+        error.to_string()
+    };
     let heading = if can_retry {
         "Clerk did not load"
     } else {
@@ -79,9 +95,18 @@ pub fn SetupScreen(
     };
     // Over the title a route set while Clerk was loading.
     super::set_page_title(Some(heading));
+    // Plain text, not a view of its own per case (which cost the wasm
+    // 0.6 KB gzip more).
+    let next_step = match local_clerk {
+        Some(url) => format!(
+            "This build's Clerk is at {url}, on this computer: start the local emulator \
+             (cargo xtask dev), then try again."
+        ),
+        None => "Check your connection, then try again.".to_owned(),
+    };
     let next_steps = if can_retry {
         view! {
-            <p>"Check your connection, then try again."</p>
+            <p>{next_step}</p>
             <button type="button" class="button primary" on:click=reload>
                 "Try again"
             </button>
@@ -97,7 +122,7 @@ pub fn SetupScreen(
     view! {
         <section class="card setup" aria-labelledby="setup-title">
             <h1 id="setup-title">{heading}</h1>
-            <p class="problem" role="alert">{error.to_string()}</p>
+            <p class="problem" role="alert">{problem}</p>
             {next_steps}
         </section>
     }
