@@ -165,6 +165,10 @@
     });
     var errorId = titleId + '-error';
     var error = el('div', { className: 'cle-error', id: errorId, attrs: { role: 'alert', 'aria-live': 'assertive' } });
+    // What a chosen account is doing while the emulator answers, as the
+    // whole card greys out meanwhile; hidden when empty. (No live region:
+    // the card is aria-busy until the answer, which closes the picker.)
+    var progress = el('p', { className: 'cle-status cle-progress' });
     var body = el('div', { className: 'cle-body' });
     var footer = el('p', {
       className: 'cle-footer',
@@ -175,6 +179,7 @@
       title,
       subtitle,
       error,
+      progress,
       body,
       footer
     ]);
@@ -206,21 +211,29 @@
       }
     }
 
-    function choose(account, button, label) {
+    /**
+     * Signs in as `account`. `label` replaces the text of `button` meanwhile
+     * (the form's Continue); `doing` is said in the status line instead (an
+     * account of the list, whose button keeps its name and email).
+     */
+    function choose(account, button, label, doing) {
       if (busy) return;
       setError('');
       setBusy(true);
       var before = button ? button.textContent : null;
       if (button && label) button.textContent = label;
+      progress.textContent = doing || '';
       Promise.resolve()
         .then(function () { return options.onAccount(account); })
         .then(function () {
           // The opener closes the modal or navigates away; re-enable in case
           // it keeps the picker on screen.
           setBusy(false);
+          progress.textContent = '';
           if (button && before !== null && label) button.textContent = before;
         }, function (err) {
           setBusy(false);
+          progress.textContent = '';
           if (button && before !== null && label) button.textContent = before;
           if (account.user_id && err && err.status === 404) {
             // The list is stale: the account was deleted, or the emulator
@@ -275,7 +288,8 @@
           ])
         ]);
         button.addEventListener('click', function () {
-          choose({ user_id: account.id }, null, null);
+          var who = account.full_name ? account.full_name + ' (' + email + ')' : email;
+          choose({ user_id: account.id }, null, null, 'Signing in as ' + who + '…');
         });
         list.appendChild(el('li', {}, [button]));
       });

@@ -1371,6 +1371,50 @@ async fn keyboard_focus_on_every_other_control_is_clearly_visible() {
     browser.close().await;
 }
 
+/// On a slow connection, a chosen account says that it is signing in: the
+/// whole list greys out while the emulator answers, and without words a
+/// person cannot tell whether the click took, nor which account it chose.
+#[tokio::test]
+async fn a_chosen_account_says_it_is_signing_in_while_the_emulator_answers() {
+    let fx = Fixture::start().await;
+    fx.api
+        .create_user("ada@example.com", Some("Ada"), Some("Lovelace"))
+        .await;
+    fx.open_app("/").await;
+    fx.browser.click_css("#open-sign-in").await;
+    fx.browser
+        .wait_for_css("[role=dialog] .cle-account", WAIT)
+        .await;
+    // Every request now takes 1.5 s to come back.
+    fx.browser.cdp("Network.enable", json!({})).await;
+    fx.browser
+        .cdp(
+            "Network.emulateNetworkConditions",
+            json!({
+                "offline": false,
+                "latency": 1500,
+                "downloadThroughput": -1,
+                "uploadThroughput": -1
+            }),
+        )
+        .await;
+    fx.browser
+        .click_css("[role=dialog] .cle-account[data-email='ada@example.com']")
+        .await;
+    let status = fx
+        .browser
+        .js(
+            "var s = document.querySelector('[role=dialog] .cle-progress'); \
+             return s && s.offsetParent !== null ? s.textContent : null",
+            vec![],
+        )
+        .await;
+    assert_eq!(status, "Signing in as Ada Lovelace (ada@example.com)…");
+    fx.browser.wait_for_css_gone("[role=dialog]", WAIT).await;
+    fx.wait_for_state("signed-in").await;
+    fx.close().await;
+}
+
 /// `/sign-in` checks `redirect_url` before it shows the picker: a URL the
 /// emulator would refuse at sign-in gets the rule instead of an account
 /// list; http and https on loopback both get the picker.
