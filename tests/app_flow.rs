@@ -1540,6 +1540,23 @@ async fn index_html_is_the_home_page() {
     drop(app);
 }
 
+/// `/account/` is the account page, and the header marks its link as the
+/// page shown, as at `/account`.
+#[wasm_bindgen_test]
+async fn a_trailing_slash_marks_the_same_nav_link() {
+    reset().await;
+    let app = mount_app(config());
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    sign_in_to_clerk(&unique_email("trailing-slash")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    drop(app);
+    go_to("/account/");
+    let app = mount_app(config());
+    wait_for_text(&app, "Instant user id").await;
+    assert_eq!(current_nav_link(&app).as_deref(), Some("Account"));
+    drop(app);
+}
+
 #[wasm_bindgen_test]
 async fn a_trailing_slash_is_the_same_page() {
     reset().await;

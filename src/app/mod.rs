@@ -156,16 +156,17 @@ fn SiteHeader() -> impl IntoView {
 }
 
 /// A link in the main navigation, marked `aria-current="page"` while its
-/// page is shown. A plain `<a>`: the router follows same-origin links
-/// itself, and leptos_router's `<A>` costs about 5 KB gzip more for the same
-/// attribute (README, Performance).
+/// page is shown (at its path with a trailing slash too, which the router
+/// shows the same page for). A plain `<a>`: the router follows same-origin
+/// links itself, and leptos_router's `<A>` costs about 5 KB gzip more for
+/// the same attribute (README, Performance).
 #[component]
 fn NavLink(href: &'static str, children: Children) -> impl IntoView {
     let location = use_location();
     let current = move || {
         location
             .pathname
-            .with(|path| path == href)
+            .with(|path| path == href || path.strip_suffix('/') == Some(href))
             .then_some("page")
     };
     view! {
