@@ -35,6 +35,13 @@
     (document.head || document.documentElement).appendChild(link);
   }
 
+  // The stylesheet comes now, with this script, while the emulator is
+  // reachable (as @clerk/ui brings its styles along): asked for only when
+  // the picker first opened, it would be missing from the very picker that
+  // explains an emulator gone unreachable, which would show as a bare form
+  // at the bottom of the page.
+  ensureStyles(UI_ORIGIN);
+
   /** Creates an element; `props` are properties (or `attrs` for attributes). */
   function el(tag, props, children) {
     var node = document.createElement(tag);

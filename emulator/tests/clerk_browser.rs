@@ -1415,6 +1415,43 @@ async fn a_chosen_account_says_it_is_signing_in_while_the_emulator_answers() {
     fx.close().await;
 }
 
+/// The picker's stylesheet comes with the UI script, when the page loads:
+/// a picker first opened once the emulator has become unreachable (the
+/// case it explains, with Try again) is still a styled modal over the page,
+/// not a bare form at the bottom of it.
+#[tokio::test]
+async fn a_picker_opened_with_the_emulator_unreachable_is_still_a_styled_modal() {
+    let fx = Fixture::start().await;
+    fx.open_app("/").await;
+    // From now on, nothing from the emulator reaches the page.
+    fx.browser.cdp("Network.enable", json!({})).await;
+    fx.browser
+        .cdp(
+            "Network.setBlockedURLs",
+            json!({ "urls": [format!("{}/*", fx.emulator.clerk_url())] }),
+        )
+        .await;
+    fx.browser.click_css("#open-sign-in").await;
+    fx.browser
+        .wait_for_css("[role=dialog] input[name=email_address]", WAIT)
+        .await;
+    let layout = fx
+        .browser
+        .js(
+            "var root = document.querySelector('.cle-root'); \
+             return { position: getComputedStyle(root).position, \
+                      backdrop: getComputedStyle(root.querySelector('.cle-backdrop')).position, \
+                      card: getComputedStyle(root.querySelector('.cle-card')).borderTopStyle }",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        layout,
+        json!({ "position": "fixed", "backdrop": "fixed", "card": "solid" })
+    );
+    fx.close().await;
+}
+
 /// `/sign-in` checks `redirect_url` before it shows the picker: a URL the
 /// emulator would refuse at sign-in gets the rule instead of an account
 /// list; http and https on loopback both get the picker.
