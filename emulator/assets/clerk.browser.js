@@ -260,7 +260,9 @@
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body)
       }).catch(function (err) {
-        throw new Error('Clerk emulator unreachable at ' + frontendApi + ' (' + (err && err.message) + ')');
+        // With what to do, as clerk-js's own network errors say to try again.
+        throw new Error('Clerk emulator unreachable at ' + frontendApi + ' (' + (err && err.message) + '). ' +
+          'Check that the emulator is running, then try again.');
       }).then(function (response) {
         return response.json().catch(function () { return null; }).then(function (json) {
           if (!response.ok) throw ClerkApiError(response.status, json);

@@ -1452,6 +1452,50 @@ async fn a_picker_opened_with_the_emulator_unreachable_is_still_a_styled_modal()
     fx.close().await;
 }
 
+/// A sign-in the emulator cannot be reached for says what to do, as the
+/// account list's failure does: not the browser's words alone. (The app
+/// shows the same words when a sign-out or a token cannot reach Clerk.)
+#[tokio::test]
+async fn a_sign_in_that_cannot_reach_the_emulator_says_what_to_do() {
+    let fx = Fixture::start().await;
+    fx.open_app("/").await;
+    fx.browser.cdp("Network.enable", json!({})).await;
+    fx.browser
+        .cdp(
+            "Network.setBlockedURLs",
+            json!({ "urls": [format!("{}/*", fx.emulator.clerk_url())] }),
+        )
+        .await;
+    fx.browser.click_css("#open-sign-in").await;
+    let email = fx
+        .browser
+        .wait_for_css("[role=dialog] input[name=email_address]", WAIT)
+        .await;
+    email
+        .send_keys(&format!("ada@example.com{}", Key::Enter))
+        .await
+        .unwrap();
+    let said = fx
+        .browser
+        .wait_for_js(
+            "the sign-in's failure",
+            "var alert = document.querySelector('[data-clerk-emulator-picker] [role=alert]'); \
+             var text = alert && alert.textContent; \
+             return text && text.indexOf('Clerk emulator unreachable') === 0 && text",
+            WAIT,
+        )
+        .await;
+    assert_eq!(
+        said,
+        format!(
+            "Clerk emulator unreachable at {} (Failed to fetch). Check that the emulator is \
+             running, then try again.",
+            fx.emulator.clerk_url()
+        )
+    );
+    fx.close().await;
+}
+
 /// `/sign-in` checks `redirect_url` before it shows the picker: a URL the
 /// emulator would refuse at sign-in gets the rule instead of an account
 /// list; http and https on loopback both get the picker.
