@@ -64,6 +64,9 @@
   // How soon a session restored without a token, or a background refresh
   // that failed, is (tried) again: clerk-js's session poller runs every 5 s.
   var TOKEN_POLL_MS = 5000;
+  // How long a sign-in waits for the emulator before it gives up and says
+  // so, as the picker's account list does.
+  var SIGN_IN_TIME_LIMIT_MS = 10000;
 
   var script = document.currentScript || document.querySelector('script[data-clerk-publishable-key]');
   var scriptKey = script ? script.getAttribute('data-clerk-publishable-key') : null;
@@ -253,12 +256,39 @@
 
     // --- HTTP --------------------------------------------------------------
 
-    function post(path, body) {
+    /**
+     * POSTs `body` to the emulator. With `timeLimitMs`, rejects (and
+     * aborts the request) once it has waited that long for an answer: a
+     * fetch alone may wait for minutes.
+     */
+    function post(path, body, timeLimitMs) {
+      if (!timeLimitMs) return send(path, body, undefined);
+      var controller = typeof AbortController === 'function' ? new AbortController() : null;
+      var timer = null;
+      var timedOut = new Promise(function (resolve, reject) {
+        timer = setTimeout(function () {
+          if (controller) controller.abort();
+          reject(new Error('The Clerk emulator at ' + frontendApi + ' did not answer within ' +
+            timeLimitMs / 1000 + ' seconds. Check that the emulator is running, then try again.'));
+        }, timeLimitMs);
+      });
+      return Promise.race([send(path, body, controller ? controller.signal : undefined), timedOut])
+        .then(function (value) {
+          clearTimeout(timer);
+          return value;
+        }, function (err) {
+          clearTimeout(timer);
+          throw err;
+        });
+    }
+
+    function send(path, body, signal) {
       return fetch(frontendApi + path, {
         method: 'POST',
         credentials: 'omit',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body)
+        body: JSON.stringify(body),
+        signal: signal
       }).catch(function (err) {
         // With what to do, as clerk-js's own network errors say to try again.
         throw new Error('Clerk emulator unreachable at ' + frontendApi + ' (' + (err && err.message) + '). ' +
@@ -494,7 +524,7 @@
      * navigates there, then signed in.
      */
     function signInWith(account, navigateTo) {
-      return post('/__emulator/client/sign-in', account).then(function (data) {
+      return post('/__emulator/client/sign-in', account, SIGN_IN_TIME_LIMIT_MS).then(function (data) {
         var previous = credentials;
         writeCredentials({ session_id: data.session.id, session_secret: data.session_secret });
         if (previous && previous.session_id !== data.session.id) {

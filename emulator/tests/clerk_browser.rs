@@ -1496,6 +1496,60 @@ async fn a_sign_in_that_cannot_reach_the_emulator_says_what_to_do() {
     fx.close().await;
 }
 
+/// A sign-in the emulator does not answer (stopped in a debugger, say)
+/// gives up after 10 s, as the account list does, and says so, instead of
+/// leaving "Signing in as …" over a greyed-out picker for good; the
+/// accounts can be chosen again.
+#[tokio::test]
+async fn a_sign_in_the_emulator_does_not_answer_gives_up_and_says_so() {
+    let fx = Fixture::start().await;
+    fx.api
+        .create_user("ada@example.com", Some("Ada"), None)
+        .await;
+    fx.open_app("/").await;
+    fx.browser.click_css("#open-sign-in").await;
+    fx.browser
+        .wait_for_css("[role=dialog] .cle-account", WAIT)
+        .await;
+    // The sign-in request is sent and never answered.
+    fx.browser
+        .js(
+            "window.__realFetch = window.fetch; \
+             window.fetch = function (input) { \
+               if (String(input).endsWith('/__emulator/client/sign-in')) return new Promise(function () {}); \
+               return window.__realFetch.apply(this, arguments); \
+             }; \
+             return true",
+            vec![],
+        )
+        .await;
+    let started = std::time::Instant::now();
+    fx.browser.click_css("[role=dialog] .cle-account").await;
+    assert_eq!(
+        picker_alert(&fx, Duration::from_secs(20)).await,
+        format!(
+            "The Clerk emulator at {} did not answer within 10 seconds. Check that the emulator \
+             is running, then try again.",
+            fx.emulator.clerk_url()
+        )
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(9),
+        "{:?}",
+        started.elapsed()
+    );
+    let after = fx
+        .browser
+        .js(
+            "return { enabled: !document.querySelector('[role=dialog] .cle-account').disabled, \
+                      progress: document.querySelector('[role=dialog] .cle-progress').textContent }",
+            vec![],
+        )
+        .await;
+    assert_eq!(after, json!({ "enabled": true, "progress": "" }));
+    fx.close().await;
+}
+
 /// `/sign-in` checks `redirect_url` before it shows the picker: a URL the
 /// emulator would refuse at sign-in gets the rule instead of an account
 /// list; http and https on loopback both get the picker.
