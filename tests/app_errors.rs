@@ -66,6 +66,11 @@ async fn an_unknown_client_name_shows_instants_message_and_retry_tries_again() {
         "Instant's message must show, not just a status: {text}"
     );
     assert!(!text.contains("API Error"), "{text}");
+    // Real Instant's words name no setting: the app says which one it is.
+    assert!(
+        text.contains("add a Clerk client of that name to your Instant app"),
+        "{text}"
+    );
     assert_eq!(stored_instant_user(), None);
 
     let exchanges = exchange_count().await;

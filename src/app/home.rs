@@ -284,8 +284,10 @@ fn ExchangeError(error: InstantError) -> impl IntoView {
     let link = use_session_link();
     let about_email = sync::is_about_missing_email(&error);
     let hint = error.hint();
-    // Settings are compiled in: no Retry can fix them, a new build can.
+    // Settings are compiled in: no Retry can fix them, a new build can
+    // (though a client added on Instant's side makes Retry work).
     let about_settings = matches!(error, InstantError::Config { .. });
+    let settings_help = sync::settings_help(&error);
     // An ended session is no failed sign-in: it gets its own words.
     let (heading, retry_label) = if error == InstantError::SessionEnded {
         ("Signed out of Instant. ", "Sign in again")
@@ -299,14 +301,7 @@ fn ExchangeError(error: InstantError) -> impl IntoView {
                 {error.message()}
             </p>
             {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
-            {about_settings
-                .then(|| {
-                    view! {
-                        <p class="hint">
-                            "This app reads its API URI from INSTANT_API_URI when it is built: set it and build the app again."
-                        </p>
-                    }
-                })}
+            {settings_help.map(|help| view! { <p class="hint">{help}</p> })}
             {about_email.then(|| view! { <EmailClaimHelp /> })}
             // Sign out too: the messages that say to sign out and in again
             // need a way to, and Retry cannot fix every error.

@@ -186,6 +186,33 @@ pub fn is_about_missing_email(error: &InstantError) -> bool {
         || (text.contains("email") && (text.contains("claim") || text.contains("missing")))
 }
 
+/// Which of this app's build settings a failed exchange points at, in
+/// words that say what to do: a settings error, or Instant not finding the
+/// app or the Clerk client this build names (`record-type` in its hint).
+pub fn settings_help(error: &InstantError) -> Option<&'static str> {
+    if matches!(error, InstantError::Config { .. }) {
+        return Some(
+            "This app reads its Instant settings (INSTANT_APP_ID, INSTANT_API_URI, \
+             CLERK_CLIENT_NAME) when it is built: fix the one named above and build the app again.",
+        );
+    }
+    let hint = error.hint().unwrap_or_default();
+    if hint.contains("record-type: app-oauth-client") {
+        Some(
+            "This app sends the Clerk client name from CLERK_CLIENT_NAME, set when it is built: \
+             add a Clerk client of that name to your Instant app, or build the app again with \
+             the name your Instant app has.",
+        )
+    } else if hint.contains("record-type: app,") || hint.ends_with("record-type: app") {
+        Some(
+            "This app reads its Instant app id from INSTANT_APP_ID when it is built: set it to \
+             your Instant app's id and build the app again.",
+        )
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -613,5 +640,29 @@ mod tests {
             "Validation failed for id_token: The id_token had no subject.",
             None
         )));
+    }
+
+    #[test]
+    fn settings_help_names_the_build_setting_behind_a_failure() {
+        let not_found = |hint: &str| InstantError::Api {
+            status: 400,
+            kind: Some("record-not-found".into()),
+            message: "Record not found".into(),
+            hint: Some(hint.into()),
+        };
+        let help = |error: &InstantError| settings_help(error).unwrap_or_default();
+        assert!(help(&not_found(
+            "record-type: app-oauth-client, client_name: clerk"
+        ))
+        .contains("CLERK_CLIENT_NAME"));
+        assert!(help(&not_found("record-type: app, app-id: 8d4a")).contains("INSTANT_APP_ID"));
+        assert!(help(&not_found("record-type: app")).contains("INSTANT_APP_ID"));
+        let config = InstantError::Config {
+            reason: "the app id is empty".into(),
+        };
+        assert!(help(&config).contains("build the app again"));
+        // A user not found is no setting; nor is a network failure.
+        assert_eq!(settings_help(&not_found("record-type: app-user")), None);
+        assert_eq!(settings_help(&network_error()), None);
     }
 }

@@ -65,6 +65,8 @@ impl PublishableKey {
             return Err(malformed(
                 "that is a secret key; never put it in a web app. Use the publishable key (“pk_…”)",
             ));
+        } else if raw.starts_with(['"', '\'']) {
+            return Err(malformed("it is in quotes; give the key without them"));
         } else {
             return Err(malformed("it must start with “pk_test_” or “pk_live_”"));
         };
@@ -317,6 +319,13 @@ mod tests {
             );
         }
         assert!(reason("pk_test_/w").contains("text"));
+        // Pasted with the quotes of a shell or a .env file.
+        for quoted in [
+            "\"pk_test_MTI3LjAuMC4xOjg3ODck\"",
+            "'pk_test_MTI3LjAuMC4xOjg3ODck'",
+        ] {
+            assert!(reason(quoted).contains("in quotes"), "{quoted}");
+        }
     }
 
     #[test]
