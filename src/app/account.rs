@@ -72,14 +72,17 @@ impl SentHome {
 
     /// Why the account page sent the person home, once: the mark is gone.
     pub fn take() -> Self {
+        const TO_SIGN_IN_WITH_CLERK: u8 = SentHome::ToSignInWithClerk as u8;
+        const TO_SIGN_IN_TO_INSTANT: u8 = SentHome::ToSignInToInstant as u8;
         match SENT_HOME.swap(Self::No as u8, Ordering::Relaxed) {
-            1 => Self::ToSignInWithClerk,
-            2 => Self::ToSignInToInstant,
+            TO_SIGN_IN_WITH_CLERK => Self::ToSignInWithClerk,
+            TO_SIGN_IN_TO_INSTANT => Self::ToSignInToInstant,
             _ => Self::No,
         }
     }
 }
 
+/// [`SentHome`]'s mark: the page's, like its history (one app per page).
 static SENT_HOME: AtomicU8 = AtomicU8::new(SentHome::No as u8);
 
 /// Decides [`AccountAccess`]; pure, so it is tested natively.

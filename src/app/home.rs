@@ -163,8 +163,11 @@ fn keep_focus_in_status_region(event: leptos::ev::MouseEvent) -> bool {
 /// looks again for up to a second while focus is still in a dialog; focus
 /// that went anywhere else on purpose stays there.
 async fn keep_focus_after_sign_in() {
-    for _ in 0..20 {
-        gloo_timers::future::TimeoutFuture::new(50).await;
+    // 20 looks, 50 ms apart: a second.
+    const LOOK_EVERY_MS: u32 = 50;
+    const LOOKS: u32 = 20;
+    for _ in 0..LOOKS {
+        gloo_timers::future::TimeoutFuture::new(LOOK_EVERY_MS).await;
         let Some(document) = web_sys::window().and_then(|window| window.document()) else {
             return;
         };

@@ -8,8 +8,9 @@ use crate::clerk::use_clerk_auth;
 
 /// How long "Loading…" or "Signing out…" shows alone before the page says
 /// that it is taking long: a Clerk or Instant call that hangs would hold it
-/// until its time limit (15 s for Clerk's, 30 s for Instant's) with nothing
-/// said.
+/// until its time limit ([`DEFAULT_CALL_TIMEOUT`](crate::clerk::DEFAULT_CALL_TIMEOUT)
+/// for Clerk's, [`DEFAULT_REQUEST_TIMEOUT`](crate::instant::DEFAULT_REQUEST_TIMEOUT)
+/// for Instant's) with nothing said.
 const SLOW_AFTER_MS: u32 = 5_000;
 
 /// "Loading…", and after [`SLOW_AFTER_MS`] a Sign out, which also ends an

@@ -93,7 +93,7 @@ pub fn SetupScreen(
     } else {
         "Finish setting up Clerk"
     };
-    // Over the title a route set while Clerk was loading.
+    // Replaces the page title a route set while Clerk was still loading.
     super::set_page_title(Some(heading));
     // Plain text, not a view of its own per case (which cost the wasm
     // 0.6 KB gzip more).

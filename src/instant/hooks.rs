@@ -10,7 +10,7 @@ use super::{AuthState, Instant, InstantError, User};
 /// Each signal only notifies when its own value changes.
 #[derive(Clone, Copy, Debug)]
 pub struct UseAuthReturn {
-    /// True while the state is not final yet (signing in).
+    /// True while the state is not final yet (not known yet, or signing in).
     pub is_loading: Signal<bool>,
     /// The signed-in user.
     pub user: Signal<Option<User>>,

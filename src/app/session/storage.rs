@@ -9,10 +9,12 @@ use leptos::task::spawn_local;
 
 /// The longest another tab's sign-in or Sign out counts as under way: one
 /// that never finishes (its tab was closed in the middle) must not hold
-/// this tab up. Longer than Clerk's time limit for a call (15 s), so that
+/// this tab up. Longer than Clerk's time limit for a call
+/// ([`DEFAULT_CALL_TIMEOUT`](crate::clerk::DEFAULT_CALL_TIMEOUT)), so that
 /// while a tab waits that long for Clerk's sign-out, the others still say
 /// "Signing out…" with it.
 const MARKER_MS: u64 = 20_000;
+const _: () = assert!(MARKER_MS > crate::clerk::DEFAULT_CALL_TIMEOUT.as_millis() as u64);
 
 /// The localStorage key holding the Clerk user id that the stored Instant
 /// session of `app_id` belongs to.
@@ -20,8 +22,8 @@ pub fn owner_storage_key(app_id: &str) -> String {
     format!("clerk-instant.{app_id}.clerk-user-id")
 }
 
-/// The Clerk user id stored under `key`: a JSON string (the format
-/// gloo-storage wrote, so an id stored by an earlier build still reads).
+/// The Clerk user id stored under `key`: a JSON string, so that ids
+/// written by earlier builds of the app still read.
 /// Missing, blocked or unreadable storage reads as none.
 pub(super) fn read_owner(key: &str) -> Option<String> {
     let raw = local_storage()?.get_item(key).ok()??;
