@@ -439,12 +439,16 @@ mod tests {
         xtask.wait().unwrap();
 
         let deadline = Instant::now() + Duration::from_secs(5);
-        // SAFETY: reaps it if it became our zombie (another test makes this
-        // process a subreaper); signal 0 only checks.
-        while unsafe {
-            libc::waitpid(sleeper, std::ptr::null_mut(), libc::WNOHANG);
-            libc::kill(sleeper, 0) == 0
-        } {
+        // Ended once it is gone or a zombie: the orphan's new parent may be
+        // this process (another test makes it a subreaper) or a subreaper
+        // above it (xtask, when `cargo xtask test` runs this), which reaps
+        // it later.
+        let running = || {
+            // SAFETY: reaps it if it became our zombie.
+            unsafe { libc::waitpid(sleeper, std::ptr::null_mut(), libc::WNOHANG) };
+            state_and_parent(sleeper).is_some_and(|(state, _)| state != "Z")
+        };
+        while running() {
             if Instant::now() > deadline {
                 // SAFETY: the sleeper this test started.
                 unsafe { libc::kill(sleeper, libc::SIGKILL) };
