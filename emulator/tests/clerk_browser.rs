@@ -1385,31 +1385,44 @@ async fn a_chosen_account_says_it_is_signing_in_while_the_emulator_answers() {
     fx.browser
         .wait_for_css("[role=dialog] .cle-account", WAIT)
         .await;
-    // Every request now takes 1.5 s to come back.
-    fx.browser.cdp("Network.enable", json!({})).await;
+    // The sign-in request is held (a slow connection) until released.
     fx.browser
-        .cdp(
-            "Network.emulateNetworkConditions",
-            json!({
-                "offline": false,
-                "latency": 1500,
-                "downloadThroughput": -1,
-                "uploadThroughput": -1
-            }),
+        .js(
+            "var realFetch = window.fetch, released = false, go = null; \
+             window.__release = function () { released = true; if (go) go(); }; \
+             window.fetch = function (input) { \
+               var args = arguments, self = this; \
+               if (released || !String(input).endsWith('/__emulator/client/sign-in')) \
+                 return realFetch.apply(self, args); \
+               return new Promise(function (resolve) { go = resolve; }) \
+                 .then(function () { return realFetch.apply(self, args); }); \
+             }; \
+             return true",
+            vec![],
         )
         .await;
     fx.browser
         .click_css("[role=dialog] .cle-account[data-email='ada@example.com']")
         .await;
-    let status = fx
-        .browser
-        .js(
-            "var s = document.querySelector('[role=dialog] .cle-progress'); \
-             return s && s.offsetParent !== null ? s.textContent : null",
-            vec![],
-        )
-        .await;
+    let started = std::time::Instant::now();
+    let status = loop {
+        let status = fx
+            .browser
+            .js(
+                "var s = document.querySelector('[role=dialog] .cle-progress'); \
+                 return s && s.offsetParent !== null ? s.textContent : ''",
+                vec![],
+            )
+            .await;
+        if status != "" || started.elapsed() > WAIT {
+            break status;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert_eq!(status, "Signing in as Ada Lovelace (ada@example.com)…");
+    fx.browser
+        .js("window.__release(); return true", vec![])
+        .await;
     fx.browser.wait_for_css_gone("[role=dialog]", WAIT).await;
     fx.wait_for_state("signed-in").await;
     fx.close().await;
