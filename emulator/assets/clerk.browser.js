@@ -257,22 +257,28 @@
     // --- HTTP --------------------------------------------------------------
 
     /**
-     * POSTs `body` to the emulator. With `timeLimitMs`, rejects (and
-     * aborts the request) once it has waited that long for an answer: a
-     * fetch alone may wait for minutes.
+     * POSTs `body` to the emulator. With `timeLimitMs`, rejects once it has
+     * waited that long for an answer (a fetch alone may wait for minutes);
+     * the request itself goes on, for the server may have acted on it
+     * already (a slow emulator, not a stopped one), and an answer that
+     * comes later goes to `lateAnswer`.
      */
-    function post(path, body, timeLimitMs) {
-      if (!timeLimitMs) return send(path, body, undefined);
-      var controller = typeof AbortController === 'function' ? new AbortController() : null;
+    function post(path, body, timeLimitMs, lateAnswer) {
+      if (!timeLimitMs) return send(path, body);
+      var late = false;
       var timer = null;
       var timedOut = new Promise(function (resolve, reject) {
         timer = setTimeout(function () {
-          if (controller) controller.abort();
+          late = true;
           reject(new Error('The Clerk emulator at ' + frontendApi + ' did not answer within ' +
             timeLimitMs / 1000 + ' seconds. Check that the emulator is running, then try again.'));
         }, timeLimitMs);
       });
-      return Promise.race([send(path, body, controller ? controller.signal : undefined), timedOut])
+      var answer = send(path, body);
+      answer.then(function (value) {
+        if (late && lateAnswer) lateAnswer(value);
+      }, function () {});
+      return Promise.race([answer, timedOut])
         .then(function (value) {
           clearTimeout(timer);
           return value;
@@ -282,13 +288,12 @@
         });
     }
 
-    function send(path, body, signal) {
+    function send(path, body) {
       return fetch(frontendApi + path, {
         method: 'POST',
         credentials: 'omit',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: signal
+        body: JSON.stringify(body)
       }).catch(function (err) {
         // With what to do, as clerk-js's own network errors say to try again.
         throw new Error('Clerk emulator unreachable at ' + frontendApi + ' (' + (err && err.message) + '). ' +
@@ -524,7 +529,15 @@
      * navigates there, then signed in.
      */
     function signInWith(account, navigateTo) {
-      return post('/__emulator/client/sign-in', account, SIGN_IN_TIME_LIMIT_MS).then(function (data) {
+      // A sign-in that answers after the picker gave up made a session
+      // nobody holds: it is ended, not left live on the dashboard.
+      var endLateSession = function (data) {
+        post('/__emulator/client/sign-out', {
+          session_id: data.session.id,
+          session_secret: data.session_secret
+        }).catch(function () {});
+      };
+      return post('/__emulator/client/sign-in', account, SIGN_IN_TIME_LIMIT_MS, endLateSession).then(function (data) {
         var previous = credentials;
         writeCredentials({ session_id: data.session.id, session_secret: data.session_secret });
         if (previous && previous.session_id !== data.session.id) {

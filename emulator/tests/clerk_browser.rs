@@ -1512,11 +1512,13 @@ async fn a_sign_in_that_cannot_reach_the_emulator_says_what_to_do() {
 /// A sign-in the emulator does not answer (stopped in a debugger, say)
 /// gives up after 10 s, as the account list does, and says so, instead of
 /// leaving "Signing in as …" over a greyed-out picker for good; the
-/// accounts can be chosen again.
+/// accounts can be chosen again. If the answer comes after all (the
+/// emulator was only slow), the session it made is ended: nobody holds it.
 #[tokio::test]
 async fn a_sign_in_the_emulator_does_not_answer_gives_up_and_says_so() {
     let fx = Fixture::start().await;
-    fx.api
+    let user = fx
+        .api
         .create_user("ada@example.com", Some("Ada"), None)
         .await;
     fx.open_app("/").await;
@@ -1524,13 +1526,18 @@ async fn a_sign_in_the_emulator_does_not_answer_gives_up_and_says_so() {
     fx.browser
         .wait_for_css("[role=dialog] .cle-account", WAIT)
         .await;
-    // The sign-in request is sent and never answered.
+    // The sign-in request reaches the emulator only once released, and
+    // then whatever the page does (as one already on its way would).
     fx.browser
         .js(
-            "window.__realFetch = window.fetch; \
-             window.fetch = function (input) { \
-               if (String(input).endsWith('/__emulator/client/sign-in')) return new Promise(function () {}); \
-               return window.__realFetch.apply(this, arguments); \
+            "var realFetch = window.fetch, go = null; \
+             window.__release = function () { go(); }; \
+             window.fetch = function (input, init) { \
+               if (!String(input).endsWith('/__emulator/client/sign-in')) \
+                 return realFetch.apply(this, arguments); \
+               var sent = Object.assign({}, init, { signal: undefined }); \
+               return new Promise(function (resolve) { go = resolve; }) \
+                 .then(function () { return realFetch(input, sent); }); \
              }; \
              return true",
             vec![],
@@ -1560,6 +1567,44 @@ async fn a_sign_in_the_emulator_does_not_answer_gives_up_and_says_so() {
         )
         .await;
     assert_eq!(after, json!({ "enabled": true, "progress": "" }));
+
+    // The late answer's session is ended, and the page stays signed out.
+    fx.browser
+        .js("window.__release(); return true", vec![])
+        .await;
+    let sessions = format!("/v1/sessions?user_id={}", user["id"].as_str().unwrap());
+    let started = std::time::Instant::now();
+    let (mut made, mut active) = (Value::Null, Value::Null);
+    while started.elapsed() < WAIT {
+        made = fx
+            .api
+            .ok(fx.api.backend(reqwest::Method::GET, &sessions))
+            .await;
+        let query = format!("{sessions}&status=active");
+        active = fx
+            .api
+            .ok(fx.api.backend(reqwest::Method::GET, &query))
+            .await;
+        if made.as_array().is_some_and(|all| !all.is_empty()) && active == json!([]) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        made.as_array().map(Vec::len),
+        Some(1),
+        "the late sign-in made a session"
+    );
+    assert_eq!(active, json!([]), "a session nobody holds is still active");
+    assert_eq!(
+        fx.browser
+            .js(
+                "return document.getElementById('state').dataset.state",
+                vec![]
+            )
+            .await,
+        "signed-out"
+    );
     fx.close().await;
 }
 
