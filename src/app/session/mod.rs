@@ -24,9 +24,9 @@ use super::token::token_to_exchange;
 use crate::clerk::{use_clerk_auth, ClerkError, ClerkState, GetTokenOptions, UseClerkAuthReturn};
 use crate::instant::{use_instant, AuthState, Instant};
 
-/// How long an owner another tab wrote (or took away) must stay another
-/// Clerk user's before this tab replaces the session it shows (see
-/// `SessionLink::switch_if_owner_stays_another`).
+/// How long an owner taken away (or written unreadable) must stay gone
+/// before this tab writes it back (see
+/// `SessionLink::restore_owner_if_still_gone`).
 const OWNER_SETTLE_MS: u32 = 1_000;
 
 /// Shared by the pages: see the module docs.
@@ -421,37 +421,38 @@ impl SessionLink {
         });
     }
 
-    /// After another tab (or anyone) wrote an owner other than the Clerk
-    /// user signed in here, took it away or left one that cannot be read:
-    /// once [`OWNER_SETTLE_MS`] have passed, if the owner is still not that
-    /// user, this tab still shows an Instant session and nothing is under
-    /// way, switches to a session of the Clerk account signed in, as
-    /// [`sync::decide`] does for such an owner at start. Without it the
-    /// page said "Loading…" until Clerk next changed: the sync effect only
-    /// acts on Clerk's moves. The wait lets what normally comes with such a
-    /// write reach this tab first: another tab's sign-out or failed
-    /// exchange takes the session along, and its account switch reaches
-    /// this tab's Clerk.
-    async fn switch_if_owner_stays_another(self) {
+    /// After the owner was taken away or written unreadable (by a person
+    /// in the developer tools, an extension) while this tab showed the
+    /// session it stood for: once [`OWNER_SETTLE_MS`] have passed, if
+    /// storage still names no owner, `owner` is still the Clerk user signed
+    /// in here, the session with `refresh_token` still shows and nothing is
+    /// under way, writes `owner` back. The session is still that person's:
+    /// no exchange, no revoke. Without it the page said "Loading…" until
+    /// Clerk next changed. The wait lets another tab's sign-out or failed
+    /// exchange, which take the session along, reach this tab first.
+    ///
+    /// An owner naming another Clerk account is left alone: another tab
+    /// switched accounts, and this tab follows once its own Clerk hears of
+    /// it (clerk-js tells a tab at its next focus). Switching at once could
+    /// revoke the session the other tab has just made.
+    async fn restore_owner_if_still_gone(self, owner: String, refresh_token: String) {
         gloo_timers::future::TimeoutFuture::new(OWNER_SETTLE_MS).await;
-        let clerk_user_id = self.clerk.user_id.try_get_untracked().flatten();
-        // Both: storage that refused this tab's own owner (full) holds
-        // another, and the owner lives on in the signal.
-        let owner_is_another = clerk_user_id.is_some()
-            && self.owner.try_get_untracked() != Some(clerk_user_id.clone())
+        let still_gone = self.owner.try_get_untracked() == Some(None)
             && self
                 .owner_key
                 .try_get_value()
-                .is_some_and(|key| read_owner(&key) != clerk_user_id);
+                .is_some_and(|key| read_owner(&key).is_none());
+        let same_person = self.clerk.user_id.try_get_untracked().flatten().as_ref() == Some(&owner);
+        let same_session = self.instant_state.try_with_untracked(|state| {
+            state
+                .user()
+                .is_some_and(|user| user.refresh_token == refresh_token)
+        }) == Some(true);
         let nothing_under_way = self.own_work.try_get_untracked() == Some(None)
             && self.other_tab_ending.try_get_untracked() == Some(None)
             && self.other_tab_signing_in.try_get_untracked() == Some(None);
-        let shows_a_session = self
-            .instant_state
-            .try_with_untracked(|state| state.user().is_some())
-            == Some(true);
-        if owner_is_another && nothing_under_way && shows_a_session {
-            self.follow_clerk(SyncAction::SwitchAccount);
+        if still_gone && same_person && same_session && nothing_under_way {
+            self.set_owner(Some(owner));
         }
     }
 
@@ -562,10 +563,18 @@ fn follow_other_tabs(link: SessionLink, owner_key: String, marker_keys: [String;
             if stored.is_some() && clerk_sign_out_error.with_untracked(Option::is_some) {
                 clerk_sign_out_error.set(None);
             }
-            let another = link.clerk.user_id.try_get_untracked().flatten() != stored;
+            let owner_before = owner.try_get_untracked().flatten();
+            let taken_away = stored.is_none()
+                && owner_before.is_some()
+                && owner_before == link.clerk.user_id.try_get_untracked().flatten();
             owner.try_set(stored);
-            if another {
-                spawn_local(link.switch_if_owner_stays_another());
+            let shown_refresh_token = link
+                .instant_state
+                .try_with_untracked(|state| state.user().map(|user| user.refresh_token.clone()));
+            if let (true, Some(owner), Some(Some(refresh_token))) =
+                (taken_away, owner_before, shown_refresh_token)
+            {
+                spawn_local(link.restore_owner_if_still_gone(owner, refresh_token));
             }
         }
         for (marker_key, clerk_session_id) in &markers {

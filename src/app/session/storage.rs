@@ -24,10 +24,11 @@ pub fn owner_storage_key(app_id: &str) -> String {
 
 /// The Clerk user id stored under `key`: a JSON string, so that ids
 /// written by earlier builds of the app still read.
-/// Missing, blocked or unreadable storage reads as none.
+/// Missing, blocked or unreadable storage, and an empty id, read as none.
 pub(super) fn read_owner(key: &str) -> Option<String> {
     let raw = local_storage()?.get_item(key).ok()??;
-    js_sys::JSON::parse(&raw).ok()?.as_string()
+    let id = js_sys::JSON::parse(&raw).ok()?.as_string()?;
+    (!id.is_empty()).then_some(id)
 }
 
 /// Stores (or, for `None`, removes) the Clerk user id under `key`; false
