@@ -146,7 +146,7 @@ mod browser {
     /// Reads the stored session. A corrupt entry is removed, so that it does not
     /// linger, and read as signed out; a refresh token in it waits for its
     /// revoke (see [`unrevoked_key`]), which the next
-    /// [`init`](super::super::init) sends: removed, it would be a session
+    /// [`init`](crate::instant::init) sends: removed, it would be a session
     /// nobody could end.
     pub(crate) fn load(key: &str, app_id: &str) -> Option<User> {
         let storage = local_storage()?;
