@@ -287,9 +287,10 @@ fn ExchangeError(error: InstantError) -> impl IntoView {
     let link = use_session_link();
     let about_email = sync::is_about_missing_email(&error);
     let hint = error.hint();
-    // Settings are compiled in: no Retry can fix them, a new build can
-    // (though a client added on Instant's side makes Retry work).
+    // Settings are compiled in: no Retry can fix them, a new build can.
     let about_settings = matches!(error, InstantError::Config { .. });
+    // Which setting, also for Instant's "not found" answers (which keep
+    // Retry: a client added on Instant's side makes it work).
     let settings_help = sync::settings_help(&error);
     // An ended session is no failed sign-in: it gets its own words.
     let (heading, retry_label) = if error == InstantError::SessionEnded {

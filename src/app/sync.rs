@@ -197,7 +197,10 @@ pub fn settings_help(error: &InstantError) -> Option<&'static str> {
         );
     }
     let hint = error.hint().unwrap_or_default();
-    if hint.contains("record-type: app-oauth-client") {
+    // The hint is left out when the message repeats it: look at both.
+    if hint.contains("record-type: app-oauth-client")
+        || error.message().contains("not found: app-oauth-client")
+    {
         Some(
             "This app sends the Clerk client name from CLERK_CLIENT_NAME, set when it is built: \
              add a Clerk client of that name to your Instant app, or build the app again with \

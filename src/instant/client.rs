@@ -67,17 +67,8 @@ pub fn init(config: InstantConfig) -> Instant {
             storage_key.clone(),
             config.app_id.clone(),
             move |stored: Option<User>, unreadable: Option<&str>| {
-                // Written over with something this client cannot read (an
-                // extension, a person, another build): the session this
-                // tab held is gone from storage with nobody to end it, unless
-                // what is there now still names it.
-                if let Some(held) = unreadable.and_then(|raw| {
-                    session
-                        .state
-                        .with_untracked(|state| state.user().map(|user| user.refresh_token.clone()))
-                        .filter(|held| !raw.contains(held.as_str()))
-                }) {
-                    super::auth::revoke_in_background(config.clone(), held);
+                if let Some(raw) = unreadable {
+                    revoke_if_written_over(&session, &config, raw);
                 }
                 // Whatever this tab had in flight is now out of date.
                 session.begin();
@@ -214,6 +205,20 @@ impl fmt::Debug for ClientInner {
             .field("config", &self.config)
             .field("state", &self.session.state.get_untracked())
             .finish_non_exhaustive()
+    }
+}
+
+/// After another tab wrote `raw`, which this client cannot read (an
+/// extension, a person, another build), over the stored session: the
+/// session this tab showed is gone from storage with nobody to end it, so
+/// it is revoked, unless `raw` still names its refresh token. (Each tab
+/// that showed it sends one; Instant takes the later ones as done.)
+fn revoke_if_written_over(session: &Session, config: &InstantConfig, raw: &str) {
+    let shown = session
+        .state
+        .with_untracked(|state| state.user().map(|user| user.refresh_token.clone()));
+    if let Some(refresh_token) = shown.filter(|token| !raw.contains(token.as_str())) {
+        super::auth::revoke_in_background(config.clone(), refresh_token);
     }
 }
 

@@ -119,7 +119,7 @@ fn resolve_cargo_target_dir() -> anyhow::Result<std::path::PathBuf> {
 /// workspace for xtask's unit tests, where `main` did not run.
 pub fn cargo_target_dir() -> std::path::PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) if !dir.is_empty() => dir.into(),
+        Some(dir) if !dir.is_empty() => workspace_root().join(dir),
         _ => workspace_root().join("target"),
     }
 }
