@@ -9,8 +9,8 @@ use super::account::SentHome;
 use super::buttons::SignOutButton;
 use super::help::EmailClaimHelp;
 use super::loading::{Loading, SigningOut};
+use super::panel::{self, Panel};
 use super::session::use_session_link;
-use super::sync::{self, Panel};
 use super::{focus_if_lost, focus_is_lost};
 
 use crate::clerk::{
@@ -227,9 +227,9 @@ pub fn ClerkSignedIn() -> impl IntoView {
 
     let panel = Memo::new(move |_| {
         clerk_sign_out_error.with(|clerk_sign_out_error| {
-            sync::panel(
+            panel::panel(
                 &auth.state.get(),
-                sync::PanelFacts {
+                panel::PanelFacts {
                     busy: busy.get(),
                     owner_matches: owner_matches.get(),
                     decided_at_mount: decided_at_mount.get(),
@@ -285,13 +285,13 @@ fn ClerkSignOutFailed(error: ClerkError) -> impl IntoView {
 #[component]
 fn ExchangeError(error: InstantError) -> impl IntoView {
     let link = use_session_link();
-    let about_email = sync::is_about_missing_email(&error);
+    let about_email = panel::is_about_missing_email(&error);
     let hint = error.hint();
     // Settings are compiled in: no Retry can fix them, a new build can.
     let about_settings = matches!(error, InstantError::Config { .. });
     // Which setting, also for Instant's "not found" answers (which keep
     // Retry: a client added on Instant's side makes it work).
-    let settings_help = sync::settings_help(&error);
+    let settings_help = panel::settings_help(&error);
     // An ended session is no failed sign-in: it gets its own words.
     let (heading, retry_label) = if error == InstantError::SessionEnded {
         ("Signed out of Instant. ", "Sign in again")
@@ -331,7 +331,7 @@ fn ExchangeError(error: InstantError) -> impl IntoView {
 /// "Signed in with Instant through Clerk!" and the chained Sign out.
 #[component]
 fn SignedInToBoth(user: User) -> impl IntoView {
-    let lacks_email = sync::lacks_email(&user);
+    let lacks_email = panel::lacks_email(&user);
     let who = user.email.clone().unwrap_or_else(|| user.id.clone());
     view! {
         <div class="panel success">

@@ -12,9 +12,12 @@ mod help;
 mod home;
 mod in_view;
 mod loading;
+mod panel;
 mod session;
 mod setup;
 mod sync;
+#[cfg(test)]
+mod test_values;
 mod token;
 
 use leptos::prelude::*;

@@ -1,6 +1,10 @@
 //! Instant's auth endpoints over HTTP: request bodies, the answers, and how
 //! an error answer becomes an [`InstantError`] that says what Instant said.
 
+// Only the browser build fetches: natively, most of this is used by the
+// unit tests alone (the wasm32 build's lints still see unused code).
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+
 use wasm_bindgen::JsValue;
 
 use super::{json, InstantConfig, InstantError, Result, User};
@@ -13,19 +17,16 @@ pub(crate) const SIGN_OUT_PATH: &str = "/runtime/signout";
 pub(crate) const VERIFY_REFRESH_TOKEN_PATH: &str = "/runtime/auth/verify_refresh_token";
 
 /// Longest piece of a non-JSON error body repeated in a message.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
 const MAX_BODY_EXCERPT: usize = 200;
 
 /// Longest message or hint taken from an error answer's JSON: Instant's
 /// own are a sentence or two, and a server that sends megabytes would
 /// otherwise put all of them in the page.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
 const MAX_ANSWER_TEXT: usize = 1_000;
 
 /// Body of `POST /runtime/oauth/id_token`, as JSON text. The refresh
 /// token, when there is one, lets Instant keep the same session for the same
 /// user.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
 pub(crate) fn id_token_body(
     app_id: &str,
     client_name: &str,
@@ -44,7 +45,6 @@ pub(crate) fn id_token_body(
 }
 
 /// Body of `POST /runtime/signout`, as JSON text.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
 pub(crate) fn sign_out_body(app_id: &str, refresh_token: &str) -> String {
     json::object_text(&[
         ("app_id", JsValue::from_str(app_id)),
@@ -54,7 +54,6 @@ pub(crate) fn sign_out_body(app_id: &str, refresh_token: &str) -> String {
 
 /// Body of `POST /runtime/auth/verify_refresh_token`, as JSON text (this
 /// endpoint's names are kebab-case).
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
 pub(crate) fn verify_refresh_token_body(app_id: &str, refresh_token: &str) -> String {
     json::object_text(&[
         ("app-id", JsValue::from_str(app_id)),
@@ -78,7 +77,6 @@ pub(crate) enum SessionCheck {
 /// `param-malformed` with `hint["in"]` naming `refresh-token`: a stored
 /// token Instant cannot even read (edited by hand, say) names no one
 /// either, and would stay on show until a sign-in failed.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
 fn says_session_ended(body: &str) -> bool {
     let text = |object: &js_sys::Object, name: &str| {
         json::field(object, name).and_then(|value| value.as_string())
@@ -108,7 +106,6 @@ fn says_session_ended(body: &str) -> bool {
 }
 
 /// Reads the success answer of the ID-token exchange: `{user, created}`.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
 pub(crate) fn decode_sign_in(body: &str) -> Result<User> {
     let bad = |reason: String| InstantError::BadResponse { reason };
     let answer = json::parse(body).ok_or_else(|| bad("the sign-in answer is not JSON".into()))?;
@@ -133,7 +130,6 @@ pub(crate) fn decode_sign_in(body: &str) -> Result<User> {
 /// words: `message`, else `error` (what `oauth-error` uses), plus `type` and
 /// `hint`. A body that says nothing (empty, HTML, no text fields) still gives
 /// a sentence naming the status.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
 pub(crate) fn decode_error(status: u16, body: &str) -> InstantError {
     let parsed = json::parse(body);
     let fields = parsed.as_ref().and_then(json::as_object);
@@ -170,7 +166,6 @@ pub(crate) fn decode_error(status: u16, body: &str) -> InstantError {
 }
 
 /// `text`, cut to its first `max` characters (and `…`) when longer.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
 fn cut_to(text: String, max: usize) -> String {
     match text.char_indices().nth(max) {
         Some((end, _)) => format!("{}…", &text[..end]),
@@ -183,7 +178,6 @@ fn cut_to(text: String, max: usize) -> String {
 /// never the `input` beside them, which can be a whole token), other
 /// objects as `key: value` pairs in Instant's order, anything else as
 /// compact JSON.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
 fn hint_text(hint: &JsValue) -> Option<String> {
     let text = if let Some(text) = hint.as_string() {
         text.trim().to_owned()
@@ -220,7 +214,6 @@ fn hint_text(hint: &JsValue) -> Option<String> {
 
 /// Up to [`MAX_BODY_EXCERPT`] characters of a plain-text body, on one line.
 /// HTML error pages are markup, not words for a person: skipped.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
 fn plain_text_excerpt(body: &str) -> Option<String> {
     let body = body.trim();
     if body.is_empty() || body.starts_with('<') {
@@ -230,7 +223,6 @@ fn plain_text_excerpt(body: &str) -> Option<String> {
     Some(cut_to(one_line, MAX_BODY_EXCERPT))
 }
 
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build fetches
 fn describe_status(status: u16, kind: Option<&str>, plain: Option<&str>) -> String {
     let what = match status {
         500..=599 => "Instant had a problem on its side",
