@@ -1033,16 +1033,6 @@ fn never_signing_out_before(recorder: TextRecorder, then: &str, what: &str) {
     );
 }
 
-/// What the page shows after letting a wrong turn happen: what a person
-/// would see for the next moment. The app decides as soon as Clerk's
-/// change reaches it, so a wrong turn shows at once (the header's
-/// "signing in…", say); the pause covers what would follow from it.
-async fn text_a_moment_later(app: &Mounted) -> String {
-    gloo_timers::future::TimeoutFuture::new(200).await;
-    leptos::task::tick().await;
-    app.text()
-}
-
 #[wasm_bindgen_test]
 async fn another_tabs_sign_out_shows_signing_out_until_its_clerk_sign_out_arrives() {
     reset().await;

@@ -19,13 +19,6 @@ fn owner_key() -> String {
     clerk_instant::app::owner_storage_key(app_id())
 }
 
-/// The page's text once it has had a moment to react.
-async fn text_a_moment_later(app: &Mounted) -> String {
-    gloo_timers::future::TimeoutFuture::new(300).await;
-    leptos::task::tick().await;
-    app.text()
-}
-
 #[wasm_bindgen_test]
 async fn odd_markers_from_another_tab_do_not_hold_the_page_up() {
     reset().await;

@@ -58,6 +58,17 @@ impl Fixture {
         self.wait_for_state_not("loading").await;
     }
 
+    /// From now on, nothing from the emulator reaches the page.
+    async fn block_the_emulator(&self) {
+        self.browser.cdp("Network.enable", json!({})).await;
+        self.browser
+            .cdp(
+                "Network.setBlockedURLs",
+                json!({ "urls": [format!("{}/*", self.emulator.clerk_url())] }),
+            )
+            .await;
+    }
+
     async fn wait_for_state(&self, state: &str) {
         self.browser
             .wait_for_js(
@@ -1436,14 +1447,7 @@ async fn a_chosen_account_says_it_is_signing_in_while_the_emulator_answers() {
 async fn a_picker_opened_with_the_emulator_unreachable_is_still_a_styled_modal() {
     let fx = Fixture::start().await;
     fx.open_app("/").await;
-    // From now on, nothing from the emulator reaches the page.
-    fx.browser.cdp("Network.enable", json!({})).await;
-    fx.browser
-        .cdp(
-            "Network.setBlockedURLs",
-            json!({ "urls": [format!("{}/*", fx.emulator.clerk_url())] }),
-        )
-        .await;
+    fx.block_the_emulator().await;
     fx.browser.click_css("#open-sign-in").await;
     fx.browser
         .wait_for_css("[role=dialog] input[name=email_address]", WAIT)
@@ -1472,13 +1476,7 @@ async fn a_picker_opened_with_the_emulator_unreachable_is_still_a_styled_modal()
 async fn a_sign_in_that_cannot_reach_the_emulator_says_what_to_do() {
     let fx = Fixture::start().await;
     fx.open_app("/").await;
-    fx.browser.cdp("Network.enable", json!({})).await;
-    fx.browser
-        .cdp(
-            "Network.setBlockedURLs",
-            json!({ "urls": [format!("{}/*", fx.emulator.clerk_url())] }),
-        )
-        .await;
+    fx.block_the_emulator().await;
     fx.browser.click_css("#open-sign-in").await;
     let email = fx
         .browser

@@ -400,6 +400,16 @@ thread_local! {
     static NEXT_MOUNT_ID: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
+/// What the page shows after letting a wrong turn happen: what a person
+/// would see for the next moment. The app decides as soon as Clerk's
+/// change reaches it, so a wrong turn shows at once (the header's
+/// "signing in…", say); the pause covers what would follow from it.
+pub async fn text_a_moment_later(app: &Mounted) -> String {
+    gloo_timers::future::TimeoutFuture::new(200).await;
+    leptos::task::tick().await;
+    app.text()
+}
+
 /// A mounted view and its element; unmounts and removes the element when
 /// dropped.
 pub struct Mounted {
