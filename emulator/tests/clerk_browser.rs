@@ -48,6 +48,44 @@ impl Fixture {
         self.browser.close().await;
     }
 
+    /// Opens the test app at `/` and the picker, and waits for its list
+    /// of the accounts the test made.
+    async fn open_account_list(&self) {
+        self.open_app("/").await;
+        self.browser.click_css("#open-sign-in").await;
+        self.browser
+            .wait_for_css("[role=dialog] .cle-account", WAIT)
+            .await;
+    }
+
+    /// Holds the page's sign-in requests until [`Self::release_sign_in`],
+    /// then sends them whatever the page did meanwhile, as a request
+    /// already on its way goes on when the page gives up on it.
+    async fn hold_sign_in(&self) {
+        self.browser
+            .js(
+                "var realFetch = window.fetch, released = false, go = null; \
+                 window.__release = function () { released = true; if (go) go(); }; \
+                 window.fetch = function (input, init) { \
+                   if (released || !String(input).endsWith('/__emulator/client/sign-in')) \
+                     return realFetch.apply(this, arguments); \
+                   var sent = Object.assign({}, init, { signal: undefined }); \
+                   return new Promise(function (resolve) { go = resolve; }) \
+                     .then(function () { return realFetch(input, sent); }); \
+                 }; \
+                 return true",
+                vec![],
+            )
+            .await;
+    }
+
+    /// Lets the sign-in request [`Self::hold_sign_in`] held go.
+    async fn release_sign_in(&self) {
+        self.browser
+            .js("window.__release(); return true", vec![])
+            .await;
+    }
+
     /// Opens the test app at `path` and waits until the stand-in loaded.
     async fn open_app(&self, path: &str) {
         self.browser
@@ -1391,49 +1429,23 @@ async fn a_chosen_account_says_it_is_signing_in_while_the_emulator_answers() {
     fx.api
         .create_user("ada@example.com", Some("Ada"), Some("Lovelace"))
         .await;
-    fx.open_app("/").await;
-    fx.browser.click_css("#open-sign-in").await;
-    fx.browser
-        .wait_for_css("[role=dialog] .cle-account", WAIT)
-        .await;
-    // The sign-in request is held (a slow connection) until released.
-    fx.browser
-        .js(
-            "var realFetch = window.fetch, released = false, go = null; \
-             window.__release = function () { released = true; if (go) go(); }; \
-             window.fetch = function (input) { \
-               var args = arguments, self = this; \
-               if (released || !String(input).endsWith('/__emulator/client/sign-in')) \
-                 return realFetch.apply(self, args); \
-               return new Promise(function (resolve) { go = resolve; }) \
-                 .then(function () { return realFetch.apply(self, args); }); \
-             }; \
-             return true",
-            vec![],
-        )
-        .await;
+    fx.open_account_list().await;
+    // A slow connection: the sign-in request is held until released.
+    fx.hold_sign_in().await;
     fx.browser
         .click_css("[role=dialog] .cle-account[data-email='ada@example.com']")
         .await;
-    let started = std::time::Instant::now();
-    let status = loop {
-        let status = fx
-            .browser
-            .js(
-                "var s = document.querySelector('[role=dialog] .cle-progress'); \
-                 return s && s.offsetParent !== null ? s.textContent : ''",
-                vec![],
-            )
-            .await;
-        if status != "" || started.elapsed() > WAIT {
-            break status;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    assert_eq!(status, "Signing in as Ada Lovelace (ada@example.com)…");
-    fx.browser
-        .js("window.__release(); return true", vec![])
+    let status = fx
+        .browser
+        .wait_for_js(
+            "the picker's progress text",
+            "var s = document.querySelector('[role=dialog] .cle-progress'); \
+             return s && s.offsetParent !== null && s.textContent",
+            WAIT,
+        )
         .await;
+    assert_eq!(status, "Signing in as Ada Lovelace (ada@example.com)…");
+    fx.release_sign_in().await;
     fx.browser.wait_for_css_gone("[role=dialog]", WAIT).await;
     fx.wait_for_state("signed-in").await;
     fx.close().await;
@@ -1519,28 +1531,9 @@ async fn a_sign_in_the_emulator_does_not_answer_gives_up_and_says_so() {
         .api
         .create_user("ada@example.com", Some("Ada"), None)
         .await;
-    fx.open_app("/").await;
-    fx.browser.click_css("#open-sign-in").await;
-    fx.browser
-        .wait_for_css("[role=dialog] .cle-account", WAIT)
-        .await;
-    // The sign-in request reaches the emulator only once released, and
-    // then whatever the page does (as one already on its way would).
-    fx.browser
-        .js(
-            "var realFetch = window.fetch, go = null; \
-             window.__release = function () { go(); }; \
-             window.fetch = function (input, init) { \
-               if (!String(input).endsWith('/__emulator/client/sign-in')) \
-                 return realFetch.apply(this, arguments); \
-               var sent = Object.assign({}, init, { signal: undefined }); \
-               return new Promise(function (resolve) { go = resolve; }) \
-                 .then(function () { return realFetch(input, sent); }); \
-             }; \
-             return true",
-            vec![],
-        )
-        .await;
+    fx.open_account_list().await;
+    // The sign-in request reaches the emulator only once released.
+    fx.hold_sign_in().await;
     let started = std::time::Instant::now();
     fx.browser.click_css("[role=dialog] .cle-account").await;
     assert_eq!(
@@ -1567,9 +1560,7 @@ async fn a_sign_in_the_emulator_does_not_answer_gives_up_and_says_so() {
     assert_eq!(after, json!({ "enabled": true, "progress": "" }));
 
     // The late answer's session is ended, and the page stays signed out.
-    fx.browser
-        .js("window.__release(); return true", vec![])
-        .await;
+    fx.release_sign_in().await;
     let sessions = format!("/v1/sessions?user_id={}", user["id"].as_str().unwrap());
     let started = std::time::Instant::now();
     let (mut made, mut active) = (Value::Null, Value::Null);
@@ -1912,12 +1903,8 @@ async fn another_tabs_sign_in_closes_the_picker() {
     fx.api
         .create_user("grace@example.com", Some("Grace"), None)
         .await;
-    fx.open_app("/").await;
+    fx.open_account_list().await;
     let first_tab = c.window().await.unwrap();
-    fx.browser.click_css("#open-sign-in").await;
-    fx.browser
-        .wait_for_css("[role=dialog] .cle-account", WAIT)
-        .await;
 
     let second_tab = c.new_window(true).await.unwrap().handle;
     c.switch_to_window(second_tab).await.unwrap();
@@ -2090,11 +2077,7 @@ async fn an_account_gone_since_the_picker_listed_it_is_explained_and_the_list_re
     fx.api
         .create_user("ada@example.com", Some("Ada"), None)
         .await;
-    fx.open_app("/").await;
-    fx.browser.click_css("#open-sign-in").await;
-    fx.browser
-        .wait_for_css("[role=dialog] .cle-account", WAIT)
-        .await;
+    fx.open_account_list().await;
     // Gone while the picker shows it: deleted, or an emulator restarted
     // with a fresh store (`--in-memory`) under an open page.
     let id = grace["id"].as_str().unwrap();
