@@ -424,11 +424,10 @@ pub(crate) fn retry_unrevoked(config: &InstantConfig) {
     }
     let config = config.clone();
     drop(detach(async move {
-        // After the page's own first requests: the revokes are no hurry.
+        // A second, after the page's own first requests: the revokes are no
+        // hurry.
         #[cfg(target_arch = "wasm32")]
-        const RETRY_AFTER_MS: u32 = 1_000;
-        #[cfg(target_arch = "wasm32")]
-        gloo_timers::future::TimeoutFuture::new(RETRY_AFTER_MS).await;
+        gloo_timers::future::TimeoutFuture::new(1_000).await;
         for refresh_token in pending {
             revoke_in_background(config.clone(), refresh_token);
         }

@@ -563,18 +563,21 @@ fn follow_other_tabs(link: SessionLink, owner_key: String, marker_keys: [String;
             if stored.is_some() && clerk_sign_out_error.with_untracked(Option::is_some) {
                 clerk_sign_out_error.set(None);
             }
-            let owner_before = owner.try_get_untracked().flatten();
-            let taken_away = stored.is_none()
-                && owner_before.is_some()
-                && owner_before == link.clerk.user_id.try_get_untracked().flatten();
+            // The Clerk user signed in here, whose owner is gone from storage.
+            let taken_away = owner.try_get_untracked().flatten().filter(|before| {
+                stored.is_none()
+                    && link.clerk.user_id.try_get_untracked().flatten().as_ref() == Some(before)
+            });
             owner.try_set(stored);
-            let shown_refresh_token = link
-                .instant_state
-                .try_with_untracked(|state| state.user().map(|user| user.refresh_token.clone()));
-            if let (true, Some(owner), Some(Some(refresh_token))) =
-                (taken_away, owner_before, shown_refresh_token)
-            {
-                spawn_local(link.restore_owner_if_still_gone(owner, refresh_token));
+            let shown_refresh_token = || {
+                link.instant_state
+                    .try_with_untracked(|state| state.user().map(|user| user.refresh_token.clone()))
+                    .flatten()
+            };
+            if let Some(owner) = taken_away {
+                if let Some(refresh_token) = shown_refresh_token() {
+                    spawn_local(link.restore_owner_if_still_gone(owner, refresh_token));
+                }
             }
         }
         for (marker_key, clerk_session_id) in &markers {
