@@ -1,10 +1,11 @@
 //! Bindings to the part of `window.Clerk` (clerk-js v6) this crate uses.
 //!
-//! This is the only module that talks to JavaScript directly. Every call
-//! that can throw is bound with `catch`, and every field is read with
-//! `Reflect.get` (one that throws reads as `undefined`) as a [`JsValue`]
-//! and checked, so a surprising clerk-js turns into a [`ClerkError`] or a
-//! state not known yet, never a panic or an exception inside the wasm.
+//! This is the only module that talks to `window.Clerk` directly (the
+//! loader only adds its script tags). Every call that can throw is bound
+//! with `catch`, and every field is read with `Reflect.get` (one that
+//! throws reads as `undefined`) as a [`JsValue`] and checked, so a
+//! surprising clerk-js turns into a [`ClerkError`] or a state not known
+//! yet, never a panic or an exception inside the wasm.
 
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;

@@ -1,6 +1,8 @@
 //! The persisted session: one `localStorage` key per app id holding the
 //! [`User`] JSON (with its refresh token), and the `storage` events through
-//! which other tabs follow sign-in and sign-out.
+//! which other tabs follow sign-in and sign-out. Beside it, per app id, the
+//! refresh tokens whose revoke is to be sent again, and the one of the
+//! session last found ended.
 //!
 //! Storage that is missing, blocked or corrupt never panics: the client then
 //! treats the person as signed out, or keeps the session in memory only.
