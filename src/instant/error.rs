@@ -46,8 +46,9 @@ pub enum InstantError {
         seconds: u64,
     },
     /// The client's configuration, or the Clerk client name a sign-in was
-    /// given, cannot work (an API URI without `http://` or `https://`, an
-    /// empty app id or client name); no request was made. Retrying cannot
+    /// given, cannot work (an API URI without `http://` or `https://`, or
+    /// one the browser cannot parse, an empty app id or client name); no
+    /// request was made. Retrying cannot
     /// help: the settings have to change.
     #[error("This app's Instant settings are wrong: {reason}.")]
     Config {
