@@ -118,12 +118,21 @@ pub(crate) fn decode_sign_in(body: &str) -> Result<User> {
             "the user in the sign-in answer is incomplete ({reason})"
         ))
     })?;
-    if user.refresh_token.trim().is_empty() {
-        return Err(bad(
-            "the user in the sign-in answer has an empty refresh token".into(),
-        ));
+    // What storage could not read back, or the list of revokes to send
+    // again (space-separated) could not hold: a session nobody could end.
+    let unusable = if user.id.trim().is_empty() {
+        Some("an empty id")
+    } else if user.refresh_token.trim().is_empty() {
+        Some("an empty refresh token")
+    } else if user.refresh_token.contains(char::is_whitespace) {
+        Some("a refresh token with whitespace in it")
+    } else {
+        None
+    };
+    match unusable {
+        Some(what) => Err(bad(format!("the user in the sign-in answer has {what}"))),
+        None => Ok(user),
     }
-    Ok(user)
 }
 
 /// Turns an error answer into an [`InstantError::Api`] carrying Instant's own
@@ -503,6 +512,8 @@ mod json_tests {
             r#"{"user": null}"#,
             r#"{"user": {"id": "u1"}}"#,
             r#"{"user": {"id": "u1", "refresh_token": " "}}"#,
+            r#"{"user": {"id": " ", "refresh_token": "r1"}}"#,
+            r#"{"user": {"id": "u1", "refresh_token": "r1 r2"}}"#,
         ] {
             let error = decode_sign_in(body).unwrap_err();
             assert!(
@@ -513,6 +524,12 @@ mod json_tests {
         let error = decode_sign_in(r#"{"user": {"id": "u1"}}"#).unwrap_err();
         assert!(
             error.message().contains("it has no `refresh_token`"),
+            "{error:?}"
+        );
+        let error = decode_sign_in(r#"{"user": {"id": "u1", "refresh_token": "r1\tr2"}}"#)
+            .unwrap_err();
+        assert!(
+            error.message().contains("a refresh token with whitespace in it"),
             "{error:?}"
         );
     }
