@@ -295,8 +295,7 @@
           ])
         ]);
         button.addEventListener('click', function () {
-          var who = account.full_name ? account.full_name + ' (' + email + ')' : email;
-          choose({ user_id: account.id }, null, null, 'Signing in as ' + who + '…');
+          choose({ user_id: account.id }, null, null, 'Signing in as ' + describe(account) + '…');
         });
         list.appendChild(el('li', {}, [button]));
       });
@@ -310,6 +309,12 @@
         show('add');
       });
       body.replaceChildren(el('p', { className: 'cle-section', text: 'Accounts on this emulator' }), list, add);
+    }
+
+    // "Ada Lovelace (ada@example.com)", or the address alone.
+    function describe(account) {
+      var email = account.email_address || '';
+      return account.full_name ? account.full_name + ' (' + email + ')' : email;
     }
 
     function field(labelText, input) {
@@ -362,11 +367,17 @@
           return;
         }
         email.removeAttribute('aria-invalid');
+        // An address that is already an account signs in to it, names and
+        // all (those typed here are for a new account): say which, rather
+        // than seem to make a new one.
+        var known = accounts.filter(function (account) {
+          return (account.email_address || '').toLowerCase() === value.toLowerCase();
+        })[0];
         choose({
           email_address: value,
           first_name: first.value.trim() || null,
           last_name: last.value.trim() || null
-        }, submit, 'Signing in…');
+        }, submit, 'Signing in…', known ? 'Already an account: signing in as ' + describe(known) + '…' : null);
       });
       body.replaceChildren(form);
     }

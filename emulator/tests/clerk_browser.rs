@@ -1451,6 +1451,56 @@ async fn a_chosen_account_says_it_is_signing_in_while_the_emulator_answers() {
     fx.close().await;
 }
 
+/// An address typed into "Add another account" that is already an account
+/// signs in to that account, whose names stay: the progress text says so
+/// and names it, instead of seeming to make a new account with the names
+/// just typed.
+#[tokio::test]
+async fn adding_an_address_that_is_already_an_account_says_it_signs_in_to_it() {
+    let fx = Fixture::start().await;
+    let ada = fx
+        .api
+        .create_user("ada@example.com", Some("Ada"), Some("Lovelace"))
+        .await;
+    fx.open_account_list().await;
+    fx.browser.click_css("[role=dialog] .cle-add").await;
+    let email = fx
+        .browser
+        .wait_for_css("[role=dialog] input[name=email_address]", WAIT)
+        .await;
+    email.send_keys("ADA@example.com").await.unwrap();
+    fx.browser
+        .wait_for_css("[role=dialog] input[name=first_name]", WAIT)
+        .await
+        .send_keys("Augusta")
+        .await
+        .unwrap();
+    fx.hold_sign_in().await;
+    email.send_keys(&Key::Enter.to_string()).await.unwrap();
+    let status = fx
+        .browser
+        .wait_for_js(
+            "the picker's progress text",
+            "var s = document.querySelector('[role=dialog] .cle-progress'); \
+             return s && s.offsetParent !== null && s.textContent",
+            WAIT,
+        )
+        .await;
+    assert_eq!(
+        status,
+        "Already an account: signing in as Ada Lovelace (ada@example.com)…"
+    );
+    fx.release_sign_in().await;
+    fx.wait_for_state("signed-in").await;
+    assert_eq!(
+        fx.browser
+            .js("return [Clerk.user.id, Clerk.user.firstName]", vec![])
+            .await,
+        json!([ada["id"], "Ada"])
+    );
+    fx.close().await;
+}
+
 /// The picker's stylesheet comes with the UI script, when the page loads:
 /// a picker first opened once the emulator has become unreachable (the
 /// case it explains, with Try again) is still a styled modal over the page,

@@ -526,10 +526,12 @@ mod json_tests {
             error.message().contains("it has no `refresh_token`"),
             "{error:?}"
         );
-        let error = decode_sign_in(r#"{"user": {"id": "u1", "refresh_token": "r1\tr2"}}"#)
-            .unwrap_err();
+        let error =
+            decode_sign_in(r#"{"user": {"id": "u1", "refresh_token": "r1\tr2"}}"#).unwrap_err();
         assert!(
-            error.message().contains("a refresh token with whitespace in it"),
+            error
+                .message()
+                .contains("a refresh token with whitespace in it"),
             "{error:?}"
         );
     }
