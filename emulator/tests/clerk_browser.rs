@@ -86,6 +86,19 @@ impl Fixture {
             .await;
     }
 
+    /// The picker's progress text, once it shows (what a chosen account
+    /// is doing while the emulator answers).
+    async fn picker_progress(&self) -> Value {
+        self.browser
+            .wait_for_js(
+                "the picker's progress text",
+                "var s = document.querySelector('[role=dialog] .cle-progress'); \
+                 return s && s.offsetParent !== null && s.textContent",
+                WAIT,
+            )
+            .await
+    }
+
     /// Opens the test app at `path` and waits until the stand-in loaded.
     async fn open_app(&self, path: &str) {
         self.browser
@@ -1435,15 +1448,7 @@ async fn a_chosen_account_says_it_is_signing_in_while_the_emulator_answers() {
     fx.browser
         .click_css("[role=dialog] .cle-account[data-email='ada@example.com']")
         .await;
-    let status = fx
-        .browser
-        .wait_for_js(
-            "the picker's progress text",
-            "var s = document.querySelector('[role=dialog] .cle-progress'); \
-             return s && s.offsetParent !== null && s.textContent",
-            WAIT,
-        )
-        .await;
+    let status = fx.picker_progress().await;
     assert_eq!(status, "Signing in as Ada Lovelace (ada@example.com)…");
     fx.release_sign_in().await;
     fx.browser.wait_for_css_gone("[role=dialog]", WAIT).await;
@@ -1477,15 +1482,7 @@ async fn adding_an_address_that_is_already_an_account_says_it_signs_in_to_it() {
         .unwrap();
     fx.hold_sign_in().await;
     email.send_keys(&Key::Enter.to_string()).await.unwrap();
-    let status = fx
-        .browser
-        .wait_for_js(
-            "the picker's progress text",
-            "var s = document.querySelector('[role=dialog] .cle-progress'); \
-             return s && s.offsetParent !== null && s.textContent",
-            WAIT,
-        )
-        .await;
+    let status = fx.picker_progress().await;
     assert_eq!(
         status,
         "Already an account: signing in as Ada Lovelace (ada@example.com)…"
