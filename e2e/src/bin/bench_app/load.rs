@@ -7,7 +7,7 @@ use e2e::{Browser, Harness, RequestCounts};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::{Error, Result};
+use crate::{webdriver_error, Error, Result};
 
 /// The text the app shows once signed in to both Clerk and Instant.
 const SIGNED_IN_TEXT: &str = "Signed in with Instant through Clerk!";
@@ -188,10 +188,9 @@ attempt();
                 vec![json!(EMAIL)],
             )
             .await
-            .map_err(|source| Error::WebDriver {
-                action: "signing in to Clerk with the stand-in's test hook",
-                source: Box::new(source),
-            })?;
+            .map_err(webdriver_error(
+                "signing in to Clerk with the stand-in's test hook",
+            ))?;
         if signed_in.as_str() != Some("ok") {
             return Err(Error::Scenario(format!(
                 "signing in to Clerk with the stand-in's test hook failed: {signed_in}"
@@ -211,10 +210,7 @@ attempt();
             .client()
             .session_id()
             .await
-            .map_err(|source| Error::WebDriver {
-                action: "reading the WebDriver session id",
-                source: Box::new(source),
-            })?
+            .map_err(webdriver_error("reading the WebDriver session id"))?
             .unwrap_or_default();
         let url = format!(
             "{}/session/{session}/goog/cdp/execute",
@@ -251,10 +247,7 @@ return Object.keys(localStorage).filter((key) => key.includes(appId)).length;
                 vec![json!(app_id)],
             )
             .await
-            .map_err(|source| Error::WebDriver {
-                action: "removing the stored Instant session",
-                source: Box::new(source),
-            })?;
+            .map_err(webdriver_error("removing the stored Instant session"))?;
         if left.as_u64() != Some(0) {
             return Err(Error::Scenario(format!(
                 "the stored Instant session could not be removed ({left} keys left)"
@@ -297,10 +290,7 @@ return Object.keys(localStorage).filter((key) => key.includes(appId)).length;
                 vec![json!(LOAD_LIMIT.as_millis() as u64)],
             )
             .await
-            .map_err(|source| Error::WebDriver {
-                action: "waiting for the signed-in text",
-                source: Box::new(source),
-            })?;
+            .map_err(webdriver_error("waiting for the signed-in text"))?;
         if shown != json!(true) {
             let text = self.browser.page_text().await.unwrap_or_default();
             return Err(Error::Scenario(format!(
@@ -317,10 +307,7 @@ return Object.keys(localStorage).filter((key) => key.includes(appId)).length;
                 .client()
                 .execute(READ_MARKS_JS, vec![])
                 .await
-                .map_err(|source| Error::WebDriver {
-                    action: "reading the marks",
-                    source: Box::new(source),
-                })?,
+                .map_err(webdriver_error("reading the marks"))?,
         )
         .map_err(|err| Error::Scenario(format!("the page's marks are malformed: {err}")))?;
         let after = self.harness.emulator.request_counts().await?;

@@ -92,6 +92,13 @@ fn io_error(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) ->
     }
 }
 
+fn webdriver_error(action: &'static str) -> impl FnOnce(fantoccini::error::CmdError) -> Error {
+    move |source| Error::WebDriver {
+        action,
+        source: Box::new(source),
+    }
+}
+
 /// Command-line options.
 #[derive(Debug, Clone, clap::Parser)]
 #[command(
@@ -144,10 +151,7 @@ async fn run(options: Options) -> Result<Report> {
         .client()
         .execute("return navigator.userAgent;", vec![])
         .await
-        .map_err(|source| Error::WebDriver {
-            action: "reading the user agent",
-            source: Box::new(source),
-        })?;
+        .map_err(webdriver_error("reading the user agent"))?;
     let (mut first, mut reload) = (Vec::new(), Vec::new());
     for round in 0..options.warmup + options.runs {
         // (a) leaves a stored session behind, which (b) then reloads with.
