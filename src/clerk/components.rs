@@ -71,6 +71,24 @@ pub fn ClerkLoaded(children: ChildrenFn) -> impl IntoView {
 /// Shows `children(error)` when Clerk could not start
 /// ([`ClerkState::Failed`]): a missing or malformed publishable key, or
 /// clerk-js that did not load (in time).
+///
+/// ```no_run
+/// use clerk_instant::clerk::{ClerkFailed, ClerkLoading, ClerkProvider};
+/// use leptos::prelude::*;
+///
+/// #[component]
+/// fn App() -> impl IntoView {
+///     view! {
+///         <ClerkProvider publishable_key="pk_test_Y2xlcmsuZXhhbXBsZS5jb20k">
+///             <ClerkLoading>"Loading…"</ClerkLoading>
+///             <ClerkFailed let:error>
+///                 // The error says what went wrong and what to do.
+///                 <p role="alert">{error.to_string()}</p>
+///             </ClerkFailed>
+///         </ClerkProvider>
+///     }
+/// }
+/// ```
 #[component]
 pub fn ClerkFailed<F, V>(children: F) -> impl IntoView
 where
@@ -127,6 +145,20 @@ impl ShowWhen {
 ///
 /// Named like Leptos's own `Show`; import it under another name (or use
 /// [`SignedIn`] / [`SignedOut`]) where both are needed.
+///
+/// ```no_run
+/// use clerk_instant::clerk::{Show as ClerkShow, SignInButton};
+/// use leptos::prelude::*;
+///
+/// #[component]
+/// fn Header() -> impl IntoView {
+///     view! {
+///         <ClerkShow when="signed-in" fallback=|| view! { <SignInButton /> }>
+///             <a href="/account">"Account"</a>
+///         </ClerkShow>
+///     }
+/// }
+/// ```
 #[component]
 pub fn Show(
     /// `"signed-in"` or `"signed-out"`.
