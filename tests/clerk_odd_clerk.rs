@@ -229,9 +229,11 @@ async fn a_clerk_whose_fields_throw_is_read_as_not_known_until_they_answer() {
                     <p>"failed: "{error.to_string()}</p>
                 </ClerkFailed>
                 <SignedIn><p>"signed-in: "{move || use_clerk_auth().email.get()}</p></SignedIn>
+                <SignedOut><p>"signed-out-content"</p></SignedOut>
             </ClerkProvider>
         }
     });
+    let recorder = TextRecorder::start(&app);
     // Each report meets the next field that throws once; once none is
     // left, the report is followed.
     for _ in 0..10 {
@@ -239,6 +241,13 @@ async fn a_clerk_whose_fields_throw_is_read_as_not_known_until_they_answer() {
         clerk_reports();
     }
     wait_for_text(&app, "signed-in: ada@example.com").await;
+    // Not known meanwhile: a field that threw is no sign-out (a person
+    // would have been offered to sign in while signed in).
+    let shown = recorder.stop();
+    assert!(
+        !shown.iter().any(|text| text.contains("signed-out-content")),
+        "a field that threw read as signed out: {shown:?}"
+    );
     drop(app);
 }
 
