@@ -405,6 +405,8 @@ async fn a_sign_out_in_another_tab_signs_this_tab_out() {
 
     wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
     assert_eq!(clerk_user_id(), None);
+    // Gone for good: this tab, which still held the session, did not
+    // write it back.
     assert_eq!(stored_instant_user(), None);
     assert!(!app.text().contains(SIGNED_IN));
     drop(app);
