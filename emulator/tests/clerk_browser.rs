@@ -1847,6 +1847,60 @@ async fn dashboard_switches_the_email_claim_by_keyboard() {
     browser.close().await;
 }
 
+/// A revoke made while the emulator cannot be reached (stopped, say) says
+/// that it failed, and keeps saying so: the polls, failing too, add that
+/// the emulator cannot be reached rather than put it in the revoke's
+/// place, and the first poll that gets through again takes only its own
+/// words away. Before, the poll that follows every change overwrote the
+/// revoke's failure at once, and the session still listed once the
+/// emulator was back was the only sign that it had not been revoked.
+#[tokio::test]
+async fn dashboard_keeps_a_revoke_that_failed_while_the_emulator_was_unreachable() {
+    let (_emulator, api, browser, _button) = open_dashboard(&[]).await;
+    let user = api.create_user("rosa@example.com", None, None).await;
+    let session = api.create_session(user["id"].as_str().unwrap()).await;
+    let session_id = session["id"].as_str().unwrap().to_owned();
+    let revoke = browser
+        .wait_for_css(&format!("tr[data-session-id='{session_id}'] button"), WAIT)
+        .await;
+    // Every request fails, as with the emulator stopped: the revoke and
+    // the polls after it.
+    browser
+        .js(
+            "window.__fetch = window.fetch; window.fetch = function () { \
+               return Promise.reject(new TypeError('Failed to fetch')); }; return true",
+            vec![],
+        )
+        .await;
+    revoke.send_keys(&Key::Enter.to_string()).await.unwrap();
+    let problem = "return document.getElementById('problem').textContent";
+    // Two polls' time (one every 2 s): the one the revoke starts, and one more.
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    assert_eq!(
+        browser.js(problem, vec![]).await,
+        json!(
+            "Revoke failed: Failed to fetch. Cannot reach the emulator (Failed to fetch): \
+             start it again, and this page follows once it answers"
+        )
+    );
+    browser
+        .js("window.fetch = window.__fetch; return true", vec![])
+        .await;
+    browser
+        .wait_for_js(
+            "a poll to get through again",
+            &format!("{problem}.indexOf('Cannot reach') < 0"),
+            WAIT,
+        )
+        .await;
+    assert_eq!(
+        browser.js(problem, vec![]).await,
+        json!("Revoke failed: Failed to fetch")
+    );
+    assert_eq!(api.session(&session_id).await["status"], json!("active"));
+    browser.close().await;
+}
+
 /// A double click on the claim's button switches the claim once: its
 /// second click would otherwise switch back what the first switched, and
 /// the person would see the claim they asked for flip back.
