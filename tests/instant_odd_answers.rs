@@ -233,6 +233,42 @@ async fn a_revoke_answered_with_a_server_error_is_sent_again_at_the_next_start()
     wait_until("the revoke is no longer waiting", || waiting().is_none()).await;
 }
 
+/// A page left open: the revoke that could not get through goes out again
+/// as soon as Instant answers a sign-in there, not only at the next start
+/// (which a page kept open for hours does not reach), so the session signed
+/// out while Instant (or the emulator) was down does not stay valid on the
+/// server meanwhile.
+#[wasm_bindgen_test]
+async fn a_revoke_that_did_not_get_through_is_sent_again_once_a_sign_in_gets_through() {
+    let unrevoked_key = format!("instant.{}.unrevoked", app_id());
+    let waiting = || {
+        web_sys::window()
+            .unwrap()
+            .local_storage()
+            .unwrap()
+            .unwrap()
+            .get_item(&unrevoked_key)
+            .unwrap()
+    };
+    let (db, user) = signed_in_client("revoke-then-sign-in").await;
+    answer_next_fetch_to(
+        "/runtime/signout",
+        503,
+        "<html><body>Service Unavailable</body></html>",
+    );
+    db.auth().sign_out().await.unwrap_err();
+    assert_eq!(waiting().as_deref(), Some(user.refresh_token.as_str()));
+
+    // Instant answers again: the same page signs in, with no new start.
+    let token = clerk_token_for(&unique_email("revoke-then-sign-in-again")).await;
+    db.auth()
+        .sign_in_with_id_token(client_name(), &token)
+        .await
+        .unwrap();
+    wait_until_revoked(&user.refresh_token).await;
+    wait_until("the revoke is no longer waiting", || waiting().is_none()).await;
+}
+
 #[wasm_bindgen_test]
 async fn a_session_check_answered_oddly_keeps_the_stored_session() {
     const VERIFY_PATH: &str = "/runtime/auth/verify_refresh_token";

@@ -16,7 +16,8 @@ pub(crate) fn storage_key(app_id: &str) -> String {
 
 /// The key under which refresh tokens wait whose revoke could not reach
 /// Instant (space-separated, at most [`MAX_UNREVOKED`]):
-/// `instant.<app_id>.unrevoked`. [`init`](super::init) tries them again.
+/// `instant.<app_id>.unrevoked`. [`init`](super::init) tries them again,
+/// and so does a sign-in that Instant answers.
 pub(crate) fn unrevoked_key(app_id: &str) -> String {
     format!("instant.{app_id}.unrevoked")
 }
