@@ -145,6 +145,12 @@ async fn an_unreachable_api_shows_the_network_error_in_plain_words() {
         "{}",
         app.text()
     );
+    // On this computer, the likelier cause is a stopped emulator.
+    assert!(
+        app.text().contains("start the local emulator"),
+        "{}",
+        app.text()
+    );
     assert!(has_button(&app, "Retry"));
     assert_eq!(stored_instant_user(), None);
     drop(app);

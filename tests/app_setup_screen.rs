@@ -104,7 +104,7 @@ async fn the_setup_screen_names_this_apps_setting_and_the_local_emulator() {
     assert!(
         text.contains(
             "This build's Clerk is at http://127.0.0.1:9, on this computer: start the local \
-             emulator (cargo xtask dev), then try again."
+             emulator (cargo xtask dev), or restart it if it is running, then try again."
         ),
         "{text}"
     );

@@ -291,7 +291,8 @@ fn ExchangeError(error: InstantError) -> impl IntoView {
     let about_settings = matches!(error, InstantError::Config { .. });
     // Which setting, also for Instant's "not found" answers (which keep
     // Retry: a client added on Instant's side makes it work).
-    let settings_help = panel::settings_help(&error);
+    // Or, for an Instant on this computer that did not answer, to start it.
+    let help = panel::settings_help(&error).or_else(|| panel::local_server_help(&error));
     // An ended session is no failed sign-in: it gets its own words.
     let (heading, retry_label) = if error == InstantError::SessionEnded {
         ("Signed out of Instant. ", "Sign in again")
@@ -305,7 +306,7 @@ fn ExchangeError(error: InstantError) -> impl IntoView {
                 {error.message()}
             </p>
             {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
-            {settings_help.map(|help| view! { <p class="hint">{help}</p> })}
+            {help.map(|help| view! { <p class="hint">{help}</p> })}
             {about_email.then(|| view! { <EmailClaimHelp /> })}
             // Sign out too: the messages that say to sign out and in again
             // need a way to, and Retry cannot fix every error.

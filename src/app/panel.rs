@@ -120,6 +120,35 @@ pub fn settings_help(error: &InstantError) -> Option<&'static str> {
     }
 }
 
+/// What to do when Instant could not be reached at an address on this
+/// computer, where "check your connection" misses the point: the local
+/// emulator is stopped (or hung).
+pub fn local_server_help(error: &InstantError) -> Option<&'static str> {
+    let InstantError::Network { uri, .. } = error else {
+        return None;
+    };
+    is_on_this_computer(uri).then_some(
+        "That address is on this computer: start the local emulator (cargo xtask dev), or \
+         restart it if it is running, then press Retry.",
+    )
+}
+
+/// Whether `uri`'s host is this computer: `localhost`, `[::1]` or
+/// `127.x.y.z`. (Matched as text: an IP address parser costs the wasm more
+/// than a kilobyte.)
+fn is_on_this_computer(uri: &str) -> bool {
+    let rest = uri.split_once("://").map_or(uri, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(ipv6) => ipv6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    let ipv4_loopback = host.starts_with("127.")
+        && host.split('.').count() == 4
+        && host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    host.eq_ignore_ascii_case("localhost") || host == "::1" || ipv4_loopback
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,5 +366,37 @@ mod tests {
         // A user not found is no setting; nor is a network failure.
         assert_eq!(settings_help(&not_found("record-type: app-user")), None);
         assert_eq!(settings_help(&network_error()), None);
+    }
+
+    #[test]
+    fn an_unreachable_instant_on_this_computer_says_to_start_the_emulator() {
+        let unreachable = |uri: &str| InstantError::Network {
+            uri: uri.into(),
+            reason: "TypeError: Failed to fetch".into(),
+        };
+        for uri in [
+            "http://127.0.0.1:8788",
+            "http://localhost:8788/",
+            "http://LOCALHOST",
+            "http://[::1]:8788",
+            "http://127.1.2.3",
+        ] {
+            let help = local_server_help(&unreachable(uri)).unwrap_or_default();
+            assert!(help.contains("start the local emulator"), "{uri}: {help:?}");
+        }
+        for uri in [
+            "https://api.instantdb.com",
+            "http://127.example.com",
+            "http://10.0.0.1:8788",
+            "http://localhost.example.com",
+        ] {
+            assert_eq!(local_server_help(&unreachable(uri)), None, "{uri}");
+        }
+        // Only a failure to reach it: an answer means it runs.
+        let timed_out = InstantError::TimedOut {
+            uri: "http://127.0.0.1:8788".into(),
+            seconds: 30,
+        };
+        assert_eq!(local_server_help(&timed_out), None);
     }
 }

@@ -100,7 +100,7 @@ pub fn SetupScreen(
     let next_step = match local_clerk {
         Some(url) => format!(
             "This build's Clerk is at {url}, on this computer: start the local emulator \
-             (cargo xtask dev), then try again."
+             (cargo xtask dev), or restart it if it is running, then try again."
         ),
         None => "Check your connection, then try again.".to_owned(),
     };
