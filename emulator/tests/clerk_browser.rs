@@ -1901,6 +1901,53 @@ async fn dashboard_keeps_a_revoke_that_failed_while_the_emulator_was_unreachable
     browser.close().await;
 }
 
+/// With the emulator hung (stopped with SIGSTOP, say), a revoke gives up
+/// after 10 s and says so, instead of showing nothing for as long as it
+/// hangs; and the polls meanwhile wait for one another instead of piling up.
+#[tokio::test]
+async fn dashboard_gives_up_on_a_hung_emulator_and_says_so() {
+    let (_emulator, api, browser, _button) = open_dashboard(&[]).await;
+    let user = api.create_user("rosa@example.com", None, None).await;
+    let session = api.create_session(user["id"].as_str().unwrap()).await;
+    let session_id = session["id"].as_str().unwrap().to_owned();
+    let revoke = browser
+        .wait_for_css(&format!("tr[data-session-id='{session_id}'] button"), WAIT)
+        .await;
+    // Every request waits for an answer that never comes, as from a hung
+    // emulator; only the page's own time limit ends it.
+    browser
+        .js(
+            "window.__requests = 0; window.fetch = function (input, init) { \
+               window.__requests += 1; \
+               return new Promise(function (resolve, reject) { \
+                 var signal = init && init.signal; \
+                 if (signal) signal.addEventListener('abort', function () { reject(signal.reason); }); \
+               }); }; return true",
+            vec![],
+        )
+        .await;
+    revoke.send_keys(&Key::Enter.to_string()).await.unwrap();
+    let problem = browser
+        .wait_for_js(
+            "the revoke to give up",
+            "return document.getElementById('problem').textContent",
+            Duration::from_secs(20),
+        )
+        .await;
+    assert!(
+        problem
+            .as_str()
+            .unwrap()
+            .starts_with("Revoke failed: no answer within 10 s; restart it if it hangs"),
+        "{problem}"
+    );
+    // One revoke and at most one poll at a time over those 10 s (one
+    // every 2 s would have made five).
+    let requests = browser.js("return window.__requests", vec![]).await;
+    assert!(requests.as_u64().unwrap() <= 3, "{requests} requests");
+    browser.close().await;
+}
+
 /// A double click on the claim's button switches the claim once: its
 /// second click would otherwise switch back what the first switched, and
 /// the person would see the claim they asked for flip back.
