@@ -413,6 +413,30 @@ async fn a_sign_out_in_another_tab_signs_this_tab_out() {
     reset().await;
 }
 
+/// A Clerk session that ends without a Sign out in this tab (revoked on
+/// the server, or in another tab) leaves a Sign out marker naming it as
+/// this tab ends the Instant session: the other tabs still on that session
+/// hear of Instant's sign-out before their Clerk hears of its own, and
+/// read the marker as "Signing out…" instead of offering "Sign in to
+/// Instant" meanwhile.
+#[wasm_bindgen_test]
+async fn a_clerk_session_ended_elsewhere_marks_the_sign_out_for_other_tabs() {
+    reset().await;
+    let app = mount_app(config());
+    sign_in_to_clerk(&unique_email("ended-elsewhere")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    let session = clerk_session_id().expect("a Clerk session");
+    another_tab_signs_out_of_clerk().await;
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    let marker = local_storage()
+        .get_item(&sign_out_marker_key())
+        .unwrap()
+        .unwrap_or_default();
+    assert!(marker.ends_with(&format!(" {session}")), "{marker:?}");
+    drop(app);
+    reset().await;
+}
+
 const NOT_TO_INSTANT: &str = "You are signed in to Clerk but not to Instant.";
 
 /// Fills this origin's localStorage until it refuses more, under keys

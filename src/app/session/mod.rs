@@ -468,6 +468,14 @@ impl SessionLink {
                 self.set_owner(None);
             }
             SyncAction::SignOutOfInstant => {
+                // Clerk's session ended without a Sign out here (revoked on
+                // the server, say): other tabs still on it hear of Instant's
+                // sign-out before their Clerk hears of its own, and the
+                // marker has them say "Signing out…" meanwhile instead of
+                // offering to sign in to Instant again.
+                if let Some(id) = self.last_clerk_session.try_get_untracked().flatten() {
+                    write_marker(&self.sign_out_marker_key.get_value(), Some(&id));
+                }
                 // Signed out here at once: nothing to wait for but the revoke.
                 spawn_local(self.sign_out_of_instant());
             }
@@ -516,6 +524,10 @@ pub fn SessionLinkProvider(
             .with(|clerk| clerk.session().map(|session| session.id.clone()))
             .or_else(|| last.cloned().flatten())
     });
+    // Read at every Clerk change: a memo computes only when read, and one
+    // first read after a sign-out would not know the session before it.
+    // (`track()` alone subscribes without computing it.)
+    Effect::new(move |_| last_clerk_session.with(|_| ()));
     let instant_state = instant.use_auth().state;
     let link = SessionLink {
         owner,
