@@ -748,6 +748,30 @@ async fn a_session_check_made_offline_is_made_again_once_back_online() {
     reset().await;
 }
 
+/// The browser's `online` event does not come when only Instant was down:
+/// a check that could not get through is made again a while later (10 s).
+#[wasm_bindgen_test]
+async fn a_session_check_that_could_not_get_through_is_made_again_later() {
+    reset().await;
+    let app = mount_app(config());
+    sign_in_to_clerk(&unique_email("checked-again-later")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    let refresh_token = refresh_token_of_stored_session();
+    drop(app);
+    // Ended on another device; this page then loads with Instant down.
+    sign_out_elsewhere(&refresh_token).await;
+    fail_next_fetch_to("/runtime/auth/verify_refresh_token");
+    let app = mount_app(config());
+    wait_for_text(&app, SIGNED_IN).await;
+    gloo_timers::future::TimeoutFuture::new(300).await;
+    assert!(app.text().contains(SIGNED_IN), "{}", app.text());
+
+    wait_for_text(&app, "Signed out of Instant.").await;
+    assert_eq!(stored_instant_user(), None);
+    drop(app);
+    reset().await;
+}
+
 #[wasm_bindgen_test]
 async fn another_tabs_sign_out_while_the_exchange_is_on_its_way_ends_its_session() {
     reset().await;

@@ -29,6 +29,13 @@ use crate::instant::{use_instant, AuthState, Instant};
 /// `SessionLink::restore_owner_if_still_gone`).
 const OWNER_SETTLE_MS: u32 = 1_000;
 
+/// How long after a session check that could not get through it is made
+/// again (see `SessionLink::check_stored_instant_session`): the browser's
+/// `online` event does not come when only Instant was down or unreachable.
+const CHECK_RETRY_FIRST_MS: u32 = 10_000;
+/// The longest wait between two such checks.
+const CHECK_RETRY_MAX_MS: u32 = 160_000;
+
 /// Shared by the pages: see the module docs.
 #[derive(Clone, Copy)]
 pub struct SessionLink {
@@ -409,14 +416,23 @@ impl SessionLink {
     /// ended one then shows as an error with "Sign in again". Only a call
     /// while the stored session is still unchecked (the first, or the next
     /// after one that could not get through) makes a request (see
-    /// `Auth::check_stored_session`).
-    fn check_stored_instant_session(self) {
+    /// `Auth::check_stored_session`). One that could not get through is
+    /// made again after [`CHECK_RETRY_FIRST_MS`], then after twice the
+    /// wait each time (at most [`CHECK_RETRY_MAX_MS`]), while
+    /// `keep_trying` says so.
+    fn check_stored_instant_session(self, keep_trying: impl Fn() -> bool + 'static) {
         let Some(instant) = self.instant.try_get_value() else {
             return;
         };
         spawn_local(async move {
-            if let Err(error) = instant.auth().check_stored_session().await {
+            let mut wait_ms = CHECK_RETRY_FIRST_MS;
+            while let Err(error) = instant.auth().check_stored_session().await {
                 leptos::logging::warn!("Could not check the stored Instant session: {error}");
+                gloo_timers::future::TimeoutFuture::new(wait_ms).await;
+                if !keep_trying() {
+                    return;
+                }
+                wait_ms = (wait_ms * 2).min(CHECK_RETRY_MAX_MS);
             }
         });
     }
@@ -645,25 +661,32 @@ fn keep_instant_following_clerk(link: SessionLink) {
 
 /// Once the page shows the stored session signed in to both, asks Instant
 /// whether it still stands: after the signed-in text, never before it. A
-/// check that could not get through (the page loaded offline) is made again
-/// when the browser is back online.
+/// check that could not get through (Instant down, or the page loaded
+/// offline) is made again a while later for as long as the session shows,
+/// and when the browser is back online.
 fn check_the_stored_session_once_shown(link: SessionLink) {
     let signed_in_to_both = link.signed_in_to_both();
     let busy = link.busy();
     let shown = move || signed_in_to_both.get() && busy.get().is_none();
+    // Also false once the page is gone.
+    let still_shown = move || {
+        signed_in_to_both.try_get_untracked() == Some(true)
+            && busy.try_get_untracked() == Some(None)
+    };
     Effect::new(move |asked: Option<bool>| {
         if asked == Some(true) {
             return true;
         }
         let shown = shown();
         if shown {
-            link.check_stored_instant_session();
+            link.check_stored_instant_session(still_shown);
         }
         shown
     });
     let back_online = window_event_listener(leptos::ev::online, move |_| {
         if untrack(shown) {
-            link.check_stored_instant_session();
+            // Once: the first check's retries go on meanwhile.
+            link.check_stored_instant_session(|| false);
         }
     });
     on_cleanup(move || back_online.remove());
