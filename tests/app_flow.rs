@@ -723,21 +723,27 @@ async fn another_tabs_sign_out_while_the_token_is_on_its_way_ends_the_exchange()
     reset().await;
 }
 
-#[wasm_bindgen_test]
-async fn a_session_check_made_offline_is_made_again_once_back_online() {
+/// A page whose stored session was ended on another device, loaded with
+/// its session check failing (offline, or Instant down): still signed in.
+async fn session_ended_elsewhere_then_its_check_failed(name: &str) -> Mounted {
     reset().await;
     let app = mount_app(config());
-    sign_in_to_clerk(&unique_email("checked-once-online")).await;
+    sign_in_to_clerk(&unique_email(name)).await;
     wait_for_text(&app, SIGNED_IN).await;
     let refresh_token = refresh_token_of_stored_session();
     drop(app);
-    // Ended on another device; this page then loads offline.
     sign_out_elsewhere(&refresh_token).await;
     fail_next_fetch_to("/runtime/auth/verify_refresh_token");
     let app = mount_app(config());
     wait_for_text(&app, SIGNED_IN).await;
     gloo_timers::future::TimeoutFuture::new(300).await;
     assert!(app.text().contains(SIGNED_IN), "{}", app.text());
+    app
+}
+
+#[wasm_bindgen_test]
+async fn a_session_check_made_offline_is_made_again_once_back_online() {
+    let app = session_ended_elsewhere_then_its_check_failed("checked-once-online").await;
 
     page_window()
         .dispatch_event(&web_sys::Event::new("online").unwrap())
@@ -752,19 +758,7 @@ async fn a_session_check_made_offline_is_made_again_once_back_online() {
 /// a check that could not get through is made again a while later (10 s).
 #[wasm_bindgen_test]
 async fn a_session_check_that_could_not_get_through_is_made_again_later() {
-    reset().await;
-    let app = mount_app(config());
-    sign_in_to_clerk(&unique_email("checked-again-later")).await;
-    wait_for_text(&app, SIGNED_IN).await;
-    let refresh_token = refresh_token_of_stored_session();
-    drop(app);
-    // Ended on another device; this page then loads with Instant down.
-    sign_out_elsewhere(&refresh_token).await;
-    fail_next_fetch_to("/runtime/auth/verify_refresh_token");
-    let app = mount_app(config());
-    wait_for_text(&app, SIGNED_IN).await;
-    gloo_timers::future::TimeoutFuture::new(300).await;
-    assert!(app.text().contains(SIGNED_IN), "{}", app.text());
+    let app = session_ended_elsewhere_then_its_check_failed("checked-again-later").await;
 
     wait_for_text(&app, "Signed out of Instant.").await;
     assert_eq!(stored_instant_user(), None);

@@ -203,9 +203,19 @@ async fn a_stored_session_it_cannot_read_is_ended_on_the_server_not_left_valid()
     wait_until_revoked(&user.refresh_token).await;
 }
 
+/// The refresh tokens whose revoke waits to be sent again, as stored.
+fn waiting() -> Option<String> {
+    web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .get_item(&format!("instant.{}.unrevoked", app_id()))
+        .unwrap()
+}
+
 #[wasm_bindgen_test]
 async fn a_revoke_answered_with_a_server_error_is_sent_again_at_the_next_start() {
-    let unrevoked_key = format!("instant.{}.unrevoked", app_id());
     let (db, user) = signed_in_client("revoke-5xx").await;
     answer_next_fetch_to(
         "/runtime/signout",
@@ -215,15 +225,6 @@ async fn a_revoke_answered_with_a_server_error_is_sent_again_at_the_next_start()
     let error = db.auth().sign_out().await.unwrap_err();
     assert!(error.message().contains("HTTP 503"), "{}", error.message());
     assert_eq!(db.use_auth().state.get_untracked(), AuthState::SignedOut);
-    let waiting = || {
-        web_sys::window()
-            .unwrap()
-            .local_storage()
-            .unwrap()
-            .unwrap()
-            .get_item(&unrevoked_key)
-            .unwrap()
-    };
     assert_eq!(waiting().as_deref(), Some(user.refresh_token.as_str()));
     assert!(refresh_token_verifies(&user.refresh_token).await);
 
@@ -240,16 +241,6 @@ async fn a_revoke_answered_with_a_server_error_is_sent_again_at_the_next_start()
 /// server meanwhile.
 #[wasm_bindgen_test]
 async fn a_revoke_that_did_not_get_through_is_sent_again_once_a_sign_in_gets_through() {
-    let unrevoked_key = format!("instant.{}.unrevoked", app_id());
-    let waiting = || {
-        web_sys::window()
-            .unwrap()
-            .local_storage()
-            .unwrap()
-            .unwrap()
-            .get_item(&unrevoked_key)
-            .unwrap()
-    };
     let (db, user) = signed_in_client("revoke-then-sign-in").await;
     answer_next_fetch_to(
         "/runtime/signout",

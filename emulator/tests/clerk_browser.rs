@@ -1733,6 +1733,19 @@ async fn open_dashboard(args: &[&str]) -> (Emulator, ClerkApi, Browser, Element)
     (emulator, api, browser, button)
 }
 
+/// The dashboard listing one live session: the emulator, its Backend API,
+/// the browser, the session's id and its Revoke button.
+async fn dashboard_with_a_session() -> (Emulator, ClerkApi, Browser, String, Element) {
+    let (emulator, api, browser, _button) = open_dashboard(&[]).await;
+    let user = api.create_user("rosa@example.com", None, None).await;
+    let session = api.create_session(user["id"].as_str().unwrap()).await;
+    let session_id = session["id"].as_str().unwrap().to_owned();
+    let revoke = browser
+        .wait_for_css(&format!("tr[data-session-id='{session_id}'] button"), WAIT)
+        .await;
+    (emulator, api, browser, session_id, revoke)
+}
+
 /// Waits until the dashboard's status line says the claim is now `claim`
 /// ("on" or "off"), and returns what it says.
 async fn wait_for_claim_note(browser: &Browser, claim: &str) -> Value {
@@ -1856,13 +1869,7 @@ async fn dashboard_switches_the_email_claim_by_keyboard() {
 /// emulator was back was the only sign that it had not been revoked.
 #[tokio::test]
 async fn dashboard_keeps_a_revoke_that_failed_while_the_emulator_was_unreachable() {
-    let (_emulator, api, browser, _button) = open_dashboard(&[]).await;
-    let user = api.create_user("rosa@example.com", None, None).await;
-    let session = api.create_session(user["id"].as_str().unwrap()).await;
-    let session_id = session["id"].as_str().unwrap().to_owned();
-    let revoke = browser
-        .wait_for_css(&format!("tr[data-session-id='{session_id}'] button"), WAIT)
-        .await;
+    let (_emulator, api, browser, session_id, revoke) = dashboard_with_a_session().await;
     // Every request fails, as with the emulator stopped: the revoke and
     // the polls after it.
     browser
@@ -1906,13 +1913,7 @@ async fn dashboard_keeps_a_revoke_that_failed_while_the_emulator_was_unreachable
 /// hangs; and the polls meanwhile wait for one another instead of piling up.
 #[tokio::test]
 async fn dashboard_gives_up_on_a_hung_emulator_and_says_so() {
-    let (_emulator, api, browser, _button) = open_dashboard(&[]).await;
-    let user = api.create_user("rosa@example.com", None, None).await;
-    let session = api.create_session(user["id"].as_str().unwrap()).await;
-    let session_id = session["id"].as_str().unwrap().to_owned();
-    let revoke = browser
-        .wait_for_css(&format!("tr[data-session-id='{session_id}'] button"), WAIT)
-        .await;
+    let (_emulator, _api, browser, _session_id, revoke) = dashboard_with_a_session().await;
     // Every request waits for an answer that never comes, as from a hung
     // emulator; only the page's own time limit ends it.
     browser
