@@ -133,20 +133,24 @@ pub fn local_server_help(error: &InstantError) -> Option<&'static str> {
     )
 }
 
-/// Whether `uri`'s host is this computer: `localhost`, `[::1]` or
-/// `127.x.y.z`. (Matched as text: an IP address parser costs the wasm more
-/// than a kilobyte.)
+/// Whether `uri`'s host is this computer, by the rule the clerk module
+/// applies to a publishable key's host (which it keeps to itself: the two
+/// modules share nothing): `localhost` and its subdomains, `[::1]` as
+/// written, and IPv4 loopback addresses.
 fn is_on_this_computer(uri: &str) -> bool {
     let rest = uri.split_once("://").map_or(uri, |(_, rest)| rest);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let host = match authority.strip_prefix('[') {
         Some(ipv6) => ipv6.split(']').next().unwrap_or_default(),
         None => authority.split(':').next().unwrap_or_default(),
-    };
-    let ipv4_loopback = host.starts_with("127.")
-        && host.split('.').count() == 4
-        && host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
-    host.eq_ignore_ascii_case("localhost") || host == "::1" || ipv4_loopback
+    }
+    .to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "::1"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -380,6 +384,7 @@ mod tests {
             "http://LOCALHOST",
             "http://[::1]:8788",
             "http://127.1.2.3",
+            "http://app.localhost:8788",
         ] {
             let help = local_server_help(&unreachable(uri)).unwrap_or_default();
             assert!(help.contains("start the local emulator"), "{uri}: {help:?}");
