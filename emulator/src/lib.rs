@@ -17,6 +17,7 @@ pub mod email;
 pub mod instant;
 pub mod keys;
 pub mod server;
+pub mod startup;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -90,7 +91,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         format!("CLERK_PUBLISHABLE_KEY={publishable_key}"),
         format!("CLERK_CLIENT_NAME={client_name}"),
         format!("CLERK_FRONTEND_API={}", keys::frontend_api_url(&clerk_host)),
-        "ready".to_owned(),
+        startup::READY.to_owned(),
     ];
     let printed = print_lines(&mut std::io::stdout().lock(), &start_values);
     if let Err(err) = printed {

@@ -6,7 +6,7 @@
 #[path = "support/instant_issuer.rs"]
 mod issuer;
 
-use std::io::{BufRead as _, BufReader, Read as _};
+use std::io::Read as _;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -34,7 +34,8 @@ impl Drop for Running {
 }
 
 /// Starts the emulator with `args` on free ports: the running process once
-/// it printed `ready`, or what it wrote on stderr if it exited without.
+/// it printed `ready`, or what it wrote on stderr if it exited without (one
+/// or the other within 30 s).
 fn run(args: &[&str]) -> Result<Running, String> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_emulator"))
         .args(args)
@@ -54,27 +55,26 @@ fn run(args: &[&str]) -> Result<Running, String> {
         let _ = stderr.read_to_string(&mut text);
         text
     });
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut clerk_url = None;
-    for line in lines.by_ref().map_while(Result::ok) {
-        if let Some(url) = line.strip_prefix("CLERK_FRONTEND_API=") {
-            clerk_url = Some(url.to_owned());
+    match emulator::startup::wait_for_ready(&mut child, Duration::from_secs(30)) {
+        Ok(mut values) => Ok(Running {
+            child,
+            clerk_url: values
+                .remove("CLERK_FRONTEND_API")
+                .expect("CLERK_FRONTEND_API before ready"),
+        }),
+        Err(emulator::startup::StartError::Exited(status)) => {
+            assert!(
+                !status.success(),
+                "exited without `ready` but with {status}"
+            );
+            Err(stderr.join().unwrap())
         }
-        if line == "ready" {
-            // Keep draining, so that the pipe never fills.
-            std::thread::spawn(move || lines.for_each(drop));
-            return Ok(Running {
-                child,
-                clerk_url: clerk_url.expect("CLERK_FRONTEND_API before ready"),
-            });
+        Err(err) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{err}");
         }
     }
-    let status = child.wait().unwrap();
-    assert!(
-        !status.success(),
-        "exited without `ready` but with {status}"
-    );
-    Err(stderr.join().unwrap())
 }
 
 /// What the emulator wrote on stderr as it refused to start on `dir`,

@@ -11,7 +11,7 @@ mod clerk_support;
 mod issuer;
 mod support;
 
-use std::io::{BufRead as _, BufReader, Read as _};
+use std::io::Read as _;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use clerk_support::{ClerkApi, SECRET_KEY};
 use emulator::instant::verify::{FAILED_LOOKUP_MEMORY, FETCH_TIMEOUT};
 use emulator::server::{READ_IDLE_TIMEOUT, SHUTDOWN_GRACE};
+use emulator::startup::{wait_for_ready, PipeLines, StartError};
 use issuer::{forge, now, write_config, AppEntry, ClientEntry, TempDir, ADMIN_TOKEN, APP_ID};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -884,18 +885,17 @@ fn refused_start(args: &[&str]) -> String {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start the emulator binary");
-    let stdout = child.stdout.take().unwrap();
-    let started = BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .any(|line| line == "ready");
-    if started {
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("the emulator started with {args:?}");
+    match wait_for_ready(&mut child, Duration::from_secs(30)) {
+        Err(StartError::Exited(status)) => assert!(!status.success()),
+        outcome => {
+            let _ = child.kill();
+            let _ = child.wait();
+            match outcome {
+                Ok(_) => panic!("the emulator started with {args:?}"),
+                Err(err) => panic!("{err} (with {args:?})"),
+            }
+        }
     }
-    let status = child.wait().unwrap();
-    assert!(!status.success());
     let mut stderr = String::new();
     child
         .stderr
@@ -1035,19 +1035,12 @@ async fn a_closed_stdout_does_not_stop_the_emulator() {
     );
     // Closed before the emulator gets to print anything.
     drop(emulator.0.stdout.take());
-    let stderr = emulator.0.stderr.take().unwrap();
-    let (lines, log) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = lines.send(line);
-        }
-    });
+    let log = PipeLines::drain(emulator.0.stderr.take().unwrap());
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut seen = Vec::new();
     let warning = loop {
-        let left = deadline.saturating_duration_since(Instant::now());
         let line = log
-            .recv_timeout(left)
+            .next_before(deadline)
             .unwrap_or_else(|_| panic!("no warning about stdout within 30 s: {seen:?}"));
         if line.contains("stdout") {
             break line;
@@ -1077,7 +1070,7 @@ async fn a_closed_stdout_does_not_stop_the_emulator() {
         emulator.0.try_wait().unwrap().is_none(),
         "the emulator exited"
     );
-    let more: Vec<String> = log.try_iter().collect();
+    let more = log.so_far();
     assert!(
         !more.iter().any(|line| line.contains("panicked")),
         "{more:?}"

@@ -13,7 +13,6 @@
 //! loadgen --emulator target/release/emulator --in-memory
 //! ```
 
-use std::io::{BufRead as _, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -197,37 +196,19 @@ fn start_emulator(args: &Args, config: &std::path::Path) -> anyhow::Result<Emula
         Some(dir) => command.arg("--data-dir").arg(dir),
         None => command.arg("--in-memory"),
     };
-    let mut child = command
+    let child = command
         .stdout(Stdio::piped())
         .spawn()
         .with_context(|| format!("cannot start {}", args.emulator.display()))?;
-    let stdout = child.stdout.take().context("emulator stdout")?;
     let mut process = EmulatorProcess {
         child,
         api_uri: String::new(),
         app_id: String::new(),
     };
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            // Keep draining after `ready` so the pipe never fills.
-            let _ = sender.send(line);
-        }
-    });
-    loop {
-        let line = receiver
-            .recv_timeout(Duration::from_secs(60))
-            .context("the emulator did not say `ready` within 60 s")?;
-        if line == "ready" {
-            break;
-        }
-        if let Some(uri) = line.strip_prefix("INSTANT_API_URI=") {
-            process.api_uri = uri.to_owned();
-        }
-        if let Some(id) = line.strip_prefix("INSTANT_APP_ID=") {
-            process.app_id = id.to_owned();
-        }
-    }
+    let mut values =
+        emulator::startup::wait_for_ready(&mut process.child, Duration::from_secs(60))?;
+    process.api_uri = values.remove("INSTANT_API_URI").unwrap_or_default();
+    process.app_id = values.remove("INSTANT_APP_ID").unwrap_or_default();
     ensure!(
         !process.api_uri.is_empty(),
         "the emulator did not print INSTANT_API_URI"

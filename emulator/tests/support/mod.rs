@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A running emulator process.
@@ -96,26 +96,14 @@ impl Emulator {
             });
             log
         });
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (sender, receiver) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                // Keep draining after `ready` so the pipe never fills.
-                let _ = sender.send(line);
+        let values = match emulator::startup::wait_for_ready(&mut child, Duration::from_secs(30)) {
+            Ok(values) => values,
+            Err(err) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{err}");
             }
-        });
-        let mut values = BTreeMap::new();
-        loop {
-            let line = receiver
-                .recv_timeout(Duration::from_secs(30))
-                .expect("emulator printed `ready` within 30 s");
-            if line == "ready" {
-                break;
-            }
-            if let Some((key, value)) = line.split_once('=') {
-                values.insert(key.to_owned(), value.to_owned());
-            }
-        }
+        };
         Self { child, values, log }
     }
 
