@@ -497,9 +497,11 @@ async fn with_storage_full_a_new_clerk_session_for_the_same_user_keeps_the_insta
 
 /// Signs in to both; then another tab signs out of Instant only (this one
 /// offers to sign in), this tab's "Sign in to Instant" waits for a token
-/// Clerk withholds (both times it asks, 300 ms apart), and meanwhile the
-/// other tab signs in again. Returns the app, with that exchange still
-/// under way, and the exchange count from before it.
+/// Clerk withholds (both times it asks, 300 ms apart), and once it has
+/// asked the first time (an exchange that had not yet would find that
+/// session and take it), the other tab signs in again. Returns the app,
+/// with that exchange still under way, and the exchange count from before
+/// it.
 async fn another_tabs_session_during_a_tokenless_exchange(label: &str) -> (Mounted, u64) {
     reset().await;
     let app = mount_app(config());
@@ -520,6 +522,7 @@ async fn another_tabs_session_during_a_tokenless_exchange(label: &str) -> (Mount
     let exchanges = exchange_count().await;
     clerk_withhold_tokens(2);
     click_button(&app, "Sign in to Instant").await;
+    wait_until("the exchange asked Clerk", || clerk_tokens_withheld() == 1).await;
     store_and_announce(&owner_key, &owner);
     store_and_announce(&instant_storage_key(), &session);
     (app, exchanges)
@@ -951,6 +954,36 @@ async fn another_tabs_exchange_is_waited_for_not_repeated() {
     forget_and_announce(&sign_in_marker_key());
     wait_for_text(&app, SIGNED_IN).await;
     assert_eq!(exchange_count().await, exchanges);
+    drop(app);
+    reset().await;
+}
+
+/// Two tabs in view hear of the same Clerk sign-in before either's
+/// sign-in marker reaches the other: the one that comes second waits for
+/// the first one's exchange and takes its session.
+#[wasm_bindgen_test]
+async fn an_exchange_waits_for_another_tabs_under_way_and_takes_its_session() {
+    let (session, owner) = a_session_to_come_from_another_tab("exchange-lock").await;
+    let exchanges = exchange_count().await;
+    // Another tab's exchange is under way; its marker has not come.
+    hold_exchange_lock().await;
+    let app = mount_app(config());
+    wait_for_text(&app, "Loading…").await;
+    let text = text_a_moment_later(&app).await;
+    assert!(text.contains("Loading…"), "{text}");
+    assert_eq!(exchange_count().await, exchanges, "exchanged beside it");
+
+    // It stores its session and lets go; its storage events come later.
+    let owner_key = clerk_instant::app::owner_storage_key(app_id());
+    local_storage()
+        .set_item(&instant_storage_key(), &session)
+        .unwrap();
+    local_storage().set_item(&owner_key, &owner).unwrap();
+    release_held_lock();
+    wait_for_text(&app, SIGNED_IN).await;
+    text_a_moment_later(&app).await;
+    assert_eq!(exchange_count().await, exchanges, "exchanged after it");
+    assert_eq!(stored_instant_user(), serde_json::from_str(&session).ok());
     drop(app);
     reset().await;
 }

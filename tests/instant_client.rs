@@ -523,6 +523,32 @@ async fn other_tabs_sign_in_and_sign_out_are_followed() {
 }
 
 #[wasm_bindgen_test]
+async fn a_session_another_tab_stored_is_read_and_taken_before_its_event_comes() {
+    let user = stored_sign_in("taken-from-storage").await;
+    let session = stored_session().unwrap();
+    clear_storage();
+    let db = init(config());
+    let auth = db.use_auth();
+    assert_eq!(db.auth().stored_user(), None);
+
+    // Another tab's write, whose `storage` event has not come yet.
+    store_raw(&session);
+    assert_eq!(db.auth().stored_user(), Some(user.clone()));
+    assert_eq!(auth.state.get_untracked(), AuthState::SignedOut);
+    db.auth().take_stored_session();
+    assert_eq!(auth.user.get_untracked(), Some(user.clone()));
+
+    // Unreadable: read as none, left for the next start to deal with, and
+    // not taken.
+    store_raw("not json");
+    assert_eq!(db.auth().stored_user(), None);
+    assert_eq!(stored_session().as_deref(), Some("not json"));
+    db.auth().take_stored_session();
+    assert_eq!(auth.user.get_untracked(), Some(user));
+    clear_storage();
+}
+
+#[wasm_bindgen_test]
 async fn a_failed_sign_in_ends_the_session_there_was() {
     // Refused by Instant, an empty token, a failure the app reports: each
     // shows the error with no session left to come back on a reload.

@@ -27,7 +27,8 @@ use leptos_router::path;
 use wasm_bindgen::JsCast as _;
 
 pub use session::{
-    owner_storage_key, sign_in_marker_key, sign_out_marker_key, signed_out_session_key,
+    exchange_lock_name, owner_storage_key, sign_in_marker_key, sign_out_marker_key,
+    signed_out_session_key,
 };
 
 use account::AccountPage;

@@ -341,6 +341,37 @@ impl Auth {
         self.inner.session.apply(AuthEvent::ErrorCleared);
     }
 
+    /// The session stored for this app now, read from localStorage rather
+    /// than from this page's state: another tab's sign-in is there before
+    /// its `storage` event reaches this page (and [`user`](Self::user)).
+    /// `None` outside a browser, and for a stored session this client
+    /// cannot read.
+    pub fn stored_user(&self) -> Option<User> {
+        storage::peek(&self.inner.storage_key, &self.inner.config.app_id)
+    }
+
+    /// Takes the session stored for this app into this page's state at
+    /// once, as the `storage` event of another tab's sign-in does a moment
+    /// later: for a caller that learnt of that sign-in first (from a lock
+    /// the other tab held, say) and must not act on a state that has not
+    /// caught up. Nothing changes when storage holds no session this client
+    /// can read, or the one this page holds already.
+    pub fn take_stored_session(&self) {
+        let Some(stored) = self.stored_user() else {
+            return;
+        };
+        if self
+            .user()
+            .is_some_and(|held| held.refresh_token == stored.refresh_token)
+        {
+            return;
+        }
+        let session = &self.inner.session;
+        // Whatever this page had in flight is now out of date.
+        session.begin();
+        session.apply(AuthEvent::OtherTabChanged(Some(stored)));
+    }
+
     /// The current user, without tracking (for event handlers and effects
     /// that should not re-run on auth changes).
     pub fn user(&self) -> Option<User> {

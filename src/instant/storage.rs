@@ -100,6 +100,10 @@ mod memory_only {
         None
     }
 
+    pub(crate) fn peek(_key: &str, _app_id: &str) -> Option<User> {
+        None
+    }
+
     pub(crate) fn save(_key: &str, _user: &User) {}
 
     pub(crate) fn clear(_key: &str) {}
@@ -163,6 +167,13 @@ mod browser {
             let _ = storage.remove_item(key);
         }
         user
+    }
+
+    /// Reads the stored session as [`load`] does, but leaves an unreadable
+    /// one where it is (to the next `load`).
+    pub(crate) fn peek(key: &str, app_id: &str) -> Option<User> {
+        let raw = local_storage()?.get_item(key).ok().flatten()?;
+        parse_stored_user(&raw, app_id)
     }
 
     /// Stores the session. When the browser refuses (storage blocked or full),

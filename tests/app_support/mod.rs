@@ -115,6 +115,19 @@ export function set_page_hidden(hidden) {
   }
   document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
 }
+export function hold_lock(name) {
+  // What another tab's exchange holds: resolves once granted.
+  return new Promise((granted) => {
+    navigator.locks.request(name, () => new Promise((release) => {
+      window.__releaseHeldLock = release;
+      granted();
+    }));
+  });
+}
+export function release_held_lock() {
+  if (window.__releaseHeldLock) window.__releaseHeldLock();
+  delete window.__releaseHeldLock;
+}
 export function forget_and_announce(key) {
   // What another tab's sign-out looks like from here: the key is gone and
   // a `storage` event says so.
@@ -170,6 +183,9 @@ extern "C" {
     /// Removes `key` from localStorage and dispatches the `storage` event
     /// another tab's change would cause.
     pub fn forget_and_announce(key: &str);
+    fn hold_lock(name: &str) -> js_sys::Promise;
+    /// Lets go of the lock [`hold_exchange_lock`] took, if it holds one.
+    pub fn release_held_lock();
     /// Makes the page read as in the background (`document.hidden`), or in
     /// view again, and dispatches `visibilitychange` as the browser does.
     pub fn set_page_hidden(hidden: bool);
@@ -331,6 +347,7 @@ pub async fn reset() {
     unmount(|_| true);
     stop_recording_storage();
     set_page_hidden(false);
+    release_held_lock();
     clerk_close_sign_in();
     clerk_withhold_tokens(0);
     sign_out_of_clerk().await;
@@ -355,6 +372,15 @@ pub async fn reset() {
     forget_storage_filler();
     set_email_claim(true).await;
     go_to("/");
+}
+
+/// Takes the lock the app's exchanges hold, as another tab's exchange
+/// does, until [`release_held_lock`] (or the next [`reset`]).
+#[cfg(feature = "app")]
+pub async fn hold_exchange_lock() {
+    JsFuture::from(hold_lock(&clerk_instant::app::exchange_lock_name(app_id())))
+        .await
+        .expect("the exchange lock");
 }
 
 /// Whether Clerk's sign-in modal is open.

@@ -8,8 +8,10 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+mod lock;
 mod storage;
 
+pub use lock::exchange_lock_name;
 use storage::{
     follow_marker, fresh_marker, marked_session, read_owner, remove_if_unchanged, write_marker,
     write_owner, SignInMarker,
@@ -313,6 +315,21 @@ impl SessionLink {
             return;
         };
         let auth = instant.auth();
+        // Another tab in view may be exchanging for the same Clerk sign-in
+        // without its marker having reached this one yet: one at a time, and
+        // a session it stored meanwhile is this tab's too.
+        let stored_before = auth.stored_user().map(|user| user.refresh_token);
+        let _one_at_a_time = lock::acquire(&exchange_lock_name(&instant.config().app_id)).await;
+        if !self.is_latest_work(work) || self.signed_out_of_this_clerk_session_since(started) {
+            return;
+        }
+        if self.another_tab_signed_in_meanwhile(&clerk_user_id, stored_before) {
+            // Now, not when its `storage` events come: a page that still
+            // showed no session then would exchange again.
+            auth.take_stored_session();
+            self.owner.try_set(Some(clerk_user_id));
+            return;
+        }
         let token = token_to_exchange(
             self.clerk
                 .get_token_retrying(GetTokenOptions {
@@ -357,6 +374,28 @@ impl SessionLink {
             // pass for a session on its way (see `sync::decide`).
             self.set_owner(None);
         }
+    }
+
+    /// Whether storage holds a session that was not there as this tab's
+    /// exchange began (`stored_before`, its refresh token), made for
+    /// `clerk_user_id`: another tab's exchange for the same person.
+    fn another_tab_signed_in_meanwhile(
+        &self,
+        clerk_user_id: &str,
+        stored_before: Option<String>,
+    ) -> bool {
+        let Some(instant) = self.instant.try_get_value() else {
+            return false;
+        };
+        let stored = instant.auth().stored_user().map(|user| user.refresh_token);
+        stored.is_some()
+            && stored != stored_before
+            && self
+                .owner_key
+                .try_get_value()
+                .and_then(|key| read_owner(&key))
+                .as_deref()
+                == Some(clerk_user_id)
     }
 
     /// The Clerk session signed in now (untracked).
