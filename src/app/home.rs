@@ -116,7 +116,10 @@ fn SignInError() -> impl IntoView {
     move || {
         sign_in_error.get().map(|error| {
             view! {
-                <div class="panel error" role="alert">
+                // No `role="alert"`: the status area around it announces
+                // it already, and a live region inside another is heard
+                // twice by some screen readers.
+                <div class="panel error">
                     <p class="status">
                         <strong>"Clerk's sign-in did not open. "</strong>
                         {error.to_string()}
