@@ -1257,6 +1257,167 @@ return {
 };
 "#;
 
+/// The colours of the element `arguments[0]` (a CSS selector) and of the
+/// text in it: whether the tab matches `prefers-color-scheme: dark`, the
+/// element's own background and text colour as relative luminances, and
+/// every piece of text that shows (an element's own text, a field's value
+/// or placeholder) whose contrast with the background behind it (layers
+/// with alpha composited) is under 4.5:1, WCAG AA for text.
+const TEXT_CONTRAST_JS: &str = r#"
+var root = document.querySelector(arguments[0]);
+function parse(c) {
+  var m = /rgba?\(([^)]+)\)/.exec(c);
+  if (!m) return null;
+  var p = m[1].split(/[\s,\/]+/).filter(Boolean).map(Number);
+  return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
+}
+function over(top, under) {
+  var a = top.a;
+  return { r: top.r * a + under.r * (1 - a), g: top.g * a + under.g * (1 - a),
+           b: top.b * a + under.b * (1 - a), a: 1 };
+}
+// What shows behind `node`: its own background and its ancestors', down
+// to the first opaque one (white if none is).
+function background(node) {
+  var layers = [];
+  for (; node && node.nodeType === 1; node = node.parentElement) {
+    var c = parse(getComputedStyle(node).backgroundColor);
+    if (c && c.a > 0) {
+      layers.push(c);
+      if (c.a >= 1) break;
+    }
+  }
+  var result = { r: 255, g: 255, b: 255, a: 1 };
+  for (var i = layers.length - 1; i >= 0; i--) result = over(layers[i], result);
+  return result;
+}
+function luminance(c) {
+  var w = [0.2126, 0.7152, 0.0722];
+  return [c.r, c.g, c.b].reduce(function (sum, v, i) {
+    v /= 255;
+    return sum + w[i] * (v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4));
+  }, 0);
+}
+function contrast(a, b) {
+  var x = luminance(a), y = luminance(b);
+  return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
+}
+function opacity(node) {
+  var o = 1;
+  for (; node && node.nodeType === 1; node = node.parentElement) o *= parseFloat(getComputedStyle(node).opacity);
+  return o;
+}
+var low = [], checked = 0;
+[root].concat(Array.prototype.slice.call(root.querySelectorAll('*'))).forEach(function (el) {
+  var rect = el.getBoundingClientRect();
+  // Hidden, visually hidden (1 px), or faded as disabled (exempt).
+  if (rect.width <= 1 || rect.height <= 1 || opacity(el) < 1) return;
+  var text = null, style = getComputedStyle(el);
+  if (el.tagName === 'INPUT') {
+    text = el.value || el.placeholder;
+    if (!el.value && el.placeholder) style = getComputedStyle(el, '::placeholder');
+  } else {
+    text = Array.prototype.filter.call(el.childNodes, function (n) {
+      return n.nodeType === 3 && n.textContent.trim();
+    }).map(function (n) { return n.textContent.trim(); }).join(' ');
+  }
+  if (!text || style.visibility !== 'visible') return;
+  checked++;
+  var fg = parse(style.color), bg = background(el);
+  if (fg.a < 1) fg = over(fg, bg);
+  var ratio = contrast(fg, bg);
+  if (ratio < 4.5) low.push(text.slice(0, 40) + ': ' + style.color + ' on ' +
+    JSON.stringify(bg) + ', ' + ratio.toFixed(2));
+});
+var rootStyle = getComputedStyle(root);
+return {
+  dark: matchMedia('(prefers-color-scheme: dark)').matches,
+  colorScheme: rootStyle.colorScheme,
+  background: luminance(background(root)),
+  text: luminance(parse(rootStyle.color)),
+  checked: checked,
+  low: low
+};
+"#;
+
+/// The picker (modal and page) and the dashboard follow the person's
+/// colour scheme, as the app does: dark backgrounds with light text under
+/// `prefers-color-scheme: dark`, and in both schemes every text they show
+/// keeps 4.5:1 contrast with what is behind it.
+#[tokio::test]
+async fn the_emulators_pages_follow_the_dark_colour_scheme_with_readable_text() {
+    let fx = Fixture::start().await;
+    let c = &fx.browser.client;
+    let grace = fx
+        .api
+        .create_user("grace@example.com", Some("Grace"), Some("Hopper"))
+        .await;
+    fx.api.create_session(grace["id"].as_str().unwrap()).await;
+    let mut wrong = Vec::new();
+    for dark in [false, true] {
+        fx.browser.emulate_color_scheme(dark).await;
+        let mut check = async |what: &str, selector: &str| {
+            let seen = fx.browser.js(TEXT_CONTRAST_JS, vec![json!(selector)]).await;
+            let what = format!("{what}, dark={dark}");
+            assert_eq!(seen["dark"], json!(dark), "{what}: the emulated scheme");
+            assert!(seen["checked"].as_u64().unwrap() > 3, "{what}: {seen}");
+            let background = seen["background"].as_f64().unwrap();
+            let text = seen["text"].as_f64().unwrap();
+            // Dark: a near-black background (#1a1d24 is 0.012) and light
+            // text; light: the other way round.
+            let scheme_right = if dark {
+                background < 0.05 && text > 0.6
+            } else {
+                background > 0.8 && text < 0.05
+            };
+            if !scheme_right {
+                wrong.push(format!("{what}: background and text luminance {seen}"));
+            }
+            // Native parts (scrollbars, fields) follow the palette.
+            if seen["colorScheme"] != json!("light dark") {
+                wrong.push(format!("{what}: color-scheme {}", seen["colorScheme"]));
+            }
+            if seen["low"] != json!([]) {
+                wrong.push(format!("{what}: text under 4.5:1 {}", seen["low"]));
+            }
+        };
+        // The modal: its account list, then its form with an error.
+        fx.open_account_list().await;
+        check("the picker's account list", "[data-clerk-emulator-picker]").await;
+        fx.browser.click_css("[role=dialog] .cle-add").await;
+        fx.browser
+            .wait_for_css("[role=dialog] input[name=email_address]", WAIT)
+            .await;
+        fx.browser
+            .click_css("[role=dialog] button[type=submit]")
+            .await;
+        fx.browser
+            .wait_for_css("[role=dialog] .cle-error:not(:empty)", WAIT)
+            .await;
+        check("the picker's form", "[data-clerk-emulator-picker]").await;
+        // The sign-in page and the dashboard, whole.
+        c.goto(&format!(
+            "{}/sign-in?redirect_url=http%3A%2F%2F127.0.0.1%3A8080%2F",
+            fx.emulator.clerk_url()
+        ))
+        .await
+        .unwrap();
+        fx.browser
+            .wait_for_css(".cle-card .cle-account", WAIT)
+            .await;
+        check("the sign-in page", "body").await;
+        c.goto(&format!("{}/", fx.emulator.clerk_url()))
+            .await
+            .unwrap();
+        fx.browser
+            .wait_for_css("#sessions button.cle-danger", WAIT)
+            .await;
+        check("the dashboard", "body").await;
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    fx.close().await;
+}
+
 /// The account list scrolls, so it clips a focus shadow drawn outside an
 /// account: keyboard focus on an account must show as a solid ring inside
 /// it, with enough contrast, whatever the page's colour scheme.
