@@ -514,9 +514,9 @@
     if (!modal) return;
     this._modal = null;
     modal.root.remove();
-    // Only there, as Clerk's modal: an opener the page replaced meanwhile
-    // leaves focus on the body, for the app to move (no guess made here
-    // would let the app's own handling be tested).
+    // Only there: an opener the page replaced meanwhile leaves focus on the
+    // body, for the app to move (a guess made here, better than Clerk's
+    // modal makes, would leave the app's own handling untested).
     if (modal.previousFocus && typeof modal.previousFocus.focus === 'function' && modal.previousFocus.isConnected) {
       modal.previousFocus.focus();
     }
