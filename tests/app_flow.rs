@@ -988,6 +988,41 @@ async fn an_exchange_waits_for_another_tabs_under_way_and_takes_its_session() {
     reset().await;
 }
 
+/// Clerk switches accounts while this tab's exchange waits for another
+/// tab's: once its turn comes, the exchange is for the account signed in
+/// then, whose token it exchanges, and it records that account as the
+/// session's owner. Recorded as the account it began for, the session
+/// would pass for that account's, and the sync effect would switch again:
+/// a second exchange, and the first session revoked.
+#[wasm_bindgen_test]
+async fn an_account_switch_while_the_exchange_waits_its_turn_exchanges_once_for_the_new_account() {
+    reset().await;
+    let app = mount_app(config());
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    let exchanges = exchange_count().await;
+    // Another tab's exchange is under way; its marker has not come.
+    hold_exchange_lock().await;
+    sign_in_to_clerk(&unique_email("switch-while-waiting-from")).await;
+    wait_for_text(&app, "Loading…").await;
+    let second = unique_email("switch-while-waiting-to");
+    sign_in_to_clerk(&second).await;
+    text_a_moment_later(&app).await;
+    assert_eq!(exchange_count().await, exchanges, "exchanged beside it");
+
+    // It fails, or ends with no session: this tab's turn.
+    release_held_lock();
+    wait_for_text(&app, SIGNED_IN).await;
+    text_a_moment_later(&app).await;
+    assert_eq!(exchange_count().await, exchanges + 1);
+    let stored = stored_instant_user().expect("a stored session");
+    assert_eq!(stored["email"].as_str(), Some(second.as_str()));
+    assert_eq!(stored_owner(), clerk_user_id());
+    click_button(&app, "Sign out").await;
+    wait_until("signed out", || has_button(&app, "Sign in")).await;
+    drop(app);
+    reset().await;
+}
+
 #[wasm_bindgen_test]
 async fn another_tabs_exchange_that_fails_or_never_ends_is_followed_by_one_here() {
     let _ = a_session_to_come_from_another_tab("other-tab-exchange-fails").await;

@@ -307,7 +307,7 @@ impl SessionLink {
     /// has a token it neither signs in nor reports a failure, and a session
     /// it got while another tab's Sign out began is signed out again.
     async fn run_exchange(self, work: u64, started: u64, fresh_token: bool) {
-        let (Some(instant), Some(client_name), Some(Some(clerk_user_id))) = (
+        let (Some(instant), Some(client_name), Some(Some(_))) = (
             self.instant.try_get_value(),
             self.client_name.try_get_value(),
             self.clerk.user_id.try_get_untracked(),
@@ -323,6 +323,12 @@ impl SessionLink {
         if !self.is_latest_work(work) || self.signed_out_of_this_clerk_session_since(started) {
             return;
         }
+        // Read once this exchange's turn has come, not before its wait: Clerk
+        // may have switched accounts meanwhile, and the token asked for next
+        // is the account's signed in now, whose session it makes (or finds).
+        let Some(Some(clerk_user_id)) = self.clerk.user_id.try_get_untracked() else {
+            return;
+        };
         if self.another_tab_signed_in_meanwhile(&clerk_user_id, stored_before) {
             // Now, not when its `storage` events come: a page that still
             // showed no session then would exchange again.
