@@ -618,6 +618,25 @@ async fn a_sign_in_that_hangs_offers_a_sign_out() {
         &format!("set {}", sign_out_marker_key()),
         &format!("remove {}", sign_in_marker_key()),
     );
+    // Nor does its exchange lock: the next sign-in, here or in another
+    // tab, does not wait for Clerk's time limit (15 s) on that call.
+    let mut lock_held = true;
+    for _ in 0..40 {
+        lock_held = exchange_lock_is_held().await;
+        if !lock_held {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(25).await;
+    }
+    assert!(!lock_held, "the exchange cut short still holds the lock");
+    let signed_in_again = js_sys::Date::now();
+    sign_in_to_clerk(&unique_email("hanging-token-again")).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    let waited = js_sys::Date::now() - signed_in_again;
+    assert!(waited < 5_000.0, "signed in again after {waited} ms");
+    assert_eq!(exchange_count().await, exchanges + 1);
+    click_button(&app, "Sign out").await;
+    wait_until("signed out", || has_button(&app, "Sign in")).await;
     drop(app);
 }
 

@@ -124,6 +124,9 @@ export function hold_lock(name) {
     }));
   });
 }
+export function lock_is_held(name) {
+  return navigator.locks.query().then((snapshot) => snapshot.held.some((lock) => lock.name === name));
+}
 export function release_held_lock() {
   if (window.__releaseHeldLock) window.__releaseHeldLock();
   delete window.__releaseHeldLock;
@@ -184,6 +187,7 @@ extern "C" {
     /// another tab's change would cause.
     pub fn forget_and_announce(key: &str);
     fn hold_lock(name: &str) -> js_sys::Promise;
+    fn lock_is_held(name: &str) -> js_sys::Promise;
     /// Lets go of the lock [`hold_exchange_lock`] took, if it holds one.
     pub fn release_held_lock();
     /// Makes the page read as in the background (`document.hidden`), or in
@@ -381,6 +385,18 @@ pub async fn hold_exchange_lock() {
     JsFuture::from(hold_lock(&clerk_instant::app::exchange_lock_name(app_id())))
         .await
         .expect("the exchange lock");
+}
+
+/// Whether anyone in this browser (the app's exchange, or
+/// [`hold_exchange_lock`]) holds the lock the app's exchanges hold.
+#[cfg(feature = "app")]
+pub async fn exchange_lock_is_held() -> bool {
+    JsFuture::from(lock_is_held(&clerk_instant::app::exchange_lock_name(
+        app_id(),
+    )))
+    .await
+    .expect("navigator.locks.query")
+    .is_truthy()
 }
 
 /// Whether Clerk's sign-in modal is open.

@@ -41,6 +41,24 @@ pub(super) struct HeldLock {
     release: js_sys::Function,
 }
 
+impl HeldLock {
+    /// A way to let go of this lock before it is dropped, from elsewhere
+    /// (work that overtakes the work holding it, say).
+    pub(super) fn early_release(&self) -> EarlyRelease {
+        EarlyRelease(self.release.clone())
+    }
+}
+
+/// Lets go of a [`HeldLock`] before it is dropped; letting go of it again
+/// (or dropping it after) changes nothing.
+pub(super) struct EarlyRelease(js_sys::Function);
+
+impl EarlyRelease {
+    pub(super) fn release(self) {
+        let _ = self.0.call0(&JsValue::UNDEFINED);
+    }
+}
+
 impl Drop for HeldLock {
     fn drop(&mut self) {
         let _ = self.release.call0(&JsValue::UNDEFINED);
@@ -146,6 +164,31 @@ mod tests {
             next_turn().await;
         }
         panic!("the second lock was not let go");
+    }
+
+    #[wasm_bindgen_test]
+    async fn an_early_release_lets_the_lock_go_before_the_drop() {
+        let name = "lock-test.early-release";
+        let held = acquire(name).await.expect("Web Locks in Chromium");
+        held.early_release().release();
+        let mut free = false;
+        for _ in 0..50 {
+            free = is_free(name).await;
+            if free {
+                break;
+            }
+            next_turn().await;
+        }
+        assert!(free, "the lock stayed held after its early release");
+        // Another holder now: the late drop leaves it be.
+        let next = acquire(name).await.expect("the lock, free again");
+        drop(held);
+        next_turn().await;
+        assert!(
+            !is_free(name).await,
+            "the late drop let the next holder's lock go"
+        );
+        drop(next);
     }
 
     #[wasm_bindgen_test]

@@ -65,6 +65,13 @@ pub struct SessionLink {
     /// the exchange takes it away at once, not when the exchange's last
     /// step returns.
     sign_in_marker: StoredValue<Option<SignInMarker>, LocalStorage>,
+    /// Lets go of the exchange lock this tab's exchange holds, while that
+    /// exchange is the latest work: as for the sign-in marker, later work
+    /// (a Sign out that cuts the exchange short) lets it go at once, not
+    /// when the exchange's last step returns (up to Clerk's and Instant's
+    /// time limits later), which other tabs' exchanges and this tab's next
+    /// one would wait for.
+    exchange_lock: StoredValue<Option<lock::EarlyRelease>, LocalStorage>,
     /// Why the last Sign out could not sign out of Clerk (Instant was).
     clerk_sign_out_error: RwSignal<Option<ClerkError>>,
     client_name: StoredValue<String>,
@@ -164,11 +171,12 @@ impl SessionLink {
     }
 
     /// Marks `work` as under way here and returns its number. Work it
-    /// overtakes no longer holds the sign-in marker.
+    /// overtakes no longer holds the sign-in marker, nor the exchange lock.
     fn start_work(self, work: Busy) -> u64 {
         let number = self.latest_work.try_get_value().unwrap_or_default() + 1;
         self.latest_work.try_set_value(number);
         self.drop_sign_in_marker();
+        self.let_go_of_exchange_lock();
         self.own_work.try_set(Some(work));
         number
     }
@@ -185,6 +193,14 @@ impl SessionLink {
         }
     }
 
+    /// Lets go of the exchange lock this tab's latest exchange holds, if it
+    /// holds it.
+    fn let_go_of_exchange_lock(self) {
+        if let Some(held) = self.exchange_lock.try_update_value(Option::take).flatten() {
+            held.release();
+        }
+    }
+
     /// Whether the work numbered `number` is the latest started here.
     fn is_latest_work(self, number: u64) -> bool {
         self.latest_work.try_get_value() == Some(number)
@@ -195,6 +211,7 @@ impl SessionLink {
     fn end_work(self, number: u64) {
         if self.is_latest_work(number) {
             self.drop_sign_in_marker();
+            self.let_go_of_exchange_lock();
             self.own_work.try_set(None);
         }
     }
@@ -319,9 +336,14 @@ impl SessionLink {
         // without its marker having reached this one yet: one at a time, and
         // a session it stored meanwhile is this tab's too.
         let stored_before = auth.stored_user().map(|user| user.refresh_token);
-        let _one_at_a_time = lock::acquire(&exchange_lock_name(&instant.config().app_id)).await;
+        let one_at_a_time = lock::acquire(&exchange_lock_name(&instant.config().app_id)).await;
         if !self.is_latest_work(work) || self.signed_out_of_this_clerk_session_since(started) {
             return;
+        }
+        // Held until this exchange ends (`one_at_a_time` is dropped) or
+        // later work overtakes it (`start_work` lets go at once).
+        if let Some(held) = &one_at_a_time {
+            self.exchange_lock.try_set_value(Some(held.early_release()));
         }
         // Read once this exchange's turn has come, not before its wait: Clerk
         // may have switched accounts meanwhile, and the token asked for next
@@ -363,6 +385,13 @@ impl SessionLink {
         // mismatch and switches). Not if it was overtaken (another tab's
         // session, a sign-out): then its owner is not this one to write.
         let signed_in = auth.sign_in_with_id_token(&client_name, &token).await;
+        if !self.is_latest_work(work) {
+            // Overtaken by a Sign out here, which began a new generation (the
+            // sign-in changed nothing and ended a session it made) and let go
+            // of the lock: another tab may have signed in since, its owner
+            // not this exchange's to take away.
+            return;
+        }
         let holds_it = signed_in.is_ok_and(|user| {
             auth.user()
                 .is_some_and(|held| held.refresh_token == user.refresh_token)
@@ -601,6 +630,7 @@ pub fn SessionLinkProvider(
         sign_in_marker_key: StoredValue::new(sign_in_key.clone()),
         signed_out_session_key: StoredValue::new(signed_out_key),
         sign_in_marker: StoredValue::new_local(None),
+        exchange_lock: StoredValue::new_local(None),
         clerk_sign_out_error: RwSignal::new(None),
         client_name: StoredValue::new(client_name),
         owner_key: StoredValue::new(owner_key.clone()),
