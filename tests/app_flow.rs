@@ -745,6 +745,63 @@ async fn another_tabs_sign_out_while_the_token_is_on_its_way_ends_the_exchange()
     reset().await;
 }
 
+/// Another tab signs out of the Clerk session whose token this tab's
+/// exchange still waits for (Clerk not answering), and the person then
+/// signs in here as someone else before that token call's time limit: the
+/// exchange cut short stops there when its call ends, as it would for a
+/// Sign out here, and its failure is not shown as the new account's
+/// ("Error signing in to Instant!" under the new account's name). It
+/// checked for a Sign out of the Clerk session signed in by then, the new
+/// account's, rather than of the one it was exchanging for.
+#[wasm_bindgen_test]
+async fn another_tabs_sign_out_of_a_hanging_sign_in_leaves_no_error_for_the_next_account() {
+    reset().await;
+    let app = mount_app(config());
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    let exchanges = exchange_count().await;
+    clerk_stall_next("getToken");
+    sign_in_to_clerk(&unique_email("hanging-then-signed-out-elsewhere")).await;
+    // The token call is on its way (and hangs).
+    wait_for_text(&app, SLOW).await;
+    // Another tab's Sign out of this Clerk session: its mark in storage,
+    // then Clerk's sign-out, which reaches this tab.
+    let session = clerk_session_id().expect("a Clerk session");
+    store_and_announce(
+        &clerk_instant::app::signed_out_session_key(app_id()),
+        &format!("{} {session}", js_sys::Date::now() as u64),
+    );
+    sign_out_of_clerk().await;
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+
+    let recorder = TextRecorder::start(&app);
+    let second = unique_email("next-account-after-a-sign-out-elsewhere");
+    sign_in_to_clerk(&second).await;
+    // Past the stalled call's time limit (15 s).
+    let start = js_sys::Date::now();
+    while !app.text().contains(SIGNED_IN) {
+        assert!(
+            js_sys::Date::now() - start < 30_000.0,
+            "not signed in: {}",
+            app.text()
+        );
+        gloo_timers::future::TimeoutFuture::new(50).await;
+    }
+    text_a_moment_later(&app).await;
+    let texts = recorder.stop();
+    assert!(
+        texts.iter().all(|text| !text.contains("Error")),
+        "an error showed on the way: {texts:#?}"
+    );
+    assert_eq!(exchange_count().await, exchanges + 1);
+    let stored = stored_instant_user().expect("a stored session");
+    assert_eq!(stored["email"].as_str(), Some(second.as_str()));
+    assert_eq!(stored_owner(), clerk_user_id());
+    click_button(&app, "Sign out").await;
+    wait_until("signed out", || has_button(&app, "Sign in")).await;
+    drop(app);
+    reset().await;
+}
+
 /// A page whose stored session was ended on another device, loaded with
 /// its session check failing (offline, or Instant down): still signed in.
 async fn session_ended_elsewhere_then_its_check_failed(name: &str) -> Mounted {

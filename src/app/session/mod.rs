@@ -135,13 +135,19 @@ impl SessionLink {
     /// Whether a Sign out of the Clerk session signed in now (here or in
     /// another tab) was started at `since` (ms since the epoch) or later.
     fn signed_out_of_this_clerk_session_since(&self, since: u64) -> bool {
-        let Some(here) = self.clerk_session_id() else {
+        self.signed_out_of_since(self.clerk_session_id().as_deref(), since)
+    }
+
+    /// Whether a Sign out of the Clerk session `clerk_session_id` (here or
+    /// in another tab) was started at `since` (ms since the epoch) or later.
+    fn signed_out_of_since(&self, clerk_session_id: Option<&str>, since: u64) -> bool {
+        let Some(ended) = clerk_session_id else {
             return false;
         };
         self.signed_out_session_key
             .try_get_value()
             .and_then(|key| marked_session(&key))
-            .is_some_and(|(written, session)| written >= since && session == here)
+            .is_some_and(|(written, session)| written >= since && session == ended)
     }
 
     /// Whether the Instant session was made for the Clerk user signed in now.
@@ -320,7 +326,9 @@ impl SessionLink {
     /// The exchange numbered `work`, started at `started` (ms since the
     /// epoch). A Sign out started meanwhile ends it, here or in another tab
     /// (whose Instant sign-out this tab's client only hears of, and which
-    /// has nothing to cut short before this tab holds a session): once it
+    /// has nothing to cut short before this tab holds a session), a Sign
+    /// out of the Clerk session it exchanges for even when Clerk has moved
+    /// on to another account's session by the time its token comes: once it
     /// has a token it neither signs in nor reports a failure, and a session
     /// it got while another tab's Sign out began is signed out again.
     async fn run_exchange(self, work: u64, started: u64, fresh_token: bool) {
@@ -351,6 +359,11 @@ impl SessionLink {
         let Some(Some(clerk_user_id)) = self.clerk.user_id.try_get_untracked() else {
             return;
         };
+        // The Clerk session the token asked for next belongs to: a Sign out
+        // of it (here or in another tab) ends this exchange, also once Clerk
+        // has moved on to another account's session, whose sign-in the
+        // sync effect then sees to.
+        let exchanging_for = self.clerk_session_id();
         if self.another_tab_signed_in_meanwhile(&clerk_user_id, stored_before) {
             // Now, not when its `storage` events come: a page that still
             // showed no session then would exchange again.
@@ -365,7 +378,9 @@ impl SessionLink {
                 })
                 .await,
         );
-        if !self.is_latest_work(work) || self.signed_out_of_this_clerk_session_since(started) {
+        if !self.is_latest_work(work)
+            || self.signed_out_of_since(exchanging_for.as_deref(), started)
+        {
             return;
         }
         let token = match token {
@@ -396,7 +411,7 @@ impl SessionLink {
             auth.user()
                 .is_some_and(|held| held.refresh_token == user.refresh_token)
         });
-        if holds_it && self.signed_out_of_this_clerk_session_since(started) {
+        if holds_it && self.signed_out_of_since(exchanging_for.as_deref(), started) {
             // Another tab's Sign out came while the request was on its way,
             // and had no session here to end: end this one.
             spawn_local(self.sign_out_of_instant());
