@@ -72,6 +72,11 @@ pub struct SessionLink {
     /// time limits later), which other tabs' exchanges and this tab's next
     /// one would wait for.
     exchange_lock: StoredValue<Option<lock::EarlyRelease>, LocalStorage>,
+    /// This tab's exchange while it waits for Clerk's token: its number,
+    /// when it started and the Clerk session it is for. Another tab's Sign
+    /// out of that session ends it then and there (see
+    /// `give_up_exchange_signed_out_elsewhere`).
+    token_wait: StoredValue<Option<(u64, u64, String)>>,
     /// Why the last Sign out could not sign out of Clerk (Instant was).
     clerk_sign_out_error: RwSignal<Option<ClerkError>>,
     client_name: StoredValue<String>,
@@ -371,6 +376,8 @@ impl SessionLink {
             self.owner.try_set(Some(clerk_user_id));
             return;
         }
+        self.token_wait
+            .try_set_value(exchanging_for.clone().map(|id| (work, started, id)));
         let token = token_to_exchange(
             self.clerk
                 .get_token_retrying(GetTokenOptions {
@@ -378,6 +385,11 @@ impl SessionLink {
                 })
                 .await,
         );
+        self.token_wait.try_update_value(|wait| {
+            if wait.as_ref().is_some_and(|(waiting, ..)| *waiting == work) {
+                *wait = None;
+            }
+        });
         if !self.is_latest_work(work)
             || self.signed_out_of_since(exchanging_for.as_deref(), started)
         {
@@ -423,6 +435,25 @@ impl SessionLink {
             // arrived by now): an owner left from an earlier session would
             // pass for a session on its way (see `sync::decide`).
             self.set_owner(None);
+        }
+    }
+
+    /// Ends this tab's exchange now if it waits for a token of a Clerk
+    /// session that another tab has started to sign out of: it would stop
+    /// anyway once the token came (see `run_exchange`), but a Clerk call
+    /// that does not answer takes up to its time limit (15 s) to end, and
+    /// meanwhile its lock, sign-in marker and "Loading…" would hold up the
+    /// next sign-in, here and in other tabs. Only while it waits for the
+    /// token: a sign-in request already out has its answer to see to.
+    fn give_up_exchange_signed_out_elsewhere(self) {
+        let Some(Some((work, started, session))) = self.token_wait.try_get_value() else {
+            return;
+        };
+        if self.is_latest_work(work) && self.signed_out_of_since(Some(&session), started) {
+            // As later work would: the exchange stops at its next step.
+            let later = work + 1;
+            self.latest_work.try_set_value(later);
+            self.end_work(later);
         }
     }
 
@@ -646,6 +677,7 @@ pub fn SessionLinkProvider(
         signed_out_session_key: StoredValue::new(signed_out_key),
         sign_in_marker: StoredValue::new_local(None),
         exchange_lock: StoredValue::new_local(None),
+        token_wait: StoredValue::new(None),
         clerk_sign_out_error: RwSignal::new(None),
         client_name: StoredValue::new(client_name),
         owner_key: StoredValue::new(owner_key.clone()),
@@ -702,6 +734,10 @@ fn follow_other_tabs(link: SessionLink, owner_key: String, marker_keys: [String;
             if key.as_ref().is_none_or(|key| key == marker_key) {
                 follow_marker(marker_key.clone(), *clerk_session_id);
             }
+        }
+        let signed_out_key = link.signed_out_session_key.try_get_value();
+        if key.is_none() || key == signed_out_key {
+            link.give_up_exchange_signed_out_elsewhere();
         }
     });
     on_cleanup(move || storage_listener.remove());
