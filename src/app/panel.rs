@@ -133,24 +133,12 @@ pub fn local_server_help(error: &InstantError) -> Option<&'static str> {
     )
 }
 
-/// Whether `uri`'s host is this computer, by the rule the clerk module
-/// applies to a publishable key's host (which it keeps to itself: the two
-/// modules share nothing): `localhost` and its subdomains, `[::1]` as
-/// written, and IPv4 loopback addresses.
+/// Whether `uri`'s host is this computer, by the clerk module's rule for a
+/// publishable key's host.
 fn is_on_this_computer(uri: &str) -> bool {
     let rest = uri.split_once("://").map_or(uri, |(_, rest)| rest);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = match authority.strip_prefix('[') {
-        Some(ipv6) => ipv6.split(']').next().unwrap_or_default(),
-        None => authority.split(':').next().unwrap_or_default(),
-    }
-    .to_ascii_lowercase();
-    host == "localhost"
-        || host.ends_with(".localhost")
-        || host == "::1"
-        || host
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    crate::clerk::is_loopback_host(authority)
 }
 
 #[cfg(test)]

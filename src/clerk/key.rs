@@ -184,7 +184,12 @@ fn split_port(host: &str) -> Option<(&str, &str)> {
     host.rsplit_once(':')
 }
 
-fn is_loopback_host(host: &str) -> bool {
+/// Whether `host` (`name`, `name:port`, `[v6]` or `[v6]:port`) is this
+/// computer, by the rule [`PublishableKey::is_loopback`] applies to a
+/// key's host: `localhost` and its subdomains, `[::1]` as written, and IPv4
+/// loopback addresses. Also for other addresses an app tells a person
+/// about (an API of its own on this computer, say).
+pub fn is_loopback_host(host: &str) -> bool {
     let name = match split_port(host) {
         Some((name, _)) => name,
         None => host.trim_start_matches('[').trim_end_matches(']'),

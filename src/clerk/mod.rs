@@ -65,7 +65,7 @@ pub use error::{ClerkError, Result};
 pub use hooks::{
     try_use_clerk_auth, use_clerk_auth, GetTokenOptions, UseClerkAuthReturn, TOKEN_RETRY_DELAY,
 };
-pub use key::{InstanceKind, PublishableKey};
+pub use key::{is_loopback_host, InstanceKind, PublishableKey};
 pub use loader::{CLERK_SCRIPT_PATH, DEFAULT_CALL_TIMEOUT, DEFAULT_LOAD_TIMEOUT, UI_SCRIPT_PATH};
 pub use provider::{ClerkProvider, SignInMode};
 pub use state::{ClerkSession, ClerkState, ClerkUser};
