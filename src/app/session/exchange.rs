@@ -1,0 +1,229 @@
+//! The token exchange: a Clerk token for an Instant session, one tab at a
+//! time (the Web Lock in `lock`), ended by a Sign out here or elsewhere.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::lock::{self, exchange_lock_name};
+use super::storage::{fresh_marker, read_owner, write_marker, SignInMarker};
+use super::SessionLink;
+use crate::app::sync::Busy;
+use crate::app::token::token_to_exchange;
+use crate::clerk::GetTokenOptions;
+
+impl SessionLink {
+    /// Gets a Clerk token and exchanges it for an Instant session (unless
+    /// an exchange or sign-out is already under way).
+    pub fn exchange(self) {
+        self.start_exchange(false);
+    }
+
+    /// Clears a shown error and exchanges again (the Retry button), with a
+    /// fresh Clerk token: Clerk's cached one (it keeps one for up to a
+    /// minute) would not carry a claim added since, say.
+    pub fn retry(self) {
+        if let Some(instant) = self.instant.try_get_value() {
+            instant.auth().clear_error();
+        }
+        self.start_exchange(true);
+    }
+
+    fn start_exchange(self, fresh_token: bool) {
+        if self.own_work.try_get_untracked().flatten().is_some() {
+            return;
+        }
+        self.clerk_sign_out_error.set(None);
+        self.spawn_exchange(fresh_token);
+    }
+
+    /// Starts an exchange as this tab's latest work, and ends that work
+    /// when it is done. Other tabs see its sign-in marker at once and wait
+    /// for its session rather than exchange too; the marker goes once the
+    /// session (or the failure) is in, or later work overtakes it.
+    pub(super) fn spawn_exchange(self, fresh_token: bool) {
+        let work = self.start_work(Busy::Exchanging);
+        // Asked for (or a new account's): a Sign out before it no longer
+        // stands.
+        if let Some(key) = self.signed_out_session_key.try_get_value() {
+            write_marker(&key, None);
+        }
+        let marker = self
+            .sign_in_marker_key
+            .try_get_value()
+            .and_then(|key| SignInMarker::write(key, &self.clerk_session_id().unwrap_or_default()));
+        if marker.is_some() {
+            // Storage now holds this tab's marker, not one another tab wrote.
+            self.other_tab_signing_in.try_set(None);
+        }
+        self.sign_in_marker.try_set_value(marker);
+        let started = js_sys::Date::now() as u64;
+        spawn_local(async move {
+            self.run_exchange(work, started, fresh_token).await;
+            self.end_work(work);
+        });
+    }
+
+    /// The exchange numbered `work`, started at `started` (ms since the
+    /// epoch). A Sign out started meanwhile ends it, here or in another tab
+    /// (whose Instant sign-out this tab's client only hears of, and which
+    /// has nothing to cut short before this tab holds a session), a Sign
+    /// out of the Clerk session it exchanges for even when Clerk has moved
+    /// on to another account's session by the time its token comes: once it
+    /// has a token it neither signs in nor reports a failure, and a session
+    /// it got while another tab's Sign out began is signed out again.
+    async fn run_exchange(self, work: u64, started: u64, fresh_token: bool) {
+        let (Some(instant), Some(client_name), Some(Some(_))) = (
+            self.instant.try_get_value(),
+            self.client_name.try_get_value(),
+            self.clerk.user_id.try_get_untracked(),
+        ) else {
+            return;
+        };
+        let auth = instant.auth();
+        // Another tab in view may be exchanging for the same Clerk sign-in
+        // without its marker having reached this one yet: one at a time, and
+        // a session it stored meanwhile is this tab's too.
+        let stored_before = auth.stored_user().map(|user| user.refresh_token);
+        let one_at_a_time = lock::acquire(&exchange_lock_name(&instant.config().app_id)).await;
+        if !self.is_latest_work(work) || self.signed_out_of_this_clerk_session_since(started) {
+            return;
+        }
+        // Held until this exchange ends (`one_at_a_time` is dropped) or
+        // later work overtakes it (`start_work` lets go at once).
+        if let Some(held) = &one_at_a_time {
+            self.exchange_lock.try_set_value(Some(held.early_release()));
+        }
+        // Read once this exchange's turn has come, not before its wait: Clerk
+        // may have switched accounts meanwhile, and the token asked for next
+        // is the account's signed in now, whose session it makes (or finds).
+        let Some(Some(clerk_user_id)) = self.clerk.user_id.try_get_untracked() else {
+            return;
+        };
+        // The Clerk session the token asked for next belongs to: a Sign out
+        // of it (here or in another tab) ends this exchange, also once Clerk
+        // has moved on to another account's session, whose sign-in the
+        // sync effect then sees to.
+        let exchanging_for = self.clerk_session_id();
+        if self.another_tab_signed_in_meanwhile(&clerk_user_id, stored_before) {
+            // Now, not when its `storage` events come: a page that still
+            // showed no session then would exchange again.
+            auth.take_stored_session();
+            self.owner.try_set(Some(clerk_user_id));
+            return;
+        }
+        self.token_wait
+            .try_set_value(exchanging_for.clone().map(|id| (work, started, id)));
+        let token = token_to_exchange(
+            self.clerk
+                .get_token_retrying(GetTokenOptions {
+                    skip_cache: fresh_token,
+                })
+                .await,
+        );
+        self.token_wait.try_update_value(|wait| {
+            if wait.as_ref().is_some_and(|(waiting, ..)| *waiting == work) {
+                *wait = None;
+            }
+        });
+        if !self.is_latest_work(work)
+            || self.signed_out_of_since(exchanging_for.as_deref(), started)
+        {
+            return;
+        }
+        let token = match token {
+            Ok(token) => token,
+            // A session another tab made meanwhile stands: the error would
+            // only hide it (and the sync effect checks whose it is).
+            Err(_) if auth.user().is_some() => return,
+            Err(error) => {
+                auth.report_error(error);
+                // Nobody's session is left to own (see below).
+                self.set_owner(None);
+                return;
+            }
+        };
+        // The session is now the token's: remember whose it is even if the
+        // person switched accounts meanwhile (the sync effect then sees the
+        // mismatch and switches). Not if it was overtaken (another tab's
+        // session, a sign-out): then its owner is not this one to write.
+        let signed_in = auth.sign_in_with_id_token(&client_name, &token).await;
+        if !self.is_latest_work(work) {
+            // Overtaken by a Sign out here, which began a new generation (the
+            // sign-in changed nothing and ended a session it made) and let go
+            // of the lock: another tab may have signed in since, its owner
+            // not this exchange's to take away.
+            return;
+        }
+        let holds_it = signed_in.is_ok_and(|user| {
+            auth.user()
+                .is_some_and(|held| held.refresh_token == user.refresh_token)
+        });
+        if holds_it && self.signed_out_of_since(exchanging_for.as_deref(), started) {
+            // Another tab's Sign out came while the request was on its way,
+            // and had no session here to end: end this one.
+            spawn_local(self.sign_out_of_instant());
+        } else if holds_it {
+            self.set_owner(Some(clerk_user_id));
+            self.tidy_sign_out_marker();
+        } else if auth.user().is_none() {
+            // Failed, with no session here (another tab's would have
+            // arrived by now): an owner left from an earlier session would
+            // pass for a session on its way (see `sync::decide`).
+            self.set_owner(None);
+        }
+    }
+
+    /// Ends this tab's exchange now if it waits for a token of a Clerk
+    /// session that another tab has started to sign out of: it would stop
+    /// anyway once the token came (see `run_exchange`), but a Clerk call
+    /// that does not answer takes up to its time limit (15 s) to end, and
+    /// meanwhile its lock, sign-in marker and "Loading…" would hold up the
+    /// next sign-in, here and in other tabs. Only while it waits for the
+    /// token: a sign-in request already out has its answer to see to.
+    pub(super) fn give_up_exchange_signed_out_elsewhere(self) {
+        let Some(Some((work, started, session))) = self.token_wait.try_get_value() else {
+            return;
+        };
+        if self.is_latest_work(work) && self.signed_out_of_since(Some(&session), started) {
+            // As later work would: the exchange stops at its next step.
+            let later = work + 1;
+            self.latest_work.try_set_value(later);
+            self.end_work(later);
+        }
+    }
+
+    /// Whether storage holds a session that was not there as this tab's
+    /// exchange began (`stored_before`, its refresh token), made for
+    /// `clerk_user_id`: another tab's exchange for the same person.
+    fn another_tab_signed_in_meanwhile(
+        &self,
+        clerk_user_id: &str,
+        stored_before: Option<String>,
+    ) -> bool {
+        let Some(instant) = self.instant.try_get_value() else {
+            return false;
+        };
+        let stored = instant.auth().stored_user().map(|user| user.refresh_token);
+        stored.is_some()
+            && stored != stored_before
+            && self
+                .owner_key
+                .try_get_value()
+                .and_then(|key| read_owner(&key))
+                .as_deref()
+                == Some(clerk_user_id)
+    }
+
+    /// Takes away a Sign out marker that no longer counts: run out, or for
+    /// a Clerk session other than this tab's. One for this tab's session
+    /// stays: a Sign out of it may have started while this exchange ran.
+    fn tidy_sign_out_marker(&self) {
+        let Some(key) = self.sign_out_marker_key.try_get_value() else {
+            return;
+        };
+        let here = self.clerk_session_id();
+        if fresh_marker(&key).is_none_or(|(ending, _)| Some(ending) != here) {
+            write_marker(&key, None);
+        }
+    }
+}
