@@ -34,8 +34,15 @@
 //! /// The Clerk client name registered on the Instant app.
 //! const CLIENT_NAME: &str = "clerk";
 //!
+//! fn main() {
+//!     leptos::mount::mount_to_body(App);
+//! }
+//!
 //! #[component]
 //! fn App() -> impl IntoView {
+//!     // Against the emulator: the app id it prints, with
+//!     // `.with_api_uri("http://127.0.0.1:8788")` (its INSTANT_API_URI), and
+//!     // its CLERK_PUBLISHABLE_KEY and CLERK_CLIENT_NAME below.
 //!     provide_instant(init(InstantConfig::new("my-instant-app-id")));
 //!     view! {
 //!         <ClerkProvider publishable_key="pk_test_Y2xlcmsuZXhhbXBsZS5jb20k">
