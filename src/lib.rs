@@ -63,6 +63,8 @@
 //!     Effect::new(move |_| {
 //!         // Signed out for sure: not still loading, nor failed to load.
 //!         if clerk.state.with(ClerkState::is_signed_out) && instant_user.with(Option::is_some) {
+//!             // Signed out here at once; the server revoke it returns runs
+//!             // even when not awaited.
 //!             drop(db.auth().sign_out());
 //!         }
 //!     });
@@ -74,7 +76,18 @@
 //!     let auth = use_auth();
 //!     // Copy, for the several closures below (the handle itself is Clone).
 //!     let db = StoredValue::new_local(use_instant());
-//!     let getting_token = RwSignal::new(false);
+//!     // No stored session of this Clerk account's person: an exchange is
+//!     // due (the effect below starts it).
+//!     let exchange_due = move || {
+//!         let clerk_email = clerk.email.get();
+//!         let instant_email = auth.user.with_untracked(|user| {
+//!             user.as_ref().and_then(|user| user.email.clone())
+//!         });
+//!         instant_email.is_none() || instant_email != clerk_email
+//!     };
+//!     // "Loading…" from the first render when one is due, not a "Sign in
+//!     // to Instant" until the effect runs.
+//!     let getting_token = RwSignal::new(untrack(exchange_due));
 //!     let signing_out = RwSignal::new(false);
 //!
 //!     // `fresh` for the buttons: Clerk keeps a token for up to a minute, and
@@ -105,11 +118,7 @@
 //!     // The guide's `useEffect(…, [])`, for each Clerk account: a stored
 //!     // session of the same person is kept (a reload makes no exchange).
 //!     Effect::new(move |_| {
-//!         let clerk_email = clerk.email.get();
-//!         let instant_email = auth.user.with_untracked(|user| {
-//!             user.as_ref().and_then(|user| user.email.clone())
-//!         });
-//!         if instant_email.is_none() || instant_email != clerk_email {
+//!         if exchange_due() {
 //!             sign_in(false);
 //!         } else {
 //!             // Shown from storage: ask Instant once whether it still holds
