@@ -17,7 +17,6 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 const FAILED: &str = "Error signing in to Instant!";
-const SIGNED_IN: &str = "Signed in with Instant through Clerk!";
 
 /// The app's settings with a client name Instant does not know: every
 /// exchange fails.
@@ -203,14 +202,8 @@ async fn an_api_uri_without_a_scheme_says_the_settings_are_wrong() {
 
 #[wasm_bindgen_test]
 async fn sign_out_with_instant_unreachable_still_signs_out_of_both() {
-    reset().await;
-    let app = mount_app(config());
-    sign_in_to_clerk(&unique_email("sign-out-offline")).await;
-    wait_for_text(&app, SIGNED_IN).await;
-    let refresh_token = stored_instant_user().unwrap()["refresh_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let app = mount_signed_in(&unique_email("sign-out-offline")).await;
+    let refresh_token = refresh_token_of_stored_session();
     drop(app);
 
     // The same stored session on a page that cannot reach Instant.
@@ -242,14 +235,8 @@ async fn sign_out_with_instant_unreachable_still_signs_out_of_both() {
 
 #[wasm_bindgen_test]
 async fn a_failed_clerk_sign_out_says_so_and_can_be_finished() {
-    reset().await;
-    let app = mount_app(config());
-    sign_in_to_clerk(&unique_email("clerk-sign-out-fails")).await;
-    wait_for_text(&app, SIGNED_IN).await;
-    let refresh_token = stored_instant_user().unwrap()["refresh_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let app = mount_signed_in(&unique_email("clerk-sign-out-fails")).await;
+    let refresh_token = refresh_token_of_stored_session();
 
     // Clerk cannot be reached: its sign-out request fails as offline.
     fail_next_fetch_to("/__emulator/client/sign-out");

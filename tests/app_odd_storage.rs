@@ -13,8 +13,6 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const SIGNED_IN: &str = "Signed in with Instant through Clerk!";
-
 fn owner_key() -> String {
     clerk_instant::app::owner_storage_key(app_id())
 }
@@ -59,10 +57,7 @@ async fn odd_markers_leave_the_page_showing(app: &Mounted, shown: &str) {
 
 #[wasm_bindgen_test]
 async fn odd_markers_from_another_tab_do_not_hold_the_page_up() {
-    reset().await;
-    let app = mount_app(config());
-    sign_in_to_clerk(&unique_email("odd-markers")).await;
-    wait_for_text(&app, SIGNED_IN).await;
+    let app = mount_signed_in(&unique_email("odd-markers")).await;
     odd_markers_leave_the_page_showing(&app, SIGNED_IN).await;
     drop(app);
 
@@ -115,10 +110,7 @@ async fn an_owner_taken_away_or_garbled_is_written_back_with_the_session_kept() 
 
 #[wasm_bindgen_test]
 async fn an_owner_of_another_account_is_not_fought_over() {
-    reset().await;
-    let app = mount_app(config());
-    sign_in_to_clerk(&unique_email("owner-of-another")).await;
-    wait_for_text(&app, SIGNED_IN).await;
+    let app = mount_signed_in(&unique_email("owner-of-another")).await;
     let exchanges = exchange_count().await;
     let revokes = signout_count().await;
 

@@ -10,8 +10,6 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const SIGNED_IN: &str = "Signed in with Instant through Clerk!";
-
 #[wasm_bindgen_test]
 async fn a_token_missing_just_after_sign_in_is_asked_for_again() {
     reset().await;

@@ -289,6 +289,14 @@ pub fn stored_instant_user() -> Option<Value> {
         .and_then(|raw| serde_json::from_str(&raw).ok())
 }
 
+/// The refresh token of the stored Instant session (there must be one).
+pub fn refresh_token_of_stored_session() -> String {
+    stored_instant_user().expect("a stored Instant session")["refresh_token"]
+        .as_str()
+        .expect("a refresh token")
+        .to_owned()
+}
+
 /// The Clerk user id the app recorded as the Instant session's owner.
 #[cfg(feature = "app")]
 pub fn stored_owner() -> Option<String> {
@@ -499,6 +507,20 @@ pub fn mount<V: IntoView + 'static>(view: impl FnOnce() -> V + 'static) -> Mount
 #[cfg(feature = "app")]
 pub fn mount_app(config: AppConfig) -> Mounted {
     mount(move || view! { <clerk_instant::app::ClerkInstantApp config /> })
+}
+
+/// What the app's home page says once signed in to both.
+pub const SIGNED_IN: &str = "Signed in with Instant through Clerk!";
+
+/// Most tests' start: a [`reset`], the app mounted, Clerk signed in as
+/// `email`, and the page showing it signed in to both.
+#[cfg(feature = "app")]
+pub async fn mount_signed_in(email: &str) -> Mounted {
+    reset().await;
+    let app = mount_app(config());
+    sign_in_to_clerk(email).await;
+    wait_for_text(&app, SIGNED_IN).await;
+    app
 }
 
 /// The header's "Clerk: … Instant: …" line.
