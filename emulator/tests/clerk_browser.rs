@@ -17,11 +17,15 @@ use fantoccini::key::Key;
 use fantoccini::Locator;
 use serde_json::{json, Value};
 
-use browser::{Browser, TestApp};
+use browser::{Browser, FetchFault, Requests, TestApp};
 use clerk_support::{verify_session_token, ClerkApi};
 use support::Emulator;
 
 const WAIT: Duration = Duration::from_secs(20);
+
+/// The stand-in's sign-in request, and its account list's.
+const SIGN_IN: Requests = Requests::UrlEnding("/__emulator/client/sign-in");
+const ACCOUNTS: Requests = Requests::UrlEnding("/__emulator/accounts");
 
 struct Fixture {
     emulator: Emulator,
@@ -55,34 +59,6 @@ impl Fixture {
         self.browser.click_css("#open-sign-in").await;
         self.browser
             .wait_for_css("[role=dialog] .cle-account", WAIT)
-            .await;
-    }
-
-    /// Holds the page's sign-in requests until [`Self::release_sign_in`],
-    /// then sends them whatever the page did meanwhile, as a request
-    /// already on its way goes on when the page gives up on it.
-    async fn hold_sign_in(&self) {
-        self.browser
-            .js(
-                "var realFetch = window.fetch, released = false, go = null; \
-                 window.__release = function () { released = true; if (go) go(); }; \
-                 window.fetch = function (input, init) { \
-                   if (released || !String(input).endsWith('/__emulator/client/sign-in')) \
-                     return realFetch.apply(this, arguments); \
-                   var sent = Object.assign({}, init, { signal: undefined }); \
-                   return new Promise(function (resolve) { go = resolve; }) \
-                     .then(function () { return realFetch(input, sent); }); \
-                 }; \
-                 return true",
-                vec![],
-            )
-            .await;
-    }
-
-    /// Lets the sign-in request [`Self::hold_sign_in`] held go.
-    async fn release_sign_in(&self) {
-        self.browser
-            .js("window.__release(); return true", vec![])
             .await;
     }
 
@@ -1605,13 +1581,13 @@ async fn a_chosen_account_says_it_is_signing_in_while_the_emulator_answers() {
         .await;
     fx.open_account_list().await;
     // A slow connection: the sign-in request is held until released.
-    fx.hold_sign_in().await;
+    fx.browser.fault_fetch(SIGN_IN, FetchFault::Hold).await;
     fx.browser
         .click_css("[role=dialog] .cle-account[data-email='ada@example.com']")
         .await;
     let status = fx.picker_progress().await;
     assert_eq!(status, "Signing in as Ada Lovelace (ada@example.com)…");
-    fx.release_sign_in().await;
+    fx.browser.fault_fetch(SIGN_IN, FetchFault::Pass).await;
     fx.browser.wait_for_css_gone("[role=dialog]", WAIT).await;
     fx.wait_for_state("signed-in").await;
     fx.close().await;
@@ -1641,14 +1617,14 @@ async fn adding_an_address_that_is_already_an_account_says_it_signs_in_to_it() {
         .send_keys("Augusta")
         .await
         .unwrap();
-    fx.hold_sign_in().await;
+    fx.browser.fault_fetch(SIGN_IN, FetchFault::Hold).await;
     email.send_keys(&Key::Enter.to_string()).await.unwrap();
     let status = fx.picker_progress().await;
     assert_eq!(
         status,
         "Already an account: signing in as Ada Lovelace (ada@example.com)…"
     );
-    fx.release_sign_in().await;
+    fx.browser.fault_fetch(SIGN_IN, FetchFault::Pass).await;
     fx.wait_for_state("signed-in").await;
     assert_eq!(
         fx.browser
@@ -1741,7 +1717,7 @@ async fn a_sign_in_the_emulator_does_not_answer_gives_up_and_says_so() {
         .await;
     fx.open_account_list().await;
     // The sign-in request reaches the emulator only once released.
-    fx.hold_sign_in().await;
+    fx.browser.fault_fetch(SIGN_IN, FetchFault::Hold).await;
     let started = std::time::Instant::now();
     fx.browser.click_css("[role=dialog] .cle-account").await;
     assert_eq!(
@@ -1768,7 +1744,7 @@ async fn a_sign_in_the_emulator_does_not_answer_gives_up_and_says_so() {
     assert_eq!(after, json!({ "enabled": true, "progress": "" }));
 
     // The late answer's session is ended, and the page stays signed out.
-    fx.release_sign_in().await;
+    fx.browser.fault_fetch(SIGN_IN, FetchFault::Pass).await;
     let sessions = format!("/v1/sessions?user_id={}", user["id"].as_str().unwrap());
     let started = std::time::Instant::now();
     let (mut made, mut active) = (Value::Null, Value::Null);
@@ -1980,13 +1956,7 @@ async fn dashboard_switches_the_email_claim_by_keyboard() {
         .wait_for_css(&format!("tr[data-session-id='{session_id}'] button"), WAIT)
         .await;
     browser
-        .js(
-            "window.__fetch = window.fetch; window.fetch = function (url, init) { \
-               return init && init.method === 'POST' \
-                 ? Promise.reject(new TypeError('Failed to fetch')) \
-                 : window.__fetch(url, init); }; return true",
-            vec![],
-        )
+        .fault_fetch(Requests::Method("POST"), FetchFault::Fail)
         .await;
     let failed = "var p = document.getElementById('problem').textContent; \
                   var b = document.activeElement; \
@@ -2003,9 +1973,7 @@ async fn dashboard_switches_the_email_claim_by_keyboard() {
         browser.js(failed, vec![]).await,
         json!("Revoke failed: Failed to fetch | Revoke | false")
     );
-    browser
-        .js("window.fetch = window.__fetch; return true", vec![])
-        .await;
+    browser.fault_fetch(Requests::All, FetchFault::Pass).await;
     revoke.send_keys(&Key::Enter.to_string()).await.unwrap();
     browser
         .wait_for_js(
@@ -2033,13 +2001,7 @@ async fn dashboard_keeps_a_revoke_that_failed_while_the_emulator_was_unreachable
     let (_emulator, api, browser, session_id, revoke) = dashboard_with_a_session().await;
     // Every request fails, as with the emulator stopped: the revoke and
     // the polls after it.
-    browser
-        .js(
-            "window.__fetch = window.fetch; window.fetch = function () { \
-               return Promise.reject(new TypeError('Failed to fetch')); }; return true",
-            vec![],
-        )
-        .await;
+    browser.fault_fetch(Requests::All, FetchFault::Fail).await;
     revoke.send_keys(&Key::Enter.to_string()).await.unwrap();
     let problem = "return document.getElementById('problem').textContent";
     // Two polls' time (one every 2 s): the one the revoke starts, and one more.
@@ -2051,9 +2013,7 @@ async fn dashboard_keeps_a_revoke_that_failed_while_the_emulator_was_unreachable
              start it again, and this page follows once it answers"
         )
     );
-    browser
-        .js("window.fetch = window.__fetch; return true", vec![])
-        .await;
+    browser.fault_fetch(Requests::All, FetchFault::Pass).await;
     browser
         .wait_for_js(
             "a poll to get through again",
@@ -2077,17 +2037,7 @@ async fn dashboard_gives_up_on_a_hung_emulator_and_says_so() {
     let (_emulator, _api, browser, _session_id, revoke) = dashboard_with_a_session().await;
     // Every request waits for an answer that never comes, as from a hung
     // emulator; only the page's own time limit ends it.
-    browser
-        .js(
-            "window.__requests = 0; window.fetch = function (input, init) { \
-               window.__requests += 1; \
-               return new Promise(function (resolve, reject) { \
-                 var signal = init && init.signal; \
-                 if (signal) signal.addEventListener('abort', function () { reject(signal.reason); }); \
-               }); }; return true",
-            vec![],
-        )
-        .await;
+    browser.fault_fetch(Requests::All, FetchFault::Hang).await;
     revoke.send_keys(&Key::Enter.to_string()).await.unwrap();
     let problem = browser
         .wait_for_js(
@@ -2105,8 +2055,8 @@ async fn dashboard_gives_up_on_a_hung_emulator_and_says_so() {
     );
     // One revoke and at most one poll at a time over those 10 s (one
     // every 2 s would have made five).
-    let requests = browser.js("return window.__requests", vec![]).await;
-    assert!(requests.as_u64().unwrap() <= 3, "{requests} requests");
+    let requests = browser.faulted_fetches().await;
+    assert!(requests <= 3, "{requests} requests");
     browser.close().await;
 }
 
@@ -2325,18 +2275,7 @@ async fn a_sign_in_the_emulator_has_not_answered_keeps_focus_in_the_picker() {
         .await;
     // The emulator does not answer the sign-in (stopped in a debugger, a
     // machine under load): the request never settles.
-    fx.browser
-        .js(
-            "window.__realFetch = window.__realFetch || window.fetch; \
-             window.fetch = function (input) { \
-               if (String(input).endsWith('/__emulator/client/sign-in')) \
-                 return new Promise(function () {}); \
-               return window.__realFetch.apply(this, arguments); \
-             }; \
-             return true",
-            vec![],
-        )
-        .await;
+    fx.browser.fault_fetch(SIGN_IN, FetchFault::Hang).await;
     c.active_element()
         .await
         .unwrap()
@@ -2419,27 +2358,6 @@ async fn an_account_gone_since_the_picker_listed_it_is_explained_and_the_list_re
     fx.close().await;
 }
 
-/// Makes the test app's `fetch` of the account list reject as the browser
-/// does when the emulator cannot be reached (`"fail"`), never settle, as
-/// when it does not answer (`"stall"`), or go through again (`"pass"`).
-async fn accounts_fetch(fx: &Fixture, how: &str) {
-    fx.browser
-        .js(
-            "var how = arguments[0]; \
-             window.__realFetch = window.__realFetch || window.fetch; \
-             window.fetch = function (input) { \
-               if (String(input).endsWith('/__emulator/accounts')) { \
-                 if (how === 'fail') return Promise.reject(new TypeError('Failed to fetch')); \
-                 if (how === 'stall') return new Promise(function () {}); \
-               } \
-               return window.__realFetch.apply(this, arguments); \
-             }; \
-             return true",
-            vec![json!(how)],
-        )
-        .await;
-}
-
 /// The picker's alert, once it says something.
 async fn picker_alert(fx: &Fixture, timeout: Duration) -> String {
     fx.browser
@@ -2469,7 +2387,7 @@ async fn the_picker_says_what_went_wrong_in_plain_words() {
     fx.open_app("/").await;
     let clerk = fx.emulator.clerk_url();
 
-    accounts_fetch(&fx, "fail").await;
+    fx.browser.fault_fetch(ACCOUNTS, FetchFault::Fail).await;
     fx.browser
         .js("Clerk.openSignIn(); return true", vec![])
         .await;
@@ -2481,7 +2399,7 @@ async fn the_picker_says_what_went_wrong_in_plain_words() {
         )
     );
     // Then the list loads.
-    accounts_fetch(&fx, "pass").await;
+    fx.browser.fault_fetch(ACCOUNTS, FetchFault::Pass).await;
     let retry = c
         .find(Locator::XPath(
             "//*[@role='dialog']//button[normalize-space()='Try again']",
@@ -2514,7 +2432,7 @@ async fn the_picker_says_what_went_wrong_in_plain_words() {
 
     // An emulator that does not answer: "Loading accounts…" for 10 s, then
     // the same state.
-    accounts_fetch(&fx, "stall").await;
+    fx.browser.fault_fetch(ACCOUNTS, FetchFault::Hang).await;
     fx.browser
         .js("Clerk.openSignIn(); return true", vec![])
         .await;
@@ -2534,7 +2452,7 @@ async fn the_picker_says_what_went_wrong_in_plain_words() {
         "{:?}",
         started.elapsed()
     );
-    accounts_fetch(&fx, "pass").await;
+    fx.browser.fault_fetch(ACCOUNTS, FetchFault::Pass).await;
 
     // An address the emulator refuses, in the modal and on /sign-in.
     let refused = "Instant does not accept this email address, so the emulator cannot sign in \

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, Locator};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// A headless Chromium session.
 pub struct Browser {
@@ -173,6 +173,105 @@ impl Browser {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+}
+
+/// What [`Browser::fault_fetch`] does to the page's requests it applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FetchFault {
+    /// Reject with `TypeError('Failed to fetch')`, as the browser does when
+    /// the server cannot be reached.
+    Fail,
+    /// Never settle, as a server that does not answer; only the request's
+    /// own `signal` ends it (rejecting with the signal's reason), so a
+    /// page's time limits still work.
+    Hang,
+    /// Hold until the next [`Browser::fault_fetch`] (with [`Self::Pass`],
+    /// say), then send without the request's `signal`, whatever the page
+    /// did meanwhile: a request already on its way goes on when the page
+    /// gives up on it.
+    Hold,
+    /// Go through, as the page's own fetch sends it.
+    Pass,
+}
+
+/// The page's requests a [`FetchFault`] applies to.
+#[derive(Clone, Copy, Debug)]
+pub enum Requests<'a> {
+    /// Every request.
+    All,
+    /// Those with this method (`"POST"`; a request without one is `GET`).
+    Method(&'a str),
+    /// Those whose URL ends with this (`"/__emulator/accounts"`).
+    UrlEnding(&'a str),
+}
+
+impl Browser {
+    /// From now on, the current page's `requests` get `fault`, and every
+    /// other request goes through; each call replaces the last one's rule
+    /// and lets the requests it held go. The first call on a page wraps
+    /// the page's `fetch` as it then is (the test app's, which records
+    /// `window.__fetches`, still sees what goes through); a new page has
+    /// no rule. [`Self::faulted_fetches`] counts the requests the rule
+    /// applied to.
+    pub async fn fault_fetch(&self, requests: Requests<'_>, fault: FetchFault) {
+        let (method, url_ending) = match requests {
+            Requests::All => (None, ""),
+            Requests::Method(method) => (Some(method.to_ascii_uppercase()), ""),
+            Requests::UrlEnding(ending) => (None, ending),
+        };
+        let fault = match fault {
+            FetchFault::Fail => "fail",
+            FetchFault::Hang => "hang",
+            FetchFault::Hold => "hold",
+            FetchFault::Pass => "pass",
+        };
+        self.js(
+            "var faults = window.__fetchFaults; \
+             if (!faults) { \
+               var next = window.fetch; \
+               faults = window.__fetchFaults = { rule: null, count: 0, held: [] }; \
+               window.fetch = function (input, init) { \
+                 var rule = faults.rule; \
+                 var url = String(input && input.url ? input.url : input); \
+                 var method = String((init && init.method) || (input && input.method) || 'GET') \
+                   .toUpperCase(); \
+                 if (!rule || rule.fault === 'pass' || !url.endsWith(rule.urlEnding) || \
+                     (rule.method && rule.method !== method)) \
+                   return next.apply(this, arguments); \
+                 faults.count += 1; \
+                 if (rule.fault === 'fail') return Promise.reject(new TypeError('Failed to fetch')); \
+                 var signal = init && init.signal; \
+                 if (rule.fault === 'hang') return new Promise(function (resolve, reject) { \
+                   if (!signal) return; \
+                   if (signal.aborted) reject(signal.reason); \
+                   signal.addEventListener('abort', function () { reject(signal.reason); }); \
+                 }); \
+                 var sent = Object.assign({}, init, { signal: undefined }); \
+                 return new Promise(function (resolve) { faults.held.push(resolve); }) \
+                   .then(function () { return next(input, sent); }); \
+               }; \
+             } \
+             var held = faults.held; \
+             faults.rule = { method: arguments[0], urlEnding: arguments[1], fault: arguments[2] }; \
+             faults.count = 0; \
+             faults.held = []; \
+             held.forEach(function (go) { go(); }); \
+             return true",
+            vec![json!(method), json!(url_ending), json!(fault)],
+        )
+        .await;
+    }
+
+    /// How many requests the current [`Self::fault_fetch`] rule applied to.
+    pub async fn faulted_fetches(&self) -> u64 {
+        self.js(
+            "return window.__fetchFaults ? window.__fetchFaults.count : 0",
+            vec![],
+        )
+        .await
+        .as_u64()
+        .expect("a count")
     }
 }
 
