@@ -115,9 +115,7 @@ fn assert_announced_once(app: &Mounted, selector: &str, text: &str) {
 
 #[wasm_bindgen_test]
 async fn a_sign_in_that_cannot_open_says_why_until_one_does() {
-    reset().await;
-    let app = mount_app(config());
-    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    let app = mount_signed_out().await;
     clerk_fail_next_open_sign_in("Clerk UI components are not ready");
     focus_and_click_button(&app, "Sign in").await;
     wait_for_text(&app, "Clerk's sign-in did not open.").await;

@@ -12,9 +12,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 async fn a_token_missing_just_after_sign_in_is_asked_for_again() {
-    reset().await;
-    let app = mount_app(config());
-    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    let app = mount_signed_out().await;
     let exchanges = exchange_count().await;
 
     clerk_withhold_tokens(1);
@@ -48,9 +46,7 @@ async fn a_token_missing_just_after_sign_in_is_asked_for_again() {
 
 #[wasm_bindgen_test]
 async fn no_token_even_when_asked_again_shows_why_and_retry_recovers() {
-    reset().await;
-    let app = mount_app(config());
-    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    let app = mount_signed_out().await;
     let exchanges = exchange_count().await;
 
     clerk_withhold_tokens(2);

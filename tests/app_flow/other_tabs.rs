@@ -204,9 +204,7 @@ async fn an_exchange_waits_for_another_tabs_under_way_and_takes_its_session() {
 /// a second exchange, and the first session revoked.
 #[wasm_bindgen_test]
 async fn an_account_switch_while_the_exchange_waits_its_turn_exchanges_once_for_the_new_account() {
-    reset().await;
-    let app = mount_app(config());
-    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    let app = mount_signed_out().await;
     let exchanges = exchange_count().await;
     // Another tab's exchange is under way; its marker has not come.
     hold_exchange_lock().await;
@@ -322,9 +320,7 @@ async fn another_tabs_account_switch_shows_loading_not_the_prompt() {
 
 #[wasm_bindgen_test]
 async fn a_tab_in_the_background_leaves_the_exchange_to_the_tab_in_view() {
-    reset().await;
-    let app = mount_app(config());
-    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    let app = mount_signed_out().await;
     let exchanges = exchange_count().await;
 
     // The person signs in in another tab; this one, in the background,

@@ -215,9 +215,7 @@ async fn index_html_is_the_home_page() {
 /// page shown, as at `/account`.
 #[wasm_bindgen_test]
 async fn a_trailing_slash_marks_the_same_nav_link() {
-    reset().await;
-    let app = mount_app(config());
-    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    let app = mount_signed_out().await;
     sign_in_to_clerk(&unique_email("trailing-slash")).await;
     wait_for_text(&app, SIGNED_IN).await;
     drop(app);

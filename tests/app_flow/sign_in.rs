@@ -107,9 +107,7 @@ async fn first_sign_in_creates_the_instant_user_and_a_remount_reuses_it() {
 
 #[wasm_bindgen_test]
 async fn a_sign_in_that_did_not_come_through_this_page_leaves_focus_alone() {
-    reset().await;
-    let app = mount_app(config());
-    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    let app = mount_signed_out().await;
     // Nothing focused yet, as on a page a person has only been reading.
     if let Some(active) = page_document().active_element() {
         let _ = active.unchecked_into::<web_sys::HtmlElement>().blur();
@@ -183,9 +181,7 @@ async fn with_storage_full_a_new_clerk_session_for_the_same_user_keeps_the_insta
 
 #[wasm_bindgen_test]
 async fn a_sign_in_that_hangs_offers_a_sign_out() {
-    reset().await;
-    let app = mount_app(config());
-    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    let app = mount_signed_out().await;
     let exchanges = exchange_count().await;
     // Clerk never answers the exchange's token request: without a way out
     // the page would say "Loading…" until Clerk's call times out.
@@ -275,9 +271,7 @@ async fn a_token_without_the_email_claim_explains_how_to_add_it() {
 
 #[wasm_bindgen_test]
 async fn a_slow_loading_begun_in_view_keeps_saying_so_when_the_tab_comes_back() {
-    reset().await;
-    let app = mount_app(config());
-    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    let app = mount_signed_out().await;
     clerk_stall_next("getToken");
     sign_in_to_clerk(&unique_email("slow-in-view")).await;
     wait_for_text(&app, SLOW).await;

@@ -169,9 +169,7 @@ async fn another_tabs_sign_out_while_the_token_is_on_its_way_ends_the_exchange()
 /// account's, rather than of the one it was exchanging for).
 #[wasm_bindgen_test]
 async fn another_tabs_sign_out_of_a_hanging_sign_in_leaves_no_error_for_the_next_account() {
-    reset().await;
-    let app = mount_app(config());
-    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    let app = mount_signed_out().await;
     let exchanges = exchange_count().await;
     clerk_stall_next("getToken");
     sign_in_to_clerk(&unique_email("hanging-then-signed-out-elsewhere")).await;
@@ -219,9 +217,7 @@ async fn another_tabs_sign_out_of_a_hanging_sign_in_leaves_no_error_for_the_next
 
 #[wasm_bindgen_test]
 async fn another_tabs_sign_out_while_the_exchange_is_on_its_way_ends_its_session() {
-    reset().await;
-    let app = mount_app(config());
-    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    let app = mount_signed_out().await;
     let (exchanges, signouts) = (exchange_count().await, signout_count().await);
     let sent = delay_next_fetch_to("/runtime/oauth/id_token", 500);
     sign_in_to_clerk(&unique_email("sign-out-mid-request")).await;

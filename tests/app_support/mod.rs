@@ -512,6 +512,15 @@ pub fn mount_app(config: AppConfig) -> Mounted {
 /// What the app's home page says once signed in to both.
 pub const SIGNED_IN: &str = "Signed in with Instant through Clerk!";
 
+/// A [`reset`], the app mounted, and its Sign in button showing.
+#[cfg(feature = "app")]
+pub async fn mount_signed_out() -> Mounted {
+    reset().await;
+    let app = mount_app(config());
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    app
+}
+
 /// Most tests' start: a [`reset`], the app mounted, Clerk signed in as
 /// `email`, and the page showing it signed in to both.
 #[cfg(feature = "app")]
