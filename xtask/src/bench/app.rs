@@ -16,10 +16,32 @@ use crate::process::run_checked;
 use crate::tools::{self, Needs};
 use crate::workspace_root;
 
+/// The number of measured runs, which `bench_app` reads as its `--runs`.
+const RUNS_VARIABLE: &str = "BENCH_RUNS";
+
+/// Refuses a `BENCH_RUNS` that `bench_app` would refuse (its `--runs`
+/// takes a whole number from 1 to 65535; set but empty counts as set),
+/// naming the variable and what to write; unset is the default, 20.
+fn check_runs(value: Option<&std::ffi::OsStr>) -> anyhow::Result<()> {
+    let Some(value) = value else {
+        return Ok(());
+    };
+    match value.to_str().map(str::parse::<u16>) {
+        Some(Ok(runs)) if runs >= 1 => Ok(()),
+        _ => anyhow::bail!(
+            "{RUNS_VARIABLE}={value:?} is not a number of runs: set it to a whole number from 1 \
+             to 65535 (e.g. {RUNS_VARIABLE}=40), or unset it for the default, 20"
+        ),
+    }
+}
+
 /// Where the benchmark's build, logs and report go.
 const BENCH_DIR: &str = "target/bench";
 
 pub fn run() -> anyhow::Result<()> {
+    // Before the builds: the benchmark binary reads it only once the
+    // release app is built, minutes later, and names it `--runs` then.
+    check_runs(std::env::var_os(RUNS_VARIABLE).as_deref())?;
     tools::setup(Needs::Browser)?;
     let bench_dir = workspace_root().join(BENCH_DIR);
     crate::emulator::build()?;
@@ -54,4 +76,30 @@ fn build_release_app(emulator: &Emulator, bench_dir: &Path) -> anyhow::Result<Pa
     let dist = bench_dir.join("dist");
     emulator.build_release_app(&dist)?;
     Ok(dist)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_bench_runs_is_refused_naming_the_variable() {
+        for bad in ["abc", "", "0", "-3", "1.5", " 5", "65536", "20x"] {
+            let error = check_runs(Some(std::ffi::OsStr::new(bad)))
+                .expect_err(bad)
+                .to_string();
+            assert!(
+                error.starts_with(&format!("BENCH_RUNS={bad:?} is not a number of runs"))
+                    && error.contains("from 1 to 65535"),
+                "{bad:?}: {error}"
+            );
+        }
+        for good in ["1", "20", "65535"] {
+            assert!(
+                check_runs(Some(std::ffi::OsStr::new(good))).is_ok(),
+                "{good}"
+            );
+        }
+        assert!(check_runs(None).is_ok());
+    }
 }
