@@ -56,6 +56,15 @@ pub fn ending(result: anyhow::Result<()>, interrupted: bool) -> Ending {
     }
 }
 
+/// `result`, unless xtask was `interrupted` (see [`interrupted`]) by the
+/// time it came: then an error saying so. What a child stopped by Ctrl-C
+/// returns (a build "failed", a test run cut short) is no result to report
+/// or act on, and the interrupt handler is about to exit anyway.
+pub fn unless_interrupted<T>(result: T, interrupted: bool) -> anyhow::Result<T> {
+    anyhow::ensure!(!interrupted, "interrupted");
+    Ok(result)
+}
+
 /// Waits for the interrupt handler, which is stopping everything, to exit
 /// the process (with 130); never returns.
 pub fn wait_for_interrupt_handler() -> ! {
@@ -385,6 +394,14 @@ mod tests {
             ),
             Ending::Failed("building the emulator: inner".to_owned())
         );
+    }
+
+    #[test]
+    fn what_a_stopped_child_returns_is_not_acted_on() {
+        let failed_build = || Err::<(), _>(anyhow::anyhow!("cargo test failed (signal: 15)"));
+        assert!(unless_interrupted(failed_build(), true).is_err());
+        assert!(unless_interrupted(failed_build(), false).unwrap().is_err());
+        assert_eq!(unless_interrupted(7, false).unwrap(), 7);
     }
 
     #[test]

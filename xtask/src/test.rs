@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use crate::emulator::Emulator;
-use crate::process::{run_checked, Guarded};
+use crate::process::{interrupted, run_checked, unless_interrupted, Guarded};
 use crate::tools::{self, Needs};
 use crate::workspace_root;
 
@@ -62,7 +62,8 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
     // tests of its clerk-js stand-in (emulator/tests/clerk_browser.rs).
     tools::setup(Needs::Browser)?;
     let log_dir = workspace_root().join("target/xtask");
-    if let Err(err) = build_tests() {
+    // A build stopped by Ctrl-C did not fail: nothing more is built.
+    if let Err(err) = unless_interrupted(build_tests(), interrupted())? {
         // The browser and e2e layers only need the emulator (built with
         // other features here, a rare extra build); the native layer shows
         // the compile error again, as its failure.
@@ -126,6 +127,7 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
                 run_layer("e2e", &mut command, &mut total, &mut broken_layers)?;
             }
             Err(err) => {
+                unless_interrupted((), interrupted())?;
                 eprintln!("xtask: {err:#}");
                 broken_layers.push("e2e".to_owned());
             }
@@ -282,7 +284,8 @@ fn run_layer(
         println!("{line}");
         layer.add_line(&line);
     }
-    let status = process.wait()?;
+    // A layer stopped by Ctrl-C is neither counted nor called broken.
+    let status = unless_interrupted(process.wait()?, interrupted())?;
     eprintln!(
         "xtask: {name}: {} passed, {} failed",
         layer.passed, layer.failed
