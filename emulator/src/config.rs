@@ -176,6 +176,19 @@ pub enum ConfigError {
         /// The name as the file gives it.
         name: String,
     },
+    /// Two Clerk clients of one app share a name: a sign-in names its
+    /// client by name alone.
+    #[error(
+        "app {app_id} has two Clerk clients named {name:?}; give each \
+         [[apps.clerk_clients]] of an app a name of its own (sign-ins name their client by \
+         it), or remove one"
+    )]
+    DuplicateClientName {
+        /// The app's id.
+        app_id: uuid::Uuid,
+        /// The name both have.
+        name: String,
+    },
     /// Two apps share an id: requests name their app by id alone.
     #[error(
         "two apps have the id {0}; give each [[apps]] an id of its own (requests name \
@@ -225,6 +238,18 @@ impl FileConfig {
             }
             if let Some(client) = app.clerk_clients.iter().find(|c| c.name.trim() != c.name) {
                 return Err(ConfigError::ClientNameWhitespace {
+                    app_id: app.id,
+                    name: client.name.clone(),
+                });
+            }
+            let clients = &app.clerk_clients;
+            if let Some(client) = clients
+                .iter()
+                .enumerate()
+                .find(|(index, client)| clients[..*index].iter().any(|c| c.name == client.name))
+                .map(|(_, client)| client)
+            {
+                return Err(ConfigError::DuplicateClientName {
                     app_id: app.id,
                     name: client.name.clone(),
                 });
@@ -384,5 +409,42 @@ mod tests {
                 .contains("give each [[apps]] an id of its own"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn two_clerk_clients_with_one_name_are_refused_saying_what_to_do() {
+        let client = |name: &str, key: &str| {
+            format!("[[apps.clerk_clients]]\nname = {name:?}\npublishable_key = {key:?}\n")
+        };
+        let app = format!("[[apps]]\nid = {DEFAULT_APP_ID:?}\nadmin_token = \"t\"\n");
+        let config = format!(
+            "{app}{}{}{}",
+            client("clerk", "pk_test_Zm9vLmV4YW1wbGUuY29tJA"),
+            client("other", "pk_test_Zm9vLmV4YW1wbGUuY29tJA"),
+            client("clerk", "pk_test_YmFyLmV4YW1wbGUuY29tJA")
+        );
+        let error = parse(&config).validate().unwrap_err();
+        assert_eq!(
+            error,
+            ConfigError::DuplicateClientName {
+                app_id: DEFAULT_APP_ID.parse().unwrap(),
+                name: "clerk".to_owned()
+            }
+        );
+        assert!(
+            error
+                .to_string()
+                .contains("give each [[apps.clerk_clients]]"),
+            "{error}"
+        );
+        // One name in two apps is fine: each app has its own clients.
+        let other_app =
+            "[[apps]]\nid = \"00000000-0000-4000-8000-000000000001\"\nadmin_token = \"t\"\n";
+        let config = format!(
+            "{app}{}{other_app}{}",
+            client("clerk", "pk_test_Zm9vLmV4YW1wbGUuY29tJA"),
+            client("clerk", "pk_test_Zm9vLmV4YW1wbGUuY29tJA")
+        );
+        assert_eq!(parse(&config).validate(), Ok(()));
     }
 }
