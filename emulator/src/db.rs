@@ -31,8 +31,8 @@ pub enum DbError {
     Unreadable {
         /// The database file.
         path: std::path::PathBuf,
-        /// What SQLite said.
-        reason: rusqlite::Error,
+        /// What SQLite said (see [`sqlite_words`]).
+        reason: String,
     },
     /// The thread that owns the connection could not be started.
     #[error("cannot start the database thread: {0}")]
@@ -41,6 +41,16 @@ pub enum DbError {
 
 /// Result alias for this module.
 pub type Result<T, E = DbError> = std::result::Result<T, E>;
+
+/// What SQLite said about `err`, without the SQL it quotes: a statement
+/// that failed in a batch (a role's whole migration) would otherwise come
+/// with all of it, twice.
+fn sqlite_words(err: &rusqlite::Error) -> String {
+    match err {
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+        other => other.to_string(),
+    }
+}
 
 /// How often the WAL is copied into the database file.
 pub const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
@@ -78,6 +88,8 @@ type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 #[derive(Clone)]
 pub struct Db {
     jobs: mpsc::Sender<Job>,
+    /// The database file; `None` in memory.
+    file: Option<Arc<std::path::Path>>,
 }
 
 impl Db {
@@ -106,7 +118,7 @@ impl Db {
             if unreadable {
                 DbError::Unreadable {
                     path: path.clone(),
-                    reason,
+                    reason: sqlite_words(&reason),
                 }
             } else {
                 DbError::Sqlite(reason)
@@ -145,6 +157,10 @@ impl Db {
             }),
             Some(data_dir),
         )
+        .map(|db| Self {
+            file: Some(path.into()),
+            ..db
+        })
     }
 
     /// A private in-memory database.
@@ -192,7 +208,35 @@ impl Db {
                 drop(conn);
                 drop(data_dir);
             })?;
-        Ok(Self { jobs })
+        Ok(Self { jobs, file: None })
+    }
+
+    /// Why `role` could not create or update its tables, for a person:
+    /// SQLite's words without the SQL, and, when the database file's own
+    /// schema is in the way (a table of that name made by something else,
+    /// say), what to do about the file, in the words used for a file that
+    /// is not SQLite (its data is left as it is).
+    pub fn schema_error(&self, role: &str, err: &rusqlite::Error) -> anyhow::Error {
+        let context = format!("cannot set up the {role} role's tables");
+        // SQLITE_ERROR (which rusqlite calls Unknown): the SQL was refused,
+        // not the disk or the lock.
+        let code = match err {
+            rusqlite::Error::SqlInputError { error, .. } => Some(error.code),
+            other => other.sqlite_error_code(),
+        };
+        match &self.file {
+            Some(path) if code == Some(rusqlite::ErrorCode::Unknown) => {
+                anyhow::Error::new(DbError::Unreadable {
+                    path: path.to_path_buf(),
+                    reason: sqlite_words(err),
+                })
+                .context(context)
+            }
+            Some(path) => {
+                anyhow::anyhow!("{context} in {}: {}", path.display(), sqlite_words(err))
+            }
+            None => anyhow::anyhow!("{context}: {}", sqlite_words(err)),
+        }
     }
 
     /// Runs `f` with the connection on the database thread.

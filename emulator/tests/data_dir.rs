@@ -198,6 +198,34 @@ fn an_unreadable_database_is_refused_saying_what_to_do_and_kept() {
     }
 }
 
+/// An SQLite database whose tables are in the way of the emulator's own
+/// (another tool's `clerk_users`, say) is refused in the same words, with
+/// SQLite's, and its data is kept: before, the refusal quoted the Clerk
+/// role's whole migration, twice, and said nothing about what to do.
+#[test]
+fn a_database_with_tables_in_the_way_is_refused_saying_what_to_do_and_kept() {
+    let dir = TempDir::new("data-dir-tables-in-the-way");
+    let database = dir.0.join(emulator::data_dir::DATABASE_FILE_NAME);
+    rusqlite::Connection::open(&database)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE clerk_users (note TEXT); INSERT INTO clerk_users VALUES ('kept');",
+        )
+        .unwrap();
+    let refusal = refusal(&dir, "tables in the way");
+    assert_says_to_move_away(&refusal, &database);
+    assert!(
+        refusal.contains("(table clerk_users already exists)"),
+        "{refusal}"
+    );
+    assert!(!refusal.contains("CREATE"), "no SQL quoted: {refusal}");
+    let kept: String = rusqlite::Connection::open(&database)
+        .unwrap()
+        .query_row("SELECT note FROM clerk_users", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(kept, "kept");
+}
+
 /// A signing key file that is not a key is refused at start, saying which
 /// file and what to do (delete it), in plain words: not as an "Internal
 /// error", which is what a request that met it would be told.
