@@ -29,6 +29,9 @@ pub const DEFAULT_CLIENT_NAME: &str = "clerk";
 /// The default Clerk secret key (Backend API bearer).
 pub const DEFAULT_SECRET_KEY: &str = "sk_test_emulator";
 
+/// The largest config file read (1 MiB).
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
 /// The whole config file.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -201,8 +204,24 @@ impl FileConfig {
     /// Reads, parses and checks a config file.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         use anyhow::Context as _;
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        use std::io::Read as _;
+        let cannot_read = || format!("cannot read config file {}", path.display());
+        // At most MAX_FILE_BYTES: a path to something endless (`/dev/zero`,
+        // `/dev/urandom`) or huge would otherwise be read until memory ran out.
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|file| file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+            .with_context(cannot_read)?;
+        anyhow::ensure!(
+            bytes.len() as u64 <= MAX_FILE_BYTES,
+            "config file {} is larger than {} KiB, far more than a config file's apps and \
+             Clerk clients take; check that --config names the right file",
+            path.display(),
+            MAX_FILE_BYTES / 1024
+        );
+        let text = String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("it is not UTF-8 text"))
+            .with_context(cannot_read)?;
         let config: Self = toml::from_str(&text)
             .with_context(|| format!("invalid config file {}", path.display()))?;
         config
@@ -446,5 +465,27 @@ mod tests {
             client("clerk", "pk_test_Zm9vLmV4YW1wbGUuY29tJA")
         );
         assert_eq!(parse(&config).validate(), Ok(()));
+    }
+
+    #[test]
+    fn a_file_too_big_to_be_a_config_is_refused_unread() {
+        let path =
+            std::env::temp_dir().join(format!("emulator-big-config-{}.toml", std::process::id()));
+        // Valid TOML (one comment), one byte over the limit.
+        let mut text = "#".repeat(MAX_FILE_BYTES as usize);
+        text.push('\n');
+        std::fs::write(&path, &text).unwrap();
+        let error = format!("{:#}", FileConfig::load(&path).unwrap_err());
+        std::fs::remove_file(&path).unwrap();
+        assert!(
+            error.contains("is larger than 1024 KiB") && error.contains("--config"),
+            "{error}"
+        );
+        // At the limit, it is read.
+        text.truncate(MAX_FILE_BYTES as usize);
+        std::fs::write(&path, &text).unwrap();
+        let config = FileConfig::load(&path);
+        std::fs::remove_file(&path).unwrap();
+        assert!(config.is_ok(), "{config:?}");
     }
 }
