@@ -26,7 +26,15 @@ pub fn run() -> anyhow::Result<()> {
     // Default ports and the persistent data dir. Its printed values are
     // passed to Trunk anyway, so the app points at this emulator whatever
     // the shell exports.
-    let mut emulator = Emulator::start(&["--data-dir", ".emulator"], None)?;
+    let mut emulator = Emulator::start(&["--data-dir", ".emulator"], None).map_err(|err| {
+        // The emulator's own advice may name flags `dev` does not take.
+        err.context(
+            "`cargo xtask dev` runs the emulator on .emulator/ and ports 8787/8788: stop \
+             another emulator using them, or move .emulator/ out of the way (where the \
+             emulator suggests --data-dir or --in-memory, run it yourself: \
+             `cargo run -p emulator -- --help`, beside `trunk serve`)",
+        )
+    })?;
     let mut trunk = trunk_serve(std::env::var_os("RUST_LIB_BACKTRACE"));
     emulator.apply_env(&mut trunk);
     let mut trunk = Guarded::spawn(&mut trunk)?;
