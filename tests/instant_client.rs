@@ -247,6 +247,36 @@ async fn signing_in_again_sends_the_stored_refresh_token_and_keeps_the_session()
     assert!(refresh_token_verifies(&second.refresh_token).await);
 }
 
+/// The session this page holds was signed out elsewhere before it heard of
+/// it, and Instant refuses a sign-in that sends it along ("Record not
+/// found: app-user"): the client signs in without it, and the person gets
+/// a new session instead of that error.
+#[wasm_bindgen_test]
+async fn signing_in_over_a_session_ended_elsewhere_gets_a_new_session() {
+    let db = fresh_client();
+    let session = clerk_session(&unique_email("ended-then-again")).await;
+    let first = db
+        .auth()
+        .sign_in_with_id_token(client_name(), &clerk_token(&session).await)
+        .await
+        .unwrap();
+    sign_out_elsewhere(&first.refresh_token).await;
+    let exchanges = exchange_count().await;
+
+    let second = db
+        .auth()
+        .sign_in_with_id_token(client_name(), &clerk_token(&session).await)
+        .await
+        .expect("a new session, not Instant's refusal of the ended one");
+    assert_eq!(second.id, first.id);
+    assert_ne!(second.refresh_token, first.refresh_token);
+    assert_eq!(db.auth().user(), Some(second.clone()));
+    assert_eq!(db.use_auth().error.get_untracked(), None);
+    assert!(refresh_token_verifies(&second.refresh_token).await);
+    // The refused request, and the one without the ended session.
+    assert_eq!(exchange_count().await, exchanges + 2);
+}
+
 /// Another person's token signs in over a stored session: that session is
 /// no longer in this browser, so it is ended on the server too, not left
 /// valid until it expires with nobody able to sign it out.

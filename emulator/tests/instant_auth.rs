@@ -329,6 +329,56 @@ async fn a_refresh_token_sent_along_is_reused_only_for_its_user() {
     assert_eq!(still["user"]["id"], ada["user"]["id"]);
 }
 
+/// As Instant does (it looks the sent session up, to link a guest user):
+/// a refresh token that names no session fails the whole sign-in, and
+/// nothing is created; the same sign-in without it goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_token_sent_along_that_names_no_session_refuses_the_sign_in() {
+    let s = Setup::start().await;
+    let first = s
+        .sign_in(
+            &s.rsa
+                .sign(&s.issuer.claims("user_gone", Some("gone@example.com"))),
+        )
+        .await;
+    let revoked = first["user"]["refresh_token"].clone();
+    let (status, _) = s
+        .post(
+            "/runtime/signout",
+            &json!({ "app_id": APP_ID, "refresh_token": revoked }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let never_issued = json!(uuid::Uuid::new_v4().to_string());
+    for (sent, email) in [
+        (revoked, "gone@example.com"),
+        (never_issued, "new@example.com"),
+    ] {
+        let body = |refresh_token: Option<&Value>| {
+            let mut body = json!({
+                "app_id": APP_ID,
+                "client_name": "test",
+                "id_token": s.rsa.sign(&s.issuer.claims(email, Some(email))),
+            });
+            if let Some(token) = refresh_token {
+                body["refresh_token"] = token.clone();
+            }
+            body
+        };
+        let (status, error) = s.post("/runtime/oauth/id_token", &body(Some(&sent))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+        assert_eq!(error["type"], "record-not-found", "{error}");
+        assert_eq!(error["hint"]["record-type"], "app-user", "{error}");
+        if email == "new@example.com" {
+            assert_eq!(s.user_by_email(email).await, Value::Null, "nothing created");
+        }
+        let (status, signed_in) = s.post("/runtime/oauth/id_token", &body(None)).await;
+        assert_eq!(status, StatusCode::OK, "{signed_in}");
+        assert_ne!(signed_in["user"]["refresh_token"], sent);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_out_revokes_the_refresh_token() {
     let s = Setup::start().await;

@@ -74,7 +74,8 @@ pub(crate) enum SessionCheck {
 /// Whether an error answer says the refresh token names no user: `type`
 /// `record-not-found` with `hint["record-type"]` `app-user`, which
 /// Instant's own client takes as "signed out" when it connects; or
-/// `param-malformed` with `hint["in"]` naming `refresh-token`: a stored
+/// `param-malformed` with `hint["in"]` naming `refresh-token` (or the
+/// sign-in's `refresh_token`): a stored
 /// token Instant cannot even read (edited by hand, say) names no one
 /// either, and would stay on show until a sign-in failed.
 fn says_session_ended(body: &str) -> bool {
@@ -97,9 +98,13 @@ fn says_session_ended(body: &str) -> bool {
         Some("record-not-found") => text(hint, "record-type").as_deref() == Some("app-user"),
         Some("param-malformed") => json::field(hint, "in").is_some_and(|path| {
             js_sys::Array::is_array(&path)
-                && js_sys::Array::from(&path)
-                    .iter()
-                    .any(|step| step.as_string().as_deref() == Some("refresh-token"))
+                && js_sys::Array::from(&path).iter().any(|step| {
+                    // The session check's name, and the sign-in's.
+                    matches!(
+                        step.as_string().as_deref(),
+                        Some("refresh-token" | "refresh_token")
+                    )
+                })
         }),
         _ => false,
     }
@@ -261,9 +266,32 @@ pub(crate) async fn sign_in_with_id_token(
                 .into(),
         });
     }
-    let body = || id_token_body(&config.app_id, client_name, id_token, refresh_token);
-    let answer = post(config, ID_TOKEN_PATH, body).await?;
-    decode_sign_in(&answer)
+    // One closure type for both requests below: one copy of the request
+    // code in the wasm.
+    let body = |refresh_token: Option<&str>| {
+        let refresh_token = refresh_token.map(str::to_owned);
+        move || {
+            id_token_body(
+                &config.app_id,
+                client_name,
+                id_token,
+                refresh_token.as_deref(),
+            )
+        }
+    };
+    let (mut status, mut text) = send(config, ID_TOKEN_PATH, body(refresh_token)).await?;
+    // Instant looks up the session sent along (to link a guest user to the
+    // person), and refuses the whole sign-in when it names no one: signed
+    // out elsewhere, say, before the page heard of it. That session is gone
+    // anyway: sign in without it, as a first sign-in does.
+    if refresh_token.is_some() && !(200..300).contains(&status) && says_session_ended(&text) {
+        (status, text) = send(config, ID_TOKEN_PATH, body(None)).await?;
+    }
+    if (200..300).contains(&status) {
+        decode_sign_in(&text)
+    } else {
+        Err(decode_error(status, &text))
+    }
 }
 
 /// Revokes a session's refresh token.
@@ -474,6 +502,10 @@ mod json_tests {
         let unreadable_token = r#"{"type": "param-malformed", "message": "m",
             "hint": {"in": ["body", "refresh-token"], "original-input": "bogus"}}"#;
         assert!(says_session_ended(unreadable_token));
+        // The sign-in's name for it.
+        let unreadable_sent_token = r#"{"type": "param-malformed", "message": "m",
+            "hint": {"in": ["body", "refresh_token"], "original-input": "bogus"}}"#;
+        assert!(says_session_ended(unreadable_sent_token));
         let unreadable_app_id = r#"{"type": "param-malformed", "message": "m",
             "hint": {"in": ["body", "app-id"], "original-input": "bogus"}}"#;
         assert!(!says_session_ended(unreadable_app_id));

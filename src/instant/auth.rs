@@ -26,6 +26,10 @@ impl Auth {
     /// session: `POST {api_uri}/runtime/oauth/id_token` with the app id, the
     /// token, the client name registered on the Instant app and the stored
     /// refresh token, if any, so that Instant can keep the same session.
+    /// Instant refuses a sign-in whose refresh token names no session
+    /// (signed out elsewhere before this page heard of it): then it is sent
+    /// once more without it, as a first sign-in (Instant's JS client shows
+    /// that refusal instead).
     ///
     /// The state goes [`SigningIn`](super::AuthState::SigningIn), then
     /// [`SignedIn`](super::AuthState::SignedIn) (stored, so reloads and other tabs

@@ -22,6 +22,13 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Conflict { .. } => ApiError::OAuth(format!("Cannot sign in: {err}.")),
+            StoreError::UnknownRefreshToken => ApiError::RecordNotFound {
+                message: "Record not found: app-user. The refresh_token sent with the sign-in \
+                          names no session of this app (signed out, or its user deleted): \
+                          sign in without it."
+                    .to_owned(),
+                hint: json!({ "record-type": "app-user" }),
+            },
             other => ApiError::Internal(other.to_string()),
         }
     }

@@ -36,6 +36,10 @@ pub enum StoreError {
         /// The user found by the link.
         by_link: Uuid,
     },
+    /// The refresh token sent with a sign-in names no session of the app:
+    /// signed out, its user deleted, or never issued.
+    #[error("the refresh token sent with the sign-in names no session of this app")]
+    UnknownRefreshToken,
     /// The transaction holding a batch of sign-ins could not be committed.
     #[error("cannot commit the sign-in: {0}")]
     Commit(String),
@@ -424,12 +428,19 @@ fn sign_in_tx(conn: &Connection, request: &SignIn) -> Result<SignedIn> {
             )?
             .query_row(params![token_hash(sent).as_slice(), app_id], |row| row.get(0))
             .optional()?;
-        if owner.as_deref() == Some(user_id.as_str()) {
-            return Ok(SignedIn {
-                user,
-                refresh_token: sent,
-                created,
-            });
+        match owner {
+            Some(owner) if owner == user_id => {
+                return Ok(SignedIn {
+                    user,
+                    refresh_token: sent,
+                    created,
+                })
+            }
+            // Another user's session: a new one for this user.
+            Some(_) => {}
+            // Instant looks the sent session up (to link a guest user), and
+            // one that names no user fails the whole sign-in.
+            None => return Err(StoreError::UnknownRefreshToken),
         }
     }
     let token = Uuid::new_v4();
