@@ -317,8 +317,44 @@ fn read_session_id(value: JsValue) -> Resource<String> {
     if !value.is_object() {
         return Resource::Absent;
     }
+    // A session with a task left (choosing an organization, say) is not
+    // signed in yet: clerk-js's `isSignedIn` and Clerk's components, which
+    // show `SignedOut` for it, say so too. Its token is not one to exchange.
+    if field(&value, "status").as_string().as_deref() == Some("pending") {
+        return Resource::Absent;
+    }
     match optional_string(field(&value, "id")) {
         Some(id) => Resource::Present(id),
         None => Resource::Unknown,
+    }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn session(fields: &[(&str, &str)]) -> JsValue {
+        let object = js_sys::Object::new();
+        for (name, value) in fields {
+            js_sys::Reflect::set(&object, &(*name).into(), &(*value).into()).unwrap();
+        }
+        object.into()
+    }
+
+    #[wasm_bindgen_test]
+    fn a_pending_session_is_not_signed_in() {
+        let active = session(&[("id", "sess_1"), ("status", "active")]);
+        assert_eq!(read_session_id(active), Resource::Present("sess_1".into()));
+        // Older clerk-js (and the emulator's) may leave the status out.
+        let no_status = session(&[("id", "sess_1")]);
+        assert_eq!(
+            read_session_id(no_status),
+            Resource::Present("sess_1".into())
+        );
+        let pending = session(&[("id", "sess_1"), ("status", "pending")]);
+        assert_eq!(read_session_id(pending), Resource::Absent);
+        assert_eq!(read_session_id(JsValue::UNDEFINED), Resource::Unknown);
+        assert_eq!(read_session_id(JsValue::NULL), Resource::Absent);
     }
 }

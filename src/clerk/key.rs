@@ -134,9 +134,9 @@ impl fmt::Display for PublishableKey {
 }
 
 /// A frontend API host is a plain DNS name or IP address, with an optional
-/// port, and (like Clerk's own check) contains a dot, unless it is a
-/// loopback host (`localhost`, `[::1]`): Clerk's hosts all have one, and a
-/// local emulator may be on either.
+/// port, and contains a dot, as Clerk's own check asks, except for a
+/// loopback host (`localhost`, `[::1]`), which Clerk's check refuses: Clerk's
+/// hosts all have a dot, and a local emulator may be on either.
 fn check_host(host: &str) -> std::result::Result<(), &'static str> {
     if host.is_empty() {
         return Err("it names no frontend API host");
