@@ -81,7 +81,11 @@ fn ClerkSignedIn() -> impl IntoView {
         let instant_email = auth
             .user
             .with_untracked(|user| user.as_ref().and_then(|user| user.email.clone()));
-        instant_email.is_none() || instant_email != clerk_email
+        // Instant keeps emails in lower case; Clerk may keep them as typed.
+        match (instant_email, clerk_email) {
+            (Some(instant), Some(clerk)) => !instant.eq_ignore_ascii_case(&clerk),
+            _ => true,
+        }
     };
     // "Loading…" from the first render when one is due, not a "Sign in
     // to Instant" until the effect runs.

@@ -165,10 +165,11 @@ impl Clerk {
     }
 
     /// `Clerk.session.getToken({ skipCache })`: `None` when nobody is
-    /// signed in or Clerk has no token to give (yet).
+    /// signed in (a session with a task left counts as nobody, before the
+    /// call and once it answers) or Clerk has no token to give (yet).
     pub(crate) async fn get_token(&self, skip_cache: bool) -> Result<Option<String>> {
         let session = field(&self.js, "session");
-        if !session.is_object() {
+        if !session.is_object() || is_pending(&session) {
             return Ok(None);
         }
         let session: JsSession = session.unchecked_into();
@@ -177,6 +178,11 @@ impl Clerk {
         Reflect::set(&options, &"skipCache".into(), &skip_cache.into()).map_err(failed)?;
         let returned = session.get_token(&options).map_err(failed)?;
         let token = settle(returned).await.map_err(failed)?;
+        // clerk-js gives a pending session a token too, which Instant
+        // would take: not while the state says signed out.
+        if is_pending(&field(&self.js, "session")) {
+            return Ok(None);
+        }
         Ok(token.as_string().filter(|token| !token.is_empty()))
     }
 }
@@ -310,6 +316,14 @@ fn read_user(value: JsValue) -> Resource<ClerkUser> {
     })
 }
 
+/// Whether `session` has a task left (`status: "pending"`: choosing an
+/// organization, say). It is not signed in yet: clerk-js's `isSignedIn`
+/// and Clerk's components, which show `SignedOut` for it, say so too, and
+/// its token is not one to exchange.
+fn is_pending(session: &JsValue) -> bool {
+    field(session, "status").as_string().as_deref() == Some("pending")
+}
+
 fn read_session_id(value: JsValue) -> Resource<String> {
     if value.is_undefined() {
         return Resource::Unknown;
@@ -317,10 +331,7 @@ fn read_session_id(value: JsValue) -> Resource<String> {
     if !value.is_object() {
         return Resource::Absent;
     }
-    // A session with a task left (choosing an organization, say) is not
-    // signed in yet: clerk-js's `isSignedIn` and Clerk's components, which
-    // show `SignedOut` for it, say so too. Its token is not one to exchange.
-    if field(&value, "status").as_string().as_deref() == Some("pending") {
+    if is_pending(&value) {
         return Resource::Absent;
     }
     match optional_string(field(&value, "id")) {
@@ -356,5 +367,35 @@ mod tests {
         assert_eq!(read_session_id(pending), Resource::Absent);
         assert_eq!(read_session_id(JsValue::UNDEFINED), Resource::Unknown);
         assert_eq!(read_session_id(JsValue::NULL), Resource::Absent);
+    }
+
+    /// A stand-in `Clerk` whose session answers `getToken` with "jwt" and
+    /// then has `status_after` (a task can come up while the call runs).
+    fn clerk_with_session(status_before: &str, status_after: &str) -> Clerk {
+        let make = js_sys::Function::new_with_args(
+            "before, after",
+            "const clerk = { session: { status: before } };
+             clerk.session.getToken = () => {
+               clerk.session = { status: after, getToken: clerk.session.getToken };
+               return Promise.resolve('jwt');
+             };
+             return clerk;",
+        );
+        let js = make
+            .call2(&JsValue::NULL, &status_before.into(), &status_after.into())
+            .unwrap();
+        Clerk {
+            js: js.unchecked_into(),
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_pending_session_gives_no_token() {
+        let active = clerk_with_session("active", "active");
+        assert_eq!(active.get_token(false).await, Ok(Some("jwt".into())));
+        let pending = clerk_with_session("pending", "pending");
+        assert_eq!(pending.get_token(false).await, Ok(None));
+        let turned_pending = clerk_with_session("active", "pending");
+        assert_eq!(turned_pending.get_token(false).await, Ok(None));
     }
 }

@@ -64,7 +64,8 @@ pub struct UseClerkAuthReturn {
 
 impl UseClerkAuthReturn {
     /// A session token (JWT) for the signed-in user; `Ok(None)` when nobody
-    /// is signed in or Clerk has no token to give yet. Just after a sign-in
+    /// is signed in (a session with a task left, `status: "pending"`,
+    /// counts as nobody, as in the state) or Clerk has no token to give yet. Just after a sign-in
     /// that can be a race inside clerk-js: ask again shortly (with
     /// [`skip_cache`](GetTokenOptions::skip_cache)) rather than treating it
     /// as signed out, as [`get_token_retrying`](Self::get_token_retrying)

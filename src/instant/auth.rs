@@ -29,7 +29,7 @@ impl Auth {
     /// Instant refuses a sign-in whose refresh token names no session
     /// (signed out elsewhere before this page heard of it): then it is sent
     /// once more without it, as a first sign-in (Instant's JS client shows
-    /// that refusal instead).
+    /// that refusal instead), each request with its own time limit.
     ///
     /// The state goes [`SigningIn`](super::AuthState::SigningIn), then
     /// [`SignedIn`](super::AuthState::SignedIn) (stored, so reloads and other tabs
