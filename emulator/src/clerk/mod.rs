@@ -65,10 +65,9 @@ pub const TOKEN_NOT_BEFORE_SKEW_SECS: i64 = 10;
 /// generation is slow in unoptimized builds, and the first request that
 /// needs the key waits for it.
 pub async fn router(settings: Settings, db: Db) -> anyhow::Result<Router> {
-    db.call(store::migrate).await.map_err(|err| match err {
-        store::StoreError::Sqlite(err) => db.schema_error("Clerk", &err),
-        other => anyhow::Error::new(other).context("cannot set up the Clerk role's tables"),
-    })?;
+    db.call(store::migrate)
+        .await
+        .map_err(|err| db.schema_error("Clerk", &err))?;
     let state = ClerkState(Arc::new(Inner {
         issuer: crate::keys::frontend_api_url(&settings.host),
         secret_key: settings.secret_key,

@@ -146,7 +146,7 @@ impl Session {
 }
 
 /// Creates the tables, or brings them up to date.
-pub fn migrate(conn: &mut Connection) -> Result<()> {
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS clerk_migrations (version INTEGER PRIMARY KEY)",
     )?;

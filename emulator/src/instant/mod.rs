@@ -191,10 +191,10 @@ pub async fn router(settings: Settings, db: Db) -> anyhow::Result<Router> {
         );
     }
     let store = store::Store::new(db.clone());
-    store.migrate().await.map_err(|err| match err {
-        store::StoreError::Sqlite(err) => db.schema_error("Instant", &err),
-        other => anyhow::Error::new(other).context("cannot set up the Instant role's tables"),
-    })?;
+    store
+        .migrate()
+        .await
+        .map_err(|err| db.schema_error("Instant", &err))?;
     let state = Arc::new(State {
         apps,
         verifier: verify::Verifier::new().context("cannot start the token verifier")?,

@@ -214,11 +214,8 @@ impl Store {
     }
 
     /// Creates the tables if needed.
-    pub async fn migrate(&self) -> Result<()> {
-        self.db
-            .call(|conn| conn.execute_batch(SCHEMA))
-            .await
-            .map_err(StoreError::from)
+    pub async fn migrate(&self) -> rusqlite::Result<()> {
+        self.db.call(|conn| conn.execute_batch(SCHEMA)).await
     }
 
     /// Finds the user by email or by the Clerk link, or creates one; links
