@@ -268,30 +268,19 @@ pub(crate) async fn sign_in_with_id_token(
     }
     // One closure type for both requests below: one copy of the request
     // code in the wasm.
-    let body = |refresh_token: Option<&str>| {
-        let refresh_token = refresh_token.map(str::to_owned);
-        move || {
-            id_token_body(
-                &config.app_id,
-                client_name,
-                id_token,
-                refresh_token.as_deref(),
-            )
-        }
+    let body = |with_refresh_token: bool| {
+        let refresh_token = refresh_token.filter(|_| with_refresh_token);
+        move || id_token_body(&config.app_id, client_name, id_token, refresh_token)
     };
-    let (mut status, mut text) = send(config, ID_TOKEN_PATH, body(refresh_token)).await?;
+    let (mut status, mut text) = send(config, ID_TOKEN_PATH, body(true)).await?;
     // Instant looks up the session sent along (to link a guest user to the
     // person), and refuses the whole sign-in when it names no one: signed
     // out elsewhere, say, before the page heard of it. That session is gone
     // anyway: sign in without it, as a first sign-in does.
     if refresh_token.is_some() && !(200..300).contains(&status) && says_session_ended(&text) {
-        (status, text) = send(config, ID_TOKEN_PATH, body(None)).await?;
+        (status, text) = send(config, ID_TOKEN_PATH, body(false)).await?;
     }
-    if (200..300).contains(&status) {
-        decode_sign_in(&text)
-    } else {
-        Err(decode_error(status, &text))
-    }
+    decode_sign_in(&answer_text(status, text)?)
 }
 
 /// Revokes a session's refresh token.
@@ -325,6 +314,11 @@ pub(crate) async fn check_session(
 /// the decoded error.
 async fn post(config: &InstantConfig, path: &str, body: impl FnOnce() -> String) -> Result<String> {
     let (status, text) = send(config, path, body).await?;
+    answer_text(status, text)
+}
+
+/// An answer's text on a 2xx status, else the decoded error.
+fn answer_text(status: u16, text: String) -> Result<String> {
     if (200..300).contains(&status) {
         Ok(text)
     } else {
