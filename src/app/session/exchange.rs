@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 
 use super::lock::{self, exchange_lock_name};
 use super::storage::{fresh_marker, read_owner, write_marker, SignInMarker};
-use super::SessionLink;
+use super::{SessionLink, TokenWait};
 use crate::app::sync::Busy;
 use crate::app::token::token_to_exchange;
 use crate::clerk::GetTokenOptions;
@@ -112,7 +112,11 @@ impl SessionLink {
             return;
         }
         self.token_wait
-            .try_set_value(exchanging_for.clone().map(|id| (work, started, id)));
+            .try_set_value(exchanging_for.clone().map(|clerk_session_id| TokenWait {
+                work,
+                started,
+                clerk_session_id,
+            }));
         let token = token_to_exchange(
             self.clerk
                 .get_token_retrying(GetTokenOptions {
@@ -121,7 +125,7 @@ impl SessionLink {
                 .await,
         );
         self.token_wait.try_update_value(|wait| {
-            if wait.as_ref().is_some_and(|(waiting, ..)| *waiting == work) {
+            if wait.as_ref().is_some_and(|wait| wait.work == work) {
                 *wait = None;
             }
         });
@@ -181,14 +185,14 @@ impl SessionLink {
     /// next sign-in, here and in other tabs. Only while it waits for the
     /// token: a sign-in request already out has its answer to see to.
     pub(super) fn give_up_exchange_signed_out_elsewhere(self) {
-        let Some(Some((work, started, session))) = self.token_wait.try_get_value() else {
+        let Some(Some(wait)) = self.token_wait.try_get_value() else {
             return;
         };
-        if self.is_latest_work(work) && self.signed_out_of_since(Some(&session), started) {
-            // As later work would: the exchange stops at its next step.
-            let later = work + 1;
-            self.latest_work.try_set_value(later);
-            self.end_work(later);
+        if self.is_latest_work(wait.work)
+            && self.signed_out_of_since(Some(&wait.clerk_session_id), wait.started)
+        {
+            self.overtake_work();
+            self.own_work.try_set(None);
         }
     }
 

@@ -35,6 +35,17 @@ use super::sync::Busy;
 use crate::clerk::{ClerkError, UseClerkAuthReturn};
 use crate::instant::{AuthState, Instant};
 
+/// An exchange waiting for Clerk's token.
+#[derive(Clone)]
+struct TokenWait {
+    /// Its work number.
+    work: u64,
+    /// When it started (ms since the epoch).
+    started: u64,
+    /// The Clerk session it is for.
+    clerk_session_id: String,
+}
+
 /// Shared by the pages: see the module docs.
 #[derive(Clone, Copy)]
 pub struct SessionLink {
@@ -69,11 +80,10 @@ pub struct SessionLink {
     /// time limits later), which other tabs' exchanges and this tab's next
     /// one would wait for.
     exchange_lock: StoredValue<Option<lock::EarlyRelease>, LocalStorage>,
-    /// This tab's exchange while it waits for Clerk's token: its number,
-    /// when it started and the Clerk session it is for. Another tab's Sign
-    /// out of that session ends it then and there (see
+    /// This tab's exchange while it waits for Clerk's token. Another tab's
+    /// Sign out of the Clerk session it is for ends it then and there (see
     /// `give_up_exchange_signed_out_elsewhere`).
-    token_wait: StoredValue<Option<(u64, u64, String)>>,
+    token_wait: StoredValue<Option<TokenWait>>,
     /// Why the last Sign out could not sign out of Clerk (Instant was).
     clerk_sign_out_error: RwSignal<Option<ClerkError>>,
     client_name: StoredValue<String>,
@@ -180,14 +190,21 @@ impl SessionLink {
         })
     }
 
-    /// Marks `work` as under way here and returns its number. Work it
-    /// overtakes no longer holds the sign-in marker, nor the exchange lock.
+    /// Marks `work` as under way here and returns its number.
     fn start_work(self, work: Busy) -> u64 {
+        let number = self.overtake_work();
+        self.own_work.try_set(Some(work));
+        number
+    }
+
+    /// Counts a new piece of work, which the work under way (if any) stops
+    /// for at its next step: from now on that work no longer holds the
+    /// sign-in marker, nor the exchange lock. Returns the new number.
+    fn overtake_work(self) -> u64 {
         let number = self.latest_work.try_get_value().unwrap_or_default() + 1;
         self.latest_work.try_set_value(number);
         self.drop_sign_in_marker();
         self.let_go_of_exchange_lock();
-        self.own_work.try_set(Some(work));
         number
     }
 
