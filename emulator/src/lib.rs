@@ -34,6 +34,33 @@ use crate::db::Db;
 /// Runs both roles until Ctrl-C or SIGTERM, then gives requests in flight
 /// [`server::SHUTDOWN_GRACE`] to finish (a second signal stops at once).
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // Caught from here on, so that one sent during startup stops it too.
+    let mut stop_signals =
+        server::StopSignals::listen().context("cannot listen for stop signals")?;
+    let roles = tokio::select! {
+        roles = start(cli) => roles?,
+        () = stop_signals.next() => {
+            print_to_stderr(format_args!(
+                "emulator: stop signal during startup; stopped before it was ready"
+            ));
+            return Ok(());
+        }
+    };
+    serve(roles, stop_signals).await
+}
+
+/// Both roles, bound and built, their start values printed.
+struct Roles {
+    clerk_listener: TcpListener,
+    clerk_router: axum::Router,
+    instant_listener: TcpListener,
+    instant_router: axum::Router,
+}
+
+/// Everything before serving: the config, the data dir and its database,
+/// both listeners and routers, and the start values on stdout, `ready`
+/// last.
+async fn start(cli: Cli) -> anyhow::Result<Roles> {
     // Before anything uses jsonwebtoken: its crypto provider is fixed by
     // the first use (see instant::ring_crypto).
     instant::ring_crypto::install();
@@ -104,6 +131,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         );
     }
 
+    Ok(Roles {
+        clerk_listener,
+        clerk_router,
+        instant_listener,
+        instant_router,
+    })
+}
+
+/// Serves both roles until a stop signal, then gives requests in flight
+/// [`server::SHUTDOWN_GRACE`] to finish (a second signal stops at once).
+async fn serve(roles: Roles, mut stop_signals: server::StopSignals) -> anyhow::Result<()> {
+    let Roles {
+        clerk_listener,
+        clerk_router,
+        instant_listener,
+        instant_router,
+    } = roles;
     // One stop signal for both servers.
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let stopped = |mut stopping: tokio::sync::watch::Receiver<bool>| async move {
@@ -131,7 +175,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             result?;
             return Ok(());
         }
-        () = server::shutdown_signal() => {}
+        () = stop_signals.next() => {}
     }
 
     // Graceful shutdown waits for every open connection, and a client can
@@ -149,7 +193,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 server::SHUTDOWN_GRACE.as_secs()
             )),
         },
-        () = server::shutdown_signal() => {
+        () = stop_signals.next() => {
             print_to_stderr(format_args!(
                 "emulator: second stop signal; stopping without waiting for requests"
             ));

@@ -2,8 +2,8 @@
 //! Clerk host that never answers, half-sent requests at shutdown, requests
 //! that fail before a handler runs, unknown paths, malformed JWT headers,
 //! app ids spelled differently, an empty admin email, admin parameters
-//! given twice, secrets no caller could send, a port already taken, and a
-//! stdout that nobody reads.
+//! given twice, secrets no caller could send, a port already taken, a
+//! stdout that nobody reads, and a stop signal during startup.
 
 #[path = "support/clerk.rs"]
 mod clerk_support;
@@ -428,6 +428,75 @@ async fn sigterm_stops_the_emulator_despite_half_sent_requests() {
     let status = status.expect("the emulator exits within 10 s of SIGTERM");
     assert!(status.success(), "{status}");
     drop((held, emulator));
+}
+
+/// A stop signal sent while the emulator starts stops it, also when it
+/// was started with SIGINT ignored, as a script's `emulator &` starts it
+/// (the signal was lost then, the handler not being in place yet). Its
+/// config file is a FIFO, so startup waits for the test to write it.
+#[test]
+fn a_sigint_during_startup_stops_an_emulator_started_with_sigint_ignored() {
+    let dir = TempDir::new("startup-sigint");
+    let fifo = dir.0.join("emulator.toml");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success(), "mkfifo failed");
+    let mut child = Command::new("sh")
+        .args(["-c", "trap '' INT; exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_emulator"))
+        .args(["--in-memory", "--config"])
+        .arg(&fifo)
+        .args([
+            "--clerk-addr",
+            "127.0.0.1:0",
+            "--instant-addr",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the emulator binary");
+    // Opening the FIFO to write returns once the emulator has it open to
+    // read: it is starting then. On a thread, as an emulator that never
+    // opens it would block the open for good.
+    let (opened, on_open) = std::sync::mpsc::channel();
+    let writer_fifo = fifo.clone();
+    std::thread::spawn(move || {
+        let _ = opened.send(std::fs::OpenOptions::new().write(true).open(writer_fifo));
+    });
+    let Ok(Ok(config)) = on_open.recv_timeout(Duration::from_secs(30)) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the emulator did not open its config file within 30 s");
+    };
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(sent.success(), "kill -INT failed");
+    // An empty config file: the defaults.
+    drop(config);
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    let _ = child.stderr.take().unwrap().read_to_string(&mut stderr);
+    let status = status.unwrap_or_else(|| {
+        panic!("the emulator still ran 10 s after a SIGINT sent during startup; stderr: {stderr}")
+    });
+    assert!(status.success(), "{status}; stderr: {stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
