@@ -93,7 +93,7 @@ pub fn account_access(clerk: &ClerkState, instant: &AuthState, link: LinkFacts) 
         will_sign_in,
     } = link;
     match clerk {
-        ClerkState::NotLoaded => AccountAccess::Wait,
+        ClerkState::Unknown => AccountAccess::Wait,
         ClerkState::SignedOut | ClerkState::Failed(_) => AccountAccess::Redirect,
         ClerkState::SignedIn(_) if busy || instant.is_loading() => AccountAccess::Wait,
         ClerkState::SignedIn(_) if will_sign_in && *instant == AuthState::SignedOut => {
@@ -158,7 +158,7 @@ pub fn AccountPage() -> impl IntoView {
             clerk.state.with_untracked(|state| match state {
                 ClerkState::SignedOut => SentHome::ToSignInWithClerk.mark(),
                 ClerkState::SignedIn(_) => SentHome::ToSignInToInstant.mark(),
-                ClerkState::NotLoaded | ClerkState::Failed(_) => {}
+                ClerkState::Unknown | ClerkState::Failed(_) => {}
             });
             navigate(
                 "/",
@@ -292,7 +292,7 @@ mod tests {
     fn waits_while_anything_is_in_flight() {
         assert_eq!(
             account_access(
-                &ClerkState::NotLoaded,
+                &ClerkState::Unknown,
                 &AuthState::SignedOut,
                 LinkFacts::default()
             ),

@@ -74,7 +74,7 @@ pub fn decide(
         return SyncAction::Nothing;
     }
     match clerk {
-        ClerkState::NotLoaded | ClerkState::Failed(_) => SyncAction::Nothing,
+        ClerkState::Unknown | ClerkState::Failed(_) => SyncAction::Nothing,
         ClerkState::SignedOut => match instant {
             AuthState::SignedIn(_) => SyncAction::SignOutOfInstant,
             AuthState::Error(_) => SyncAction::ClearInstantError,
@@ -111,7 +111,7 @@ mod tests {
     #[test]
     fn nothing_happens_before_clerk_has_loaded_or_when_it_failed() {
         for clerk in [
-            ClerkState::NotLoaded,
+            ClerkState::Unknown,
             ClerkState::Failed(ClerkError::MissingPublishableKey),
         ] {
             assert_eq!(
@@ -219,7 +219,7 @@ mod tests {
             // what Instant shows.
             for before in [
                 ClerkState::SignedOut,
-                ClerkState::NotLoaded,
+                ClerkState::Unknown,
                 clerk_signed_in("user_b"),
             ] {
                 let mut newer_session = clerk_signed_in("user_b");

@@ -56,7 +56,7 @@ pub fn ClerkLoading(children: ChildrenFn) -> impl IntoView {
     let state = clerk_context("ClerkLoading").state;
     show_while(
         state,
-        |state| matches!(state, ClerkState::NotLoaded),
+        |state| matches!(state, ClerkState::Unknown),
         children,
     )
 }

@@ -82,8 +82,11 @@ pub enum ClerkError {
         seconds: u64,
     },
 
-    /// A call that needs a loaded Clerk came before loading finished.
-    #[error("Clerk has not finished loading yet.")]
+    /// A call that needs a loaded Clerk came while its state was
+    /// [`ClerkState::Unknown`](super::ClerkState::Unknown): before loading
+    /// finished, or in a transition between sessions that ran past its
+    /// limit.
+    #[error("Clerk is not ready yet: it is still loading, or between two sessions.")]
     NotLoaded,
 }
 

@@ -45,7 +45,7 @@ pub struct GetTokenOptions {
 /// update when someone signs in or out (in this tab or another).
 #[derive(Clone, Copy)]
 pub struct UseClerkAuthReturn {
-    /// The whole state (not loaded / signed out / signed in / failed).
+    /// The whole state (not known yet / signed out / signed in / failed).
     pub state: Signal<ClerkState>,
     /// Whether Clerk has loaded and knows who is signed in.
     pub is_loaded: Signal<bool>,

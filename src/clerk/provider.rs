@@ -116,12 +116,11 @@ impl ClerkContext {
         if self.settled_reports.try_get_value() != Some(started_after) {
             return;
         }
-        let still =
-            Clerk::from_window().is_some_and(|clerk| clerk.state() == ClerkState::NotLoaded);
+        let still = Clerk::from_window().is_some_and(|clerk| clerk.state() == ClerkState::Unknown);
         if still {
             self.state.try_update(|state| {
                 if state.is_loaded() {
-                    *state = ClerkState::NotLoaded;
+                    *state = ClerkState::Unknown;
                 }
             });
         }
@@ -132,7 +131,7 @@ impl ClerkContext {
     fn attach(&self, clerk: &Clerk) -> Result<ListenerGuard> {
         let context = *self;
         let follow = move |reported: ClerkState| {
-            let in_transition = reported == ClerkState::NotLoaded;
+            let in_transition = reported == ClerkState::Unknown;
             let signed_out = reported.is_signed_out();
             if !in_transition {
                 context
@@ -212,7 +211,7 @@ pub fn ClerkProvider(
     children: Children,
 ) -> impl IntoView {
     let context = ClerkContext {
-        state: RwSignal::new(ClerkState::NotLoaded),
+        state: RwSignal::new(ClerkState::Unknown),
         queued_sign_in: RwSignal::new(None),
         sign_in_error: RwSignal::new(None),
         call_timeout: call_timeout.unwrap_or(DEFAULT_CALL_TIMEOUT),

@@ -44,13 +44,13 @@ pub(crate) enum Resource<T> {
 /// Clerk's state as the app sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub enum ClerkState {
-    /// Clerk has not finished loading: nothing is known yet, so neither
-    /// signed-in nor signed-out content shows. (clerk-js's fields also read
-    /// `undefined` in a transition between two sessions; the provider then
-    /// keeps the last state instead, for at most 10 s, and shows this state
-    /// after that until clerk-js settles.)
+    /// Not known yet: Clerk is still loading, or is between two sessions
+    /// (clerk-js's fields read `undefined` then). Neither signed-in nor
+    /// signed-out content shows. In a transition the provider keeps the
+    /// last state instead, for at most 10 s, and shows this state after
+    /// that until clerk-js settles.
     #[default]
-    NotLoaded,
+    Unknown,
     /// Loaded, nobody signed in.
     SignedOut,
     /// Loaded, with an active session.
@@ -63,7 +63,7 @@ pub enum ClerkState {
 
 impl ClerkState {
     /// Derives the state from what clerk-js exposes, the way Clerk's own
-    /// React hooks do: not loaded, or any field `undefined` → not loaded;
+    /// React hooks do: not loaded, or any field `undefined` → not known;
     /// both present → signed in; otherwise signed out.
     pub(crate) fn from_resources(
         loaded: bool,
@@ -71,10 +71,10 @@ impl ClerkState {
         session_id: Resource<String>,
     ) -> Self {
         if !loaded {
-            return Self::NotLoaded;
+            return Self::Unknown;
         }
         match (user, session_id) {
-            (Resource::Unknown, _) | (_, Resource::Unknown) => Self::NotLoaded,
+            (Resource::Unknown, _) | (_, Resource::Unknown) => Self::Unknown,
             (Resource::Present(user), Resource::Present(id)) => {
                 Self::SignedIn(ClerkSession { id, user })
             }
@@ -89,11 +89,11 @@ impl ClerkState {
     /// state stays until the new one is reported, so the page goes from
     /// one to the other without a "Loading…" in between. (For at most 10 s:
     /// [`ClerkProvider`](super::ClerkProvider) then shows a transition that
-    /// never settled as not loaded.)
+    /// never settled as not known.)
     pub(crate) fn next(&self, reported: Self) -> Self {
         match (self, reported) {
             (Self::Failed(_), _) => self.clone(),
-            (Self::SignedIn(_) | Self::SignedOut, Self::NotLoaded) => self.clone(),
+            (Self::SignedIn(_) | Self::SignedOut, Self::Unknown) => self.clone(),
             (_, reported) => reported,
         }
     }
@@ -156,11 +156,11 @@ mod tests {
             Resource::Present(ada()),
             Resource::Present("sess_1".into()),
         );
-        assert_eq!(state, ClerkState::NotLoaded);
+        assert_eq!(state, ClerkState::Unknown);
         assert!(!state.is_loaded());
         assert!(!state.is_signed_in());
         assert!(!state.is_signed_out());
-        assert_eq!(ClerkState::default(), ClerkState::NotLoaded);
+        assert_eq!(ClerkState::default(), ClerkState::Unknown);
     }
 
     #[test]
@@ -171,7 +171,7 @@ mod tests {
             (Resource::Unknown, Resource::Absent),
         ] {
             let state = ClerkState::from_resources(true, user, session);
-            assert_eq!(state, ClerkState::NotLoaded);
+            assert_eq!(state, ClerkState::Unknown);
         }
     }
 
@@ -207,7 +207,7 @@ mod tests {
         assert_eq!(failed.error(), Some(&ClerkError::MissingPublishableKey));
         assert!(!failed.is_loaded());
         assert_eq!(
-            ClerkState::NotLoaded.next(ClerkState::SignedOut),
+            ClerkState::Unknown.next(ClerkState::SignedOut),
             ClerkState::SignedOut
         );
     }
@@ -219,17 +219,17 @@ mod tests {
             user: ada(),
         });
         // Signing out: signed in, in transition, signed out.
-        let during = signed_in.next(ClerkState::NotLoaded);
+        let during = signed_in.next(ClerkState::Unknown);
         assert_eq!(during, signed_in);
         assert_eq!(during.next(ClerkState::SignedOut), ClerkState::SignedOut);
         // Signing in through the modal: signed out, in transition, signed in.
-        let during = ClerkState::SignedOut.next(ClerkState::NotLoaded);
+        let during = ClerkState::SignedOut.next(ClerkState::Unknown);
         assert_eq!(during, ClerkState::SignedOut);
         assert_eq!(during.next(signed_in.clone()), signed_in);
         // Before loading, not known stays not known.
         assert_eq!(
-            ClerkState::NotLoaded.next(ClerkState::NotLoaded),
-            ClerkState::NotLoaded
+            ClerkState::Unknown.next(ClerkState::Unknown),
+            ClerkState::Unknown
         );
     }
 }
