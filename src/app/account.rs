@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast as _;
 
 use super::loading::{Loading, SigningOut};
 use super::session::use_session_link;
-use super::sync::Busy;
+use super::session::Busy;
 use crate::clerk::{use_clerk_auth, ClerkState};
 use crate::instant::{use_auth, AuthState, User};
 

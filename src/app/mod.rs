@@ -15,7 +15,6 @@ mod loading;
 mod panel;
 mod session;
 mod setup;
-mod sync;
 #[cfg(test)]
 mod test_values;
 mod token;
@@ -33,9 +32,9 @@ pub use session::{
 
 use account::AccountPage;
 use home::HomePage;
+use session::Busy;
 use session::{use_session_link, SessionLinkProvider};
 use setup::SetupScreen;
-use sync::Busy;
 
 use crate::clerk::{use_clerk_auth, ClerkFailed, ClerkProvider};
 use crate::config::AppConfig;

@@ -2,7 +2,7 @@
 //! failed sign-in: pure decisions from the states, tested without a
 //! browser. `home` draws them.
 
-use super::sync::Busy;
+use super::session::Busy;
 use crate::clerk::ClerkError;
 use crate::instant::{AuthState, InstantError, User};
 

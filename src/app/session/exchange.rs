@@ -6,8 +6,8 @@ use leptos::task::spawn_local;
 
 use super::lock::{self, exchange_lock_name};
 use super::storage::{fresh_marker, read_owner, write_marker, SignInMarker};
+use super::Busy;
 use super::{SessionLink, TokenWait};
-use crate::app::sync::Busy;
 use crate::app::token::token_to_exchange;
 use crate::clerk::GetTokenOptions;
 
@@ -172,7 +172,7 @@ impl SessionLink {
         } else if auth.user().is_none() {
             // Failed, with no session here (another tab's would have
             // arrived by now): an owner left from an earlier session would
-            // pass for a session on its way (see `sync::decide`).
+            // pass for a session on its way (see `decide::decide`).
             self.set_owner(None);
         }
     }

@@ -5,9 +5,9 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::decide::{self, SyncAction};
 use super::storage::{follow_marker, read_owner, write_marker};
 use super::SessionLink;
-use crate::app::sync::{self, SyncAction};
 use crate::clerk::ClerkState;
 
 /// How long an owner taken away (or written unreadable) must stay gone
@@ -83,7 +83,7 @@ impl SessionLink {
         }
     }
 
-    /// Carries out what [`sync::decide`] says.
+    /// Carries out what [`decide::decide`] says.
     fn follow_clerk(self, action: SyncAction) {
         match action {
             SyncAction::Nothing => {}
@@ -171,7 +171,7 @@ pub(super) fn follow_other_tabs(link: SessionLink, owner_key: String, marker_key
     on_cleanup(move || storage_listener.remove());
 }
 
-/// The effect that makes Instant follow Clerk (see [`sync::decide`]). Its
+/// The effect that makes Instant follow Clerk (see [`decide::decide`]). Its
 /// value is the Clerk state last decided on; while busy, nothing is
 /// decided, so a Clerk change then is still seen afterwards. Only a Clerk
 /// change calls for action, so it runs again when Clerk changes or work
@@ -196,7 +196,7 @@ pub(super) fn keep_instant_following_clerk(link: SessionLink) {
             .try_get_value()
             .and_then(|key| read_owner(&key))
             .or_else(|| owner.get_untracked());
-        let action = sync::decide(
+        let action = decide::decide(
             &clerk,
             decided_on.as_ref(),
             &instant,

@@ -8,6 +8,8 @@
 //! - this file: [`SessionLink`], what the pages read of it, and the count
 //!   of this tab's work (an exchange or a Sign out; later work overtakes
 //!   earlier);
+//! - `decide`: what Instant does when Clerk moves (pure, unit-tested),
+//!   and [`Busy`], the work under way that decisions wait for;
 //! - `exchange`: the token exchange, one tab at a time;
 //! - `sign_out`: the Sign out of both, Instant first;
 //! - `follow`: the effects that keep Instant following Clerk and the
@@ -17,6 +19,7 @@
 
 use leptos::prelude::*;
 
+mod decide;
 mod exchange;
 mod follow;
 mod lock;
@@ -24,6 +27,7 @@ mod provider;
 mod sign_out;
 mod storage;
 
+pub use decide::Busy;
 pub use lock::exchange_lock_name;
 pub use provider::{use_session_link, SessionLinkProvider};
 use storage::{follow_marker, marked_session, write_owner, SignInMarker};
@@ -31,7 +35,6 @@ pub use storage::{
     owner_storage_key, sign_in_marker_key, sign_out_marker_key, signed_out_session_key,
 };
 
-use super::sync::Busy;
 use crate::clerk::{ClerkError, UseClerkAuthReturn};
 use crate::instant::{AuthState, Instant};
 

@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::storage::{remove_if_unchanged, write_marker};
+use super::Busy;
 use super::SessionLink;
-use crate::app::sync::Busy;
 
 impl SessionLink {
     /// Signs out of Instant, then of Clerk (the guide's Sign out button).

@@ -1,5 +1,5 @@
 //! Keeping the Instant session in step with the Clerk session: pure
-//! decisions, tested without a browser. `session` carries them out.
+//! decisions, tested without a browser. `follow` carries them out.
 
 use crate::clerk::ClerkState;
 use crate::instant::AuthState;
