@@ -76,7 +76,7 @@ impl SessionLink {
                 .is_some_and(|user| user.refresh_token == refresh_token)
         }) == Some(true);
         let nothing_under_way = self.own_work.try_get_untracked() == Some(None)
-            && self.other_tab_ending.try_get_untracked() == Some(None)
+            && self.other_tab_signing_out.try_get_untracked() == Some(None)
             && self.other_tab_signing_in.try_get_untracked() == Some(None);
         if still_gone && same_person && same_session && nothing_under_way {
             self.set_owner(Some(owner));
@@ -124,12 +124,18 @@ impl SessionLink {
 /// Another tab may write the owner (after its own exchange or sign-out)
 /// and the markers: follow them. A `None` key means storage was
 /// cleared.
-pub(super) fn follow_other_tabs(link: SessionLink, owner_key: String, marker_keys: [String; 2]) {
+pub(super) fn follow_other_tabs(link: SessionLink) {
     let owner = link.owner;
-    let [sign_out_key, sign_in_key] = marker_keys;
+    let owner_key = link.owner_key.get_value();
     let markers = [
-        (sign_out_key, link.other_tab_ending),
-        (sign_in_key, link.other_tab_signing_in),
+        (
+            link.sign_out_marker_key.get_value(),
+            link.other_tab_signing_out,
+        ),
+        (
+            link.sign_in_marker_key.get_value(),
+            link.other_tab_signing_in,
+        ),
     ];
     let clerk_sign_out_error = link.clerk_sign_out_error;
     let storage_listener = window_event_listener(leptos::ev::storage, move |event| {

@@ -62,7 +62,7 @@ pub struct SessionLink {
     /// neither carries on nor ends the later work's `own_work`.
     latest_work: StoredValue<u64>,
     /// The Clerk session another tab is signing out of (from its marker).
-    other_tab_ending: RwSignal<Option<String>>,
+    other_tab_signing_out: RwSignal<Option<String>>,
     /// The Clerk session another tab is exchanging a token of (from its
     /// marker).
     other_tab_signing_in: RwSignal<Option<String>>,
@@ -106,12 +106,12 @@ impl SessionLink {
     /// else another tab's exchange (of any Clerk session: this tab's Clerk
     /// may not have caught up with a sign-in or switch there yet).
     pub fn busy(&self) -> Signal<Option<Busy>> {
-        let (own, other_tab_ending) = (self.own_work, self.other_tab_ending);
+        let (own, other_tab_signing_out) = (self.own_work, self.other_tab_signing_out);
         let other_tab_signing_in = self.other_tab_signing_in;
         let last_clerk_session = self.last_clerk_session;
         Signal::derive(move || {
             own.get().or_else(|| {
-                let ours = other_tab_ending.with(|ending| {
+                let ours = other_tab_signing_out.with(|ending| {
                     ending.is_some() && last_clerk_session.with(|last| last == ending)
                 });
                 if ours {

@@ -29,12 +29,12 @@ pub fn SessionLinkProvider(
 ) -> impl IntoView {
     let instant = use_instant();
     let owner_key = owner_storage_key(&instant.config().app_id);
-    let marker_key = sign_out_marker_key(&instant.config().app_id);
+    let sign_out_key = sign_out_marker_key(&instant.config().app_id);
     let sign_in_key = sign_in_marker_key(&instant.config().app_id);
     let signed_out_key = signed_out_session_key(&instant.config().app_id);
     let owner = RwSignal::new(read_owner(&owner_key));
-    let other_tab_ending = RwSignal::new(None);
-    follow_marker(marker_key.clone(), other_tab_ending);
+    let other_tab_signing_out = RwSignal::new(None);
+    follow_marker(sign_out_key.clone(), other_tab_signing_out);
     let other_tab_signing_in = RwSignal::new(None);
     follow_marker(sign_in_key.clone(), other_tab_signing_in);
     let clerk = use_clerk_auth();
@@ -53,25 +53,25 @@ pub fn SessionLinkProvider(
         owner,
         own_work: RwSignal::new(None),
         latest_work: StoredValue::new(0),
-        other_tab_ending,
+        other_tab_signing_out,
         other_tab_signing_in,
         last_clerk_session,
-        sign_out_marker_key: StoredValue::new(marker_key.clone()),
-        sign_in_marker_key: StoredValue::new(sign_in_key.clone()),
+        sign_out_marker_key: StoredValue::new(sign_out_key),
+        sign_in_marker_key: StoredValue::new(sign_in_key),
         signed_out_session_key: StoredValue::new(signed_out_key),
         sign_in_marker: StoredValue::new_local(None),
         exchange_lock: StoredValue::new_local(None),
         token_wait: StoredValue::new(None),
         clerk_sign_out_error: RwSignal::new(None),
         client_name: StoredValue::new(client_name),
-        owner_key: StoredValue::new(owner_key.clone()),
+        owner_key: StoredValue::new(owner_key),
         instant: StoredValue::new(instant),
         instant_state,
         clerk,
         in_view: use_page_in_view(),
     };
     provide_context(link);
-    follow_other_tabs(link, owner_key, [marker_key, sign_in_key]);
+    follow_other_tabs(link);
     keep_instant_following_clerk(link);
     check_the_stored_session_once_shown(link);
     children()
