@@ -261,8 +261,8 @@ pub(crate) async fn sign_in_with_id_token(
 ) -> Result<User> {
     if client_name.is_empty() {
         return Err(InstantError::Config {
-            reason: "the Clerk client name is empty (give the name of the Clerk client \
-                     registered on your Instant app)"
+            reason: "the client name is empty (give the name of the ID-token client \
+                     registered on your Instant app, such as your Clerk client)"
                 .into(),
         });
     }

@@ -45,11 +45,10 @@ pub enum InstantError {
         /// The time limit that passed, in whole seconds (rounded up).
         seconds: u64,
     },
-    /// The client's configuration, or the Clerk client name a sign-in was
-    /// given, cannot work (an API URI without `http://` or `https://`, or
-    /// one the browser cannot parse, an empty app id or client name); no
-    /// request was made. Retrying cannot
-    /// help: the settings have to change.
+    /// The client's configuration, or the client name a sign-in was given,
+    /// cannot work (an API URI without `http://` or `https://`, or one the
+    /// browser cannot parse, an empty app id or client name); no request
+    /// was made. Retrying cannot help: the settings have to change.
     #[error("This app's Instant settings are wrong: {reason}.")]
     Config {
         /// What is wrong and how to fix it.

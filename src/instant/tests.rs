@@ -98,10 +98,7 @@ fn an_empty_client_name_is_a_settings_error_not_a_refusal() {
     let InstantError::Config { reason } = &error else {
         panic!("expected a settings error, got {error:?}");
     };
-    assert!(
-        reason.starts_with("the Clerk client name is empty"),
-        "{reason}"
-    );
+    assert!(reason.starts_with("the client name is empty"), "{reason}");
 }
 
 #[test]
