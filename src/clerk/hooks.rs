@@ -3,9 +3,9 @@
 use leptos::prelude::*;
 
 use super::error::{ClerkError, Result};
-use super::loader::within;
 use super::provider::{ClerkContext, SignInMode};
 use super::state::{ClerkState, ClerkUser};
+use super::time_limit::within;
 
 /// How long [`UseClerkAuthReturn::get_token_retrying`] waits before it
 /// asks Clerk again for a token Clerk did not have.

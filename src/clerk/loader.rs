@@ -14,7 +14,7 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
-use futures::future::{self, Either, FutureExt as _, LocalBoxFuture, Shared};
+use futures::future::{self, FutureExt as _, LocalBoxFuture, Shared};
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -22,13 +22,10 @@ use wasm_bindgen_futures::JsFuture;
 use super::bridge::Clerk;
 use super::error::{ClerkError, Result};
 use super::key::PublishableKey;
+use super::time_limit::within;
 
 /// How long Clerk may take to load; Clerk's own loaders use 15 s.
 pub const DEFAULT_LOAD_TIMEOUT: Duration = Duration::from_secs(15);
-
-/// How long a call into a loaded Clerk (`getToken`, `signOut`) may take:
-/// as long as a load.
-pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Path of the `@clerk/ui` browser bundle on the frontend API.
 pub const UI_SCRIPT_PATH: &str = "/npm/@clerk/ui@1/dist/ui.browser.js";
@@ -64,14 +61,6 @@ pub(crate) async fn load_clerk(key: &PublishableKey, timeout: Duration) -> Resul
     result
 }
 
-/// `timeout` for `setTimeout`. Browsers run a timer longer than
-/// `i32::MAX` ms (about 24.8 days) at once: a longer limit must mean "that
-/// long", not "time out now".
-fn timer_millis(timeout: Duration) -> u32 {
-    let longest = i32::MAX.unsigned_abs();
-    u32::try_from(timeout.as_millis()).map_or(longest, |millis| millis.min(longest))
-}
-
 async fn load_within(key: PublishableKey, timeout: Duration) -> Result<Clerk> {
     within(timeout, load_steps(&key), |seconds| {
         ClerkError::LoadTimedOut {
@@ -80,26 +69,6 @@ async fn load_within(key: PublishableKey, timeout: Duration) -> Result<Clerk> {
         }
     })
     .await
-}
-
-/// `limit` in whole seconds, rounded up: an error never says a shorter
-/// time than was waited.
-fn whole_seconds(limit: Duration) -> u64 {
-    u64::try_from(limit.as_millis().div_ceil(1000)).unwrap_or(u64::MAX)
-}
-
-/// `work`'s result, or the error `timed_out` makes (from the limit in whole
-/// seconds, rounded up) once `limit` has passed.
-pub(crate) async fn within<T>(
-    limit: Duration,
-    work: impl std::future::Future<Output = Result<T>>,
-    timed_out: impl FnOnce(u64) -> ClerkError,
-) -> Result<T> {
-    let deadline = gloo_timers::future::TimeoutFuture::new(timer_millis(limit));
-    match future::select(std::pin::pin!(work), deadline).await {
-        Either::Left((result, _)) => result,
-        Either::Right(((), _)) => Err(timed_out(whole_seconds(limit))),
-    }
 }
 
 async fn load_steps(key: &PublishableKey) -> Result<Clerk> {
@@ -172,25 +141,4 @@ async fn inject_script(url: &str, publishable_key: Option<&str>) -> Result<()> {
     script.set_onload(None);
     script.set_onerror(None);
     outcome.map(drop).map_err(|_: JsValue| failed())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_limit_longer_than_a_browser_timer_waits_as_long_as_one_can() {
-        let longest = 2_147_483_647;
-        assert_eq!(timer_millis(Duration::from_millis(1_500)), 1_500);
-        assert_eq!(timer_millis(Duration::from_millis(longest.into())), longest);
-        assert_eq!(timer_millis(Duration::from_secs(30 * 24 * 3600)), longest);
-        assert_eq!(timer_millis(Duration::MAX), longest);
-    }
-
-    #[test]
-    fn time_limits_are_named_in_whole_seconds_rounded_up() {
-        assert_eq!(whole_seconds(Duration::from_millis(300)), 1);
-        assert_eq!(whole_seconds(Duration::from_millis(1_900)), 2);
-        assert_eq!(whole_seconds(Duration::from_secs(15)), 15);
-    }
 }

@@ -57,6 +57,7 @@ mod key;
 mod loader;
 mod provider;
 mod state;
+mod time_limit;
 
 pub use components::{
     ClerkFailed, ClerkLoaded, ClerkLoading, Show, ShowWhen, SignInButton, SignedIn, SignedOut,
@@ -66,6 +67,7 @@ pub use hooks::{
     try_use_clerk_auth, use_clerk_auth, GetTokenOptions, UseClerkAuthReturn, TOKEN_RETRY_DELAY,
 };
 pub use key::{is_loopback_host, InstanceKind, PublishableKey};
-pub use loader::{CLERK_SCRIPT_PATH, DEFAULT_CALL_TIMEOUT, DEFAULT_LOAD_TIMEOUT, UI_SCRIPT_PATH};
+pub use loader::{CLERK_SCRIPT_PATH, DEFAULT_LOAD_TIMEOUT, UI_SCRIPT_PATH};
 pub use provider::{ClerkProvider, SignInMode};
 pub use state::{ClerkSession, ClerkState, ClerkUser};
+pub use time_limit::DEFAULT_CALL_TIMEOUT;

@@ -12,8 +12,9 @@ use send_wrapper::SendWrapper;
 use super::bridge::{Clerk, ListenerGuard};
 use super::error::{ClerkError, Result};
 use super::key::PublishableKey;
-use super::loader::{load_clerk, DEFAULT_CALL_TIMEOUT, DEFAULT_LOAD_TIMEOUT};
+use super::loader::{load_clerk, DEFAULT_LOAD_TIMEOUT};
 use super::state::ClerkState;
+use super::time_limit::DEFAULT_CALL_TIMEOUT;
 
 /// How long a clerk-js transition may keep the last state (see
 /// [`ClerkState::next`]): one that never settles, because the navigation or
