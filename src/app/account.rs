@@ -243,38 +243,18 @@ fn readable_time(raw: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clerk::{ClerkError, ClerkSession, ClerkUser};
-
-    fn clerk_signed_in() -> ClerkState {
-        ClerkState::SignedIn(ClerkSession {
-            id: "sess_1".into(),
-            user: ClerkUser {
-                id: "user_a".into(),
-                email: None,
-                full_name: None,
-                first_name: None,
-                last_name: None,
-            },
-        })
-    }
+    use crate::app::test_values::{clerk_signed_in, instant_user};
+    use crate::clerk::ClerkError;
 
     fn user() -> User {
-        User {
-            id: "2f1a0c44-0000-4000-8000-000000000001".into(),
-            email: Some("ada@example.com".into()),
-            image_url: None,
-            app_id: None,
-            created_at: Some("2025-01-14T10:00:00Z".into()),
-            is_guest: false,
-            refresh_token: "refresh".into(),
-        }
+        instant_user(Some("ada@example.com"))
     }
 
     #[test]
     fn shows_only_when_signed_in_to_both_for_the_same_account() {
         assert_eq!(
             account_access(
-                &clerk_signed_in(),
+                &clerk_signed_in("user_a"),
                 &AuthState::SignedIn(user()),
                 LinkFacts {
                     owner_matches: true,
@@ -300,7 +280,7 @@ mod tests {
         );
         assert_eq!(
             account_access(
-                &clerk_signed_in(),
+                &clerk_signed_in("user_a"),
                 &AuthState::SigningIn,
                 LinkFacts::default()
             ),
@@ -308,7 +288,7 @@ mod tests {
         );
         assert_eq!(
             account_access(
-                &clerk_signed_in(),
+                &clerk_signed_in("user_a"),
                 &AuthState::SignedOut,
                 LinkFacts {
                     busy: true,
@@ -323,7 +303,7 @@ mod tests {
     fn another_accounts_session_waits_for_the_switch() {
         assert_eq!(
             account_access(
-                &clerk_signed_in(),
+                &clerk_signed_in("user_a"),
                 &AuthState::SignedIn(user()),
                 LinkFacts::default()
             ),
@@ -335,7 +315,7 @@ mod tests {
     fn signed_in_to_clerk_alone_waits_for_the_pages_own_sign_in() {
         assert_eq!(
             account_access(
-                &clerk_signed_in(),
+                &clerk_signed_in("user_a"),
                 &AuthState::SignedOut,
                 LinkFacts {
                     will_sign_in: true,
@@ -347,7 +327,7 @@ mod tests {
         // Tried, or signed out of Instant on purpose: home.
         assert_eq!(
             account_access(
-                &clerk_signed_in(),
+                &clerk_signed_in("user_a"),
                 &AuthState::SignedOut,
                 LinkFacts::default()
             ),
@@ -356,7 +336,7 @@ mod tests {
         // An error is the home page's to show.
         assert_eq!(
             account_access(
-                &clerk_signed_in(),
+                &clerk_signed_in("user_a"),
                 &AuthState::Error(crate::instant::InstantError::SessionEnded),
                 LinkFacts {
                     will_sign_in: true,
@@ -376,7 +356,7 @@ mod tests {
                 AuthState::SignedOut,
                 false,
             ),
-            (clerk_signed_in(), AuthState::SignedOut, false),
+            (clerk_signed_in("user_a"), AuthState::SignedOut, false),
         ] {
             assert_eq!(
                 account_access(
