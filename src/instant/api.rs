@@ -1,10 +1,6 @@
 //! Instant's auth endpoints over HTTP: request bodies, the answers, and how
 //! an error answer becomes an [`InstantError`] that says what Instant said.
 
-// Only the browser build fetches: natively, most of this is used by the
-// unit tests alone (the wasm32 build's lints still see unused code).
-#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-
 use wasm_bindgen::JsValue;
 
 use super::{json, InstantConfig, InstantError, Result, User};
