@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use leptos::prelude::*;
 
 use super::state::AuthEvent;
-use super::storage::{self, StorageListener};
-use super::{Auth, AuthState, InstantConfig, UseAuthReturn, User};
+use super::storage::{self, StorageListener, StoredChange};
+use super::{Auth, AuthState, InstantConfig, UseAuthReturn};
 
 /// A cheap, cloneable handle on one Instant app, like the JS client's
 /// `init({ appId })`.
@@ -63,27 +63,28 @@ pub fn init(config: InstantConfig) -> Instant {
         let session = Arc::clone(&session);
         let ended_key = storage::ended_key(&config.app_id);
         let config = config.clone();
-        storage::listen(
-            storage_key.clone(),
-            config.app_id.clone(),
-            move |stored: Option<User>, unreadable: Option<&str>| {
-                if let Some(raw) = unreadable {
-                    revoke_if_written_over(&session, &config, raw);
+        storage::listen(storage_key.clone(), config.app_id.clone(), move |change| {
+            let stored = match change {
+                StoredChange::SignedIn(user) => Some(user),
+                StoredChange::SignedOut => None,
+                StoredChange::Unreadable(raw) => {
+                    revoke_if_written_over(&session, &config, &raw);
+                    None
                 }
-                // Whatever this tab had in flight is now out of date.
-                session.begin();
-                // A session another tab found ended (see
-                // `Auth::check_stored_session`) shows here with that reason
-                // too, not as a plain sign-out.
-                let ended_here = stored.is_none()
-                    && storage::marked_ended(&ended_key).is_some_and(|ended| session.holds(&ended));
-                session.apply(if ended_here {
-                    AuthEvent::SessionEnded
-                } else {
-                    AuthEvent::OtherTabChanged(stored)
-                });
-            },
-        )
+            };
+            // Whatever this tab had in flight is now out of date.
+            session.begin();
+            // A session another tab found ended (see
+            // `Auth::check_stored_session`) shows here with that reason
+            // too, not as a plain sign-out.
+            let ended_here = stored.is_none()
+                && storage::marked_ended(&ended_key).is_some_and(|ended| session.holds(&ended));
+            session.apply(if ended_here {
+                AuthEvent::SessionEnded
+            } else {
+                AuthEvent::OtherTabChanged(stored)
+            });
+        })
     };
     Instant {
         inner: Arc::new(ClientInner {

@@ -85,6 +85,18 @@ fn parse_unrevoked(raw: &str) -> Vec<String> {
     tokens
 }
 
+/// What another tab did to the stored session.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // only the browser build has other tabs
+pub(crate) enum StoredChange {
+    /// It stored this session.
+    SignedIn(User),
+    /// It removed the session (or cleared all of `localStorage`).
+    SignedOut,
+    /// It wrote this value, which is no session this client can read
+    /// (see [`parse_stored_user`]).
+    Unreadable(String),
+}
+
 #[cfg(target_arch = "wasm32")]
 pub(crate) use browser::*;
 #[cfg(not(target_arch = "wasm32"))]
@@ -94,7 +106,7 @@ pub(crate) use memory_only::*;
 /// `localStorage`: sessions live in memory and no other tab exists.
 #[cfg(not(target_arch = "wasm32"))]
 mod memory_only {
-    use super::User;
+    use super::{StoredChange, User};
 
     pub(crate) fn load(_key: &str, _app_id: &str) -> Option<User> {
         None
@@ -128,7 +140,7 @@ mod memory_only {
     pub(crate) fn listen(
         _key: String,
         _app_id: String,
-        _on_change: impl Fn(Option<User>, Option<&str>) + 'static,
+        _on_change: impl Fn(StoredChange) + 'static,
     ) -> StorageListener {
         StorageListener
     }
@@ -140,8 +152,8 @@ mod browser {
     use wasm_bindgen::JsValue;
 
     use super::{
-        parse_stored_user, parse_unrevoked, refresh_token_of_unusable, unrevoked_key, User,
-        MAX_UNREVOKED,
+        parse_stored_user, parse_unrevoked, refresh_token_of_unusable, unrevoked_key, StoredChange,
+        User, MAX_UNREVOKED,
     };
 
     /// `localStorage`, if this page may use it: it is missing when the
@@ -264,14 +276,12 @@ mod browser {
         }
     }
 
-    /// Calls `on_change` with the new session whenever another tab writes or
-    /// removes `key` (or clears all of `localStorage`), and with the value
-    /// written when it is no session this client can read (see
-    /// [`parse_stored_user`]).
+    /// Calls `on_change` whenever another tab writes or removes `key` (or
+    /// clears all of `localStorage`).
     pub(crate) fn listen(
         key: String,
         app_id: String,
-        on_change: impl Fn(Option<User>, Option<&str>) + 'static,
+        on_change: impl Fn(StoredChange) + 'static,
     ) -> StorageListener {
         let handle = window_event_listener(leptos::ev::storage, move |event| {
             let from_local_storage = match (event.storage_area(), local_storage()) {
@@ -283,12 +293,12 @@ mod browser {
             }
             match event.key() {
                 // `localStorage.clear()` in another tab: no key, everything gone.
-                None => on_change(None, None),
+                None => on_change(StoredChange::SignedOut),
                 Some(changed) if changed == key => match event.new_value() {
-                    None => on_change(None, None),
+                    None => on_change(StoredChange::SignedOut),
                     Some(raw) => match parse_stored_user(&raw, &app_id) {
-                        Some(user) => on_change(Some(user), None),
-                        None => on_change(None, Some(&raw)),
+                        Some(user) => on_change(StoredChange::SignedIn(user)),
+                        None => on_change(StoredChange::Unreadable(raw)),
                     },
                 },
                 Some(_) => {}
