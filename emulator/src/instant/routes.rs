@@ -345,6 +345,18 @@ fn admin_request<'a>(
     query: AdminQuery,
 ) -> Result<(&'a App, UserRef)> {
     let query = query_params(query)?;
+    let app = admin_app(state, headers, &query)?;
+    check_admin_token(headers, app)?;
+    Ok((app, user_ref(&query)?))
+}
+
+/// The app the `app-id` header or the `app_id` parameter names, asked for
+/// from an origin it allows.
+fn admin_app<'a>(
+    state: &'a super::State,
+    headers: &HeaderMap,
+    query: &HashMap<String, String>,
+) -> Result<&'a App> {
     let header_app_id = headers
         .get("app-id")
         .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned());
@@ -374,7 +386,11 @@ fn admin_request<'a>(
     })?;
     let app = state.app(app_id)?;
     check_origin(headers, &app.origins, Some(app.id))?;
+    Ok(app)
+}
 
+/// Checks that the bearer token is `app`'s admin token.
+fn check_admin_token(headers: &HeaderMap, app: &App) -> Result<()> {
     let token = headers
         .get(header::AUTHORIZATION)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
@@ -400,12 +416,17 @@ fn admin_request<'a>(
                 "Record not found: app-admin-token. The bearer token is not the admin token of \
                  app {app_id}; send `Authorization: Bearer <admin token>` with the token from \
                  the dashboard (the emulator's default is {DEFAULT_ADMIN_TOKEN}).",
+                app_id = app.id,
                 DEFAULT_ADMIN_TOKEN = crate::config::DEFAULT_ADMIN_TOKEN
             ),
             hint: json!({ "record-type": "app-admin-token" }),
         });
     }
+    Ok(())
+}
 
+/// The user the query names: by one of `email`, `refresh_token` or `id`.
+fn user_ref(query: &HashMap<String, String>) -> Result<UserRef> {
     let malformed = |name: &str, value: &str| ApiError::ParamMalformed {
         message: format!("Malformed parameter: {name} must be a UUID, got {value:?}."),
         hint: json!({ "in": ["query", name], "original-input": value }),
@@ -451,7 +472,7 @@ fn admin_request<'a>(
             hint: json!({ "data-type": "params", "input": query }),
         });
     };
-    Ok((app, user))
+    Ok(user)
 }
 
 /// Whether the `app-id` header and the `app_id` parameter name the same
