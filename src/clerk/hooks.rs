@@ -65,11 +65,11 @@ pub struct UseClerkAuthReturn {
 impl UseClerkAuthReturn {
     /// A session token (JWT) for the signed-in user; `Ok(None)` when nobody
     /// is signed in (a session with a task left, `status: "pending"`,
-    /// counts as nobody, as in the state) or Clerk has no token to give yet. Just after a sign-in
-    /// that can be a race inside clerk-js: ask again shortly (with
-    /// [`skip_cache`](GetTokenOptions::skip_cache)) rather than treating it
-    /// as signed out, as [`get_token_retrying`](Self::get_token_retrying)
-    /// does.
+    /// counts as nobody, as in the state) or Clerk has no token to give
+    /// yet. Just after a sign-in that can be a race inside clerk-js: ask
+    /// again shortly (with [`skip_cache`](GetTokenOptions::skip_cache))
+    /// rather than treating it as signed out, as
+    /// [`get_token_retrying`](Self::get_token_retrying) does.
     ///
     /// Before Clerk has loaded this is `Err(`[`ClerkError::NotLoaded`]`)`,
     /// where Clerk's React hook would wait: call it once
@@ -78,9 +78,12 @@ impl UseClerkAuthReturn {
     /// failure ([`error`](Self::error)). While clerk-js moves between
     /// sessions (a sign-out or switch under way), the state may still say
     /// signed in for a moment while this is `Ok(None)`: the state's next
-    /// change tells which way it went. A call Clerk has not answered within the
-    /// provider's `call_timeout` (15 s by default) is
-    /// `Err(`[`ClerkError::CallTimedOut`]`)`; its late answer is dropped.
+    /// change tells which way it went.
+    ///
+    /// A call Clerk has not answered within the provider's `call_timeout`
+    /// ([`DEFAULT_CALL_TIMEOUT`](super::DEFAULT_CALL_TIMEOUT), 15 s, unless
+    /// set) is `Err(`[`ClerkError::CallTimedOut`]`)`; its late answer is
+    /// dropped.
     pub async fn get_token(&self) -> Result<Option<String>> {
         self.get_token_with(GetTokenOptions::default()).await
     }

@@ -9,7 +9,7 @@
 //! calls used are bound here instead. Where the browser has no Web Locks
 //! (an old browser, or a page served over plain HTTP from a host other
 //! than this computer, which is not a secure context), exchanges go ahead
-//! without it, as before.
+//! without a lock.
 
 use futures::channel::oneshot;
 use futures::future::{select, Either};
