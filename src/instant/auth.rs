@@ -364,13 +364,10 @@ impl Auth {
         let Some(stored) = self.stored_user() else {
             return;
         };
-        if self
-            .user()
-            .is_some_and(|held| held.refresh_token == stored.refresh_token)
-        {
+        let session = &self.inner.session;
+        if session.holds(&stored.refresh_token) {
             return;
         }
-        let session = &self.inner.session;
         // Whatever this page had in flight is now out of date.
         session.begin();
         session.apply(AuthEvent::OtherTabChanged(Some(stored)));

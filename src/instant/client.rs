@@ -189,9 +189,7 @@ impl ClientInner {
 
     /// The refresh token of the session in this tab's state, if any.
     pub(crate) fn state_refresh_token(&self) -> Option<String> {
-        self.session
-            .state
-            .with_untracked(|state| state.user().map(|user| user.refresh_token.clone()))
+        self.session.refresh_token()
     }
 
     /// The refresh token in storage (where other tabs write), if any.
@@ -215,10 +213,10 @@ impl fmt::Debug for ClientInner {
 /// it is revoked, unless `raw` still names its refresh token. (Each tab
 /// that showed it sends one; Instant takes the later ones as done.)
 fn revoke_if_written_over(session: &Session, config: &InstantConfig, raw: &str) {
-    let shown = session
-        .state
-        .with_untracked(|state| state.user().map(|user| user.refresh_token.clone()));
-    if let Some(refresh_token) = shown.filter(|token| !raw.contains(token.as_str())) {
+    if let Some(refresh_token) = session
+        .refresh_token()
+        .filter(|token| !raw.contains(token.as_str()))
+    {
         super::auth::revoke_in_background(config.clone(), refresh_token);
     }
 }
@@ -247,6 +245,12 @@ impl Session {
     /// `generation` began.
     pub(crate) fn is_current(&self, generation: u64) -> bool {
         self.generation.load(Ordering::SeqCst) == generation
+    }
+
+    /// The refresh token of the session the state holds, if any.
+    pub(crate) fn refresh_token(&self) -> Option<String> {
+        self.state
+            .with_untracked(|state| state.user().map(|user| user.refresh_token.clone()))
     }
 
     /// Whether the state holds the session whose refresh token is
