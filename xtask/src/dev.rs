@@ -4,6 +4,8 @@
 use std::process::Command;
 use std::time::Duration;
 
+use anyhow::Context as _;
+
 use crate::emulator::{self, Emulator};
 use crate::process::Guarded;
 use crate::tools::{self, Needs};
@@ -55,7 +57,11 @@ pub fn run() -> anyhow::Result<()> {
             return Ok(());
         }
         if let Some(status) = trunk_exit {
-            anyhow::bail!("trunk serve exited ({status})");
+            // The likely cause, said plainly: the app's port, free before
+            // the build, taken by something else while Trunk built.
+            check_free(&ADDRESSES[..1])
+                .with_context(|| format!("trunk serve exited ({status})"))?;
+            anyhow::bail!("trunk serve exited ({status}); its output is above");
         }
         if let Some(status) = emulator_exit {
             anyhow::bail!(
