@@ -237,7 +237,7 @@ async fn a_failed_clerk_sign_out_says_so_and_can_be_finished() {
     let refresh_token = refresh_token_of_stored_session();
 
     // Clerk cannot be reached: its sign-out request fails as offline.
-    fail_next_fetch_to("/__emulator/client/sign-out");
+    let _ = fail_next_fetch_to("/__emulator/client/sign-out");
     focus_and_click_button(&app, "Sign out").await;
     wait_for_text(&app, "You are signed out of Instant, but not of Clerk.").await;
     let text = app.text();

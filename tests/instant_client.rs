@@ -242,8 +242,8 @@ async fn signing_in_again_sends_the_stored_refresh_token_and_keeps_the_session()
         "Instant reuses the refresh token the client sent"
     );
     // Kept, not ended as a replaced one would be (that revoke runs in the
-    // background: give it time to land).
-    gloo_timers::future::TimeoutFuture::new(500).await;
+    // background, going out at once: give it ample time to land).
+    gloo_timers::future::TimeoutFuture::new(2_000).await;
     assert!(refresh_token_verifies(&second.refresh_token).await);
 }
 

@@ -787,8 +787,9 @@ async fn sign_in_page_hands_the_session_back_and_dashboard_revokes_it() {
         "document.querySelector({}).focus(); return true",
         json!(format!("{row} button"))
     );
+    let polls = fx.browser.dashboard_polls().await;
     fx.browser.js(&focus_revoke, vec![]).await;
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    fx.browser.wait_for_dashboard_polls(polls, 1).await;
     let focused_row = "var tr = document.activeElement.closest('tr'); \
                        return tr ? tr.dataset.sessionId : document.activeElement.tagName";
     assert_eq!(fx.browser.js(focused_row, vec![]).await, json!(session_id));
@@ -1961,14 +1962,17 @@ async fn dashboard_switches_the_email_claim_by_keyboard() {
     let failed = "var p = document.getElementById('problem').textContent; \
                   var b = document.activeElement; \
                   return p + ' | ' + (b ? b.textContent : '') + ' | ' + (b ? b.disabled : '')";
+    // The poll each change starts, and the next one.
+    let polls = browser.dashboard_polls().await;
     button.send_keys(&Key::Enter.to_string()).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    browser.wait_for_dashboard_polls(polls, 2).await;
     assert_eq!(
         browser.js(failed, vec![]).await,
         json!("Switching the email claim failed: Failed to fetch | Turn off | false")
     );
+    let polls = browser.dashboard_polls().await;
     revoke.send_keys(&Key::Enter.to_string()).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    browser.wait_for_dashboard_polls(polls, 2).await;
     assert_eq!(
         browser.js(failed, vec![]).await,
         json!("Revoke failed: Failed to fetch | Revoke | false")
@@ -2002,10 +2006,11 @@ async fn dashboard_keeps_a_revoke_that_failed_while_the_emulator_was_unreachable
     // Every request fails, as with the emulator stopped: the revoke and
     // the polls after it.
     browser.fault_fetch(Requests::All, FetchFault::Fail).await;
+    let polls = browser.dashboard_polls().await;
     revoke.send_keys(&Key::Enter.to_string()).await.unwrap();
     let problem = "return document.getElementById('problem').textContent";
-    // Two polls' time (one every 2 s): the one the revoke starts, and one more.
-    tokio::time::sleep(Duration::from_millis(4500)).await;
+    // Two polls: the one the revoke starts, and one more.
+    browser.wait_for_dashboard_polls(polls, 2).await;
     assert_eq!(
         browser.js(problem, vec![]).await,
         json!(
@@ -2100,10 +2105,11 @@ async fn dashboard_double_click_switches_the_claim_once() {
         })
         .then(down)
         .then(up);
+    let polls = browser.dashboard_polls().await;
     browser.client.perform_actions(double_click).await.unwrap();
     wait_for_claim_note(&browser, "off").await;
     // Past the dashboard's next poll, so a second switch would show.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    browser.wait_for_dashboard_polls(polls, 2).await;
     assert_eq!(
         browser.js("return window.__clicks", vec![]).await,
         json!([1, 2])

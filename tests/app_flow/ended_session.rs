@@ -94,9 +94,16 @@ async fn session_ended_elsewhere_then_its_check_failed(name: &str) -> Mounted {
     let refresh_token = refresh_token_of_stored_session();
     drop(app);
     sign_out_elsewhere(&refresh_token).await;
-    fail_next_fetch_to("/runtime/auth/verify_refresh_token");
+    let check_failed = fail_next_fetch_to("/runtime/auth/verify_refresh_token");
     let app = mount_app(config());
     wait_for_text(&app, SIGNED_IN).await;
+    within_deadline(
+        "the page's session check",
+        wasm_bindgen_futures::JsFuture::from(check_failed),
+    )
+    .await
+    .unwrap();
+    // Time for the failure to show, had it shown.
     gloo_timers::future::TimeoutFuture::new(300).await;
     assert!(app.text().contains(SIGNED_IN), "{}", app.text());
     app
@@ -109,7 +116,14 @@ async fn a_session_check_made_offline_is_made_again_once_back_online() {
     page_window()
         .dispatch_event(&web_sys::Event::new("online").unwrap())
         .unwrap();
-    wait_for_text(&app, "Signed out of Instant.").await;
+    // Well before the check the app makes again anyway, 10 s after the
+    // failed one (see the next test).
+    wait_for_text_within(
+        &app,
+        "Signed out of Instant.",
+        std::time::Duration::from_secs(5),
+    )
+    .await;
     assert_eq!(stored_instant_user(), None);
     drop(app);
     reset().await;
@@ -121,7 +135,13 @@ async fn a_session_check_made_offline_is_made_again_once_back_online() {
 async fn a_session_check_that_could_not_get_through_is_made_again_later() {
     let app = session_ended_elsewhere_then_its_check_failed("checked-again-later").await;
 
-    wait_for_text(&app, "Signed out of Instant.").await;
+    // The app's 10 s, and the usual deadline for the check and the page.
+    wait_for_text_within(
+        &app,
+        "Signed out of Instant.",
+        std::time::Duration::from_secs(25),
+    )
+    .await;
     assert_eq!(stored_instant_user(), None);
     drop(app);
     reset().await;

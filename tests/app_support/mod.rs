@@ -12,6 +12,8 @@
 #[path = "../emulator_support/mod.rs"]
 mod emulator_support;
 
+use std::time::Duration;
+
 #[cfg(feature = "app")]
 use clerk_instant::config::AppConfig;
 use leptos::mount::mount_to;
@@ -143,11 +145,11 @@ export function record_texts(root) {
   const seen = [root.textContent];
   const observer = new MutationObserver(() => seen.push(root.textContent));
   observer.observe(root, { childList: true, subtree: true, characterData: true });
-  return () => {
+  return (keepRecording) => {
     // Changes not delivered yet count too.
     if (observer.takeRecords().length) seen.push(root.textContent);
-    observer.disconnect();
-    return seen;
+    if (!keepRecording) observer.disconnect();
+    return seen.slice();
   };
 }
 "#)]
@@ -239,7 +241,19 @@ impl TextRecorder {
 
     /// Stops, and gives the texts in the order they showed.
     pub fn stop(self) -> Vec<String> {
-        let seen = self.stop.call0(&JsValue::NULL).unwrap_or(JsValue::NULL);
+        self.texts(false)
+    }
+
+    /// The texts so far, in the order they showed; recording goes on.
+    pub fn seen(&self) -> Vec<String> {
+        self.texts(true)
+    }
+
+    fn texts(&self, keep_recording: bool) -> Vec<String> {
+        let seen = self
+            .stop
+            .call1(&JsValue::NULL, &JsValue::from_bool(keep_recording))
+            .unwrap_or(JsValue::NULL);
         js_sys::Array::from(&seen)
             .iter()
             .filter_map(|text| text.as_string())
@@ -547,6 +561,13 @@ pub fn header_summary(mounted: &Mounted) -> String {
 
 /// Waits until `mounted` shows `text`.
 pub async fn wait_for_text(mounted: &Mounted, text: &str) {
+    wait_for_text_within(mounted, text, DEADLINE).await;
+}
+
+/// Waits up to `limit` until `mounted` shows `text`: for a test that tells
+/// an outcome apart from the same one coming later, on a timer of the
+/// app's.
+pub async fn wait_for_text_within(mounted: &Mounted, text: &str, limit: Duration) {
     let start = js_sys::Date::now();
     loop {
         leptos::task::tick().await;
@@ -554,8 +575,11 @@ pub async fn wait_for_text(mounted: &Mounted, text: &str) {
         if last.contains(text) {
             return;
         }
-        if js_sys::Date::now() - start > DEADLINE.as_millis() as f64 {
-            panic!("timed out waiting for {text:?}; the page says: {last:?}");
+        if js_sys::Date::now() - start > limit.as_millis() as f64 {
+            panic!(
+                "waited {} s for {text:?}; the page says: {last:?}",
+                limit.as_secs_f64()
+            );
         }
         gloo_timers::future::TimeoutFuture::new(25).await;
     }

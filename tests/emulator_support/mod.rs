@@ -145,14 +145,24 @@ pub async fn admin_user_by_email(email: &str) -> Option<Value> {
     Some(answer["user"].clone()).filter(|user| !user.is_null())
 }
 
-/// Whether Instant still accepts `refresh_token`.
+/// Whether Instant still accepts `refresh_token`: it answers 200, or
+/// refuses it as a session it does not know. Any other answer (a wrong
+/// path, an emulator in trouble) fails the test instead of passing for
+/// "revoked".
 pub async fn refresh_token_verifies(refresh_token: &str) -> bool {
     let url = format!("{}/runtime/auth/verify_refresh_token", api_uri());
-    let (status, _) = send(
+    let (status, answer) = send(
         Request::post(&url),
         Some(json!({ "app-id": app_id(), "refresh-token": refresh_token })),
     )
     .await;
+    let unknown_session = status == 400
+        && answer["type"] == "record-not-found"
+        && answer["hint"]["record-type"] == "app-user";
+    assert!(
+        status == 200 || unknown_session,
+        "verify_refresh_token answered {status}: {answer}"
+    );
     status == 200
 }
 

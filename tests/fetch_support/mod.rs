@@ -20,8 +20,14 @@ function on_next_fetch_to(pathEnd, answer) {
   };
 }
 export function fail_next_fetch_to(pathEnd) {
-  // As the browser answers a request made offline.
-  on_next_fetch_to(pathEnd, () => Promise.reject(new TypeError('Failed to fetch')));
+  // As the browser answers a request made offline; the promise settles
+  // when the page has made that request.
+  return new Promise((made) => {
+    on_next_fetch_to(pathEnd, () => {
+      made();
+      return Promise.reject(new TypeError('Failed to fetch'));
+    });
+  });
 }
 export function delay_next_fetch_to(pathEnd, ms) {
   // As a slow network holds a request (which the page may abort meanwhile,
@@ -63,8 +69,9 @@ export function stall_body_of_next_fetch_to(pathEnd) {
 "#)]
 extern "C" {
     /// Makes the page's next `fetch` to a URL ending in `path_end` fail as
-    /// a request made offline does.
-    pub fn fail_next_fetch_to(path_end: &str);
+    /// a request made offline does; the promise settles once the page has
+    /// made it.
+    pub fn fail_next_fetch_to(path_end: &str) -> js_sys::Promise;
     /// Holds the page's next `fetch` to a URL ending in `path_end` for `ms`
     /// before it goes out, unless the page aborts it first; the promise
     /// settles once the page has sent it.

@@ -263,6 +263,43 @@ impl Browser {
         .await;
     }
 
+    /// How many polls (`GET /__emulator/dashboard`) the dashboard page has
+    /// started since the first call on this page, which starts counting
+    /// (after [`Self::fault_fetch`], so that failed polls count too). The
+    /// dashboard starts a poll only once the one before it has been
+    /// handled, so a poll started after an action means those before it
+    /// are done.
+    pub async fn dashboard_polls(&self) -> u64 {
+        self.js(
+            "if (window.__dashboardPolls === undefined) { \
+               window.__dashboardPolls = 0; \
+               var next = window.fetch; \
+               window.fetch = function (input, init) { \
+                 var url = String(input && input.url ? input.url : input); \
+                 if (url.endsWith('/__emulator/dashboard')) window.__dashboardPolls += 1; \
+                 return next.apply(this, arguments); \
+               }; \
+             } \
+             return window.__dashboardPolls",
+            vec![],
+        )
+        .await
+        .as_u64()
+        .expect("a count")
+    }
+
+    /// Waits until the dashboard has handled `handled` polls started after
+    /// `since` (a [`Self::dashboard_polls`] count): that is, until it has
+    /// started one more. Polls come every 2 s.
+    pub async fn wait_for_dashboard_polls(&self, since: u64, handled: u64) {
+        self.wait_for_js(
+            &format!("{handled} dashboard polls after the action"),
+            &format!("return window.__dashboardPolls >= {}", since + handled + 1),
+            Duration::from_secs(30),
+        )
+        .await;
+    }
+
     /// How many requests the current [`Self::fault_fetch`] rule applied to.
     pub async fn faulted_fetches(&self) -> u64 {
         self.js(
