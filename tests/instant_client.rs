@@ -105,6 +105,36 @@ async fn a_session_made_here_is_not_checked() {
     assert_eq!(verify_count().await, checks_before);
 }
 
+/// `check_session` asks about whatever session shows, one made here too,
+/// each time it is called: a page kept open finds it ended elsewhere.
+#[wasm_bindgen_test]
+async fn check_session_finds_a_session_made_here_ended_elsewhere() {
+    clear_storage();
+    let db = init(config());
+    let token = clerk_token_for(&unique_email("check-made-here")).await;
+    let user = db
+        .auth()
+        .sign_in_with_id_token(client_name(), &token)
+        .await
+        .unwrap();
+    let checks_before = verify_count().await;
+    within_deadline("the check", db.auth().check_session())
+        .await
+        .expect("the session stands");
+    assert_eq!(db.auth().user(), Some(user.clone()));
+
+    sign_out_elsewhere(&user.refresh_token).await;
+    within_deadline("the second check", db.auth().check_session())
+        .await
+        .expect("Instant answers");
+    assert_eq!(verify_count().await, checks_before + 2);
+    assert_eq!(
+        db.use_auth().state.get_untracked(),
+        AuthState::Error(InstantError::SessionEnded)
+    );
+    assert_eq!(stored_session(), None);
+}
+
 #[wasm_bindgen_test]
 async fn a_stored_session_ended_elsewhere_is_cleared_and_says_why() {
     let user = stored_sign_in("ended-elsewhere").await;

@@ -269,8 +269,47 @@ impl Auth {
         else {
             return Ok(());
         };
+        let checked = self.check(&refresh_token).await;
+        // Not checked after all: a later call (once back online, say) asks
+        // again.
+        if checked.is_err() && inner.session.holds(&refresh_token) {
+            if let Ok(mut unchecked) = inner.unchecked_stored_token.lock() {
+                unchecked.get_or_insert(refresh_token);
+            }
+        }
+        checked
+    }
+
+    /// Asks Instant whether the session this handle shows still stands,
+    /// whether it came from storage or a sign-in here, and checked or not:
+    /// for a page kept open, whose session may have been signed out on
+    /// another device (or its user deleted) since. An ended one goes as
+    /// with [`check_stored_session`](Self::check_stored_session); a check
+    /// that fails keeps the session and returns the error. Makes no
+    /// request, and returns `Ok`, when no session shows.
+    pub async fn check_session(&self) -> Result<()> {
+        let inner = &self.inner;
+        let Some(refresh_token) = inner.state_refresh_token() else {
+            return Ok(());
+        };
+        self.check(&refresh_token).await?;
+        // Checked: the stored session's own check, if still to come (it
+        // could not get through before), has nothing left to ask.
+        if let Ok(mut unchecked) = inner.unchecked_stored_token.lock() {
+            if unchecked.as_deref() == Some(refresh_token.as_str()) {
+                *unchecked = None;
+            }
+        }
+        Ok(())
+    }
+
+    /// The check of [`check_session`](Self::check_session) and
+    /// [`check_stored_session`](Self::check_stored_session), for the session
+    /// with `refresh_token`.
+    async fn check(&self, refresh_token: &str) -> Result<()> {
+        let inner = &self.inner;
         let is_still_current = |generation: u64| {
-            inner.session.is_current(generation) && inner.session.holds(&refresh_token)
+            inner.session.is_current(generation) && inner.session.holds(refresh_token)
         };
         let generation = inner.session.generation();
         if !is_still_current(generation) {
@@ -278,26 +317,14 @@ impl Auth {
         }
         #[cfg(target_arch = "wasm32")]
         gloo_timers::future::TimeoutFuture::new(0).await;
-        let check = match api::check_session(&inner.config, &refresh_token).await {
-            Ok(check) => check,
-            Err(error) => {
-                // Not checked after all: a later call (once back online,
-                // say) asks again.
-                if inner.session.holds(&refresh_token) {
-                    if let Ok(mut unchecked) = inner.unchecked_stored_token.lock() {
-                        unchecked.get_or_insert(refresh_token);
-                    }
-                }
-                return Err(error);
-            }
-        };
+        let check = api::check_session(&inner.config, refresh_token).await?;
         if check == SessionCheck::Ended && is_still_current(generation) {
             // Another tab's new session may have landed in storage before
             // its event reached this one: leave that alone.
-            if inner.stored_refresh_token().as_deref() == Some(refresh_token.as_str()) {
+            if inner.stored_refresh_token().as_deref() == Some(refresh_token) {
                 // Named first: other tabs showing it read the name when
                 // the removal reaches them.
-                storage::mark_ended(&storage::ended_key(&inner.config.app_id), &refresh_token);
+                storage::mark_ended(&storage::ended_key(&inner.config.app_id), refresh_token);
                 storage::clear(&inner.storage_key);
             }
             inner.session.apply(AuthEvent::SessionEnded);

@@ -6,7 +6,9 @@
 //!   stored session at once: after a reload the person is signed in without
 //!   waiting for a request. [`Auth::check_stored_session`], called once
 //!   the page shows it, asks Instant whether that session still stands and
-//!   clears one ended elsewhere (as Instant's own client does on connect).
+//!   clears one ended elsewhere (as Instant's own client does on connect);
+//!   [`Auth::check_session`] asks the same of whatever session shows, for
+//!   a page kept open.
 //! - [`Auth::sign_in_with_id_token`] exchanges an ID token (e.g. a Clerk
 //!   session token) for an Instant session, sending the stored refresh token
 //!   so that Instant can keep the same session.

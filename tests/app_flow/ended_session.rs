@@ -146,3 +146,50 @@ async fn a_session_check_that_could_not_get_through_is_made_again_later() {
     drop(app);
     reset().await;
 }
+
+/// A session made in this page, so never read from storage, and ended on
+/// another device while the page stays open: the browser coming back online
+/// checks it, as it checks a stored one it could not check before.
+#[wasm_bindgen_test]
+async fn a_session_ended_elsewhere_while_the_page_is_open_shows_once_back_online() {
+    let app = mount_signed_in(&unique_email("ended-while-open")).await;
+    sign_out_elsewhere(&refresh_token_of_stored_session()).await;
+
+    page_window()
+        .dispatch_event(&web_sys::Event::new("online").unwrap())
+        .unwrap();
+    wait_for_text(&app, "Signed out of Instant.").await;
+    assert_eq!(stored_instant_user(), None);
+    drop(app);
+    reset().await;
+}
+
+/// The same, found when the page comes back into view after a minute or
+/// more in the background (a tab left for the night); a glance away is
+/// not worth a request.
+#[wasm_bindgen_test]
+async fn a_session_ended_elsewhere_while_the_page_is_open_shows_once_back_in_view_after_a_while() {
+    let app = mount_signed_in(&unique_email("ended-while-hidden")).await;
+    sign_out_elsewhere(&refresh_token_of_stored_session()).await;
+    let checks_before = verify_count().await;
+
+    set_page_hidden(true);
+    next_turn().await;
+    set_page_hidden(false);
+    let text = text_a_moment_later(&app).await;
+    assert!(text.contains(SIGNED_IN), "{text}");
+    assert_eq!(
+        verify_count().await,
+        checks_before,
+        "no check after a glance away"
+    );
+
+    set_page_hidden(true);
+    next_turn().await;
+    shift_clock(61_000.0);
+    set_page_hidden(false);
+    wait_for_text(&app, "Signed out of Instant.").await;
+    assert_eq!(stored_instant_user(), None);
+    drop(app);
+    reset().await;
+}

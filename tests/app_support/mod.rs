@@ -117,6 +117,13 @@ export function set_page_hidden(hidden) {
   }
   document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
 }
+export function shift_clock(ms) {
+  // Date.now() as a clock `ms` ahead reads it (0: the real clock again), for
+  // what counts time passed without waiting it out.
+  if (!window.__realDateNow) window.__realDateNow = Date.now;
+  const real = window.__realDateNow;
+  Date.now = ms ? () => real.call(Date) + ms : real;
+}
 export function hold_lock(name) {
   // What another tab's exchange holds: resolves once granted.
   return new Promise((granted) => {
@@ -195,6 +202,9 @@ extern "C" {
     /// Makes the page read as in the background (`document.hidden`), or in
     /// view again, and dispatches `visibilitychange` as the browser does.
     pub fn set_page_hidden(hidden: bool);
+    /// Makes `Date.now()` read `ms` later than it is (0: the real time
+    /// again, as [`reset`] does).
+    pub fn shift_clock(ms: f64);
     fn record_texts(root: &web_sys::HtmlElement) -> js_sys::Function;
     fn record_storage_writes() -> js_sys::Function;
     /// Ends a recording of storage writes a failed test left going.
@@ -373,6 +383,7 @@ pub async fn reset() {
     unmount(|_| true);
     stop_recording_storage();
     set_page_hidden(false);
+    shift_clock(0.0);
     release_held_lock();
     clerk_close_sign_in();
     clerk_withhold_tokens(0);

@@ -21,6 +21,10 @@ const OWNER_SETTLE_MS: u32 = 1_000;
 const CHECK_RETRY_FIRST_MS: u32 = 10_000;
 /// The longest wait between two such checks.
 const CHECK_RETRY_MAX_MS: u32 = 160_000;
+/// How long the page must have been out of view for its return to check
+/// the session again (see `check_the_stored_session_once_shown`): a
+/// glance at another tab is not worth a request.
+const CHECK_AFTER_HIDDEN_MS: f64 = 60_000.0;
 
 impl SessionLink {
     /// Asks Instant whether the session read from storage still stands; an
@@ -44,6 +48,20 @@ impl SessionLink {
                     return;
                 }
                 wait_ms = (wait_ms * 2).min(CHECK_RETRY_MAX_MS);
+            }
+        });
+    }
+
+    /// Asks Instant whether the session shown still stands, whether it was
+    /// checked before or made here (see `Auth::check_session`): once, a
+    /// failure is left to the next occasion.
+    fn check_shown_instant_session(self) {
+        let Some(instant) = self.instant.try_get_value() else {
+            return;
+        };
+        spawn_local(async move {
+            if let Err(error) = instant.auth().check_session().await {
+                leptos::logging::warn!("Could not check the Instant session: {error}");
             }
         });
     }
@@ -222,8 +240,12 @@ pub(super) fn keep_instant_following_clerk(link: SessionLink) {
 /// Once the page shows the stored session signed in to both, asks Instant
 /// whether it still stands: after the signed-in text, never before it. A
 /// check that could not get through (Instant down, or the page loaded
-/// offline) is made again a while later for as long as the session shows,
-/// and when the browser is back online.
+/// offline) is made again a while later for as long as the session shows.
+/// A page kept open asks again, of whatever session it shows (one made
+/// here too), when the browser is back online and when the page comes
+/// back into view after [`CHECK_AFTER_HIDDEN_MS`] or more: the session may
+/// have been signed out on another device meanwhile, and the page would
+/// say "signed in" until reloaded.
 pub(super) fn check_the_stored_session_once_shown(link: SessionLink) {
     let signed_in_to_both = link.signed_in_to_both();
     let busy = link.busy();
@@ -246,8 +268,24 @@ pub(super) fn check_the_stored_session_once_shown(link: SessionLink) {
     let back_online = window_event_listener(leptos::ev::online, move |_| {
         if untrack(shown) {
             // Once: the first check's retries go on meanwhile.
-            link.check_stored_instant_session(|| false);
+            link.check_shown_instant_session();
         }
     });
     on_cleanup(move || back_online.remove());
+    // Its value: since when the page has been out of view (ms since the
+    // epoch), if it is.
+    let in_view = link.in_view;
+    Effect::new(move |hidden_since: Option<Option<f64>>| {
+        let now = js_sys::Date::now();
+        if !in_view.get() {
+            return hidden_since.flatten().or(Some(now));
+        }
+        let away_long = hidden_since
+            .flatten()
+            .is_some_and(|since| now - since >= CHECK_AFTER_HIDDEN_MS);
+        if away_long && untrack(shown) {
+            link.check_shown_instant_session();
+        }
+        None
+    });
 }
