@@ -260,6 +260,29 @@ async fn a_revoke_that_did_not_get_through_is_sent_again_once_a_sign_in_gets_thr
     wait_until("the revoke is no longer waiting", || waiting().is_none()).await;
 }
 
+/// A page left open after a Sign out made offline: the browser coming back
+/// online sends the revoke again, not only the next start or sign-in
+/// (neither of which may come for days), so the session does not stay
+/// valid on the server meanwhile.
+#[wasm_bindgen_test]
+async fn a_revoke_that_did_not_get_through_is_sent_again_once_back_online() {
+    let (db, user) = signed_in_client("revoke-then-online").await;
+    answer_next_fetch_to(
+        "/runtime/signout",
+        503,
+        "<html><body>Service Unavailable</body></html>",
+    );
+    db.auth().sign_out().await.unwrap_err();
+    assert_eq!(waiting().as_deref(), Some(user.refresh_token.as_str()));
+
+    web_sys::window()
+        .unwrap()
+        .dispatch_event(&web_sys::Event::new("online").unwrap())
+        .unwrap();
+    wait_until_revoked(&user.refresh_token).await;
+    wait_until("the revoke is no longer waiting", || waiting().is_none()).await;
+}
+
 #[wasm_bindgen_test]
 async fn a_session_check_answered_oddly_keeps_the_stored_session() {
     const VERIFY_PATH: &str = "/runtime/auth/verify_refresh_token";

@@ -182,8 +182,9 @@ impl Auth {
     /// client, which does not wait for it); await it to learn the outcome. A
     /// failed revoke is `Err`, but the person stays signed out locally; one
     /// that did not get through (offline, no answer, a server error) is
-    /// tried again by the next [`init`](super::init) in this browser, or
-    /// the next sign-in Instant answers (the JS client gives up on it).
+    /// tried again by the next [`init`](super::init) in this browser, the
+    /// next sign-in Instant answers, or the browser coming back online (the
+    /// JS client gives up on it).
     /// Signing out without a session makes no request.
     ///
     /// ```no_run
@@ -454,8 +455,8 @@ pub(crate) fn revoke_in_background(config: InstantConfig, refresh_token: String)
 
 /// Revokes `refresh_token` on the server. One that did not get through
 /// (offline, no answer, a server error or "too many requests") is kept in
-/// storage, and the next [`init`](super::init), or the next sign-in that
-/// Instant answers, tries again: a sign-out
+/// storage, and the next [`init`](super::init), the next sign-in that
+/// Instant answers, or the browser coming back online tries again: a sign-out
 /// made then would otherwise leave the session valid on the server until
 /// it expires. Success or any other answer settles it.
 async fn revoke(config: &InstantConfig, refresh_token: &str) -> Result<()> {
@@ -480,7 +481,8 @@ fn revoke_again(result: &Result<()>) -> bool {
 }
 
 /// Sends again the revokes that could not reach Instant before (see
-/// [`revoke`]), a second after the page starts (or a sign-in got through):
+/// [`revoke`]), a second after the page starts (or a sign-in got through,
+/// or the browser came back online):
 /// after it has shown what it has, so that they never hold up a stored
 /// session's first render.
 pub(crate) fn retry_unrevoked(config: &InstantConfig) {

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use leptos::prelude::*;
 
 use super::state::AuthEvent;
-use super::storage::{self, StorageListener, StoredChange};
+use super::storage::{self, StoredChange, WindowListener};
 use super::{Auth, AuthState, InstantConfig, UseAuthReturn};
 
 /// A cheap, cloneable handle on one Instant app, like the JS client's
@@ -57,6 +57,13 @@ pub fn init(config: InstantConfig) -> Instant {
         generation: AtomicU64::new(0),
     });
     super::auth::retry_unrevoked(&config);
+    // And again whenever the browser is back online: a Sign out made
+    // offline in a page kept open would otherwise stay valid on the server
+    // until the next start or sign-in, which may be days away.
+    let online_listener = {
+        let config = config.clone();
+        storage::listen_online(move || super::auth::retry_unrevoked(&config))
+    };
     // The listener holds the session, not the client, so that dropping the
     // last handle drops the listener (which removes itself from the window).
     let listener = {
@@ -94,6 +101,7 @@ pub fn init(config: InstantConfig) -> Instant {
             sign_in_started_from: Mutex::new(None),
             session,
             _listener: listener,
+            _online_listener: online_listener,
         }),
     }
 }
@@ -158,7 +166,8 @@ pub(crate) struct ClientInner {
     /// session it replaces, still in storage while it is in flight.
     pub(crate) sign_in_started_from: Mutex<Option<String>>,
     pub(crate) session: Arc<Session>,
-    _listener: StorageListener,
+    _listener: WindowListener,
+    _online_listener: WindowListener,
 }
 
 impl ClientInner {

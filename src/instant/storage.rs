@@ -135,14 +135,18 @@ mod memory_only {
     }
 
     /// Nothing to listen to.
-    pub(crate) struct StorageListener;
+    pub(crate) struct WindowListener;
 
     pub(crate) fn listen(
         _key: String,
         _app_id: String,
         _on_change: impl Fn(StoredChange) + 'static,
-    ) -> StorageListener {
-        StorageListener
+    ) -> WindowListener {
+        WindowListener
+    }
+
+    pub(crate) fn listen_online(_on_online: impl Fn() + 'static) -> WindowListener {
+        WindowListener
     }
 }
 
@@ -265,10 +269,11 @@ mod browser {
         }
     }
 
-    /// Listens for other tabs changing the session; removed on drop.
-    pub(crate) struct StorageListener(Option<WindowListenerHandle>);
+    /// A listener on the window (see [`listen`], [`listen_online`]);
+    /// removed on drop.
+    pub(crate) struct WindowListener(Option<WindowListenerHandle>);
 
-    impl Drop for StorageListener {
+    impl Drop for WindowListener {
         fn drop(&mut self) {
             if let Some(handle) = self.0.take() {
                 handle.remove();
@@ -282,7 +287,7 @@ mod browser {
         key: String,
         app_id: String,
         on_change: impl Fn(StoredChange) + 'static,
-    ) -> StorageListener {
+    ) -> WindowListener {
         let handle = window_event_listener(leptos::ev::storage, move |event| {
             let from_local_storage = match (event.storage_area(), local_storage()) {
                 (Some(area), Some(local)) => JsValue::from(area) == JsValue::from(local),
@@ -304,7 +309,14 @@ mod browser {
                 Some(_) => {}
             }
         });
-        StorageListener(Some(handle))
+        WindowListener(Some(handle))
+    }
+
+    /// Calls `on_online` whenever the browser is back online.
+    pub(crate) fn listen_online(on_online: impl Fn() + 'static) -> WindowListener {
+        WindowListener(Some(window_event_listener(leptos::ev::online, move |_| {
+            on_online()
+        })))
     }
 }
 
