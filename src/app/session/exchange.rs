@@ -10,6 +10,7 @@ use super::Busy;
 use super::{SessionLink, TokenWait};
 use crate::app::token::token_to_exchange;
 use crate::clerk::GetTokenOptions;
+use crate::instant::Auth;
 
 impl SessionLink {
     /// Gets a Clerk token and exchanges it for an Instant session (unless
@@ -64,13 +65,19 @@ impl SessionLink {
     }
 
     /// The exchange numbered `work`, started at `started` (ms since the
-    /// epoch). A Sign out started meanwhile ends it, here or in another tab
-    /// (whose Instant sign-out this tab's client only hears of, and which
-    /// has nothing to cut short before this tab holds a session), a Sign
-    /// out of the Clerk session it exchanges for even when Clerk has moved
-    /// on to another account's session by the time its token comes: once it
-    /// has a token it neither signs in nor reports a failure, and a session
-    /// it got while another tab's Sign out began is signed out again.
+    /// epoch), step by step. Each step may end it:
+    /// - its turn among the tabs ([`wait_for_turn`](Self::wait_for_turn)):
+    ///   later work here, or a Sign out of this Clerk session since
+    ///   `started`, ends it while it waits;
+    /// - a session another tab stored meanwhile for the same person is
+    ///   taken instead of exchanging;
+    /// - Clerk's token ([`token_for`](Self::token_for)): a Sign out of the
+    ///   Clerk session it is for (here, or in another tab, whose Instant
+    ///   sign-out had no session here to end) ends it, even once Clerk has
+    ///   moved on to another account's session; a failure is shown;
+    /// - the sign-in ([`after_sign_in`](Self::after_sign_in)): the session
+    ///   gets its owner, or is signed out again if another tab's Sign out
+    ///   began while the request was on its way.
     async fn run_exchange(self, work: u64, started: u64, fresh_token: bool) {
         let (Some(instant), Some(client_name), Some(Some(_))) = (
             self.instant.try_get_value(),
@@ -84,15 +91,10 @@ impl SessionLink {
         // without its marker having reached this one yet: one at a time, and
         // a session it stored meanwhile is this tab's too.
         let stored_before = auth.stored_user().map(|user| user.refresh_token);
-        let one_at_a_time = lock::acquire(&exchange_lock_name(&instant.config().app_id)).await;
-        if !self.is_latest_work(work) || self.signed_out_of_this_clerk_session_since(started) {
+        let lock_name = exchange_lock_name(&instant.config().app_id);
+        let Some(_turn) = self.wait_for_turn(&lock_name, work, started).await else {
             return;
-        }
-        // Held until this exchange ends (`one_at_a_time` is dropped) or
-        // later work overtakes it (`start_work` lets go at once).
-        if let Some(held) = &one_at_a_time {
-            self.exchange_lock.try_set_value(Some(held.early_release()));
-        }
+        };
         // Read once this exchange's turn has come, not before its wait: Clerk
         // may have switched accounts meanwhile, and the token asked for next
         // is the account's signed in now, whose session it makes (or finds).
@@ -111,11 +113,73 @@ impl SessionLink {
             self.owner.try_set(Some(clerk_user_id));
             return;
         }
+        let Some(token) = self
+            .token_for(&auth, work, started, exchanging_for.as_deref(), fresh_token)
+            .await
+        else {
+            return;
+        };
+        let signed_in = auth.sign_in_with_id_token(&client_name, &token).await;
+        if !self.is_latest_work(work) {
+            // Overtaken by a Sign out here, which began a new generation (the
+            // sign-in changed nothing and ended a session it made) and let go
+            // of the lock: another tab may have signed in since, its owner
+            // not this exchange's to take away.
+            return;
+        }
+        let holds_it = signed_in.is_ok_and(|user| {
+            auth.user()
+                .is_some_and(|held| held.refresh_token == user.refresh_token)
+        });
+        self.after_sign_in(
+            &auth,
+            holds_it,
+            exchanging_for.as_deref(),
+            started,
+            clerk_user_id,
+        );
+    }
+
+    /// Waits for this exchange's turn (the Web Lock `lock_name`, where the
+    /// browser has Web Locks): `None` if, by then, later work overtook it or
+    /// this Clerk session was signed out of since `started`. What it
+    /// returns holds the turn until dropped, or until later work overtakes
+    /// the exchange (`start_work` lets go at once).
+    async fn wait_for_turn(
+        &self,
+        lock_name: &str,
+        work: u64,
+        started: u64,
+    ) -> Option<Option<lock::HeldLock>> {
+        let turn = lock::acquire(lock_name).await;
+        if !self.is_latest_work(work) || self.signed_out_of_this_clerk_session_since(started) {
+            return None;
+        }
+        if let Some(held) = &turn {
+            self.exchange_lock.try_set_value(Some(held.early_release()));
+        }
+        Some(turn)
+    }
+
+    /// Clerk's token for the exchange `work`, which is for the Clerk
+    /// session `exchanging_for`: `None` when the exchange ends here (later
+    /// work, a Sign out of that session since `started`, or a failure,
+    /// which is shown). Meanwhile the wait is named in `token_wait`, so
+    /// that another tab's Sign out of that session ends the exchange at
+    /// once rather than when Clerk answers.
+    async fn token_for(
+        &self,
+        auth: &Auth,
+        work: u64,
+        started: u64,
+        exchanging_for: Option<&str>,
+        fresh_token: bool,
+    ) -> Option<String> {
         self.token_wait
-            .try_set_value(exchanging_for.clone().map(|clerk_session_id| TokenWait {
+            .try_set_value(exchanging_for.map(|clerk_session_id| TokenWait {
                 work,
                 started,
-                clerk_session_id,
+                clerk_session_id: clerk_session_id.to_owned(),
             }));
         let token = token_to_exchange(
             self.clerk
@@ -129,40 +193,37 @@ impl SessionLink {
                 *wait = None;
             }
         });
-        if !self.is_latest_work(work)
-            || self.signed_out_of_since(exchanging_for.as_deref(), started)
-        {
-            return;
+        if !self.is_latest_work(work) || self.signed_out_of_since(exchanging_for, started) {
+            return None;
         }
-        let token = match token {
-            Ok(token) => token,
+        match token {
+            Ok(token) => Some(token),
             // A session another tab made meanwhile stands: the error would
             // only hide it (and the sync effect checks whose it is).
-            Err(_) if auth.user().is_some() => return,
+            Err(_) if auth.user().is_some() => None,
             Err(error) => {
                 auth.report_error(error);
-                // Nobody's session is left to own (see below).
+                // Nobody's session is left to own (see `after_sign_in`).
                 self.set_owner(None);
-                return;
+                None
             }
-        };
-        // The session is now the token's: remember whose it is even if the
-        // person switched accounts meanwhile (the sync effect then sees the
-        // mismatch and switches). Not if it was overtaken (another tab's
-        // session, a sign-out): then its owner is not this one to write.
-        let signed_in = auth.sign_in_with_id_token(&client_name, &token).await;
-        if !self.is_latest_work(work) {
-            // Overtaken by a Sign out here, which began a new generation (the
-            // sign-in changed nothing and ended a session it made) and let go
-            // of the lock: another tab may have signed in since, its owner
-            // not this exchange's to take away.
-            return;
         }
-        let holds_it = signed_in.is_ok_and(|user| {
-            auth.user()
-                .is_some_and(|held| held.refresh_token == user.refresh_token)
-        });
-        if holds_it && self.signed_out_of_since(exchanging_for.as_deref(), started) {
+    }
+
+    /// After this tab's sign-in request, still its latest work: `holds_it`
+    /// says whether it got the session this tab now shows. The session is
+    /// the token's: its owner is `clerk_user_id` even if the person
+    /// switched accounts meanwhile (the sync effect then sees the mismatch
+    /// and switches).
+    fn after_sign_in(
+        &self,
+        auth: &Auth,
+        holds_it: bool,
+        exchanging_for: Option<&str>,
+        started: u64,
+        clerk_user_id: String,
+    ) {
+        if holds_it && self.signed_out_of_since(exchanging_for, started) {
             // Another tab's Sign out came while the request was on its way,
             // and had no session here to end: end this one.
             spawn_local(self.sign_out_of_instant());
