@@ -11,7 +11,7 @@ mod instant_support;
 
 use std::time::Duration;
 
-use clerk_instant::instant::{init, AuthState, InstantError};
+use clerk_instant::instant::{init, AuthState, InstantError, User};
 use fetch_support::{answer_next_fetch_to, stall_body_of_next_fetch_to};
 use instant_support::*;
 use leptos::prelude::*;
@@ -214,18 +214,28 @@ fn waiting() -> Option<String> {
         .unwrap()
 }
 
-#[wasm_bindgen_test]
-async fn a_revoke_answered_with_a_server_error_is_sent_again_at_the_next_start() {
-    let (db, user) = signed_in_client("revoke-5xx").await;
+/// Signs in (as `label`), then signs out while Instant answers the revoke
+/// with a 503: signed out here, the revoke waiting to be sent again.
+/// Returns the client, the user, and the sign-out's error.
+async fn signed_out_with_the_revoke_waiting(
+    label: &str,
+) -> (clerk_instant::instant::Instant, User, InstantError) {
+    let (db, user) = signed_in_client(label).await;
     answer_next_fetch_to(
         "/runtime/signout",
         503,
         "<html><body>Service Unavailable</body></html>",
     );
     let error = db.auth().sign_out().await.unwrap_err();
+    assert_eq!(waiting().as_deref(), Some(user.refresh_token.as_str()));
+    (db, user, error)
+}
+
+#[wasm_bindgen_test]
+async fn a_revoke_answered_with_a_server_error_is_sent_again_at_the_next_start() {
+    let (db, user, error) = signed_out_with_the_revoke_waiting("revoke-5xx").await;
     assert!(error.message().contains("HTTP 503"), "{}", error.message());
     assert_eq!(db.use_auth().state.get_untracked(), AuthState::SignedOut);
-    assert_eq!(waiting().as_deref(), Some(user.refresh_token.as_str()));
     assert!(refresh_token_verifies(&user.refresh_token).await);
 
     // The next start sends it again, and forgets it once Instant answered.
@@ -241,14 +251,7 @@ async fn a_revoke_answered_with_a_server_error_is_sent_again_at_the_next_start()
 /// server meanwhile.
 #[wasm_bindgen_test]
 async fn a_revoke_that_did_not_get_through_is_sent_again_once_a_sign_in_gets_through() {
-    let (db, user) = signed_in_client("revoke-then-sign-in").await;
-    answer_next_fetch_to(
-        "/runtime/signout",
-        503,
-        "<html><body>Service Unavailable</body></html>",
-    );
-    db.auth().sign_out().await.unwrap_err();
-    assert_eq!(waiting().as_deref(), Some(user.refresh_token.as_str()));
+    let (db, user, _) = signed_out_with_the_revoke_waiting("revoke-then-sign-in").await;
 
     // Instant answers again: the same page signs in, with no new start.
     let token = clerk_token_for(&unique_email("revoke-then-sign-in-again")).await;
@@ -266,14 +269,8 @@ async fn a_revoke_that_did_not_get_through_is_sent_again_once_a_sign_in_gets_thr
 /// valid on the server meanwhile.
 #[wasm_bindgen_test]
 async fn a_revoke_that_did_not_get_through_is_sent_again_once_back_online() {
-    let (db, user) = signed_in_client("revoke-then-online").await;
-    answer_next_fetch_to(
-        "/runtime/signout",
-        503,
-        "<html><body>Service Unavailable</body></html>",
-    );
-    db.auth().sign_out().await.unwrap_err();
-    assert_eq!(waiting().as_deref(), Some(user.refresh_token.as_str()));
+    // Held to the end: the client listens for `online` while it lives.
+    let (_db, user, _) = signed_out_with_the_revoke_waiting("revoke-then-online").await;
 
     web_sys::window()
         .unwrap()
