@@ -272,10 +272,7 @@ async fn a_revoke_that_did_not_get_through_is_sent_again_once_back_online() {
     // Held to the end: the client listens for `online` while it lives.
     let (_db, user, _) = signed_out_with_the_revoke_waiting("revoke-then-online").await;
 
-    web_sys::window()
-        .unwrap()
-        .dispatch_event(&web_sys::Event::new("online").unwrap())
-        .unwrap();
+    browser_back_online();
     wait_until_revoked(&user.refresh_token).await;
     wait_until("the revoke is no longer waiting", || waiting().is_none()).await;
 }

@@ -113,9 +113,7 @@ async fn session_ended_elsewhere_then_its_check_failed(name: &str) -> Mounted {
 async fn a_session_check_made_offline_is_made_again_once_back_online() {
     let app = session_ended_elsewhere_then_its_check_failed("checked-once-online").await;
 
-    page_window()
-        .dispatch_event(&web_sys::Event::new("online").unwrap())
-        .unwrap();
+    browser_back_online();
     // Well before the check the app makes again anyway, 10 s after the
     // failed one (see the next test).
     wait_for_text_within(
@@ -155,9 +153,7 @@ async fn a_session_ended_elsewhere_while_the_page_is_open_shows_once_back_online
     let app = mount_signed_in(&unique_email("ended-while-open")).await;
     sign_out_elsewhere(&refresh_token_of_stored_session()).await;
 
-    page_window()
-        .dispatch_event(&web_sys::Event::new("online").unwrap())
-        .unwrap();
+    browser_back_online();
     wait_for_text(&app, "Signed out of Instant.").await;
     assert_eq!(stored_instant_user(), None);
     drop(app);

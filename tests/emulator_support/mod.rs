@@ -166,6 +166,15 @@ pub async fn refresh_token_verifies(refresh_token: &str) -> bool {
     status == 200
 }
 
+/// Tells the page the browser is back online, as the browser does once
+/// the network returns.
+pub fn browser_back_online() {
+    web_sys::window()
+        .unwrap()
+        .dispatch_event(&web_sys::Event::new("online").unwrap())
+        .unwrap();
+}
+
 /// Waits until Instant no longer accepts `refresh_token`: a session ended
 /// here at once is revoked on the server alongside.
 pub async fn wait_until_revoked(refresh_token: &str) {
