@@ -31,7 +31,7 @@ pub enum DbError {
     Unreadable {
         /// The database file.
         path: std::path::PathBuf,
-        /// What SQLite said (see [`sqlite_words`]).
+        /// What SQLite said, without the SQL it quotes.
         reason: String,
     },
     /// The thread that owns the connection could not be started.
