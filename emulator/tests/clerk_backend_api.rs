@@ -1421,3 +1421,34 @@ async fn odd_requests_never_break_the_role() {
     // Still fully working.
     api.create_user("after@example.com", None, None).await;
 }
+
+/// The dashboard and the sign-in page refuse to show inside another page's
+/// frame: a page elsewhere could otherwise lay them, invisible, under its
+/// own buttons and have a click revoke a session, switch the email claim
+/// or pick an account (clickjacking).
+#[tokio::test]
+async fn own_pages_refuse_to_be_framed() {
+    let (_emulator, api) = start();
+    for path in ["/", "/sign-in?redirect_url=http%3A%2F%2F127.0.0.1%3A1%2F"] {
+        let page = api
+            .http
+            .get(format!("{}{path}", api.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200, "{path}");
+        let header = |name: &str| {
+            page.headers()
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert_eq!(header("x-frame-options"), "DENY", "{path}");
+        assert_eq!(
+            header("content-security-policy"),
+            "frame-ancestors 'none'",
+            "{path}"
+        );
+    }
+}

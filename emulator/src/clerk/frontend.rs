@@ -130,6 +130,12 @@ fn page(html: &'static str) -> Response {
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::CACHE_CONTROL, "no-store"),
+            // Never inside another page's frame: laid there unseen under
+            // that page's own buttons (clickjacking), a click would revoke
+            // a session, switch the email claim or pick an account. The
+            // CSP for today's browsers, X-Frame-Options for older ones.
+            (header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'"),
+            (header::X_FRAME_OPTIONS, "DENY"),
         ],
         Html(html),
     )
