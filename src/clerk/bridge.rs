@@ -204,11 +204,28 @@ fn navigate_unless_here(to: Option<String>, replace: bool) {
     if here.is_ok_and(|here| here == to) {
         return;
     }
+    let Ok(origin) = location.origin() else {
+        return;
+    };
+    let to = on_this_origin(&origin, &to);
     let _ = if replace {
         location.replace(&to)
     } else {
         location.assign(&to)
     };
+}
+
+/// `to`, from clerk-js's router functions, as a URL on `origin`. clerk-js
+/// hands them a same-origin target without its origin (`/account?x#y`), so
+/// the path of `http://app//elsewhere.example/` comes as
+/// `//elsewhere.example/`, which loaded as it is would leave the site.
+/// Anything else (a deep link, whose origin is `null`) goes as it came.
+fn on_this_origin(origin: &str, to: &str) -> String {
+    if to.starts_with(['/', '\\']) {
+        format!("{origin}{to}")
+    } else {
+        to.to_owned()
+    }
 }
 
 /// Keeps a Clerk listener subscribed; dropping it unsubscribes.
@@ -351,6 +368,28 @@ mod tests {
             js_sys::Reflect::set(&object, &(*name).into(), &(*value).into()).unwrap();
         }
         object.into()
+    }
+
+    #[wasm_bindgen_test]
+    fn router_targets_stay_on_this_origin() {
+        let origin = "http://127.0.0.1:8080";
+        assert_eq!(
+            on_this_origin(origin, "/account?x=1#y"),
+            "http://127.0.0.1:8080/account?x=1#y"
+        );
+        // The path of http://127.0.0.1:8080//elsewhere.example/, which
+        // loaded as it is would be elsewhere.example's page; browsers read
+        // a backslash as a slash there too.
+        assert_eq!(
+            on_this_origin(origin, "//elsewhere.example/"),
+            "http://127.0.0.1:8080//elsewhere.example/"
+        );
+        assert_eq!(
+            on_this_origin(origin, "/\\elsewhere.example/"),
+            "http://127.0.0.1:8080/\\elsewhere.example/"
+        );
+        // A deep link clerk-js hands over whole (its origin is "null").
+        assert_eq!(on_this_origin(origin, "myapp://done"), "myapp://done");
     }
 
     #[wasm_bindgen_test]
