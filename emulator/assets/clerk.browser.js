@@ -34,7 +34,8 @@
  *
  * Navigating, as clerk-js does: within this origin through the
  * `routerPush` given to load(), with path, query and hash; else, or
- * without it, by loading the URL as a new page.
+ * without it, by loading the URL as a new page; a `javascript:`, `data:` or
+ * `vbscript:` URL goes to `/` instead, as clerk-js refuses such protocols.
  * While it navigates (or runs signOut's callback), `user` and `session`
  * read `undefined`, as clerk-js's do in transition, and listeners hear of
  * it.
@@ -644,6 +645,12 @@
     /** Goes to `to` as clerk-js's navigate() does (see the top of this file). */
     function navigate(to) {
       var url = new URL(absoluteUrl(to));
+      // As clerk-js: a URL that would run script here (from a redirect an
+      // app took from a link, say) goes home instead.
+      if (/^(javascript|data|vbscript):$/.test(url.protocol)) {
+        console.warn('Clerk: "' + url.protocol + '" is not a valid protocol. Redirecting to "/" instead.');
+        url = new URL('/', location.href);
+      }
       if (url.origin !== location.origin || !routerPush) {
         location.assign(url.href);
         return Promise.resolve();

@@ -469,6 +469,38 @@ async fn without_router_functions_clerk_navigates_by_loading_a_new_page() {
     fx.close().await;
 }
 
+/// A redirect to a `javascript:` URL (one an app took from a link, say)
+/// runs no script: as clerk-js does, the stand-in goes to `/` instead.
+#[tokio::test]
+async fn a_javascript_redirect_runs_no_script_and_goes_home() {
+    let fx = Fixture::start().await;
+    fx.open_app("/other?plain").await;
+    fx.browser
+        .js(
+            "return Clerk.__emulator.signIn({ emailAddress: 'ada@example.com' }) \
+               .then(function () { window.__pageBeforeSignOut = true; return true; })",
+            vec![],
+        )
+        .await;
+    fx.wait_for_state("signed-in").await;
+    fx.browser
+        .js(
+            "Clerk.signOut({ redirectUrl: \"javascript:window.name='ran';void 0\" }); return true",
+            vec![],
+        )
+        .await;
+    fx.browser
+        .wait_for_js(
+            "a new page at /, signed out, where no script from the URL ran",
+            "var el = document.getElementById('state'); \
+             return !window.__pageBeforeSignOut && location.pathname === '/' && \
+               !!el && el.dataset.state === 'signed-out' && window.name !== 'ran'",
+            WAIT,
+        )
+        .await;
+    fx.close().await;
+}
+
 #[tokio::test]
 async fn accounts_that_differ_only_at_the_end_look_different_in_the_picker() {
     let fx = Fixture::start().await;
