@@ -75,6 +75,21 @@ impl Fixture {
             .await
     }
 
+    /// Opens the test app without router functions (`/other?plain`),
+    /// signed in, and marks the page (`window.__pageBeforeSignOut`), so
+    /// that a test can tell a new page from it.
+    async fn signed_in_without_router_functions(&self) {
+        self.open_app("/other?plain").await;
+        self.browser
+            .js(
+                "return Clerk.__emulator.signIn({ emailAddress: 'ada@example.com' }) \
+                   .then(function () { window.__pageBeforeSignOut = true; return true; })",
+                vec![],
+            )
+            .await;
+        self.wait_for_state("signed-in").await;
+    }
+
     /// Opens the test app at `path` and waits until the stand-in loaded.
     async fn open_app(&self, path: &str) {
         self.browser
@@ -439,15 +454,7 @@ async fn picker_sign_in_survives_reload_and_sign_out_reaches_other_tabs() {
 #[tokio::test]
 async fn without_router_functions_clerk_navigates_by_loading_a_new_page() {
     let fx = Fixture::start().await;
-    fx.open_app("/other?plain").await;
-    fx.browser
-        .js(
-            "return Clerk.__emulator.signIn({ emailAddress: 'ada@example.com' }) \
-               .then(function () { window.__pageBeforeSignOut = true; return true; })",
-            vec![],
-        )
-        .await;
-    fx.wait_for_state("signed-in").await;
+    fx.signed_in_without_router_functions().await;
     fx.browser
         .client
         .find(Locator::Css("#sign-out"))
@@ -474,15 +481,7 @@ async fn without_router_functions_clerk_navigates_by_loading_a_new_page() {
 #[tokio::test]
 async fn a_javascript_redirect_runs_no_script_and_goes_home() {
     let fx = Fixture::start().await;
-    fx.open_app("/other?plain").await;
-    fx.browser
-        .js(
-            "return Clerk.__emulator.signIn({ emailAddress: 'ada@example.com' }) \
-               .then(function () { window.__pageBeforeSignOut = true; return true; })",
-            vec![],
-        )
-        .await;
-    fx.wait_for_state("signed-in").await;
+    fx.signed_in_without_router_functions().await;
     fx.browser
         .js(
             "Clerk.signOut({ redirectUrl: \"javascript:window.name='ran';void 0\" }); return true",
