@@ -59,6 +59,47 @@ async fn a_clerk_session_ended_elsewhere_marks_the_sign_out_for_other_tabs() {
     reset().await;
 }
 
+/// A page that loads after its Clerk session ended (revoked on the server,
+/// say) ends the stored Instant session without ever knowing that Clerk
+/// session: its marker names the Clerk user instead, and the other tabs
+/// still signed in to Clerk as that person say "Signing out…" until their
+/// Clerk hears of it, instead of offering "Sign in to Instant" meanwhile.
+#[wasm_bindgen_test]
+async fn a_page_loaded_after_the_clerk_session_ended_marks_the_sign_out_for_other_tabs() {
+    let app = mount_signed_in(&unique_email("ended-before-load")).await;
+    let user = clerk_user_id().expect("a Clerk user");
+    drop(app);
+    // Clerk alone signs out, with no page mounted: the stored Instant
+    // session stays, as in a tab reloaded after a revoke on the server.
+    sign_out_of_clerk().await;
+    assert!(stored_instant_user().is_some());
+    let app = mount_app(config());
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    wait_until("the Instant session is gone", || {
+        stored_instant_user().is_none()
+    })
+    .await;
+    let marker = local_storage()
+        .get_item(&sign_out_marker_key())
+        .unwrap()
+        .unwrap_or_default();
+    assert!(marker.ends_with(&format!(" {user}")), "{marker:?}");
+    drop(app);
+    reset().await;
+
+    // Such a marker, as a tab still signed in as that person sees it.
+    let app = mount_signed_in(&unique_email("ended-before-load-other")).await;
+    store_sign_out_marker(&clerk_user_id().expect("a Clerk user"), 0);
+    forget_and_announce(&instant_storage_key());
+    wait_for_text(&app, "Signing out…").await;
+    let meanwhile = text_a_moment_later(&app).await;
+    assert!(!meanwhile.contains(NOT_TO_INSTANT), "{meanwhile:?}");
+    another_tab_signs_out_of_clerk().await;
+    wait_until("the Sign in button shows", || has_button(&app, "Sign in")).await;
+    drop(app);
+    reset().await;
+}
+
 #[wasm_bindgen_test]
 async fn a_sign_out_that_hangs_in_clerk_says_so() {
     let app = mount_signed_in(&unique_email("hanging-sign-out")).await;

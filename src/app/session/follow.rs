@@ -117,8 +117,15 @@ impl SessionLink {
                 // the server, say): other tabs still on it hear of Instant's
                 // sign-out before their Clerk hears of its own, and the
                 // marker has them say "Signing out…" meanwhile instead of
-                // offering to sign in to Instant again.
-                if let Some(id) = self.last_clerk_session.try_get_untracked().flatten() {
+                // offering to sign in to Instant again. A page that loaded
+                // after the session ended never knew its id: it names the
+                // Clerk user the Instant session was made for instead.
+                let ended = self
+                    .last_clerk_session
+                    .try_get_untracked()
+                    .flatten()
+                    .or_else(|| self.owner.try_get_untracked().flatten());
+                if let Some(id) = ended {
                     write_marker(&self.sign_out_marker_key.get_value(), Some(&id));
                 }
                 // Signed out here at once: nothing to wait for but the revoke.

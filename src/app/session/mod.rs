@@ -109,10 +109,16 @@ impl SessionLink {
         let (own, other_tab_signing_out) = (self.own_work, self.other_tab_signing_out);
         let other_tab_signing_in = self.other_tab_signing_in;
         let last_clerk_session = self.last_clerk_session;
+        let clerk_user = self.clerk.user_id;
         Signal::derive(move || {
             own.get().or_else(|| {
+                // A marker names the Clerk session, or the Clerk user when
+                // the tab that wrote it never knew the session (see
+                // `SyncAction::SignOutOfInstant`).
                 let ours = other_tab_signing_out.with(|ending| {
-                    ending.is_some() && last_clerk_session.with(|last| last == ending)
+                    ending.is_some()
+                        && (last_clerk_session.with(|last| last == ending)
+                            || clerk_user.with(|user| user == ending))
                 });
                 if ours {
                     Some(Busy::SigningOutInAnotherTab)

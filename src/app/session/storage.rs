@@ -48,12 +48,14 @@ pub(super) fn write_owner(key: &str, clerk_user_id: Option<&str>) -> bool {
 
 /// The localStorage key of the Sign out marker: `<ms since the epoch>
 /// <Clerk session id>`, written by a tab as its Sign out (Instant, then
-/// Clerk) starts. Other tabs see Instant's sign-out before Clerk's (clerk-js
+/// Clerk) starts (or `<Clerk user id>`, by a page that loaded after the
+/// Clerk session ended and so never knew it). Other tabs see Instant's sign-out before Clerk's (clerk-js
 /// tells them by a message, and they ask Clerk's servers before they show
 /// it), and without the marker would offer to sign in to Instant again in
 /// between. It stays after a successful sign-out: it counts (for at most
 /// 20 s) only in a tab whose last Clerk session is the one it names, signed
-/// in with it or just signed out of it, which a later sign-in never is. A
+/// in with it or just signed out of it, which a later sign-in never is (or
+/// whose Clerk user it names; the next exchange takes that one away). A
 /// failed sign-out takes it away; the next exchange tidies it up.
 pub fn sign_out_marker_key(app_id: &str) -> String {
     format!("clerk-instant.{app_id}.signing-out")
