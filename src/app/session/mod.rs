@@ -61,7 +61,8 @@ pub struct SessionLink {
     /// Work that later work overtook (an exchange, by a Sign out)
     /// neither carries on nor ends the later work's `own_work`.
     latest_work: StoredValue<u64>,
-    /// The Clerk session another tab is signing out of (from its marker).
+    /// The Clerk session another tab is signing out of (from its marker),
+    /// or the Clerk user, from a page that never knew the session.
     other_tab_signing_out: RwSignal<Option<String>>,
     /// The Clerk session another tab is exchanging a token of (from its
     /// marker).
