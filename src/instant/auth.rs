@@ -92,7 +92,7 @@ impl Auth {
         let stored_before = inner.stored_refresh_token();
         let previous = stored_before
             .clone()
-            .or_else(|| inner.state_refresh_token());
+            .or_else(|| inner.session.refresh_token());
         if let Ok(mut from) = inner.sign_in_started_from.lock() {
             from.clone_from(&previous);
         }
@@ -128,7 +128,7 @@ impl Auth {
                 let token = Some(&user.refresh_token);
                 let held = previous.as_ref() == token // reused, not new
                     || stored_now_token.as_ref() == token
-                    || inner.state_refresh_token().as_ref() == token;
+                    || inner.session.refresh_token().as_ref() == token;
                 if !held {
                     revoke_in_background(inner.config.clone(), user.refresh_token.clone());
                 }
@@ -290,7 +290,7 @@ impl Auth {
     /// request, and returns `Ok`, when no session shows.
     pub async fn check_session(&self) -> Result<()> {
         let inner = &self.inner;
-        let Some(refresh_token) = inner.state_refresh_token() else {
+        let Some(refresh_token) = inner.session.refresh_token() else {
             return Ok(());
         };
         self.check(&refresh_token).await?;

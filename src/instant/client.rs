@@ -175,7 +175,7 @@ impl ClientInner {
     /// tabs may have updated), else the one in memory.
     pub(crate) fn current_refresh_token(&self) -> Option<String> {
         self.stored_refresh_token()
-            .or_else(|| self.state_refresh_token())
+            .or_else(|| self.session.refresh_token())
     }
 
     /// The session a failure shown now ends: the one in the state, or,
@@ -192,13 +192,8 @@ impl ClientInner {
                 .ok()
                 .and_then(|from| from.clone())
         } else {
-            self.state_refresh_token()
+            self.session.refresh_token()
         }
-    }
-
-    /// The refresh token of the session in this tab's state, if any.
-    pub(crate) fn state_refresh_token(&self) -> Option<String> {
-        self.session.refresh_token()
     }
 
     /// The refresh token in storage (where other tabs write), if any.
